@@ -1,0 +1,1 @@
+# bench/local.mk: build rules of bench/ (included by the top Makefile.am).

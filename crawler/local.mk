@@ -1,0 +1,1 @@
+# crawler/local.mk: build rules of crawler/ (included by the top Makefile.am).

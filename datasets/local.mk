@@ -1,0 +1,1 @@
+# datasets/local.mk: build rules of datasets/ (included by the top Makefile.am).

@@ -1,0 +1,1 @@
+# model/local.mk: build rules of model/ (included by the top Makefile.am).

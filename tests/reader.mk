@@ -1,0 +1,1 @@
+# tests/reader.mk: tests of the reader part (included by tests/local.mk).

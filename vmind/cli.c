@@ -1,0 +1,126 @@
+/* cli.c: getopt_long and --help from one option table (see cli.h). */
+#include "config.h"
+#include "cli.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void cli_build(vm_cli *cli)
+{
+	size_t n = 0, k = 0;
+	char *s;
+	while (cli->options[n].name)
+		n++;
+	cli->longopts = xcalloc(n + 1, sizeof *cli->longopts);
+	s = cli->shortopts = xmalloc(2 * n + 2);
+	*s++ = ':';  /* report a missing argument as ':' */
+	for (size_t i = 0; i < n; i++) {
+		const vm_option *o = &cli->options[i];
+		cli->longopts[k].name = o->name;
+		cli->longopts[k].has_arg = o->has_arg;
+		cli->longopts[k].flag = NULL;
+		cli->longopts[k].val = o->key;
+		k++;
+		if (o->key > 0 && o->key < 256) {
+			*s++ = (char)o->key;
+			if (o->has_arg == required_argument)
+				*s++ = ':';
+		}
+	}
+	*s = '\0';
+}
+
+int vm_cli_next(vm_cli *cli, int argc, char **argv)
+{
+	int c, idx = -1;
+	if (!cli->longopts) {
+		cli_build(cli);
+		opterr = 0;
+	}
+	c = getopt_long(argc, argv, cli->shortopts, cli->longopts, &idx);
+	if (c == '?' || c == ':') {
+		const char *arg = argv[optind - 1];
+		if (c == ':')
+			vm_cli_usage_error(cli, "option '%s' needs an argument", arg);
+		if (optopt && optopt < 256 && optopt > 0 && arg && arg[0] == '-' && arg[1] != '-')
+			vm_cli_usage_error(cli, "unknown option '-%c'", optopt);
+		vm_cli_usage_error(cli, "unknown option '%s'", arg ? arg : "?");
+	}
+	return c;
+}
+
+void vm_cli_free(vm_cli *cli)
+{
+	free(cli->longopts);
+	free(cli->shortopts);
+	cli->longopts = NULL;
+	cli->shortopts = NULL;
+}
+
+void vm_cli_help(const vm_cli *cli, FILE *fp)
+{
+	fprintf(fp, "Usage: %s\n", cli->synopsis);
+	if (cli->summary)
+		fprintf(fp, "%s\n", cli->summary);
+	fprintf(fp, "\nOptions:\n");
+	for (const vm_option *o = cli->options; o->name; o++) {
+		char left[96];
+		int n = 0;
+		if (o->key > 0 && o->key < 256)
+			n = snprintf(left, sizeof left, "  -%c, --%s", o->key, o->name);
+		else
+			n = snprintf(left, sizeof left, "      --%s", o->name);
+		if (o->has_arg == required_argument && n < (int)sizeof left)
+			snprintf(left + n, sizeof left - n, " %s", o->arg ? o->arg : "ARG");
+		if (strlen(left) <= 28)
+			fprintf(fp, "%-30s%s\n", left, o->help);
+		else
+			fprintf(fp, "%s\n%30s%s\n", left, "", o->help);
+	}
+	if (cli->footer)
+		fprintf(fp, "\n%s", cli->footer);
+}
+
+void vm_cli_usage_error(const vm_cli *cli, const char *fmt, ...)
+{
+	(void)cli;
+	if (fmt) {
+		va_list ap;
+		fprintf(stderr, "%s: ", vm_progname);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "Try '%s --help' for more information.\n", vm_progname);
+	exit(VM_EXIT_USAGE);
+}
+
+long long vm_cli_int(const char *name, const char *text, long long min, long long max)
+{
+	char *end;
+	long long v;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno || end == text || *end != '\0')
+		vm_die("--%s: '%s' is not an integer", name, text);
+	if (v < min || v > max)
+		vm_die("--%s: %lld is out of range [%lld, %lld]", name, v, min, max);
+	return v;
+}
+
+double vm_cli_double(const char *name, const char *text, double min, double max)
+{
+	char *end;
+	double v;
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || end == text || *end != '\0' || v != v)
+		vm_die("--%s: '%s' is not a number", name, text);
+	if (v < min || v > max)
+		vm_die("--%s: %g is out of range [%g, %g]", name, v, min, max);
+	return v;
+}

@@ -1,0 +1,3 @@
+/* db.c: being written. */
+#include "config.h"
+#include "db.h"

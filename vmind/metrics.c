@@ -1,0 +1,3 @@
+/* metrics.c: being written. */
+#include "config.h"
+#include "metrics.h"

@@ -1,0 +1,3 @@
+/* mind.c: being written. */
+#include "config.h"
+#include "mind.h"

@@ -1,0 +1,3 @@
+/* npy.c: being written. */
+#include "config.h"
+#include "npy.h"
