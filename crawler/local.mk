@@ -1,1 +1,3 @@
-# crawler/local.mk: build rules of crawler/ (included by the top Makefile.am).
+# crawler/local.mk: vmind-crawl (crawl.mk) and the simulated web (web.mk).
+include crawler/web.mk
+include crawler/crawl.mk

@@ -1,1 +1,3 @@
-# model/local.mk: build rules of model/ (included by the top Makefile.am).
+# model/local.mk: vlsnr-embed (embed.mk) and vlsnr-train/vlsnr-eval (train.mk).
+include model/embed.mk
+include model/train.mk

@@ -1,1 +1,1 @@
-# resize/local.mk: build rules of resize/ (included by the top Makefile.am).
+# resize/local.mk: vmind-resize.

@@ -6,4 +6,9 @@ EXTRA_DIST += tests/lib.sh tests/unit/tap.h
 include tests/core.mk
 include tests/reader.mk
 include tests/synth.mk
+include tests/db.mk
+include tests/web.mk
+include tests/crawl.mk
 include tests/resize.mk
+include tests/embed.mk
+include tests/train.mk

@@ -25,6 +25,7 @@ vmind/schema.c: $(top_srcdir)/vmind/schema.sql
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $(top_srcdir)/vmind/schema.sql; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 
+dist_man_MANS += man/vmind-synth.1 man/vmind-stats.1
 bin_PROGRAMS += vmind/vmind-synth vmind/vmind-stats
 vmind_vmind_synth_SOURCES = vmind/synth.c
 vmind_vmind_synth_LDADD = $(VMIND_LIBS)

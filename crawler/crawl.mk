@@ -1,0 +1,1 @@
+# crawler/crawl.mk: vmind-crawl (included by crawler/local.mk).

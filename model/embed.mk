@@ -1,0 +1,1 @@
+# model/embed.mk: vlsnr-embed (included by model/local.mk).

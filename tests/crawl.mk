@@ -1,0 +1,1 @@
+# tests/crawl.mk: tests of the crawl part (included by tests/local.mk).

@@ -1,0 +1,1 @@
+# tests/web.mk: tests of the web part (included by tests/local.mk).
