@@ -7,7 +7,8 @@ vmind_libvmind_a_SOURCES = \
 	vmind/npy.c vmind/npy.h \
 	vmind/db.c vmind/db.h \
 	vmind/metrics.c vmind/metrics.h \
-	vmind/cli.c vmind/cli.h
+	vmind/cli.c vmind/cli.h \
+	vmind/dupes.c vmind/dupes.h
 nodist_vmind_libvmind_a_SOURCES = vmind/schema.c
 vmind_libvmind_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
 

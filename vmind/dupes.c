@@ -1,0 +1,3 @@
+/* dupes.c: being written. */
+#include "config.h"
+#include "dupes.h"
