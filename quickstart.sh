@@ -2,8 +2,10 @@
 # quickstart.sh: the two-command set-up of vmind on a fresh Debian machine.
 #   ./quickstart.sh        install what is missing, build, run the main job
 #   ./quickstart.sh check  install what is missing, build, run `make check`
-# The main job runs on the embedded default: a synthetic MIND (vmind-synth,
-# preset small) in ./vmind-demo/, and its Table 1 (vmind-stats --paper).
+# The main job (demo.sh) runs on the embedded default: a synthetic MIND
+# (vmind-synth, preset small) and its simulated web on 127.0.0.1, crawled,
+# resized, Table 1, features, a trained VLSNR model and its dev metrics beside
+# the oracle, and the HTML report; everything lands in ./vmind-demo/.
 # Nothing is downloaded but the Debian packages that are missing.
 set -eu
 cd "$(dirname "$0")"
@@ -17,10 +19,15 @@ esac
 
 say() { printf '\n== %s\n' "$*"; }
 
-# ---- 1. Debian packages: build tools, libraries, and what the tests use.
+# ---- 1. Debian packages: build tools and libraries, and for `check` what
+# the tests use.
 PACKAGES="gcc make autoconf automake autoconf-archive pkg-config
 libcurl4-openssl-dev libxml2-dev libvips-dev libsqlite3-dev libssl-dev
-libopenblas-dev libcjson-dev libmicrohttpd-dev sqlite3 libvips-tools python3 gawk"
+libopenblas-dev libcjson-dev libmicrohttpd-dev libunistring-dev sqlite3 libvips-tools python3 gawk"
+# The test suite also drives real peers: curl and openssl (the simulated
+# web's tests), Chromium (the report opened in a browser) and searx (the
+# search tier against a real searx).
+[ "$mode" = check ] && PACKAGES="$PACKAGES curl openssl chromium searx"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
@@ -76,19 +83,6 @@ if [ "$mode" = check ]; then
 	exit "$rc"
 fi
 
-demo=$top/vmind-demo
 PATH=$top/vmind:$top/crawler:$top/resize:$top/model:$PATH
-mkdir -p "$demo"
-if [ -f "$demo/mind/.complete" ]; then
-	say "synthetic MIND already in $demo/mind (reused)"
-else
-	say "vmind-synth --preset small --out $demo/mind"
-	rm -rf "$demo/mind"
-	vmind-synth --preset small --seed 1 --out "$demo/mind"
-	touch "$demo/mind/.complete"
-fi
-say "Table 1 of the synthetic MIND (vmind-stats --paper)"
-vmind-stats --paper \
-	--news "$demo/mind/train/news.tsv" --news "$demo/mind/dev/news.tsv" \
-	--behaviors "$demo/mind/train/behaviors.tsv" --behaviors "$demo/mind/dev/behaviors.tsv"
-say "done: everything is in $demo"
+export PATH
+exec "$top/demo.sh" --preset "${VMIND_DEMO_PRESET:-small}" --out "$top/vmind-demo"

@@ -5,6 +5,9 @@
 set -u
 : "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
 
+# A test suite run inside a job array must not shard the tools under test.
+unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_COUNT SLURM_ARRAY_TASK_MIN JOB_COMPLETION_INDEX
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/vmind-test.XXXXXX")
 _tap_n=0
 _tap_failed=0

@@ -12,3 +12,4 @@ include tests/crawl.mk
 include tests/resize.mk
 include tests/embed.mk
 include tests/train.mk
+include tests/report.mk

@@ -15,13 +15,14 @@ for page in "$top_srcdir"/man/*.1; do
 	ok $? "$tool --help exits 0"
 	grep -o -- '--[a-z][a-z0-9-]*' "$T/help" | sort -u >"$T/help.opts"
 	# options the page documents: \-\-name in roff, in any section
-	sed -n 's/\\-\\-/--/gp' "$page" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T/man.opts"
+	sed 's/\\-/-/g' "$page" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T/man.opts"
 	missing=$(comm -23 "$T/help.opts" "$T/man.opts" | tr '\n' ' ')
 	is "$missing" "" "$tool: every --help option is in man/$tool.1"
-	# the OPTIONS section's own options must all be in --help
-	sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$page" | sed -n 's/\\-\\-/--/gp' |
-		sed -n 's/^\.TP.*//;s/^\.B[IR]* *//p;s/^\(--[a-z][a-z0-9-]*\).*/\1/p' |
-		grep -o -- '^--[a-z][a-z0-9-]*' | sort -u >"$T/man.optsec"
+	# the options the OPTIONS section defines (the tag line after each .TP)
+	# must all be in --help
+	sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$page" |
+		awk 'tag { print; tag = 0 } /^\.TP/ { tag = 1 }' | sed 's/\\-/-/g' |
+		grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T/man.optsec"
 	extra=$(comm -13 "$T/help.opts" "$T/man.optsec" | tr '\n' ' ')
 	is "$extra" "" "$tool: every option of man/$tool.1 OPTIONS is in --help"
 done

@@ -8,7 +8,8 @@ vmind_libvmind_a_SOURCES = \
 	vmind/db.c vmind/db.h \
 	vmind/metrics.c vmind/metrics.h \
 	vmind/cli.c vmind/cli.h \
-	vmind/dupes.c vmind/dupes.h
+	vmind/dupes.c vmind/dupes.h \
+	vmind/shard.c vmind/shard.h
 nodist_vmind_libvmind_a_SOURCES = vmind/schema.c
 vmind_libvmind_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
 
@@ -28,8 +29,11 @@ vmind/schema.c: $(top_srcdir)/vmind/schema.sql
 
 dist_man_MANS += man/vmind-synth.1 man/vmind-stats.1
 bin_PROGRAMS += vmind/vmind-synth vmind/vmind-stats
-vmind_vmind_synth_SOURCES = vmind/synth.c
+vmind_vmind_synth_SOURCES = vmind/synth.c vmind/synth-vocab.h
 vmind_vmind_synth_LDADD = $(VMIND_LIBS)
 vmind_vmind_stats_SOURCES = vmind/stats.c
 vmind_vmind_stats_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 vmind_vmind_stats_LDADD = $(VMIND_LIBS)
+
+# vmind-report and vmind-merge keep their rules in their own fragment.
+include vmind/report.mk

@@ -1,8 +1,11 @@
 /* metrics.h: the official MIND ranking metrics of one impression, computed as
  * msnews/MIND's evaluate.py does (NOTES 3): AUC with ties counted one half
  * (sklearn's roc_auc_score), MRR, nDCG@k with gain 2^label-1 and discount
- * log2(i+1). Ties in MRR/nDCG follow evaluate.py's order (np.argsort(s)[::-1]
- * with a stable argsort): descending, equal scores in reverse index order.
+ * log2(i+1). Ties in MRR/nDCG follow np.argsort(s)[::-1] with a stable
+ * argsort: descending, equal scores in reverse index order. evaluate.py's
+ * plain np.argsort is the same for lists of up to 16 candidates; on longer
+ * lists with ties (which real rank lists never have: ranks are distinct) its
+ * introsort may order ties differently, and we keep the defined order.
  * The reported figure of each metric
  * is the plain mean over the impressions that have both classes (AUC) or at
  * least one click (the others), which vm_metrics_add keeps track of. */
@@ -27,6 +30,8 @@ typedef struct vm_metrics {
 } vm_metrics;
 void vm_metrics_init(vm_metrics *m);
 void vm_metrics_add(vm_metrics *m, const int8_t *labels, const double *scores, size_t n);
+/* Each mean is 0 when no impression qualified (auc_n or rank_n is 0):
+ * callers that print them check those counts. */
 double vm_metrics_auc(const vm_metrics *m);
 double vm_metrics_mrr(const vm_metrics *m);
 double vm_metrics_ndcg5(const vm_metrics *m);

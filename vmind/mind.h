@@ -13,7 +13,12 @@
 
 /* Reader flags */
 enum {
-	VM_MIND_LENIENT = 1 << 0   /* skip bad lines (counted, first few kept) */
+	VM_MIND_LENIENT = 1 << 0,  /* skip bad lines (counted, first few kept) */
+	VM_MIND_NO_LISTS = 1 << 1  /* behaviors: check history and impressions as
+	                            * strictly, but needn't decode them: history and
+	                            * impressions may be NULL, and so may user and
+	                            * time_text; the numbers, the counts and
+	                            * labelled are set (vmind-stats' fast path) */
 };
 
 /* Return values of vm_*_next */
@@ -65,6 +70,19 @@ typedef struct vm_mind_reader vm_mind_reader;
 vm_mind_reader *vm_mind_open(const char *path, int flags);
 void vm_mind_close(vm_mind_reader *r);
 
+/* Open only the bytes [offset, offset + length) of a regular file, which must
+ * start at the beginning of a line (length UINT64_MAX: to the end). Line
+ * numbers in messages count from the start of the range; a caller that reads
+ * a file in parts renumbers them with vm_mind_error_lineno() and
+ * vm_mind_kept_error_detail(). Used by vmind-stats to read one file on two
+ * cores. */
+vm_mind_reader *vm_mind_open_range(const char *path, int flags, uint64_t offset, uint64_t length);
+
+/* The longest line accepted, in bytes without the line end: longer lines are
+ * an error ("line too long"). The reader's buffer grows up to this. */
+#define VM_MIND_MAX_LINE_DEFAULT (64u << 20)
+void vm_mind_set_max_line(vm_mind_reader *r, size_t max_line);
+
 /* Next row. In strict mode a bad line returns VM_MIND_ERROR and
  * vm_mind_error() says "FILE:LINE: message". In lenient mode bad lines are
  * skipped and counted. An I/O error is VM_MIND_ERROR in both modes. */
@@ -81,7 +99,16 @@ uint64_t vm_mind_skipped(const vm_mind_reader *r);
 #define VM_MIND_KEPT_ERRORS 20
 size_t vm_mind_kept_errors(const vm_mind_reader *r, const char *const **msgs);
 
-/* Parsers usable on their own (return 0 on success, -1 on bad syntax). */
+/* The last error apart: its line number (0 for an I/O error) and its text
+ * without the "FILE:LINE: " prefix. */
+uint64_t vm_mind_error_lineno(const vm_mind_reader *r);
+const char *vm_mind_error_message(const vm_mind_reader *r);
+/* Kept message i (i < vm_mind_kept_errors()) apart, as above. */
+void vm_mind_kept_error_detail(const vm_mind_reader *r, size_t i, uint64_t *lineno, const char **message);
+
+/* Parsers usable on their own (return 0 on success, -1 on bad syntax).
+ * Ids: the letter, then decimal digits without sign or leading zero that
+ * fit 32 bits (N0 is accepted, N012 is not). */
 int vm_parse_news_id(const char *s, size_t len, uint32_t *num);   /* N<digits> */
 int vm_parse_user_id(const char *s, size_t len, uint32_t *num);   /* U<digits> */
 /* "M/D/YYYY H:MM:SS AM|PM" -> seconds since the epoch (as UTC) */

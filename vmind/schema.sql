@@ -1,7 +1,8 @@
 -- schema.sql: the provenance database of vmind, schema version 1.
 -- One row per news item (its MIND metadata and crawl state), the image chosen
--- for it and where that image came from, every request the crawler made, and
--- the resized output. Compiled into libvmind (vmind/schema.c is generated from
+-- for it and where that image came from, every request the crawler made, the
+-- resized output, the picks a curator rejected, and the robots.txt of each
+-- host. Compiled into libvmind (vmind/schema.c is generated from
 -- this file); vm_db_open() runs it on a new database and sets
 -- PRAGMA user_version = 1. Later versions are reached by the forward
 -- migrations in vmind/db.c, never by editing this file in place. Documented
@@ -15,8 +16,8 @@ CREATE TABLE meta (
 
 -- Every news item of every split that was given to a tool, once.
 CREATE TABLE news (
-  num         INTEGER PRIMARY KEY,          -- 12345 for N12345
-  id          TEXT NOT NULL UNIQUE,         -- 'N12345'
+  num         INTEGER PRIMARY KEY CHECK (num > 0), -- 12345 for N12345
+  id          TEXT NOT NULL UNIQUE CHECK (id = 'N' || num), -- 'N12345'
   splits      TEXT NOT NULL DEFAULT '',     -- split names it appears in, comma-separated, sorted: 'dev,train'
   category    TEXT NOT NULL,
   subcategory TEXT NOT NULL,
@@ -24,7 +25,7 @@ CREATE TABLE news (
   url         TEXT NOT NULL,
   state       TEXT NOT NULL DEFAULT 'pending'
               CHECK (state IN ('pending', 'done', 'failed')),
-  attempts    INTEGER NOT NULL DEFAULT 0,   -- times the crawler worked the item
+  attempts    INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0), -- times the crawler worked the item
   outcome     TEXT,                         -- done: 'image' or 'no-image'; failed: error class
   last_error  TEXT,                         -- the last error met, if any
   updated_at  REAL                          -- unix time of the last state change
@@ -51,9 +52,10 @@ CREATE TABLE image (
   image_capture_timestamp TEXT, -- archive: timestamp of the image capture, when the live image was dead
   search_backend    TEXT,     -- search: 'searx', 'google-cse', 'brave'
   search_query      TEXT,     -- search: the query sent
-  search_rank       INTEGER,  -- search: 1-based rank of the accepted result
+  search_rank       INTEGER CHECK (search_rank >= 1), -- search: 1-based rank of the accepted result
   matched_title     TEXT,     -- search: title of the accepted result
-  similarity        REAL,     -- search: headline similarity of the accepted result, 0..1
+  similarity        REAL CHECK (similarity BETWEEN 0 AND 1), -- search: headline similarity of the accepted result
+  runner_up_similarity REAL CHECK (runner_up_similarity BETWEEN 0 AND 1), -- search: similarity of the best other result, NULL when none
   fetched_at        REAL NOT NULL  -- unix time
 );
 CREATE INDEX image_sha256 ON image (sha256);
@@ -62,7 +64,7 @@ CREATE INDEX image_tier ON image (tier);
 -- Every HTTP request made for the crawl, successful or not.
 CREATE TABLE request (
   id        INTEGER PRIMARY KEY,
-  news_num  INTEGER,          -- NULL for requests not made for one item (robots.txt)
+  news_num  INTEGER REFERENCES news (num) ON DELETE CASCADE, -- NULL for requests not made for one item (robots.txt)
   time      REAL NOT NULL,    -- unix time the request started
   tier      TEXT,             -- origin, archive, search
   purpose   TEXT,             -- page, image, robots, cdx, capture, search
@@ -95,4 +97,31 @@ CREATE TABLE resize_error (
   source_sha256 TEXT,
   error         TEXT NOT NULL,
   at            REAL NOT NULL
+);
+
+-- Picks a curator rejected (vmind-crawl --reject): the image row as it was,
+-- kept after the image row is replaced, so that no item gets that image again
+-- (looked up by sha256 and by image_url) and the report can show them apart.
+CREATE TABLE rejected (
+  id          INTEGER PRIMARY KEY,
+  news_num    INTEGER NOT NULL REFERENCES news (num) ON DELETE CASCADE,
+  tier        TEXT NOT NULL
+              CHECK (tier IN ('origin', 'archive', 'search', 'placeholder')),
+  page_url    TEXT,
+  image_url   TEXT,
+  sha256      TEXT,
+  similarity  REAL,
+  reason      TEXT,               -- free text from the reject file, may be NULL
+  rejected_at REAL NOT NULL       -- unix time
+);
+CREATE INDEX rejected_sha256 ON rejected (sha256);
+CREATE INDEX rejected_news ON rejected (news_num);
+
+-- robots.txt of each host, fetched once and kept so that a resumed crawl
+-- does not ask again (RFC 9309: a 4xx status allows all, a 5xx disallows all).
+CREATE TABLE robots (
+  host        TEXT PRIMARY KEY,   -- 'assets.msn.com' or 'host:port' when not the default port
+  status      INTEGER NOT NULL,   -- HTTP status of the final response, 0 when none
+  body        TEXT,               -- the rules as fetched (NULL when none)
+  fetched_at  REAL NOT NULL       -- unix time
 );

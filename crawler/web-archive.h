@@ -1,0 +1,19 @@
+/* web-archive.h: the archive (Wayback-style CDX + raw captures) and search
+ * (searx-compatible JSON) endpoints of `vmind-web serve`, answered on their
+ * own virtual hosts (--archive-host, --search-host) from WEBDIR/captures.tsv
+ * and WEBDIR/search.tsv. See man/vmind-web.1. */
+#ifndef VMIND_WEB_ARCHIVE_H
+#define VMIND_WEB_ARCHIVE_H
+
+#include "web.h"
+#include <microhttpd.h>
+
+/* Load the capture store and the search corpus (when present); 0 or -1
+ * after a message. */
+int web_archive_load(const web_serve_opts *o);
+/* Answer a request for host+uri when it is one of these endpoints: returns
+ * the status sent (and *ret), or 0 when the request is not theirs. */
+int web_archive_answer(struct MHD_Connection *c, const web_serve_opts *o, const char *host,
+		       const char *uri, enum MHD_Result *ret);
+
+#endif

@@ -1,0 +1,47 @@
+/* safetensors.h: a reader of the safetensors checkpoint format (NOTES 9):
+ * the file is mmapped, its JSON header parsed with cJSON and every entry
+ * checked against the file's size; tensors are fetched by name with their
+ * shape checked, as float32 (F32 data is used in place when aligned, F16 and
+ * BF16 are converted into an owned buffer). Every error message names the
+ * file and, where it applies, the tensor. */
+#ifndef VMIND_SAFETENSORS_H
+#define VMIND_SAFETENSORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { ST_F32, ST_F16, ST_BF16 };
+
+typedef struct st_tensor {
+	char *name;
+	int dtype;              /* ST_F32, ST_F16, ST_BF16 */
+	int ndim;
+	int64_t shape[8];
+	const unsigned char *data; /* into the mapping */
+	size_t nbytes;
+	int used;               /* fetched by st_get */
+} st_tensor;
+
+typedef struct st_file {
+	char *path;
+	unsigned char *map;     /* [size] */
+	size_t size;
+	st_tensor *tensors;     /* [count] */
+	size_t count;
+	float **owned;          /* converted copies, freed by st_close */
+	size_t n_owned;
+} st_file;
+
+/* 0, or -1 with "FILE: message" in err. */
+int st_open(st_file *f, const char *path, char *err, size_t errlen);
+void st_close(st_file *f);
+const st_tensor *st_find(const st_file *f, const char *name);
+/* The tensor NAME as float32 with exactly the shape dims[0..ndim). NULL with
+ * "FILE: tensor NAME: ..." in err when missing or mis-shaped. The pointer
+ * lives until st_close. */
+const float *st_get(st_file *f, const char *name, int ndim, const int64_t *dims, char *err, size_t errlen);
+/* IEEE half and bfloat16 to float. */
+float st_f16_to_f32(uint16_t h);
+float st_bf16_to_f32(uint16_t h);
+
+#endif

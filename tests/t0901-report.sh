@@ -1,0 +1,139 @@
+#!/bin/sh
+# t0901-report.sh: vmind-report on a database made by hand
+# (t0900-report-fixture.sh): Table 1 and the per-class counts equal what
+# sqlite3 counts on its own; one gallery item per tier (search picks first,
+# least similar first); a hostile title and a javascript: URL are escaped,
+# not live; thumbnails are linked relatively and exist inside the report
+# folder, byte-equal to the resized files; rejected picks, duplicate groups,
+# failures by reason and the training curves are shown; pagination writes
+# tier pages and a smaller rerun removes stale ones; a missing resized file
+# gives exit 1 naming the item; usage errors give exit 2.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/t0900-report-fixture.sh"
+
+fixture_make
+ok $? "fixture database and images made"
+R=$T/report
+exits 0 "vmind-report exits 0" vmind-report --db "$T/db" --images "$T/images" --out "$R" \
+	--train-log "$T/train.csv" --title 'Curation <test>'
+H=$R/index.html
+check "index.html and report.css written" test -s "$H" -a -s "$R/report.css"
+
+# Table 1, expectations from sqlite3
+q() { sqlite3 "$T/db" "$1"; }
+news=$(q "SELECT count(*) FROM news")
+images=$(q "SELECT count(*) FROM image WHERE tier IN ('origin','archive','search')")
+origin=$(q "SELECT count(*) FROM image WHERE tier IN ('origin','archive')")
+cell() { sed -n "s/.*data-k=\"$1\">\([^<]*\)<.*/\1/p" "$H" | head -1; }
+is "$(cell news)" "$news" "Table 1 news = rows of news ($news)"
+is "$(cell images)" "$images" "Table 1 images = origin + archive + search ($images)"
+is "$(cell image_rate)" "$(awk -v a="$images" -v n="$news" 'BEGIN { printf "%.2f%%", 100 * a / n }')" "image rate"
+is "$(cell origin_rate)" "$(awk -v a="$origin" -v n="$news" 'BEGIN { printf "%.2f%%", 100 * a / n }')" "origin rate"
+for tier in origin archive search placeholder; do
+	is "$(cell $tier)" "$(q "SELECT count(*) FROM image WHERE tier = '$tier'")" "count of tier $tier"
+done
+is "$(cell 'no image')" "$(q "SELECT count(*) FROM news WHERE state = 'done' AND num NOT IN (SELECT news_num FROM image)")" "count of done without image"
+is "$(cell failed)" "$(q "SELECT count(*) FROM news WHERE state = 'failed'")" "count of failed"
+is "$(cell pending)" "$(q "SELECT count(*) FROM news WHERE state = 'pending'")" "count of pending"
+grep -q '<title>Curation &lt;test&gt;</title>' "$H"
+ok $? "--title escaped"
+
+# galleries: one item per tier at least, search first and least similar first
+for tier in search archive origin placeholder; do
+	n=$(grep -c "<figure class=\"item tier-$tier\"" "$H")
+	is "$n" "$(q "SELECT count(*) FROM image WHERE tier = '$tier'")" "gallery of tier $tier holds its items"
+done
+order=$(grep -o 'id="\(search\|archive\|origin\|placeholder\)-N[0-9]*"' "$H" | sed 's/id="//; s/"//' | tr '\n' ' ')
+is "$order" "search-N4 search-N3 archive-N2 origin-N1 origin-N10 placeholder-N5 " "search tier first, ascending similarity"
+grep -q 'captured 2019-11-10' "$H"
+ok $? "archive capture date shown"
+grep -q 'assets.msn.com via <a rel="noopener noreferrer" href="https://web.archive.org/' "$H"
+ok $? "archive item: original site via the archive"
+
+# hostile input
+grep -q '<script' "$R"/*.html
+ok $((! $?)) "no <script> anywhere"
+grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot; title' "$H"
+ok $? "hostile title escaped"
+grep -qi 'href="javascript' "$H"
+ok $((! $?)) "javascript: page URL not linked"
+grep -q 'Pitcher &lt;b&gt;signs&lt;/b&gt; deal' "$H"
+ok $? "matched title escaped"
+
+# thumbnails: relative, inside the folder, equal to the resized files
+srcs=$(grep -o '<img src="[^"]*"' "$R"/*.html | sed 's/.*src="//; s/"$//' | sort -u)
+nbad=0 nsrc=0
+for s in $srcs; do
+	nsrc=$((nsrc + 1))
+	case $s in /*|*:*|*..*) nbad=$((nbad + 1)); echo "# not relative: $s"; continue ;; esac
+	[ -f "$R/$s" ] || { nbad=$((nbad + 1)); echo "# missing: $s"; continue; }
+	id=$(basename "$s" .jpg)
+	cmp -s "$R/$s" "$T/images/$id.jpg" || { nbad=$((nbad + 1)); echo "# differs: $s"; }
+done
+is "$nsrc" "5" "five distinct thumbnails linked (N1-N5)"
+is "$nbad" "0" "every thumbnail link is relative, exists in the folder and equals its resized file"
+grep -q '<div class="noimg">not resized</div>' "$H"
+ok $? "an item without a resized file says so"
+
+# rejected, duplicates, failures, training
+sed -n '/id="rejected-table"/,/<\/table>/p' "$H" >"$T/rej"
+grep -q '<td>N3</td>' "$T/rej" && grep -q 'site logo, not a &lt;photo&gt;' "$T/rej" &&
+	grep -q 'https://wrong.example/logo.png' "$T/rej"
+ok $? "rejected pick shown apart with its reason"
+grep -q 'thumbs/N3.jpg" alt="N3 now"' "$T/rej"
+ok $? "rejected row shows the current pick"
+grep 'id="search-N3"' "$H" | grep -q 'href="index.html#rejected">replaces 1 rejected pick</a>'
+ok $? "the gallery item of N3 points to its rejected pick"
+is "$(grep -c 'replaces [0-9]* rejected' "$H")" "1" "no other item claims a rejected pick"
+sed -n '/id="dupe-1"/p' "$H" >"$T/dupe"
+grep -q '<b>N3</b>' "$T/dupe" && grep -q '<b>N4</b>' "$T/dupe"
+ok $? "N3 and N4 form a duplicate group"
+is "$(grep -c 'class="group"' "$H")" "1" "one duplicate group"
+sed -n '/id="failed-crawl"/,/<\/table>/p' "$H" >"$T/fail"
+grep -q '<code>http-5xx</code></td><td class="num">1</td><td>N7</td>' "$T/fail" &&
+	grep -q '<code>timeout</code></td><td class="num">1</td><td>N8</td>' "$T/fail"
+ok $? "crawl failures grouped by class with examples"
+grep -q '<code>not a known image format</code></td><td class="num">1</td><td>N10</td>' "$H"
+ok $? "resize errors grouped"
+grep -q '<code>no image on page</code></td><td class="num">1</td><td>N6</td>' "$H"
+ok $? "done without image grouped by last error"
+for m in loss auc mrr ndcg5 ndcg10; do
+	grep -q "<h3>$m</h3>" "$H"
+	ok $? "training chart $m"
+done
+grep -q '<title>seconds' "$H"
+ok $((! $?)) "no chart for the seconds column"
+is "$(grep -c '<polyline' "$H")" "6" "six training lines (loss per step and per epoch, 4 metrics)"
+
+# pagination, and stale pages removed by a smaller rerun
+exits 0 "paginated run" vmind-report --db "$T/db" --images "$T/images" --out "$R" --per-page 1
+check "tier-search-2.html written" test -f "$R/tier-search-2.html"
+check "tier-origin-2.html written" test -f "$R/tier-origin-2.html"
+is "$(grep -c '<figure class="item tier-search"' "$H")" "1" "main page shows one search item per page"
+grep -q 'id="search-N3"' "$R/tier-search-2.html"
+ok $? "second search page holds N3"
+exits 0 "unpaginated rerun" vmind-report --db "$T/db" --images "$T/images" --out "$R"
+check "stale tier pages removed" test ! -e "$R/tier-search-2.html" -a ! -e "$R/tier-origin-2.html"
+exits 0 "--max-items 1" vmind-report --db "$T/db" --images "$T/images" --out "$T/r1" --max-items 1
+is "$(grep -c '<figure class="item tier-origin"' "$T/r1/index.html")" "1" "--max-items limits a gallery"
+
+# --behaviors adds users
+printf '1\tU7\t11/11/2019 9:05:58 AM\tN1\tN2-1 N3-0\n2\tU9\t11/11/2019 9:06:00 AM\t\tN1-0\n3\tU7\t11/11/2019 9:07:00 AM\t\tN4-1\n' >"$T/behaviors.tsv"
+exits 0 "--behaviors" vmind-report --db "$T/db" --images "$T/images" --out "$T/r2" --behaviors "$T/behaviors.tsv"
+H=$T/r2/index.html
+is "$(cell users)" "2" "users counted from behaviors"
+
+# a missing resized file: report written, exit 1, the item named
+rm "$T/images/N2.jpg"
+exits 1 "missing resized file: exit 1" vmind-report --db "$T/db" --images "$T/images" --out "$T/r3"
+grep -q 'N2' "$T/err"
+ok $? "the warning names N2"
+grep -q '<div class="noimg">missing file</div>' "$T/r3/index.html"
+ok $? "the item says its file is missing"
+
+exits 2 "no --db: exit 2" vmind-report --images "$T/images" --out "$T/r4"
+exits 2 "missing database: exit 2" vmind-report --db "$T/nope.db" --images "$T/images" --out "$T/r4"
+exits 2 "missing train log: exit 2" vmind-report --db "$T/db" --images "$T/images" --out "$T/r4" --train-log "$T/nope.csv"
+grep -q 'nope.csv' "$T/err"
+ok $? "the message names the log"
+done_testing

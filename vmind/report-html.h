@@ -1,0 +1,86 @@
+/* report-html.h: the small pieces of vmind-report that know nothing of the
+ * database: escaping hostile text for HTML, deciding which URLs may become
+ * links, the host of a URL, numbers with thousands separators, splitting one
+ * CSV line, reading a training log (CSV with a header) into numeric series,
+ * and drawing inline SVG charts (horizontal bars, stacked bars, lines).
+ * Kept apart so tests/unit/test-report.c can check them directly. */
+#ifndef VMIND_REPORT_HTML_H
+#define VMIND_REPORT_HTML_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Write s to out with & < > " ' escaped and control characters (other
+ * than tab and newline) dropped; NULL writes nothing. */
+void rh_esc(FILE *out, const char *s);
+/* Same for at most n bytes of s. */
+void rh_escn(FILE *out, const char *s, size_t n);
+
+/* 1 when url may be written as an href: http:// or https:// (any case)
+ * followed by a host, and no control characters or spaces. */
+int rh_safe_url(const char *url);
+
+/* The lower-cased host (without user info or port) of an http(s) URL, or
+ * NULL when there is none. Caller frees. */
+char *rh_host(const char *url);
+
+/* "130,379": n with comma thousands separators. */
+const char *rh_count(char *buf, size_t len, long long n);
+
+/* Split one CSV line (RFC 4180 quoting, no embedded newlines) in place:
+ * fields[i] point into line; at most max fields. Trailing CR/LF ignored.
+ * Returns the number of fields. */
+size_t rh_csv_split(char *line, char **fields, size_t max);
+
+/* One numeric series of a chart: n points (x[i], y[i]). */
+typedef struct rh_series {
+	char *name;        /* legend text, e.g. "loss (step)" */
+	double *x, *y;
+	size_t n, cap;
+} rh_series;
+
+/* A training log read into charts: one chart per metric column (every
+ * numeric column except the x columns step/epoch/seconds/time and the
+ * text column kind), holding one series per value of `kind` (or one when
+ * there is no kind column). x is `step` when present, else `epoch`, else
+ * the row number. */
+typedef struct rh_chart {
+	char *metric;      /* column name */
+	rh_series *series;
+	size_t nseries;
+} rh_chart;
+
+typedef struct rh_trainlog {
+	char *xname;       /* "step", "epoch" or "row" */
+	rh_chart *charts;
+	size_t ncharts;
+	size_t rows;       /* data rows read */
+	size_t skipped;    /* lines that were neither header nor data */
+} rh_trainlog;
+
+/* Read a CSV training log. Lines starting with '#', blank lines and repeated
+ * header lines are skipped; cells that are empty or not numbers leave no
+ * point. 0, or -1 with "FILE: message" in err (unreadable, no header). */
+int rh_trainlog_read(const char *path, rh_trainlog *log, char *err, size_t errlen);
+void rh_trainlog_free(rh_trainlog *log);
+
+/* Inline SVG charts. Colours are CSS colours from the caller. */
+typedef struct rh_bar {
+	const char *label;
+	double value;
+	const char *colour;
+} rh_bar;
+/* Horizontal bars, one per row, labelled with the value and its share of
+ * total (when total > 0). */
+void rh_svg_bars(FILE *out, const char *title, const rh_bar *bars, size_t n, double total);
+
+/* One stacked bar per row: row r has segments values[r * nseg + s]
+ * coloured colours[s]; each row is scaled to 100%. */
+void rh_svg_stacked(FILE *out, const char *title, const char *const *row_labels, size_t nrows,
+                    const char *const *seg_names, const char *const *colours, size_t nseg,
+                    const double *values);
+
+/* A line chart of the chart's series against x. */
+void rh_svg_lines(FILE *out, const rh_chart *chart, const char *xname);
+
+#endif
