@@ -2,3 +2,4 @@
 # The scripts are run by hand (never by make check); results go to
 # bench/RESULTS.md.
 EXTRA_DIST += bench/table1.sh
+EXTRA_DIST += bench/quality.md

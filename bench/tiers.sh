@@ -15,7 +15,8 @@
 #              search_img_alive = 1)
 # Usage: bench/tiers.sh [N]   (N news items, default 2000) with the built
 # tools on PATH (or BUILD=dir). Environment: THRESHOLDS ("0.5 0.6 0.7 0.75
-# 0.8 0.9"), MARGIN (0.1), SEED (1), KEEP=1 keeps the work directory.
+# 0.8 0.9"), MARGIN (0.1), SEED (1), DEFAULT_TH (0.7: the threshold whose
+# crawl's Table 1 is printed), KEEP=1 keeps the work directory.
 # Prints a Markdown table for bench/RESULTS.md.
 set -eu
 N=${1:-2000}
@@ -64,4 +65,15 @@ for th in $THRESHOLDS; do
 		  if (($4 == "-" || $4 == "search") && $3 == 1) { elig++; if ($4 == "search" && $5 == $2) rec++ } }
 		END { printf "| %s | %.3f | %d | %d | %d | %.3f | %.3f | %.0f |\n", th, img / n, t["origin"], t["archive"],
 		      s, s ? ok / s : 0, elig ? rec / elig : 0, secs }'
+	# Table 1 of the run at the default threshold
+	if [ "$th" = "${DEFAULT_TH:-0.7}" ]; then
+		vmind-stats --format md --db "$W/c.db" --news "$W/mind/train/news.tsv" --news "$W/mind/dev/news.tsv" \
+			--behaviors "$W/mind/train/behaviors.tsv" --behaviors "$W/mind/dev/behaviors.tsv" >"$W/table1" || true
+	fi
 done
+if [ -s "$W/table1" ]; then
+	echo
+	echo "Table 1 of the crawl at --min-similarity ${DEFAULT_TH:-0.7}:"
+	echo
+	cat "$W/table1"
+fi
