@@ -156,47 +156,6 @@ void vm_item_error(vm_item *it, const char *cls, const char *fmt, ...)
 		snprintf(it->error_class, sizeof it->error_class, "%s", cls);
 }
 
-/* Write a file under "<path>.tmp.<pid>" and rename it into place, without
- * fsync: a killed process loses nothing that reached the page cache, and
- * commit_results() makes the whole batch durable with one syncfs() before
- * the rows that name these files are committed. */
-static int write_file_renamed(const char *path, const void *data, size_t len)
-{
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), e;
-	const char *p = data;
-	size_t left = len;
-	if (fd < 0)
-		goto fail;
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	errno = e;
-	return -1;
-}
-
 /* One image to validate, and what came of it. */
 struct vjob {
 	vm_item *it;
@@ -238,7 +197,7 @@ static void vjob_run(vm_crawl *C, vjob *j)
 	}
 	j->rel = xasprintf("raw/%s.%s", j->it->id, j->info.ext);
 	char *path = xasprintf("%s/%s", C->o.out_dir, j->rel);
-	if (write_file_renamed(path, r->body, r->len) != 0)
+	if (vm_write_file_renamed(path, r->body, r->len) != 0)
 		vm_die_errno("%s", path);   /* a full disk is not the item's fault */
 	free(path);
 	j->ok = 1;
@@ -397,7 +356,7 @@ static void give_placeholder(vm_crawl *C, vm_item *it)
 {
 	char *rel = xasprintf("raw/%s.jpg", it->id);
 	char *path = xasprintf("%s/%s", C->o.out_dir, rel);
-	if (write_file_renamed(path, C->placeholder, C->placeholder_len) != 0)
+	if (vm_write_file_renamed(path, C->placeholder, C->placeholder_len) != 0)
 		vm_die_errno("%s", path);
 	free(path);
 	C->unsynced++;

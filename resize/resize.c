@@ -152,49 +152,6 @@ static int read_file(const char *path, unsigned char **data, size_t *len)
 	return 0;
 }
 
-/* Write data to path through "<path>.tmp.<pid>" and a rename, without an
- * fsync: the main thread syncs the file system before it commits the rows
- * that name these files. 0, or -1 with errno. */
-static int write_atomic(const char *path, const void *data, size_t len)
-{
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	const unsigned char *p = data;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), e;
-	if (fd < 0)
-		goto fail;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail_close;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail_unlink;
-	}
-	if (rename(tmp, path) != 0)
-		goto fail_unlink;
-	free(tmp);
-	return 0;
-fail_close:
-	e = errno;
-	close(fd);
-	errno = e;
-fail_unlink:
-	e = errno;
-	unlink(tmp);
-	errno = e;
-fail:
-	e = errno;
-	free(tmp);
-	errno = e;
-	return -1;
-}
-
 static void set_err(item *it, const char *fmt, ...) VM_PRINTF(2, 3);
 static void set_err(item *it, const char *fmt, ...)
 {
@@ -301,7 +258,7 @@ static void work_item(run *r, item *it)
 	vm_sha256_hex(res.data, res.len, it->out_sha);
 	it->phash = res.phash;
 	out_path = xasprintf("%s/%s", r->out_dir, rel);
-	if (write_atomic(out_path, res.data, res.len) != 0) {
+	if (vm_write_file_renamed(out_path, res.data, res.len) != 0) {
 		set_err(it, "%s: %s", out_path, strerror(errno));
 		goto out;
 	}

@@ -57,6 +57,11 @@ int vm_atomic_commit(vm_atomic_file *af);                    /* 0 or -1; always 
 void vm_atomic_abort(vm_atomic_file *af);                    /* removes the temporary */
 /* Write a whole buffer atomically. 0 or -1 (errno). */
 int vm_write_file_atomic(const char *path, const void *data, size_t len);
+/* The same without the fsync, for batch tools that write many files and
+ * make a whole batch durable with one syncfs() before they commit the rows
+ * that name the files: a killed process still never leaves a partial file
+ * under <path>. 0 or -1 (errno). */
+int vm_write_file_renamed(const char *path, const void *data, size_t len);
 /* mkdir -p; 0 or -1 (errno) */
 int vm_mkdir_p(const char *path);
 
