@@ -1492,27 +1492,13 @@ int web_render(const web_render_opts *o)
 		if (bad_write)
 			goto out;
 	}
-	/* truth.tsv */
-	{
-		char *p = xasprintf("%s/truth.tsv", o->out);
-		int ok = vm_atomic_open(&af, p) == 0;
-		if (ok) {
-			fputs("id\tmsn_id\tpage_url\tpage_alive\tfinal_url\tlayout\tcover_url\tcover_sha256\t"
-			      "cover_format\tcover_variant\tcover_width\tcover_height\tcover_content_type\t"
-			      "cover_alive\tdecoy\tfault\tfault_target\toutcome\tarchived\tarchive_url\tarchive_cover\t"
-			      "search_url\tsearch_img\tsearch_img_alive\n", af.fp);
-			for (size_t i = 0; i < C.n; i++)
-				if (!C.items[i].error && C.items[i].truth.s)
-					fwrite(C.items[i].truth.s, 1, C.items[i].truth.len, af.fp);
-			ok = vm_atomic_commit(&af) == 0;
-		}
-		if (!ok) {
-			vm_warn_errno("%s", p);
-			free(p);
-			goto out;
-		}
-		free(p);
-	}
+	if (write_rows(o->out, "truth.tsv",
+	               "id\tmsn_id\tpage_url\tpage_alive\tfinal_url\tlayout\tcover_url\tcover_sha256\t"
+	               "cover_format\tcover_variant\tcover_width\tcover_height\tcover_content_type\t"
+	               "cover_alive\tdecoy\tfault\tfault_target\toutcome\tarchived\tarchive_url\tarchive_cover\t"
+	               "search_url\tsearch_img\tsearch_img_alive\n",
+	               C.items, C.n, offsetof(render_item, truth)) < 0)
+		goto out;
 	if (write_rows(o->out, "captures.tsv", "url\ttimestamp\tstatus\tmimetype\tbody\tdigest\tlength\theaders\n",
 		       C.items, C.n, offsetof(render_item, captures)) < 0 ||
 	    write_rows(o->out, "search.tsv", "url\ttitle\tcontent\timg_src\tthumbnail_src\tengine\n",

@@ -113,10 +113,12 @@ static void erode(const uint8_t *in, uint8_t *out)
 		}
 }
 
-/* area of the largest 4-connected blob */
-static int largest_blob(const uint8_t *m)
+/* The 4-connected blobs of mask m: returns the area of the largest, and
+ * sets *n_big (when not NULL) to the number of blobs of at least min_area
+ * pixels. */
+static int blobs(const uint8_t *m, int min_area, int *n_big)
 {
-	int lab[G * G], stack[G * G], best = 0;
+	int lab[G * G], stack[G * G], best = 0, n = 0;
 	memset(lab, 0, sizeof lab);
 	for (int s0 = 0; s0 < G * G; s0++) {
 		if (!m[s0] || lab[s0]) continue;
@@ -132,31 +134,11 @@ static int largest_blob(const uint8_t *m)
 			if (y < G - 1 && m[i + G] && !lab[i + G]) { lab[i + G] = 1; stack[top++] = i + G; }
 		}
 		if (area > best) best = area;
-	}
-	return best;
-}
-
-/* 4-connected blobs of at least min_area pixels */
-static int count_blobs(const uint8_t *m, int min_area)
-{
-	int lab[G * G], stack[G * G], n = 0;
-	memset(lab, 0, sizeof lab);
-	for (int s0 = 0; s0 < G * G; s0++) {
-		if (!m[s0] || lab[s0]) continue;
-		int top = 0, area = 0;
-		stack[top++] = s0;
-		lab[s0] = 1;
-		while (top) {
-			int i = stack[--top], x = i % G, y = i / G;
-			area++;
-			if (x > 0 && m[i - 1] && !lab[i - 1]) { lab[i - 1] = 1; stack[top++] = i - 1; }
-			if (x < G - 1 && m[i + 1] && !lab[i + 1]) { lab[i + 1] = 1; stack[top++] = i + 1; }
-			if (y > 0 && m[i - G] && !lab[i - G]) { lab[i - G] = 1; stack[top++] = i - G; }
-			if (y < G - 1 && m[i + G] && !lab[i + G]) { lab[i + G] = 1; stack[top++] = i + G; }
-		}
 		n += area >= min_area;
 	}
-	return n;
+	if (n_big)
+		*n_big = n;
+	return best;
 }
 
 void hash_image(const uint8_t *rgb, int w, int h, float out[HASH_DIM], float *stats)
@@ -337,7 +319,9 @@ void hash_image(const uint8_t *rgb, int w, int h, float out[HASH_DIM], float *st
 		uint8_t e1[G * G], e2[G * G];
 		erode(fg, e1);
 		erode(e1, e2);
-		int c1 = count_blobs(e1, 6), c2 = count_blobs(e2, 4);
+		int c1, c2;
+		blobs(e1, 6, &c1);
+		blobs(e2, 4, &c2);
 		f[150 + (c1 > 6 ? 6 : c1)] = 1;
 		f[157] = c1 / 4.0f;
 		f[158] = c2 / 4.0f;
@@ -362,7 +346,7 @@ void hash_image(const uint8_t *rgb, int w, int h, float out[HASH_DIM], float *st
 		}
 		if (xr) f[160 + (xr > 4 ? 4 : xr) - 1] = 1;
 		if (yr) f[164 + (yr > 4 ? 4 : yr) - 1] = 1;
-		int largest = largest_blob(fg);
+		int largest = blobs(fg, 0, NULL);
 		f[168] = largest ? (float)nfg / largest / 4.0f : 0;
 		f[169] = xr * yr / 8.0f;
 	}
