@@ -7,8 +7,11 @@
 #include "config.h"
 #include "layers.h"
 
+#include "util.h"
+
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void linear_forward(float *y, const float *x, const float *W, const float *b,
@@ -61,12 +64,95 @@ static float dotf(const float *a, const float *b, int n)
 	return s;
 }
 
+/* Attention over long sequences (the user side's histories) as three small
+ * sgemms per (item, head) on the strided q/k/v blocks of qkv [B,T,3E], so the
+ * T x T x dh products run in OpenBLAS's vector kernels instead of scalar
+ * dot products. Same equations as the loops below (which stay for short T,
+ * the news encoder's F fields, where a call per head would cost more than
+ * the work); tests switch between the two through mha_gemm_min_t. */
+int mha_gemm_min_t = 12;
+
+static void mha_forward_gemm(float *y, const float *qkv, float *att, const float *mask,
+			     int B, int T, int E, int NH)
+{
+	int dh = E / NH, ld = 3 * E;
+	float scale = 1.0f / sqrtf((float)dh);
+	for (int b = 0; b < B; b++) {
+		const float *m = mask ? mask + (size_t)b * T : NULL;
+		for (int h = 0; h < NH; h++) {
+			const float *q = qkv + (size_t)b * T * ld + h * dh;
+			float *a = att + ((size_t)b * NH + h) * T * T;
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh,
+				    scale, q, ld, q + E, ld, 0.0f, a, T);
+			for (int i = 0; i < T; i++) {
+				float *r = a + (size_t)i * T, mx = -INFINITY;
+				for (int j = 0; j < T; j++)
+					if (!(m && m[j] == 0) && r[j] > mx)
+						mx = r[j];
+				double sum = 0;
+				for (int j = 0; j < T; j++) {
+					if (m && m[j] == 0) {
+						r[j] = 0;
+						continue;
+					}
+					r[j] = expf(r[j] - mx);
+					sum += r[j];
+				}
+				float inv = sum > 0 ? (float)(1.0 / sum) : 0;
+				for (int j = 0; j < T; j++)
+					r[j] *= inv;
+			}
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T,
+				    1.0f, a, T, q + 2 * E, ld, 0.0f, y + (size_t)b * T * E + h * dh, E);
+		}
+	}
+}
+
+static void mha_backward_gemm(float *dqkv, const float *dy, const float *qkv, const float *att,
+			      int B, int T, int E, int NH)
+{
+	int dh = E / NH, ld = 3 * E;
+	float scale = 1.0f / sqrtf((float)dh);
+	float *ds = xmalloc((size_t)T * T * sizeof *ds);   /* [T,T] score gradient of one head */
+	for (int b = 0; b < B; b++) {
+		for (int h = 0; h < NH; h++) {
+			size_t o = (size_t)b * T * ld + h * dh;
+			const float *q = qkv + o, *k = q + E, *v = q + 2 * E;
+			const float *a = att + ((size_t)b * NH + h) * T * T;
+			const float *dout = dy + (size_t)b * T * E + h * dh;
+			/* datt = dout v^T, then the softmax backward row by row */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh,
+				    1.0f, dout, E, v, ld, 0.0f, ds, T);
+			for (int i = 0; i < T; i++) {
+				const float *ar = a + (size_t)i * T;
+				float *r = ds + (size_t)i * T;
+				double s = 0;
+				for (int j = 0; j < T; j++)
+					s += (double)ar[j] * r[j];
+				for (int j = 0; j < T; j++)
+					r[j] = ar[j] * (r[j] - (float)s) * scale;
+			}
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T,
+				    1.0f, ds, T, k, ld, 0.0f, dqkv + o, ld);
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T,
+				    1.0f, ds, T, q, ld, 0.0f, dqkv + o + E, ld);
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T,
+				    1.0f, a, T, dout, E, 0.0f, dqkv + o + 2 * E, ld);
+		}
+	}
+	free(ds);
+}
+
 void mha_forward(float *y, float *qkv, float *att, const float *x,
 		 const float *mask, const float *Wqkv, int B, int T, int C, int E, int NH)
 {
 	int dh = E / NH;
 	float scale = 1.0f / sqrtf((float)dh);
 	linear_forward(qkv, x, Wqkv, NULL, B * T, C, 3 * E);
+	if (T >= mha_gemm_min_t) {
+		mha_forward_gemm(y, qkv, att, mask, B, T, E, NH);
+		return;
+	}
 	for (int b = 0; b < B; b++) {
 		const float *m = mask ? mask + (size_t)b * T : NULL;
 		for (int h = 0; h < NH; h++) {
@@ -116,6 +202,11 @@ void mha_backward(float *dx, float *dWqkv, float *scratch, const float *dy,
 	float scale = 1.0f / sqrtf((float)dh);
 	float *dqkv = scratch;
 	memset(dqkv, 0, (size_t)B * T * 3 * E * sizeof(float));
+	if (T >= mha_gemm_min_t) {
+		mha_backward_gemm(dqkv, dy, qkv, att, B, T, E, NH);
+		linear_backward(dx, dWqkv, NULL, dqkv, x, Wqkv, B * T, C, 3 * E);
+		return;
+	}
 	for (int b = 0; b < B; b++) {
 		for (int h = 0; h < NH; h++) {
 			for (int i = 0; i < T; i++) {

@@ -34,6 +34,10 @@ void relu_backward(float *dx, const float *dy, const float *y, size_t n);
  * (paper eq. 1-2, 7-8, 10: one query and one value matrix per head). */
 void mha_forward(float *y, float *qkv, float *att, const float *x,
 		 const float *mask, const float *Wqkv, int B, int T, int C, int E, int NH);
+/* Sequences of at least this many items run the attention products as
+ * sgemm calls per head, shorter ones as loops (default 12; tests set it to
+ * compare the two). */
+extern int mha_gemm_min_t;
 /* dx[B,T,C] += ..., dWqkv[C,3E] += ...; scratch: [B*T*3E] floats */
 void mha_backward(float *dx, float *dWqkv, float *scratch, const float *dy,
 		  const float *qkv, const float *att, const float *x,

@@ -128,7 +128,8 @@ static void test_mha(int with_mask)
 	float *dx = zeros(nx), *dW = zeros(nw), *scratch = zeros((size_t)c.B * c.T * 3 * c.E);
 	mha_loss(&c);
 	mha_backward(dx, dW, scratch, c.R, c.qkv, c.att, c.x, c.mask, c.W, c.B, c.T, c.C, c.E, c.NH);
-	const char *name = with_mask ? "mha (masked)" : "mha";
+	const char *name = mha_gemm_min_t <= c.T ? (with_mask ? "mha, sgemm path (masked)" : "mha, sgemm path")
+						  : (with_mask ? "mha (masked)" : "mha");
 	check_grad(name, "x", c.x, dx, nx, mha_loss, &c);
 	check_grad(name, "Wqkv", c.W, dW, nw, mha_loss, &c);
 	if (with_mask) {
@@ -165,6 +166,39 @@ static void test_mha(int with_mask)
 	}
 	free(c.x); free(c.W); free(c.y); free(c.R); free(c.qkv); free(c.att);
 	free(dx); free(dW); free(scratch);
+}
+
+/* The loop path and the sgemm path on a history-sized case (T 50, left
+ * padding, a masked item, an empty row): outputs and gradients agree. */
+static void test_mha_paths_agree(void)
+{
+	int B = 3, T = 50, C = 24, E = 32, NH = 4;
+	size_t nx = (size_t)B * T * C, nw = (size_t)C * 3 * E, ny = (size_t)B * T * E, nq = (size_t)B * T * 3 * E;
+	float *x = rnd(nx, 1), *W = rnd(nw, 0.3f), *dy = rnd(ny, 1), *mask = zeros((size_t)B * T);
+	for (int t = 0; t < T; t++) {
+		mask[t] = t >= 17;                 /* left padding */
+		mask[T + t] = t != 30;             /* one masked item */
+		mask[2 * T + t] = 0;               /* empty history */
+	}
+	float *y[2], *dx[2], *dW[2];
+	int saved = mha_gemm_min_t;
+	for (int path = 0; path < 2; path++) {
+		mha_gemm_min_t = path ? 1 : T + 1;
+		float *qkv = zeros(nq), *att = zeros((size_t)B * NH * T * T), *scratch = zeros(nq);
+		y[path] = zeros(ny); dx[path] = zeros(nx); dW[path] = zeros(nw);
+		mha_forward(y[path], qkv, att, x, mask, W, B, T, C, E, NH);
+		mha_backward(dx[path], dW[path], scratch, dy, qkv, att, x, mask, W, B, T, C, E, NH);
+		free(qkv); free(att); free(scratch);
+	}
+	mha_gemm_min_t = saved;
+	double dmax[3] = { 0, 0, 0 };
+	for (size_t i = 0; i < ny; i++) dmax[0] = fmax(dmax[0], fabs(y[0][i] - y[1][i]));
+	for (size_t i = 0; i < nx; i++) dmax[1] = fmax(dmax[1], fabs(dx[0][i] - dx[1][i]));
+	for (size_t i = 0; i < nw; i++) dmax[2] = fmax(dmax[2], fabs(dW[0][i] - dW[1][i]));
+	ok(dmax[0] < 1e-5 && dmax[1] < 1e-4 && dmax[2] < 1e-3,
+	   "mha: loop and sgemm paths agree at T 50 (max diff y %.2g, dx %.2g, dWqkv %.2g)", dmax[0], dmax[1], dmax[2]);
+	for (int path = 0; path < 2; path++) { free(y[path]); free(dx[path]); free(dW[path]); }
+	free(x); free(W); free(dy); free(mask);
 }
 
 /* ---- additive attention ---- */
@@ -368,6 +402,12 @@ int main(void)
 	test_relu();
 	test_mha(0);
 	test_mha(1);
+	int saved = mha_gemm_min_t;
+	mha_gemm_min_t = 1;   /* the same checks through the per-head sgemm path */
+	test_mha(0);
+	test_mha(1);
+	mha_gemm_min_t = saved;
+	test_mha_paths_agree();
 	test_addatt();
 	test_gru();
 	test_mean();

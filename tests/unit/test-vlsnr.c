@@ -12,12 +12,15 @@
 #include "config.h"
 #include "tap.h"
 #include "../../model/vlsnr.h"
+#include "../../model/layers.h"
 #include "util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static const char *path_label = "";   /* which attention path is under test */
 
 static const void *need(const vlsnr_st *st, const char *name, const char *dtype, size_t *count)
 {
@@ -58,7 +61,7 @@ static void check_case(const char *dir, const char *user)
 	snprintf(path, sizeof path, "%s/tests/data/train/tiny-%s.safetensors", dir, user);
 	vlsnr_st st;
 	if (vlsnr_st_open(&st, path, err, sizeof err) != 0) {
-		ok(0, "%s: golden file readable (%s)", user, err);
+		ok(0, "%s%s: golden file readable (%s)", path_label, user, err);
 		return;
 	}
 	vlsnr_config c;
@@ -103,7 +106,7 @@ static void check_case(const char *dir, const char *user)
 	vlsnr_acts_create(&a, &c, U, B, P, NC);
 	vlsnr_zero_grad(&m);
 	double loss = vlsnr_forward_backward(&m, &a, feats, U, hist, hmask, cand, B, 0, NULL, 1);
-	is_near(loss, *want_loss, 1e-5 * fmax(1, fabs(*want_loss)), "%s: loss matches PyTorch", user);
+	is_near(loss, *want_loss, 1e-5 * fmax(1, fabs(*want_loss)), "%s%s: loss matches PyTorch", path_label, user);
 
 	int bad = 0;
 	double worst = 0;
@@ -125,7 +128,7 @@ static void check_case(const char *dir, const char *user)
 		worst = fmax(worst, err_);
 		free(g);
 	}
-	ok(bad == 0, "%s: all %d parameter gradients match PyTorch (max abs err %.2g)", user, P_COUNT, worst);
+	ok(bad == 0, "%s%s: all %d parameter gradients match PyTorch (max abs err %.2g)", path_label, user, P_COUNT, worst);
 
 	/* 10 Adam steps on the same batch from the same start */
 	size_t nl;
@@ -140,7 +143,7 @@ static void check_case(const char *dir, const char *user)
 		}
 		vlsnr_adam_step(&m, lr);
 	}
-	ok(bad == 0 && nl == 10, "%s: losses of the first %zu Adam steps match PyTorch", user, nl);
+	ok(bad == 0 && nl == 10, "%s%s: losses of the first %zu Adam steps match PyTorch", path_label, user, nl);
 	free(want);
 	free(want_loss);
 
@@ -193,6 +196,11 @@ int main(void)
 	if (!dir)
 		dir = ".";
 	const char *users[] = { "vlsnr", "selfattn", "gru", "mean", "none" };
+	for (int i = 0; i < 5; i++)
+		check_case(dir, users[i]);
+	/* again with the attention products as per-head sgemm calls */
+	mha_gemm_min_t = 1;
+	path_label = "sgemm attention, ";
 	for (int i = 0; i < 5; i++)
 		check_case(dir, users[i]);
 	return tap_done();
