@@ -10,6 +10,7 @@
 #include "bpe-entities.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,6 +414,198 @@ static char *html_unescape(const char *s)
 	return b.p;
 }
 
+/* ---- the deterministic part of ftfy.fix_text (ftfy 6, default settings) ----
+ * OpenAI's basic_clean runs ftfy.fix_text before unescaping HTML. Its
+ * table-driven fixes are done here, in ftfy's order, repeated until nothing
+ * changes: unescaping of ";"-terminated HTML entities (only when the input
+ * has no "<"), C1 control characters read as Windows-1252, Latin ligatures split,
+ * full- and half-width forms to their normal width, curly quotes to straight
+ * ones, line breaks to "\n", ANSI terminal escapes and stray control
+ * characters removed, NFC. ftfy's mojibake repair (fix_encoding: guessing
+ * that text was decoded with the wrong single-byte codec, by a badness
+ * heuristic) is not done; vlsnr-embed(1) says so. */
+
+/* Windows-1252 for U+0080..U+009F (the five undefined bytes stay) */
+static const uint16_t c1_cp1252[32] = {
+	0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
+	0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+};
+
+static const struct { ucs4_t c; const char *s; } latin_ligatures[] = {
+	{ 0x0132, "IJ" }, { 0x0133, "ij" }, { 0x0149, "\xca\xbcn" },
+	{ 0x01c4, "D\xc5\xbd" }, { 0x01c5, "D\xc5\xbe" }, { 0x01c6, "d\xc5\xbe" },
+	{ 0x01c7, "LJ" }, { 0x01c8, "Lj" }, { 0x01c9, "lj" },
+	{ 0x01ca, "NJ" }, { 0x01cb, "Nj" }, { 0x01cc, "nj" },
+	{ 0x01f1, "DZ" }, { 0x01f2, "Dz" }, { 0x01f3, "dz" },
+	{ 0xfb00, "ff" }, { 0xfb01, "fi" }, { 0xfb02, "fl" }, { 0xfb03, "ffi" },
+	{ 0xfb04, "ffl" }, { 0xfb05, "\xc5\xbft" }, { 0xfb06, "st" },
+};
+
+/* ftfy's remove_control_chars set */
+static int ftfy_control(ucs4_t c)
+{
+	return c <= 0x08 || c == 0x0b || (c >= 0x0e && c <= 0x1f) || c == 0x7f ||
+	       (c >= 0x206a && c <= 0x206f) || c == 0xfeff || (c >= 0xfff9 && c <= 0xfffc);
+}
+
+static char *html_unescape(const char *s);
+
+/* ftfy's unescape_html: each &#?[0-9A-Za-z]{1,24}; that is an HTML5 entity
+ * (or the upper-cased form of a lower-case one that is not itself an entity),
+ * or a numeric reference whose value has no ";". */
+static char *ftfy_unescape(const char *s)
+{
+	buf b = {0};
+	buf_put(&b, "", 0);
+	const char *p = s;
+	while (*p) {
+		const char *amp = strchr(p, '&');
+		if (!amp) {
+			buf_put(&b, p, strlen(p));
+			break;
+		}
+		buf_put(&b, p, (size_t)(amp - p));
+		const char *q = amp + 1, *e;
+		int num = *q == '#';
+		for (e = q + num; e - (q + num) < 24 && isalnum((unsigned char)*e) && (unsigned char)*e < 0x80; e++)
+			;
+		if (e == q + num || *e != ';') {
+			buf_put(&b, "&", 1);
+			p = q;
+			continue;
+		}
+		size_t len = (size_t)(e + 1 - amp);        /* "&...;" */
+		char ref[32];
+		memcpy(ref, amp, len);
+		ref[len] = 0;
+		char *v = NULL;
+		if (num) {
+			v = html_unescape(ref);
+			if (strchr(v, ';')) { free(v); v = NULL; }
+		} else {
+			const char *ev = entity(ref + 1);
+			if (ev) {
+				v = xstrdup(ev);
+			} else {
+				int upper = 1;
+				for (const char *x = ref + 1; *x != ';'; x++)
+					if (islower((unsigned char)*x)) upper = 0;
+				char low[32];
+				for (size_t i = 0; i <= len; i++) low[i] = (char)tolower((unsigned char)ref[i]);
+				char *same = upper ? html_unescape(ref) : NULL;
+				if (upper && strcmp(same, ref) == 0 && (ev = entity(low + 1)) != NULL) {
+					size_t n = 0;
+					uint8_t *up = u8_toupper((const uint8_t *)ev, strlen(ev), NULL, NULL, NULL, &n);
+					if (up) { v = xstrndup((const char *)up, n); free(up); }
+				}
+				free(same);
+			}
+		}
+		if (v) {
+			buf_put(&b, v, strlen(v));
+			free(v);
+		} else {
+			buf_put(&b, ref, len);
+		}
+		p = e + 1;
+	}
+	return b.p;
+}
+
+/* one pass of the character fixes over UTF-8 s */
+static char *ftfy_chars(const char *s)
+{
+	buf b = {0};
+	buf_put(&b, "", 0);
+	const uint8_t *p = (const uint8_t *)s, *e = p + strlen(s);
+	while (p < e) {
+		ucs4_t c;
+		int k = u8_mbtouc(&c, p, (size_t)(e - p));
+		if (k <= 0) k = 1;
+		p += k;
+		if (c >= 0x80 && c <= 0x9f)
+			c = c1_cp1252[c - 0x80];
+		int lig = 0;
+		for (size_t i = 0; i < sizeof latin_ligatures / sizeof latin_ligatures[0]; i++)
+			if (latin_ligatures[i].c == c) {
+				buf_put(&b, latin_ligatures[i].s, strlen(latin_ligatures[i].s));
+				lig = 1;
+			}
+		if (lig)
+			continue;
+		if (c == 0x3000) {
+			c = ' ';
+		} else if (c >= 0xff01 && c <= 0xffef) {
+			size_t n = 0;
+			uint8_t one[4];
+			int m = u8_uctomb(one, c, 4);
+			uint8_t *w = m > 0 ? u8_normalize(UNINORM_NFKC, one, (size_t)m, NULL, &n) : NULL;
+			if (w) {
+				buf_put(&b, w, n);
+				free(w);
+				continue;
+			}
+		}
+		if (c == 0x02bc || (c >= 0x2018 && c <= 0x201b))
+			c = '\'';
+		else if (c >= 0x201c && c <= 0x201f)
+			c = '"';
+		if (c == '\r') {
+			if (p < e && *p == '\n') p++;
+			c = '\n';
+		} else if (c == 0x2028 || c == 0x2029 || c == 0x85) {
+			c = '\n';
+		}
+		buf_putc32(&b, c);
+	}
+	/* ANSI escapes: ESC [ (digits or ;)* letter */
+	buf o = {0};
+	buf_put(&o, "", 0);
+	for (const char *x = b.p; *x; ) {
+		if (*x == 0x1b && x[1] == '[') {
+			const char *y = x + 2;
+			while ((*y >= '0' && *y <= '9') || *y == ';') y++;
+			if (isalpha((unsigned char)*y) && (unsigned char)*y < 0x80) {
+				x = y + 1;
+				continue;
+			}
+		}
+		ucs4_t c;
+		int k = u8_mbtouc(&c, (const uint8_t *)x, strlen(x));
+		if (k <= 0) k = 1;
+		if (!ftfy_control(c))
+			buf_put(&o, x, (size_t)k);
+		x += k;
+	}
+	free(b.p);
+	size_t n = 0;
+	uint8_t *nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)o.p, strlen(o.p), NULL, &n);
+	if (nfc) {
+		free(o.p);
+		return xstrndup((const char *)nfc, n);
+	}
+	return o.p;
+}
+
+char *bpe_fix_text(const char *text)
+{
+	char *s = utf8_sanitize(text);
+	int unescape = strchr(s, '<') == NULL;   /* decided once, on the input */
+	for (int pass = 0; pass < 16; pass++) {
+		char *u = unescape ? ftfy_unescape(s) : xstrdup(s);
+		char *f = ftfy_chars(u);
+		free(u);
+		int same = strcmp(f, s) == 0;
+		free(s);
+		s = f;
+		if (same)
+			break;
+	}
+	return s;
+}
+
 static int is_ws(ucs4_t c) { return uc_is_property_white_space(c); }
 /* Python's str.isspace (used by strip()): White_Space plus U+001C..U+001F */
 static int is_pyspace(ucs4_t c) { return is_ws(c) || (c >= 0x1c && c <= 0x1f); }
@@ -514,14 +707,7 @@ static char *py_lower(const char *s)
 
 char *bpe_clean(const char *text)
 {
-	char *s = utf8_sanitize(text);
-	size_t n = 0;
-	uint8_t *nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)s, strlen(s), NULL, &n);
-	if (nfc) {
-		free(s);
-		s = xstrndup((const char *)nfc, n);
-		free(nfc);
-	}
+	char *s = bpe_fix_text(text);
 	char *u1 = html_unescape(s);
 	char *u2 = html_unescape(u1);
 	free(s);

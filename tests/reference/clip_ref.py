@@ -6,8 +6,9 @@ never by `make check`).
 It builds the CLIP architecture of Hugging Face's modeling_clip.py from a
 checkpoint folder (config.json, model.safetensors, vocab.json, merges.txt)
 without transformers (which Debian does not package), tokenizes exactly as
-OpenAI's simple_tokenizer.py with ftfy.fix_text replaced by NFC normalisation
-(see vlsnr-embed(1)), preprocesses images as CLIPImageProcessor does (PIL
+OpenAI's simple_tokenizer.py with ftfy.fix_text replaced by its table-driven
+fixes written out below (ftfy 6 defaults without the mojibake heuristic,
+fix_encoding; ftfy is not packaged by Debian; see vlsnr-embed(1)), preprocesses images as CLIPImageProcessor does (PIL
 bicubic, centre crop, normalise), and
 
   make-tiny DIR        writes the tiny random test model (2 layers, small
@@ -25,6 +26,7 @@ bicubic, centre crop, normalise), and
 """
 import hashlib
 import html
+import html.entities
 import json
 import math
 import os
@@ -94,10 +96,60 @@ PAT = re.compile(r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[
                  re.IGNORECASE)
 
 
+# ftfy 6's tables (chardata.py): Windows-1252 for C1 controls, Latin
+# ligatures, width map, curly quotes, control characters
+C1 = {c: bytes([c]).decode("cp1252", errors="ignore") or chr(c) for c in range(0x80, 0xa0)}
+LIGATURES = {"\u0132": "IJ", "\u0133": "ij", "\u0149": "\u02bcn", "\u01f1": "DZ", "\u01f2": "Dz",
+             "\u01f3": "dz", "\u01c4": "D\u017d", "\u01c5": "D\u017e", "\u01c6": "d\u017e",
+             "\u01c7": "LJ", "\u01c8": "Lj", "\u01c9": "lj", "\u01ca": "NJ", "\u01cb": "Nj",
+             "\u01cc": "nj", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+             "\ufb04": "ffl", "\ufb05": "\u017ft", "\ufb06": "st"}
+WIDTH = {0x3000: " "}
+WIDTH.update({i: unicodedata.normalize("NFKC", chr(i)) for i in range(0xff01, 0xfff0)
+              if unicodedata.normalize("NFKC", chr(i)) != chr(i)})
+CONTROL = {i: None for i in list(range(0, 9)) + [0x0b] + list(range(0x0e, 0x20)) + [0x7f] +
+           list(range(0x206a, 0x2070)) + [0xfeff] + list(range(0xfff9, 0xfffd))}
+ENTITIES = {}
+for _n, _c in html.entities.html5.items():
+    if _n.endswith(";"):
+        ENTITIES["&" + _n] = _c
+        if _n == _n.lower() and html.unescape("&" + _n.upper()) == "&" + _n.upper():
+            ENTITIES["&" + _n.upper()] = _c.upper()
+
+
+def ftfy_unescape(m):
+    t = m.group(0)
+    if t in ENTITIES:
+        return ENTITIES[t]
+    if t.startswith("&#"):
+        u = html.unescape(t)
+        return t if ";" in u else u
+    return t
+
+
+def fix_text(text):
+    """ftfy.fix_text's deterministic steps, in its order, until stable"""
+    unescape = "<" not in text   # decided once, on the input
+    while True:
+        orig = text
+        if unescape:
+            text = re.sub(r"&#?[0-9A-Za-z]{1,24};", ftfy_unescape, text)
+        text = re.sub("[\x80-\x9f]", lambda m: C1[ord(m.group(0))], text)
+        text = "".join(LIGATURES.get(ch, ch) for ch in text)
+        text = text.translate(WIDTH)
+        text = re.sub("[\u02bc\u2018-\u201b]", "'", re.sub("[\u201c-\u201f]", '"', text))
+        text = re.sub("[\r\u2028\u2029\u0085]", "\n", text.replace("\r\n", "\n"))
+        text = re.sub("\033\\[((?:\\d|;)*)([a-zA-Z])", "", text)
+        text = text.translate(CONTROL)
+        text = unicodedata.normalize("NFC", text)
+        if text == orig:
+            return text
+
+
 def clean(text):
-    # simple_tokenizer.py: basic_clean (ftfy.fix_text -> here NFC only,
-    # html.unescape twice, strip), whitespace_clean, lower
-    text = unicodedata.normalize("NFC", text)
+    # simple_tokenizer.py: basic_clean (ftfy.fix_text, html.unescape twice,
+    # strip), whitespace_clean, lower
+    text = fix_text(text)
     text = html.unescape(html.unescape(text)).strip()
     text = re.sub(r"\s+", " ", text).strip()
     return text.lower()

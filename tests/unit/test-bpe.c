@@ -1,4 +1,5 @@
-/* test-bpe.c: CLIP's text cleaning (model/bpe.c) against what Python's
+/* test-bpe.c: CLIP's text cleaning (model/bpe.c): ftfy's table fixes on its own
+ * documented examples, and against what Python's
  * html.unescape (twice), regex \s+ collapsing, str.strip and str.lower give
  * (expected bytes written down from /usr/bin/python3), and the BPE of a
  * hand-made vocabulary where merge ranks, </w> and unknown symbols matter. */
@@ -18,6 +19,13 @@ static void clean_is(const char *in, const char *want, const char *what)
 	free(got);
 }
 
+static void fix_is(const char *in, const char *want, const char *what)
+{
+	char *got = bpe_fix_text(in);
+	is_str(got, want, "ftfy fix: %s", what);
+	free(got);
+}
+
 static void ids_is(bpe_tok *t, const char *text, const char *want)
 {
 	int32_t ids[77];
@@ -30,6 +38,19 @@ static void ids_is(bpe_tok *t, const char *text, const char *want)
 
 int main(void)
 {
+	/* ftfy.fix_text's own documented examples and tables (ftfy 6) */
+	fix_is("\xe2\x80\x9chere\xe2\x80\x99s a test\xe2\x80\x9d", "\"here's a test\"", "uncurl_quotes docstring");
+	fix_is("\xef\xac\x82" "u\xef\xac\x83" "e\xef\xac\x86", "fluffiest", "fix_latin_ligatures docstring");
+	fix_is("\xef\xbc\xac\xef\xbc\xaf\xef\xbc\xb5\xef\xbc\xa4\xe3\x80\x80\xef\xbc\xae\xef\xbc\xaf\xef\xbc\xa9\xef\xbc\xb3\xef\xbc\xa5\xef\xbc\xb3",
+	       "LOUD NOISES", "fix_character_width docstring");
+	fix_is("\x1b[36;44mI'm blue, da ba dee da ba doo...\x1b[0m", "I'm blue, da ba dee da ba doo...",
+	       "remove_terminal_escapes docstring");
+	fix_is("\xc2\x93" "C1\xc2\x94 \xc2\x96 \xc2\x81", "\"C1\" \xe2\x80\x93 \xc2\x81", "C1 controls as Windows-1252 (0x81 undefined: kept)");
+	fix_is("&lt;tag&gt; &EACUTE;t&eacute; &#8217; &#abc; &amp;amp;amp;", "<tag> \xc3\x89t\xc3\xa9 ' &#abc; &",
+	       "';' entities (upper-cased names too) unescaped until stable, then quotes uncurled");
+	fix_is("<b>&rsquo;</b>", "<b>&rsquo;</b>", "no unescaping when the text has '<'");
+	fix_is("\xef\xbb\xbf" "a\x01" "b\x0b" "c\td\r\ne\xe2\x80\xa8" "f", "abc\td\ne\nf", "BOM and control characters removed, line breaks");
+	clean_is("Trump&rsquo;s", "trump's", "an entity curly quote is uncurled (ftfy unescapes first)");
 	clean_is("Tom &amp;amp; Jerry", "tom & jerry", "unescaped twice, lower-cased");
 	clean_is("  A\xc2\xa0 B\t\nC  ", "a b c", "whitespace (with NBSP) collapsed and stripped");
 	clean_is("\xce\xa3\xce\x91\xce\xa3 \xc4\xb0", "\xcf\x83\xce\xb1\xcf\x82 i\xcc\x87", "final sigma, dotted capital I");
