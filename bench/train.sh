@@ -11,13 +11,17 @@
 #       the paper's Table 3 / Figure 5 / Figure 6, with the oracle and
 #       text-only oracle rows and each row's share of the oracle's gain over
 #       chance. Environment: PRESET (medium), SEEDS ("1 2 3"), EPOCHS (2),
-#       QDIM (64), QHISTORY (50), QBATCH (64), QLR (3e-3), QDROPOUT (0.1) --
+#       QDIM (64), QHISTORY (50), QBATCH (64), QLR (3e-3), QSCHED (constant:
+#       --lr-schedule), QDROPOUT (0.1) --
 #       the small-data settings of vlsnr-train(1), see bench/quality.md --
 #       SETS (the rows, by key: full category subcategory title text
 #       titleimage image none mean gru selfattn ratio0 ratio0.3 ratio0.7);
 #       QMIND=DIR and QFEATURES=DIR use an existing vmind-synth dataset and
 #       features directory (e.g. the hash-encoder features demo.sh writes)
-#       instead of generating PRESET with --synth-features.
+#       instead of generating PRESET with --synth-features; QJOBS (1) runs
+#       at a time (each one thread); SEEDS1 (SEEDS) the seeds of the rows
+#       other than full, text and none; QOUT=DIR keeps the runs' models and
+#       metrics there, and a rerun with the same QOUT skips finished runs.
 #
 # Environment: NEWS (2000), USERS (1000), IMPRESSIONS (3000), BATCH (256), HISTORY (50),
 # NEGATIVES (3), DIM (128), THREADS (1), STEPS (5, PyTorch steps timed after a
@@ -27,6 +31,30 @@
 # figures are printed.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
+# one quality run: SET SEED -> $QOUT/SET.SEED.json (vlsnr-eval's metrics)
+if [ "${1:-}" = --quality-run ]; then
+	set=$2 seed=$3
+	case $set in
+	full) args= ;;
+	category|subcategory|title|image) args="--fields $set" ;;
+	text) args="--fields title,category,subcategory" ;;
+	titleimage) args="--fields title,image" ;;
+	none|mean|gru|selfattn) args="--user-encoder $set" ;;
+	ratio*) args="--image-ratio ${set#ratio}" ;;
+	*) echo "bench/train.sh: unknown set $set" >&2; exit 2 ;;
+	esac
+	st="$QOUT/$set.$seed.st"
+	# shellcheck disable=SC2086
+	vlsnr-train --train "$QMIND/train" --features "$QFEATS" --out "$st" --epochs "$EPOCHS" \
+		--dim "$QDIM" --history "$QHISTORY" --batch "$QBATCH" --lr "$QLR" --lr-schedule "$QSCHED" \
+		--dropout "$QDROPOUT" --seed "$seed" -q $args || exit 1
+	vlsnr-eval --model "$st" --features "$QFEATS" --split "$QMIND/dev" \
+		--prediction "$QOUT/$set.$seed.pred" --format json >"$QOUT/$set.$seed.json.tmp" || exit 1
+	mv "$QOUT/$set.$seed.json.tmp" "$QOUT/$set.$seed.json"
+	rm -f "$st.opt" "$QOUT/$set.$seed.pred"
+	exit 0
+fi
+
 quality=0
 if [ "${1:-}" = --quality ]; then quality=1; shift; fi
 build=$(cd "${1:-.}" && pwd)
@@ -39,52 +67,60 @@ trap 'rm -rf "$tmp"' EXIT
 if [ $quality = 1 ]; then
 	PRESET=${PRESET:-medium} SEEDS=${SEEDS:-1 2 3} EPOCHS=${EPOCHS:-2} QDIM=${QDIM:-64}
 	QHISTORY=${QHISTORY:-50} QBATCH=${QBATCH:-64} QLR=${QLR:-3e-3} QDROPOUT=${QDROPOUT:-0.1}
+	QJOBS=${QJOBS:-1} QSCHED=${QSCHED:-constant}
+	SETS=${SETS:-full category subcategory title text titleimage none mean gru selfattn ratio0 ratio0.3 ratio0.7}
+	# SEEDS1: seeds of the rows other than full, text and none (default: SEEDS)
+	SEEDS1=${SEEDS1:-$SEEDS}
 	if [ -n "${QMIND:-}" ]; then mind=$QMIND; else
 		vmind-synth --preset "$PRESET" --out "$tmp/mind" -q; mind=$tmp/mind; fi
 	if [ -n "${QFEATURES:-}" ]; then feats=$QFEATURES; ftext="features $QFEATURES"; else
 		vlsnr-train --synth-features "$mind" --features "$tmp/feats"; feats=$tmp/feats; ftext="--synth-features"; fi
+	# QOUT: where the runs' models and metrics are kept (a temporary directory
+	# unless given; an existing QOUT's finished runs are not run again)
+	out=${QOUT:-$tmp/runs}
+	mkdir -p "$out"
 	oracle=$(vmind-synth --oracle "$mind" --format json)
 	oauc=$(echo "$oracle" | sed 's/.*"oracle":{"auc":\([0-9.]*\).*/\1/')
 	tauc=$(echo "$oracle" | sed 's/.*"text_only":{"auc":\([0-9.]*\).*/\1/')
-	echo "data: $mind (${QMIND:+given}${QMIND:-vmind-synth $PRESET}), $ftext; dim $QDIM, history $QHISTORY, batch $QBATCH, lr $QLR, dropout $QDROPOUT, $EPOCHS epochs, seeds $SEEDS"
+	echo "data: $mind (${QMIND:+given}${QMIND:-vmind-synth $PRESET}), $ftext; dim $QDIM, history $QHISTORY, batch $QBATCH, lr $QLR ($QSCHED), dropout $QDROPOUT, $EPOCHS epochs, seeds $SEEDS (other rows: $SEEDS1), $QJOBS runs at a time"
 	echo "oracle (true click probabilities): $oracle"
+	seeds_of() { case $1 in full|text|none) echo "$SEEDS" ;; *) echo "$SEEDS1" ;; esac; }
+	for set in $SETS; do
+		for seed in $(seeds_of "$set"); do
+			[ -f "$out/$set.$seed.json" ] || echo "$set $seed"
+		done
+	done | QMIND=$mind QFEATS=$feats QOUT=$out EPOCHS=$EPOCHS QDIM=$QDIM QHISTORY=$QHISTORY QBATCH=$QBATCH \
+		QLR=$QLR QSCHED=$QSCHED QDROPOUT=$QDROPOUT PATH=$PATH xargs -P "$QJOBS" -L 1 sh "$0" --quality-run
 	echo
 	echo "| setting | dev AUC (mean over seeds) | share of the oracle's gain | per seed | MRR | nDCG@5 | nDCG@10 |"
 	echo "|---|---|---|---|---|---|---|"
 	printf '| oracle (truth p) | %.4f | 100%% | | | | |\n' "$oauc"
 	printf '| text-only oracle (truth q) | %.4f | %.0f%% | | | | |\n' "$tauc" "$(echo "100 * ($tauc - 0.5) / ($oauc - 0.5)" | bc -l)"
-	run() {   # NAME ARGS...
-		name=$1; shift
-		aucs="" ; sum=0; n=0; m=0; n5=0; n10=0
-		for seed in $SEEDS; do
-			vlsnr-train --train "$mind/train" --features "$feats" --out "$tmp/q.st" \
-				--epochs "$EPOCHS" --dim "$QDIM" --history "$QHISTORY" --batch "$QBATCH" --lr "$QLR" --dropout "$QDROPOUT" \
-				--seed "$seed" -q "$@"
-			j=$(vlsnr-eval --model "$tmp/q.st" --features "$feats" --split "$mind/dev" \
-				--prediction "$tmp/p.txt" --format json)
-			a=$(echo "$j" | sed 's/.*"auc": *\([0-9.]*\).*/\1/')
+	key() { sed -n "s/.*\"$1\": *\([0-9.]*\).*/\1/p" "$2"; }
+	for set in $SETS; do
+		case $set in
+		full) name="full (vlsnr, all fields)" ;;
+		category|subcategory|title|image) name="fields: $set" ;;
+		text) name="fields: title+category+subcategory" ;;
+		titleimage) name="fields: title+image" ;;
+		none|mean|gru|selfattn) name="user encoder: $set" ;;
+		ratio*) name="image ratio ${set#ratio}" ;;
+		esac
+		aucs="" sum=0 n=0 m=0 n5=0 n10=0
+		for seed in $(seeds_of "$set"); do
+			f="$out/$set.$seed.json"
+			[ -f "$f" ] || { echo "| $name | failed (seed $seed) | | | | | |"; continue 2; }
+			a=$(key auc "$f")
 			aucs="$aucs $(printf %.4f "$a")"
 			sum=$(echo "$sum + $a" | bc -l); n=$((n + 1))
-			m=$(echo "$m + $(echo "$j" | sed 's/.*"mrr": *\([0-9.]*\).*/\1/')" | bc -l)
-			n5=$(echo "$n5 + $(echo "$j" | sed 's/.*"ndcg5": *\([0-9.]*\).*/\1/')" | bc -l)
-			n10=$(echo "$n10 + $(echo "$j" | sed 's/.*"ndcg10": *\([0-9.]*\).*/\1/')" | bc -l)
+			m=$(echo "$m + $(key mrr "$f")" | bc -l)
+			n5=$(echo "$n5 + $(key ndcg5 "$f")" | bc -l)
+			n10=$(echo "$n10 + $(key ndcg10 "$f")" | bc -l)
 		done
 		mean=$(echo "$sum / $n" | bc -l)
 		printf '| %s | %.4f | %.0f%% |%s | %.4f | %.4f | %.4f |\n' "$name" "$mean" \
 			"$(echo "100 * ($mean - 0.5) / ($oauc - 0.5)" | bc -l)" "$aucs" \
 			"$(echo "$m / $n" | bc -l)" "$(echo "$n5 / $n" | bc -l)" "$(echo "$n10 / $n" | bc -l)"
-	}
-	SETS=${SETS:-full category subcategory title text titleimage none mean gru selfattn ratio0 ratio0.3 ratio0.7}
-	for set in $SETS; do
-		case $set in
-		full) run "full (vlsnr, all fields)" ;;
-		category|subcategory|title|image) run "fields: $set" --fields $set ;;
-		text) run "fields: title+category+subcategory" --fields title,category,subcategory ;;
-		titleimage) run "fields: title+image" --fields title,image ;;
-		none|mean|gru|selfattn) run "user encoder: $set" --user-encoder $set ;;
-		ratio*) run "image ratio ${set#ratio}" --image-ratio "${set#ratio}" ;;
-		*) echo "unknown set $set" >&2; exit 2 ;;
-		esac
 	done
 	exit 0
 fi

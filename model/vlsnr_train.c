@@ -27,7 +27,7 @@ enum {
 	OPT_TRAIN = 256, OPT_FEATURES, OPT_OUT, OPT_DEV, OPT_EPOCHS, OPT_BATCH, OPT_LR,
 	OPT_NEGATIVES, OPT_HISTORY, OPT_DROPOUT, OPT_HEADS, OPT_DIM, OPT_ATT_DIM,
 	OPT_USER, OPT_FIELDS, OPT_IMAGE_RATIO, OPT_MASK_PROB, OPT_SEED, OPT_RESUME, OPT_LOG,
-	OPT_QUIET, OPT_SYNTH_FEATURES
+	OPT_QUIET, OPT_SYNTH_FEATURES, OPT_LR_SCHEDULE
 };
 
 static const vm_option options[] = {
@@ -38,6 +38,7 @@ static const vm_option options[] = {
 	{ "epochs", OPT_EPOCHS, required_argument, "N", "passes over the training samples (default 3)" },
 	{ "batch", OPT_BATCH, required_argument, "N", "samples per step (default 256)" },
 	{ "lr", OPT_LR, required_argument, "X", "Adam learning rate (default 1e-4)" },
+	{ "lr-schedule", OPT_LR_SCHEDULE, required_argument, "NAME", "constant (default) or linear (decays to 0 at the end)" },
 	{ "negatives", OPT_NEGATIVES, required_argument, "K", "non-clicks per click (default 3)" },
 	{ "history", OPT_HISTORY, required_argument, "N", "most recent history items used (default 50)" },
 	{ "dropout", OPT_DROPOUT, required_argument, "P", "dropout rate (default 0.5)" },
@@ -61,6 +62,7 @@ static const vm_option options[] = {
 typedef struct opts {
 	const char *train, *features, *out, *dev, *log;
 	int epochs, batch, negatives, history, heads, dim, att_dim, user, jobs, resume, quiet;
+	int lr_linear;    /* --lr-schedule linear */
 	double lr, dropout, image_ratio, mask_prob;
 	uint64_t seed;
 	int fields[NFIELDS], nf;
@@ -97,6 +99,7 @@ static int meta_of(const opts *o, int epoch, char bufs[][64], const char **kv)
 	KV("negatives", "%d", o->negatives);
 	KV("batch", "%d", o->batch);
 	KV("lr", "%.17g", o->lr);
+	KV("lr_schedule", "%s", o->lr_linear ? "linear" : "constant");
 	KV("dropout", "%.17g", o->dropout);
 	KV("mask_prob", "%.17g", o->mask_prob);
 	KV("seed", "%llu", (unsigned long long)o->seed);
@@ -190,6 +193,11 @@ int main(int argc, char **argv)
 		case OPT_EPOCHS: o.epochs = (int)vm_cli_int("epochs", optarg, 1, 100000); break;
 		case OPT_BATCH: o.batch = (int)vm_cli_int("batch", optarg, 1, 1 << 16); break;
 		case OPT_LR: o.lr = vm_cli_double("lr", optarg, 0, 1e300); break;
+		case OPT_LR_SCHEDULE:
+			if (strcmp(optarg, "constant") == 0) o.lr_linear = 0;
+			else if (strcmp(optarg, "linear") == 0) o.lr_linear = 1;
+			else vm_cli_usage_error(&cli, "--lr-schedule: '%s' is not constant or linear", optarg);
+			break;
 		case OPT_NEGATIVES: o.negatives = (int)vm_cli_int("negatives", optarg, 1, 1000); break;
 		case OPT_HISTORY: o.history = (int)vm_cli_int("history", optarg, 1, 10000); break;
 		case OPT_DROPOUT: o.dropout = vm_cli_double("dropout", optarg, 0, 0.95); break;
@@ -420,7 +428,11 @@ int main(int argc, char **argv)
 				status = VM_EXIT_ITEMS;
 				goto out;
 			}
-			vlsnr_adam_step(&m, (float)o.lr);
+			/* linear: lr (1 - t / T) over the T steps of the whole run */
+			double lr_now = o.lr;
+			if (o.lr_linear)
+				lr_now = o.lr * (1.0 - (double)((size_t)ep * steps + st) / ((double)o.epochs * (double)steps));
+			vlsnr_adam_step(&m, (float)lr_now);
 			loss_sum += loss;
 			fprintf(logf, "step,%d,%ld,%.6f,,,,,%.3f\n", ep + 1, m.step, loss, vm_now() - t0);
 			double now = vm_now();

@@ -4,7 +4,7 @@
 # log has one line per step and per epoch (steps counted independently with
 # awk), the checkpoint is valid safetensors of the expected size, runs are
 # reproducible, --resume after a finished epoch gives the same bits as an
-# uninterrupted run, a NaN loss stops with exit 1 and the checkpoint kept,
+# uninterrupted run, --lr-schedule linear lowers the rate after the first step, a NaN loss stops with exit 1 and the checkpoint kept,
 # the ablation flags work, and bad input is reported.
 . "$top_srcdir/tests/lib.sh"
 
@@ -85,6 +85,17 @@ exits 0 "--fields title" vlsnr-train $O --epochs 1 --fields title --out f.st -q
 grep -q '"fields":"title"' f.st && grep -q '"F":"1"' f.st; ok $? "one field recorded"
 exits 0 "--image-ratio 0.3" vlsnr-train $O --epochs 1 --image-ratio 0.3 --out r.st -q
 grep -q '"image_ratio":"0.29999' r.st; ok $? "image ratio recorded"
+# --lr-schedule linear: the first Adam step uses the full lr, so the first two
+# losses equal the constant run's; later steps use less, so losses and weights
+# part; the schedule is in the metadata
+exits 0 "--lr-schedule linear" vlsnr-train $O --epochs 2 --lr-schedule linear --out lin.st -q
+exits 0 "--lr-schedule constant" vlsnr-train $O --epochs 2 --lr-schedule constant --out con.st -q
+is "$(awk -F , '$1 == "step" && $3 <= 2 { print $4 }' lin.st.csv)" "$(awk -F , '$1 == "step" && $3 <= 2 { print $4 }' con.st.csv)" \
+	"linear schedule: first two losses equal the constant run's"
+test "$(awk -F , '$1 == "step" && $3 > 2 { print $4 }' lin.st.csv)" != "$(awk -F , '$1 == "step" && $3 > 2 { print $4 }' con.st.csv)"
+ok $? "linear schedule: later losses differ"
+grep -q '"lr_schedule":"linear"' lin.st && grep -q '"lr_schedule":"constant"' con.st; ok $? "schedule recorded in the metadata"
+exits 2 "unknown --lr-schedule" vlsnr-train $O --out x.st --lr-schedule cosine
 
 # errors
 exits 2 "--train is required" vlsnr-train --features feats --out x.st
