@@ -1,8 +1,10 @@
 /* clip.c: CLIP ViT image and text towers in C (see clip.h): config.json
  * parsing, weight binding with shape checks, Pillow-exact bicubic resizing,
  * and forward passes where every linear layer is one OpenBLAS sgemm over the
- * whole batch; attention, LayerNorm and activations are plain loops over
- * contiguous rows. Follows Hugging Face's modeling_clip.py step by step. */
+ * whole batch (q, k and v stacked into one; the last of each residual branch
+ * adding onto the residual stream); attention, LayerNorm and the activation
+ * are 8-wide vector loops (AVX2 with FMA where the CPU has it). Follows
+ * Hugging Face's modeling_clip.py step by step. */
 #include "config.h"
 #include "clip.h"
 #include "vmind/util.h"
@@ -164,6 +166,22 @@ static void bind_layers(binder *b, const char *pre, clip_layer *L, int n, int D,
 #undef BL
 }
 
+/* the q, k and v projections of each layer stacked into one [3D, D] weight
+ * and [3D] bias, so that they are one sgemm */
+static void stack_qkv(clip_layer *L, int n, int D)
+{
+	size_t dd = (size_t)D * D;
+	for (int i = 0; i < n; i++) {
+		L[i].qkv_w = xmalloc(3 * dd * sizeof *L[i].qkv_w);
+		L[i].qkv_b = xmalloc(3 * (size_t)D * sizeof *L[i].qkv_b);
+		const float *w[3] = {L[i].q_w, L[i].k_w, L[i].v_w}, *b[3] = {L[i].q_b, L[i].k_b, L[i].v_b};
+		for (int j = 0; j < 3; j++) {
+			memcpy(L[i].qkv_w + j * dd, w[j], dd * sizeof *L[i].qkv_w);
+			memcpy(L[i].qkv_b + (size_t)j * D, b[j], (size_t)D * sizeof *L[i].qkv_b);
+		}
+	}
+}
+
 int clip_load(clip_model *m, const char *dir, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
@@ -228,11 +246,15 @@ int clip_load(clip_model *m, const char *dir, char *err, size_t errlen)
 		clip_free(m);
 		return -1;
 	}
+	stack_qkv(m->vl, c->v.layers, Dv);
+	stack_qkv(m->tl, c->t.layers, Dt);
 	return 0;
 }
 
 void clip_free(clip_model *m)
 {
+	for (int i = 0; m->vl && i < m->cfg.v.layers; i++) { free(m->vl[i].qkv_w); free(m->vl[i].qkv_b); }
+	for (int i = 0; m->tl && i < m->cfg.t.layers; i++) { free(m->tl[i].qkv_w); free(m->tl[i].qkv_b); }
 	st_close(&m->st);
 	bpe_free(m->tok);
 	free(m->vl);
@@ -472,7 +494,9 @@ void clip_normalize(const uint8_t *crop, int S, float *out)
 
 /* ---------------------------------------------------------------- layers */
 
-/* out[M, N] = in[M, K] * w[N, K]^T + b[N] (b may be NULL) */
+/* out[M, N] = in[M, K] * w[N, K]^T + b[N] (b may be NULL): the bias is
+ * copied into out and the sgemm adds onto it, which costs no more than the
+ * zeroing OpenBLAS does for beta 0 */
 static void linear_forward(float *out, const float *in, const float *w, const float *b, int M, int K, int N)
 {
 	if (b) {
@@ -481,116 +505,375 @@ static void linear_forward(float *out, const float *in, const float *w, const fl
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, in, K, w, K, b ? 1.0f : 0.0f, out, N);
 }
 
-/* out[M, D] = LayerNorm(in[M, D]) (out may equal in) */
-static void layernorm_forward(float *out, const float *in, const float *w, const float *b, int M, int D, float eps)
+/* The elementwise kernels (LayerNorm, activation, attention): plain C
+ * (4-wide vectors in the attention), and on x86 8-wide vector code for CPUs
+ * with AVX2 and FMA, chosen at run time (the 8-wide code compiled for the
+ * baseline instruction set would go through memory in 4-wide halves). */
+typedef float v4sf_u __attribute__((vector_size(16), aligned(4)));   /* for unaligned loads and stores */
+
+/* y[M, D] = LayerNorm(x[M, D]) (y may equal x); then, if add is not NULL,
+ * x[i] += add (y != x): the bias of the sgemm that will add onto x */
+static void layernorm_base(float *y, float *x, const float *w, const float *b, const float *add, int M, int D,
+			   float eps)
 {
 	for (int i = 0; i < M; i++) {
-		const float *x = in + (size_t)i * D;
-		float *y = out + (size_t)i * D;
+		float *xr = x + (size_t)i * D, *yr = y + (size_t)i * D;
 		double mean = 0, var = 0;
-		for (int j = 0; j < D; j++) mean += x[j];
+		for (int j = 0; j < D; j++) mean += xr[j];
 		mean /= D;
-		for (int j = 0; j < D; j++) { double d = x[j] - mean; var += d * d; }
+		for (int j = 0; j < D; j++) { double d = xr[j] - mean; var += d * d; }
 		var /= D;
 		float rstd = (float)(1.0 / sqrt(var + eps)), m = (float)mean;
-		for (int j = 0; j < D; j++) y[j] = (x[j] - m) * rstd * w[j] + b[j];
+		for (int j = 0; j < D; j++) {
+			float xv = xr[j];
+			yr[j] = (xv - m) * rstd * w[j] + b[j];
+			if (add) xr[j] = xv + add[j];
+		}
 	}
+}
+
+/* x * sigmoid(1.702 x) in place */
+static void quick_gelu_base(float *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++) x[i] = x[i] / (1.0f + expf(-1.702f * x[i]));
+}
+
+/* Multi-head attention of one item, heads [h0, h1): q, k, v [T, D] at row
+ * stride ld (head h in columns [h*hd, (h+1)*hd)), out [T, D] at row stride
+ * D; scores scaled by scale. ws is workspace of attention_ws(T, hd, h1 -
+ * h0) floats. */
+static size_t attention_ws(int T, int hd, int nh)
+{
+	size_t Tp = (size_t)(T + 31) & ~(size_t)31;
+	return (size_t)nh * ((size_t)T * hd + (size_t)hd * Tp) + 2 * Tp;
+}
+
+static void attention_base(float *out, const float *q, const float *k, const float *v, int ld, int T, int D, int hd,
+			   int h0, int h1, int causal, float scale, float *ws)
+{
+	float *s = ws;
+	int hd4 = hd & ~3;
+	for (int h = h0; h < h1; h++)
+		for (int i = 0; i < T; i++) {
+			const float *qi = q + (size_t)i * ld + (size_t)h * hd;
+			int n = causal ? i + 1 : T;
+			float mx = -INFINITY;
+			for (int j = 0; j < n; j++) {
+				const float *kj = k + (size_t)j * ld + (size_t)h * hd;
+				v4sf_u acc = {0, 0, 0, 0};
+				int e = 0;
+				for (; e < hd4; e += 4) acc += *(const v4sf_u *)(qi + e) * *(const v4sf_u *)(kj + e);
+				float d = acc[0] + acc[1] + acc[2] + acc[3];
+				for (; e < hd; e++) d += qi[e] * kj[e];
+				s[j] = d * scale;
+				if (s[j] > mx) mx = s[j];
+			}
+			float sum = 0;
+			for (int j = 0; j < n; j++) { s[j] = expf(s[j] - mx); sum += s[j]; }
+			float inv = 1.0f / sum;
+			float *o = out + (size_t)i * D + (size_t)h * hd;
+			memset(o, 0, (size_t)hd * sizeof *o);
+			for (int j = 0; j < n; j++) {
+				const float *vj = v + (size_t)j * ld + (size_t)h * hd;
+				float p = s[j] * inv;
+				v4sf_u pv = {p, p, p, p};
+				int e = 0;
+				for (; e < hd4; e += 4) *(v4sf_u *)(o + e) += pv * *(const v4sf_u *)(vj + e);
+				for (; e < hd; e++) o[e] += p * vj[e];
+			}
+		}
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+typedef float v8sf __attribute__((vector_size(32)));
+typedef int32_t v8si __attribute__((vector_size(32)));
+typedef float v8sf_u __attribute__((vector_size(32), aligned(4)));   /* for unaligned loads and stores */
+
+#define INLINE static inline __attribute__((always_inline))
+#define LD(p) (*(const v8sf_u *)(const void *)(p))
+#define ST(p, v) (*(v8sf_u *)(void *)(p) = (v))
+#define SPLAT(x) ((v8sf){(x), (x), (x), (x), (x), (x), (x), (x)})
+#define SELECT(mask, a, b) ((v8sf)(((v8si)(a) & (mask)) | ((v8si)(b) & ~(mask))))
+
+/* expf of 8 lanes in place (a pointer, not a vector by value, whose ABI
+ * would depend on the instruction set): Cephes' expf, within 2 ulp of
+ * expf, inputs clamped to [-87.3, 88], where the result is a normal float */
+INLINE void vexp(v8sf *xp)
+{
+	const v8sf hi = SPLAT(88.0f), lo = SPLAT(-87.3f), magic = SPLAT(12582912.0f);  /* 1.5 * 2^23 */
+	v8sf x = *xp;
+	x = SELECT(x > hi, hi, x);
+	x = SELECT(x < lo, lo, x);
+	v8sf t = x * SPLAT(1.44269504088896341f) + magic;   /* round(x / ln 2) in the low bits */
+	v8sf n = t - magic;
+	v8si ni = (v8si)t - 0x4B400000;
+	v8sf r = x - n * SPLAT(0.693359375f);
+	r = r - n * SPLAT(-2.12194440e-4f);
+	v8sf p = SPLAT(1.9875691500e-4f);
+	p = p * r + SPLAT(1.3981999507e-3f);
+	p = p * r + SPLAT(8.3334519073e-3f);
+	p = p * r + SPLAT(4.1665795894e-2f);
+	p = p * r + SPLAT(1.6666665459e-1f);
+	p = p * r + SPLAT(5.0000001201e-1f);
+	p = p * (r * r) + r + SPLAT(1.0f);
+	*xp = p * (v8sf)((ni + 127) << 23);
+}
+
+/* y[M, D] = LayerNorm(x[M, D]) (y may equal x); then, if add is not NULL,
+ * x[i] += add (y != x): the bias of the sgemm that will add onto x */
+INLINE void layernorm_body(float *y, float *x, const float *w, const float *b, const float *add, int M, int D,
+			   float eps)
+{
+	int D8 = D & ~7;
+	for (int i = 0; i < M; i++) {
+		float *xr = x + (size_t)i * D, *yr = y + (size_t)i * D;
+		v8sf s0 = SPLAT(0.0f), s1 = s0;
+		int j = 0;
+		for (; j + 16 <= D8; j += 16) { s0 += LD(xr + j); s1 += LD(xr + j + 8); }
+		for (; j < D8; j += 8) s0 += LD(xr + j);
+		s0 += s1;
+		double sum = 0;
+		for (int l = 0; l < 8; l++) sum += s0[l];
+		for (; j < D; j++) sum += xr[j];
+		float m = (float)(sum / D);
+		v8sf vm = SPLAT(m);
+		s0 = s1 = SPLAT(0.0f);
+		for (j = 0; j + 16 <= D8; j += 16) {
+			v8sf d0 = LD(xr + j) - vm, d1 = LD(xr + j + 8) - vm;
+			s0 += d0 * d0;
+			s1 += d1 * d1;
+		}
+		for (; j < D8; j += 8) { v8sf d = LD(xr + j) - vm; s0 += d * d; }
+		s0 += s1;
+		double var = 0;
+		for (int l = 0; l < 8; l++) var += s0[l];
+		for (; j < D; j++) { double d = xr[j] - m; var += d * d; }
+		float rstd = (float)(1.0 / sqrt(var / D + eps));
+		v8sf vr = SPLAT(rstd);
+		for (j = 0; j < D8; j += 8) {
+			v8sf xv = LD(xr + j);
+			ST(yr + j, (xv - vm) * vr * LD(w + j) + LD(b + j));
+			if (add) ST(xr + j, xv + LD(add + j));
+		}
+		for (; j < D; j++) {
+			float xv = xr[j];
+			yr[j] = (xv - m) * rstd * w[j] + b[j];
+			if (add) xr[j] = xv + add[j];
+		}
+	}
+}
+
+/* x * sigmoid(1.702 x) in place */
+INLINE void quick_gelu_body(float *x, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		v8sf v = LD(x + i), e = v * SPLAT(-1.702f);
+		vexp(&e);
+		ST(x + i, v / (SPLAT(1.0f) + e));
+	}
+	for (; i < n; i++) x[i] = x[i] / (1.0f + expf(-1.702f * x[i]));
+}
+
+/* exp(scale * (s[j] - max s)) for s[0, n) in place, s[n, round8(n)) set
+ * to 0; returns 1 / their sum, the normalisation left to the caller */
+INLINE float softmax_body(float *s, int n, float scale)
+{
+	int n8 = (n + 7) & ~7;
+	for (int j = n; j < n8; j++) s[j] = -INFINITY;
+	v8sf m = LD(s);
+	for (int j = 8; j < n8; j += 8) {
+		v8sf a = LD(s + j);
+		m = SELECT(a > m, a, m);
+	}
+	float mx = m[0];
+	for (int l = 1; l < 8; l++)
+		if (m[l] > mx) mx = m[l];
+	v8sf vmx = SPLAT(mx), vs = SPLAT(scale), sum = SPLAT(0.0f);
+	for (int j = 0; j < n8; j += 8) {
+		v8sf e = (LD(s + j) - vmx) * vs;
+		vexp(&e);
+		ST(s + j, e);
+	}
+	for (int j = n; j < n8; j++) s[j] = 0;
+	for (int j = 0; j < n8; j += 8) sum += LD(s + j);
+	float t = 0;
+	for (int l = 0; l < 8; l++) t += sum[l];
+	return 1.0f / t;
+}
+
+/* the AVX2 attention of one item: one sweep over the rows gathers each
+ * head's v into a contiguous [T, hd] block and its k transposed into [hd,
+ * Tp] (Tp = T rounded up to 32); then the scores of two queries are 32 keys
+ * at a time in registers, and so are their outputs 32 values at a time.
+ * Scaling the scores rather than q is the same for 64-wide heads (scale
+ * 1/8, a power of 2). */
+/* one head: q at row stride ld, out at row stride ldo, vh and kt gathered,
+ * s0 and s1 [Tp] workspace; queries two at a time (16 accumulators, as many
+ * as there are AVX registers) */
+INLINE void attention_head(float *out, int ldo, const float *q, int ld, const float *vh, const float *kt, int T,
+			   int Tp, int hd, int causal, float scale, float *s0, float *s1)
+{
+	for (int i = 0; i < T; i += 2) {
+		int two = i + 1 < T, n0 = causal ? i + 1 : T, n1 = causal ? i + 1 + two : T;
+		const float *q0 = q + (size_t)i * ld, *q1 = two ? q0 + ld : q0;
+		/* scores of queries i and i + 1 (row i twice for the last of odd T) */
+		for (int j0 = 0; j0 < n1; j0 += 32) {
+			v8sf a0 = SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+			const float *kc = kt + j0;
+			for (int e = 0; e < hd; e++, kc += Tp) {
+				float x0 = q0[e], x1 = q1[e];
+				v8sf p = SPLAT(x0), r = SPLAT(x1), k0 = LD(kc), k1 = LD(kc + 8), k2 = LD(kc + 16), k3 = LD(kc + 24);
+				a0 += p * k0; a1 += p * k1; a2 += p * k2; a3 += p * k3;
+				b0 += r * k0; b1 += r * k1; b2 += r * k2; b3 += r * k3;
+			}
+			ST(s0 + j0, a0); ST(s0 + j0 + 8, a1); ST(s0 + j0 + 16, a2); ST(s0 + j0 + 24, a3);
+			ST(s1 + j0, b0); ST(s1 + j0 + 8, b1); ST(s1 + j0 + 16, b2); ST(s1 + j0 + 24, b3);
+		}
+		float inv0 = softmax_body(s0, n0, scale), inv1 = softmax_body(s1, n1, scale);
+		for (int j = n0; j < n1; j++) s0[j] = 0;
+		/* outputs of both: probabilities times v, 32 columns at a time */
+		float *o0 = out + (size_t)i * ldo, *o1 = two ? o0 + ldo : o0;
+		v8sf w0 = SPLAT(inv0), w1 = SPLAT(inv1);
+		int e0 = 0;
+		for (; e0 + 32 <= hd; e0 += 32) {
+			v8sf a0 = SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+			const float *vr = vh + e0;
+			for (int j = 0; j < n1; j++, vr += hd) {
+				float x0 = s0[j], x1 = s1[j];
+				v8sf p = SPLAT(x0), r = SPLAT(x1), v0 = LD(vr), v1 = LD(vr + 8), v2 = LD(vr + 16), v3 = LD(vr + 24);
+				a0 += p * v0; a1 += p * v1; a2 += p * v2; a3 += p * v3;
+				b0 += r * v0; b1 += r * v1; b2 += r * v2; b3 += r * v3;
+			}
+			if (two) {
+				ST(o1 + e0, b0 * w1); ST(o1 + e0 + 8, b1 * w1); ST(o1 + e0 + 16, b2 * w1); ST(o1 + e0 + 24, b3 * w1);
+			}
+			ST(o0 + e0, a0 * w0); ST(o0 + e0 + 8, a1 * w0); ST(o0 + e0 + 16, a2 * w0); ST(o0 + e0 + 24, a3 * w0);
+		}
+		for (; e0 < hd; e0++) {
+			float c0 = 0, c1 = 0;
+			for (int j = 0; j < n1; j++) {
+				c0 += s0[j] * vh[(size_t)j * hd + e0];
+				c1 += s1[j] * vh[(size_t)j * hd + e0];
+			}
+			if (two) o1[e0] = c1 * inv1;
+			o0[e0] = c0 * inv0;
+		}
+	}
+}
+
+INLINE void attention_body(float *out, const float *q, const float *k, const float *v, int ld, int T, int D, int hd,
+			   int h0, int h1, int causal, float scale, float *ws)
+{
+	int Tp = (T + 31) & ~31;
+	size_t hb = (size_t)T * hd + (size_t)hd * Tp;
+	for (int j = 0; j < T; j++) {
+		const float *kr = k + (size_t)j * ld, *vr = v + (size_t)j * ld;
+		for (int h = h0; h < h1; h++) {
+			float *vh = ws + (h - h0) * hb, *kt = vh + (size_t)T * hd;
+			memcpy(vh + (size_t)j * hd, vr + h * hd, (size_t)hd * sizeof *vh);
+			for (int e = 0; e < hd; e++) kt[(size_t)e * Tp + j] = kr[h * hd + e];
+		}
+	}
+	float *s0 = ws + (h1 - h0) * hb, *s1 = s0 + Tp;
+	for (int h = h0; h < h1; h++) {
+		float *vh = ws + (h - h0) * hb, *kt = vh + (size_t)T * hd;
+		for (int e = 0; e < hd; e++)
+			for (int j = T; j < Tp; j++) kt[(size_t)e * Tp + j] = 0;
+		attention_head(out + (size_t)h * hd, D, q + (size_t)h * hd, ld, vh, kt, T, Tp, hd, causal, scale, s0, s1);
+	}
+}
+
+#define AVX2 __attribute__((target("avx2,fma")))
+static AVX2 void layernorm_avx2(float *y, float *x, const float *w, const float *b, const float *add, int M, int D,
+				float eps)
+{
+	layernorm_body(y, x, w, b, add, M, D, eps);
+}
+
+static AVX2 void quick_gelu_avx2(float *x, size_t n)
+{
+	quick_gelu_body(x, n);
+}
+
+static AVX2 void attention_avx2(float *out, const float *q, const float *k, const float *v, int ld, int T, int D,
+				int hd, int h0, int h1, int causal, float scale, float *ws)
+{
+	attention_body(out, q, k, v, ld, T, D, hd, h0, h1, causal, scale, ws);
+}
+
+static int have_avx2(void)
+{
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#define DISPATCH(name, ...) (have_avx2() ? name##_avx2(__VA_ARGS__) : name##_base(__VA_ARGS__))
+#else
+#define DISPATCH(name, ...) name##_base(__VA_ARGS__)
+#endif
+
+/* y[M, D] = LayerNorm(x[M, D]) (y may equal x), then x += add if add */
+static void layernorm_add(float *y, float *x, const float *w, const float *b, const float *add, int M, int D,
+			  float eps)
+{
+	DISPATCH(layernorm, y, x, w, b, add, M, D, eps);
+}
+
+static void layernorm_forward(float *out, const float *in, const float *w, const float *b, int M, int D, float eps)
+{
+	layernorm_add(out, (float *)in, w, b, NULL, M, D, eps);
 }
 
 static void act_forward(float *x, size_t n, int act)
 {
 	if (act == CLIP_QUICK_GELU) {
-		for (size_t i = 0; i < n; i++) x[i] = x[i] / (1.0f + expf(-1.702f * x[i]));
+		DISPATCH(quick_gelu, x, n);
 	} else {
 		for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
 	}
 }
 
-/* Multi-head attention core: q, k, v [B*T, D] (q already scaled), out
- * [B*T, D]. Each (item, head) is gathered into contiguous [T, hd] blocks and
- * done with 4-wide vector code; the (item, head) pairs are shared among
- * clip_threads threads. */
-typedef float v4sf __attribute__((vector_size(16)));
-
+/* Multi-head attention: qkv [B*T, 3D] (each row q, k, v, unscaled), out
+ * [B*T, D]. The items, or when there are fewer items than clip_threads
+ * groups of an item's heads, are shared among clip_threads threads. */
 int clip_threads = 1;
 
 typedef struct attn_args {
 	float *out;
-	const float *q, *k, *v;
+	const float *qkv;
 	int B, T, D, H, causal;
-	int next;                  /* next (item, head) pair */
+	float scale;
+	int groups;                /* head groups per item */
+	int next;                  /* next (item, group) */
 	pthread_mutex_t mu;
 } attn_args;
 
 static void *attention_worker(void *arg)
 {
 	attn_args *a = arg;
-	int T = a->T, D = a->D, hd = D / a->H;
-	int vec = hd % 4 == 0;
-	float *kh = aligned_alloc(16, ((size_t)T * hd * sizeof(float) + 15) / 16 * 16);
-	float *vh = aligned_alloc(16, ((size_t)T * hd * sizeof(float) + 15) / 16 * 16);
-	float *qi = aligned_alloc(16, ((size_t)hd * sizeof(float) + 15) / 16 * 16);
-	float *acc = aligned_alloc(16, ((size_t)hd * sizeof(float) + 15) / 16 * 16);
-	float *s = xmalloc((size_t)T * sizeof *s);
-	if (!kh || !vh || !qi || !acc) vm_die("out of memory");
+	int T = a->T, D = a->D, H = a->H, G = a->groups, hd = D / H;
+	float *ws = xmalloc(attention_ws(T, hd, (H + G - 1) / G) * sizeof *ws);
 	for (;;) {
 		pthread_mutex_lock(&a->mu);
-		int pair = a->next++;
+		int u = a->next++;
 		pthread_mutex_unlock(&a->mu);
-		if (pair >= a->B * a->H) break;
-		int b = pair / a->H, h = pair % a->H;
-		for (int t = 0; t < T; t++) {
-			memcpy(kh + (size_t)t * hd, a->k + ((size_t)b * T + t) * D + h * hd, (size_t)hd * sizeof *kh);
-			memcpy(vh + (size_t)t * hd, a->v + ((size_t)b * T + t) * D + h * hd, (size_t)hd * sizeof *vh);
-		}
-		for (int i = 0; i < T; i++) {
-			memcpy(qi, a->q + ((size_t)b * T + i) * D + h * hd, (size_t)hd * sizeof *qi);
-			int n = a->causal ? i + 1 : T;
-			float mx = -INFINITY;
-			for (int j = 0; j < n; j++) {
-				const float *kj = kh + (size_t)j * hd;
-				float d = 0;
-				if (vec) {
-					v4sf sum = {0, 0, 0, 0};
-					for (int e = 0; e < hd; e += 4)
-						sum += *(const v4sf *)(qi + e) * *(const v4sf *)(kj + e);
-					d = sum[0] + sum[1] + sum[2] + sum[3];
-				} else {
-					for (int e = 0; e < hd; e++) d += qi[e] * kj[e];
-				}
-				s[j] = d;
-				if (d > mx) mx = d;
-			}
-			float sum = 0;
-			for (int j = 0; j < n; j++) { s[j] = expf(s[j] - mx); sum += s[j]; }
-			float inv = 1.0f / sum;
-			memset(acc, 0, (size_t)hd * sizeof *acc);
-			for (int j = 0; j < n; j++) {
-				const float *vj = vh + (size_t)j * hd;
-				float p = s[j] * inv;
-				if (vec) {
-					v4sf pv = {p, p, p, p};
-					for (int e = 0; e < hd; e += 4)
-						*(v4sf *)(acc + e) += pv * *(const v4sf *)(vj + e);
-				} else {
-					for (int e = 0; e < hd; e++) acc[e] += p * vj[e];
-				}
-			}
-			memcpy(a->out + ((size_t)b * T + i) * D + h * hd, acc, (size_t)hd * sizeof *acc);
-		}
+		if (u >= a->B * G) break;
+		int b = u / G, g = u % G;
+		const float *q = a->qkv + (size_t)b * T * 3 * D;
+		DISPATCH(attention, a->out + (size_t)b * T * D, q, q + D, q + 2 * D, 3 * D, T, D, hd, g * H / G,
+			 (g + 1) * H / G, a->causal, a->scale, ws);
 	}
-	free(kh); free(vh); free(qi); free(acc); free(s);
+	free(ws);
 	return NULL;
 }
 
-static void attention_forward(float *out, const float *q, const float *k, const float *v, int B, int T, int D,
-			      int H, int causal)
+static void attention_forward(float *out, const float *qkv, int B, int T, int D, int H, int causal, float scale)
 {
-	attn_args a = {out, q, k, v, B, T, D, H, causal, 0, PTHREAD_MUTEX_INITIALIZER};
-	int nt = clip_threads < B * H ? clip_threads : B * H;
-	if (nt < 1) nt = 1;
+	int nt = clip_threads < 1 ? 1 : clip_threads > 64 ? 64 : clip_threads;
+	int G = B >= nt ? 1 : (nt + B - 1) / B;
+	if (G > H) G = H;
+	if (nt > B * G) nt = B * G;
+	attn_args a = {out, qkv, B, T, D, H, causal, scale, G, 0, PTHREAD_MUTEX_INITIALIZER};
 	pthread_t th[64];
-	if (nt > 64) nt = 64;
 	int started = 1;
 	for (int t = 1; t < nt; t++)
 		if (pthread_create(&th[t], NULL, attention_worker, &a) == 0) started++;
@@ -599,33 +882,28 @@ static void attention_forward(float *out, const float *q, const float *k, const 
 	for (int t = 1; t < started; t++) pthread_join(th[t], NULL);
 }
 
-/* The pre-LN encoder over x [B*T, D] in place. */
+/* The pre-LN encoder over x [B*T, D] in place. Each residual branch's last
+ * sgemm adds onto x (beta 1), its bias added to x by the LayerNorm pass
+ * before the branch. */
 static void encoder_forward(float *x, const clip_layer *L, const clip_tower_cfg *c, int B, int T, int causal)
 {
 	int D = c->hidden, NI = c->inter, M = B * T;
 	float scale = 1.0f / sqrtf((float)(D / c->heads));
 	float *h = xmalloc((size_t)M * D * sizeof *h);
-	float *q = xmalloc((size_t)M * D * sizeof *q);
-	float *k = xmalloc((size_t)M * D * sizeof *k);
-	float *v = xmalloc((size_t)M * D * sizeof *v);
+	float *qkv = xmalloc((size_t)M * 3 * D * sizeof *qkv);
 	float *f = xmalloc((size_t)M * NI * sizeof *f);
 	for (int l = 0; l < c->layers; l++) {
 		const clip_layer *y = &L[l];
-		layernorm_forward(h, x, y->ln1_w, y->ln1_b, M, D, c->eps);
-		linear_forward(q, h, y->q_w, y->q_b, M, D, D);
-		linear_forward(k, h, y->k_w, y->k_b, M, D, D);
-		linear_forward(v, h, y->v_w, y->v_b, M, D, D);
-		for (size_t i = 0; i < (size_t)M * D; i++) q[i] *= scale;
-		attention_forward(h, q, k, v, B, T, D, c->heads, causal);
-		linear_forward(q, h, y->o_w, y->o_b, M, D, D);
-		for (size_t i = 0; i < (size_t)M * D; i++) x[i] += q[i];
-		layernorm_forward(h, x, y->ln2_w, y->ln2_b, M, D, c->eps);
+		layernorm_add(h, x, y->ln1_w, y->ln1_b, y->o_b, M, D, c->eps);
+		linear_forward(qkv, h, y->qkv_w, y->qkv_b, M, D, 3 * D);
+		attention_forward(h, qkv, B, T, D, c->heads, causal, scale);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, D, D, 1.0f, h, D, y->o_w, D, 1.0f, x, D);
+		layernorm_add(h, x, y->ln2_w, y->ln2_b, y->fc2_b, M, D, c->eps);
 		linear_forward(f, h, y->fc1_w, y->fc1_b, M, D, NI);
 		act_forward(f, (size_t)M * NI, c->act);
-		linear_forward(q, f, y->fc2_w, y->fc2_b, M, NI, D);
-		for (size_t i = 0; i < (size_t)M * D; i++) x[i] += q[i];
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, D, NI, 1.0f, f, NI, y->fc2_w, NI, 1.0f, x, D);
 	}
-	free(h); free(q); free(k); free(v); free(f);
+	free(h); free(qkv); free(f);
 }
 
 void clip_image_forward(const clip_model *m, const float *pixels, int B, float *out)

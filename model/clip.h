@@ -34,6 +34,7 @@ typedef struct clip_layer {
 	const float *q_b, *k_b, *v_b, *o_b;           /* [D] */
 	const float *fc1_w, *fc1_b;                   /* [I, D], [I] */
 	const float *fc2_w, *fc2_b;                   /* [D, I], [D] */
+	float *qkv_w, *qkv_b;     /* [3D, D], [3D]: q, k, v stacked (owned), one sgemm */
 } clip_layer;
 
 typedef struct clip_model {

@@ -1,10 +1,11 @@
 /* embed-bench.c: the timing half of bench/embed.sh (not installed): loads a
  * CLIP checkpoint folder and prints images/s and texts/s of the C forward
- * passes at a given batch size and thread count, the FLOP count of each pass
- * (from config.json), and the machine's sgemm GFLOP/s on the shapes of the
- * vision tower's MLP (the best of several tries, one sgemm on all threads or
- * one single-threaded sgemm per thread), so the script can state the share
- * of peak reached.
+ * passes at a given batch size and thread count (and the CPU time per
+ * item, steadier than the wall clock on a shared machine), the FLOP count of
+ * each pass (from config.json), and the machine's sgemm GFLOP/s on the
+ * shapes of the vision tower's MLP (the best of several tries, one sgemm on
+ * all threads or one single-threaded sgemm per thread), so the script can
+ * state the share of peak reached.
  * Usage: embed-bench MODELDIR THREADS BATCH N [items|blas]: the threads
  * split the batch among themselves (items, what vlsnr-embed does) or all
  * work inside each sgemm (blas). */
@@ -17,7 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <vips/vips.h>
+
+/* CPU seconds of the whole process (all threads): on a shared machine a
+ * steadier measure than the wall clock */
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 /* multiply-adds of one encoder pass of T tokens */
 static double encoder_macs(const clip_tower_cfg *c, double T)
@@ -113,19 +124,21 @@ int main(int argc, char **argv)
 #define IMG() (blas ? clip_image_forward(&m, pix, B, out) : clip_image_forward_mt(&m, pix, B, out, threads))
 #define TXT() (blas ? clip_text_forward(&m, bids, B, T, out) : clip_text_forward_mt(&m, bids, B, T, out, threads))
 	IMG();   /* warm up */
-	double t0 = vm_now();
+	double t0 = vm_now(), c0 = cpu_now();
 	int done = 0;
 	while (done < N) { IMG(); done += B; }
-	double dt = vm_now() - t0;
-	printf("c images_per_s %.3f batch %d threads %d mode %s gflops %.2f\n", done / dt, B, threads, mode,
-	       img_flop * done / dt / 1e9);
+	double dt = vm_now() - t0, dc = cpu_now() - c0;
+	printf("c images_per_s %.3f batch %d threads %d mode %s gflops %.2f cpu_ms_per_item %.2f\n", done / dt, B,
+	       threads, mode, img_flop * done / dt / 1e9, 1e3 * dc / done);
 	TXT();
 	t0 = vm_now();
+	c0 = cpu_now();
 	done = 0;
 	while (done < N) { TXT(); done += B; }
 	dt = vm_now() - t0;
-	printf("c texts_per_s %.3f batch %d threads %d mode %s tokens %d gflops %.2f\n", done / dt, B, threads, mode, T,
-	       txt_flop * done / dt / 1e9);
+	dc = cpu_now() - c0;
+	printf("c texts_per_s %.3f batch %d threads %d mode %s tokens %d gflops %.2f cpu_ms_per_item %.2f\n", done / dt,
+	       B, threads, mode, T, txt_flop * done / dt / 1e9, 1e3 * dc / done);
 	/* sgemm peak on the MLP's shape, M = the batch's tokens (at least 512):
 	 * the best of 3 tries each of one sgemm on all threads and of one
 	 * single-threaded sgemm per thread at once (what the items mode does) */
