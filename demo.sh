@@ -106,13 +106,13 @@ echo "$(wc -l < "$out/features/ids.txt") news embedded; $(wc -l < "$out/features
 # The paper's settings (batch 256, lr 1e-4, dropout 0.5) are for MIND-large; on
 # the small synthetic data they make too few Adam steps to learn anything, so
 # the demo uses the small-data settings of vlsnr-train(1).
-say "vlsnr-train ($epochs epochs, batch 64, lr 3e-3, dropout 0.1)"
+say "vlsnr-train ($epochs epochs, batch 64, lr 3e-3 decaying linearly, dropout 0.1)"
 if [ -f "$out/model.safetensors" ] && [ -f "$out/model.done" ]; then
 	echo "model: reusing $out/model.safetensors"
 else
 	vlsnr-train --train "$m/train" --dev "$m/dev" --features "$out/features" \
 		--out "$out/model.safetensors" --epochs "$epochs" --log "$out/train-log.csv" -j 2 \
-		--batch 64 --lr 3e-3 --dropout 0.1 \
+		--batch 64 --lr 3e-3 --lr-schedule linear --dropout 0.1 \
 		$( [ -f "$out/model.safetensors.opt" ] && echo --resume )
 	touch "$out/model.done"
 fi

@@ -82,7 +82,7 @@ if [ $quality = 1 ]; then
 	oracle=$(vmind-synth --oracle "$mind" --format json)
 	oauc=$(echo "$oracle" | sed 's/.*"oracle":{"auc":\([0-9.]*\).*/\1/')
 	tauc=$(echo "$oracle" | sed 's/.*"text_only":{"auc":\([0-9.]*\).*/\1/')
-	echo "data: $mind (${QMIND:+given}${QMIND:-vmind-synth $PRESET}), $ftext; dim $QDIM, history $QHISTORY, batch $QBATCH, lr $QLR ($QSCHED), dropout $QDROPOUT, $EPOCHS epochs, seeds $SEEDS (other rows: $SEEDS1), $QJOBS runs at a time"
+	echo "data: $mind ($([ -n "${QMIND:-}" ] && echo given || echo "vmind-synth $PRESET")), $ftext; dim $QDIM, history $QHISTORY, batch $QBATCH, lr $QLR ($QSCHED), dropout $QDROPOUT, $EPOCHS epochs, seeds $SEEDS (other rows: $SEEDS1), $QJOBS runs at a time"
 	echo "oracle (true click probabilities): $oracle"
 	seeds_of() { case $1 in full|text|none) echo "$SEEDS" ;; *) echo "$SEEDS1" ;; esac; }
 	for set in $SETS; do
