@@ -804,7 +804,7 @@ static AVX2 void attention_avx2(float *out, const float *q, const float *k, cons
 
 static int have_avx2(void)
 {
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	return clip_simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 #define DISPATCH(name, ...) (have_avx2() ? name##_avx2(__VA_ARGS__) : name##_base(__VA_ARGS__))
 #else
@@ -836,6 +836,7 @@ static void act_forward(float *x, size_t n, int act)
  * [B*T, D]. The items, or when there are fewer items than clip_threads
  * groups of an item's heads, are shared among clip_threads threads. */
 int clip_threads = 1;
+int clip_simd = 1;
 
 typedef struct attn_args {
 	float *out;

@@ -76,6 +76,9 @@ void clip_normalize(const uint8_t *crop, int S, float *out);
 /* Threads for the attention and other non-sgemm work (set it to the
  * OpenBLAS thread count); 1 by default. */
 extern int clip_threads;
+/* 1 (default): the 8-wide AVX2 loops where the CPU has AVX2 and FMA; 0: the
+ * portable loops everywhere (tests compare the two). */
+extern int clip_simd;
 
 /* pixels [B, 3, S, S] -> out [B, proj] */
 void clip_image_forward(const clip_model *m, const float *pixels, int B, float *out);

@@ -138,6 +138,10 @@ int main(void)
 	ok(n == 9, "9 test images (PNG: RGB, grey, RGBA; JPEG: RGB, CMYK)");
 	clip_image_forward(&m, pix, n, got);
 	compare_rows("image embeddings (batch of 9)", got, want, n, dim);
+	clip_simd = 0;   /* the portable loops (what a CPU without AVX2 runs) */
+	clip_image_forward(&m, pix, n, got);
+	compare_rows("image embeddings, portable loops", got, want, n, dim);
+	clip_simd = 1;
 	/* batch 1 gives the same as in a batch */
 	float one[64];
 	clip_image_forward(&m, pix + 3 * (size_t)S * S, 1, one);
@@ -166,6 +170,10 @@ int main(void)
 			batch[i * T + j] = j < lens[i] ? all[(size_t)i * ctx + j] : bpe_eos(m.tok);
 	clip_text_forward(&m, batch, nt, T, got);
 	compare_rows("text embeddings", got, want, nt, dim);
+	clip_simd = 0;
+	clip_text_forward(&m, batch, nt, T, got);
+	compare_rows("text embeddings, portable loops", got, want, nt, dim);
+	clip_simd = 1;
 	/* unpadded, one at a time: the same (causal mask, pooled at the end token) */
 	clip_text_forward(&m, all, 1, lens[0], one);
 	compare_rows("text embedding unpadded", one, want, 1, dim);
