@@ -1,11 +1,11 @@
 # model/embed.mk: vlsnr-embed (included by model/local.mk): CLIP ViT image and
-# text encoders (clip.c), the exact CLIP tokenizer (bpe.c), the safetensors
-# reader (safetensors.c), the non-learned hash baseline (embed-hash.c).
+# text encoders (clip.c), the exact CLIP tokenizer (bpe.c), the non-learned
+# hash baseline (embed-hash.c); checkpoints through model/libsafetensors.a.
 noinst_LIBRARIES += model/libembed.a
-model_libembed_a_SOURCES = model/safetensors.c model/safetensors.h model/bpe.c model/bpe.h \
+model_libembed_a_SOURCES = model/bpe.c model/bpe.h \
 	model/bpe-entities.h model/clip.c model/clip.h model/embed-hash.c model/embed-hash.h
 model_libembed_a_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(OPENBLAS_CFLAGS) $(CJSON_CFLAGS)
-EMBED_LIBS = model/libembed.a $(VMIND_LIBS) $(VIPS_LIBS) $(OPENBLAS_LIBS) $(CJSON_LIBS) $(UNISTRING_LIBS)
+EMBED_LIBS = model/libembed.a model/libsafetensors.a $(VMIND_LIBS) $(VIPS_LIBS) $(OPENBLAS_LIBS) $(CJSON_LIBS) $(UNISTRING_LIBS)
 
 bin_PROGRAMS += model/vlsnr-embed
 model_vlsnr_embed_SOURCES = model/vlsnr-embed.c

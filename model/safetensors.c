@@ -1,7 +1,7 @@
 /* safetensors.c: the safetensors reader declared in safetensors.h: mmap, the
  * 8-byte little-endian header length, the JSON header (cJSON), bounds checks
- * of every tensor against the file, and fetching tensors as float32 by name
- * with their shape checked. */
+ * of every tensor against the file, the metadata strings, and fetching
+ * tensors as float32 by name with their shape checked. */
 #include "config.h"
 #include "safetensors.h"
 #include "vmind/util.h"
@@ -49,7 +49,10 @@ float st_bf16_to_f32(uint16_t h)
 	return f;
 }
 
-static int dtype_size(int dt) { return dt == ST_F32 ? 4 : 2; }
+int st_dtype_size(int dt)
+{
+	return dt == ST_F32 || dt == ST_I32 ? 4 : dt == ST_F64 || dt == ST_I64 ? 8 : 2;
+}
 
 int st_open(st_file *f, const char *path, char *err, size_t errlen)
 {
@@ -102,8 +105,25 @@ int st_open(st_file *f, const char *path, char *err, size_t errlen)
 	f->tensors = xcalloc(n ? n : 1, sizeof *f->tensors);
 	cJSON *it;
 	cJSON_ArrayForEach(it, root) {
-		if (strcmp(it->string, "__metadata__") == 0)
+		if (strcmp(it->string, "__metadata__") == 0) {
+			if (!cJSON_IsObject(it)) {
+				snprintf(err, errlen, "%s: __metadata__ is not an object", path);
+				goto fail;
+			}
+			cJSON *kv;
+			size_t nm = (size_t)cJSON_GetArraySize(it);
+			f->meta = xcalloc(2 * nm + 1, sizeof *f->meta);
+			cJSON_ArrayForEach(kv, it) {
+				if (!cJSON_IsString(kv)) {
+					snprintf(err, errlen, "%s: __metadata__ value of %s is not a string", path, kv->string);
+					goto fail;
+				}
+				f->meta[2 * f->n_meta] = xstrdup(kv->string);
+				f->meta[2 * f->n_meta + 1] = xstrdup(kv->valuestring);
+				f->n_meta++;
+			}
 			continue;
+		}
 		st_tensor *t = &f->tensors[f->count++];
 		t->name = xstrdup(it->string);
 		cJSON *dt = cJSON_GetObjectItemCaseSensitive(it, "dtype");
@@ -117,8 +137,11 @@ int st_open(st_file *f, const char *path, char *err, size_t errlen)
 		if (strcmp(dt->valuestring, "F32") == 0) t->dtype = ST_F32;
 		else if (strcmp(dt->valuestring, "F16") == 0) t->dtype = ST_F16;
 		else if (strcmp(dt->valuestring, "BF16") == 0) t->dtype = ST_BF16;
+		else if (strcmp(dt->valuestring, "F64") == 0) t->dtype = ST_F64;
+		else if (strcmp(dt->valuestring, "I32") == 0) t->dtype = ST_I32;
+		else if (strcmp(dt->valuestring, "I64") == 0) t->dtype = ST_I64;
 		else {
-			snprintf(err, errlen, "%s: tensor %s: unknown or unsupported dtype %s (F32, F16 and BF16 are read)",
+			snprintf(err, errlen, "%s: tensor %s: unknown or unsupported dtype %s (F32, F16, BF16, F64, I32 and I64 are read)",
 				 path, t->name, dt->valuestring);
 			goto fail;
 		}
@@ -138,15 +161,16 @@ int st_open(st_file *f, const char *path, char *err, size_t errlen)
 			t->shape[d] = (int64_t)x->valuedouble;
 			numel *= (double)t->shape[d];
 		}
-		double b = cJSON_GetArrayItem(off, 0)->valuedouble;
-		double e = cJSON_GetArrayItem(off, 1)->valuedouble;
+		cJSON *b0 = cJSON_GetArrayItem(off, 0), *e0 = cJSON_GetArrayItem(off, 1);
+		double b = cJSON_IsNumber(b0) ? b0->valuedouble : -1;
+		double e = cJSON_IsNumber(e0) ? e0->valuedouble : -1;
 		if (!(b >= 0 && e >= b)) {
 			snprintf(err, errlen, "%s: tensor %s: bad data_offsets", path, t->name);
 			goto fail;
 		}
-		if (e - b != numel * dtype_size(t->dtype)) {
+		if (e - b != numel * st_dtype_size(t->dtype)) {
 			snprintf(err, errlen, "%s: tensor %s: data_offsets span %.0f bytes, shape and dtype need %.0f",
-				 path, t->name, e - b, numel * dtype_size(t->dtype));
+				 path, t->name, e - b, numel * st_dtype_size(t->dtype));
 			goto fail;
 		}
 		if (e > (double)data_len) {
@@ -178,6 +202,9 @@ void st_close(st_file *f)
 	for (size_t i = 0; i < f->n_owned; i++)
 		free(f->owned[i]);
 	free(f->owned);
+	for (size_t i = 0; i < 2 * f->n_meta; i++)
+		free(f->meta[i]);
+	free(f->meta);
 	free(f->path);
 	memset(f, 0, sizeof *f);
 }
@@ -187,6 +214,14 @@ const st_tensor *st_find(const st_file *f, const char *name)
 	for (size_t i = 0; i < f->count; i++)
 		if (strcmp(f->tensors[i].name, name) == 0)
 			return &f->tensors[i];
+	return NULL;
+}
+
+const char *st_meta(const st_file *f, const char *key)
+{
+	for (size_t i = 0; i < f->n_meta; i++)
+		if (strcmp(f->meta[2 * i], key) == 0)
+			return f->meta[2 * i + 1];
 	return NULL;
 }
 
@@ -217,14 +252,22 @@ const float *st_get(st_file *f, const char *name, int ndim, const int64_t *dims,
 		snprintf(err, errlen, "%s: tensor %s has shape %s, config.json implies %s", f->path, name, got, want);
 		return NULL;
 	}
+	if (t->dtype == ST_I32 || t->dtype == ST_I64) {
+		snprintf(err, errlen, "%s: tensor %s is integer, a float tensor is needed", f->path, name);
+		return NULL;
+	}
 	t->used = 1;
-	size_t n = t->nbytes / (size_t)dtype_size(t->dtype);
+	size_t n = t->nbytes / (size_t)st_dtype_size(t->dtype);
 	if (t->dtype == ST_F32 && ((uintptr_t)t->data % 4) == 0)
 		return (const float *)(const void *)t->data;
 	float *out = xmalloc((n ? n : 1) * sizeof *out);
 	for (size_t i = 0; i < n; i++) {
 		if (t->dtype == ST_F32) {
 			memcpy(&out[i], t->data + 4 * i, 4);
+		} else if (t->dtype == ST_F64) {
+			double d;
+			memcpy(&d, t->data + 8 * i, 8);
+			out[i] = (float)d;
 		} else {
 			uint16_t h = (uint16_t)(t->data[2 * i] | (t->data[2 * i + 1] << 8));
 			out[i] = t->dtype == ST_F16 ? st_f16_to_f32(h) : st_bf16_to_f32(h);

@@ -1,20 +1,22 @@
 /* safetensors.h: a reader of the safetensors checkpoint format (NOTES 9):
  * the file is mmapped, its JSON header parsed with cJSON and every entry
- * checked against the file's size; tensors are fetched by name with their
- * shape checked, as float32 (F32 data is used in place when aligned, F16 and
- * BF16 are converted into an owned buffer). Every error message names the
- * file and, where it applies, the tensor. */
+ * checked against the file's size, and the __metadata__ strings kept;
+ * tensors are fetched by name with their shape checked, as float32 (F32 data
+ * is used in place when aligned, F16, BF16 and F64 are converted into an
+ * owned buffer), or found raw (st_find: also I32 and I64). Used for CLIP
+ * checkpoints and for vlsnr-train's models and golden test files. Every
+ * error message names the file and, where it applies, the tensor. */
 #ifndef VMIND_SAFETENSORS_H
 #define VMIND_SAFETENSORS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-enum { ST_F32, ST_F16, ST_BF16 };
+enum { ST_F32, ST_F16, ST_BF16, ST_F64, ST_I32, ST_I64 };
 
 typedef struct st_tensor {
 	char *name;
-	int dtype;              /* ST_F32, ST_F16, ST_BF16 */
+	int dtype;              /* ST_F32 ... ST_I64 */
 	int ndim;
 	int64_t shape[8];
 	const unsigned char *data; /* into the mapping */
@@ -30,14 +32,22 @@ typedef struct st_file {
 	size_t count;
 	float **owned;          /* converted copies, freed by st_close */
 	size_t n_owned;
+	char **meta;            /* [2 * n_meta] key, value, ... of __metadata__ */
+	size_t n_meta;
 } st_file;
 
 /* 0, or -1 with "FILE: message" in err. */
 int st_open(st_file *f, const char *path, char *err, size_t errlen);
 void st_close(st_file *f);
+/* The tensor NAME (any dtype; data may be unaligned: copy it), or NULL. */
 const st_tensor *st_find(const st_file *f, const char *name);
+/* A __metadata__ value, or NULL. */
+const char *st_meta(const st_file *f, const char *key);
+/* Bytes per element of a dtype. */
+int st_dtype_size(int dtype);
 /* The tensor NAME as float32 with exactly the shape dims[0..ndim). NULL with
- * "FILE: tensor NAME: ..." in err when missing or mis-shaped. The pointer
+ * "FILE: tensor NAME: ..." in err when missing, mis-shaped ("config.json
+ * implies" the wanted shape) or of an integer dtype. The pointer
  * lives until st_close. */
 const float *st_get(st_file *f, const char *name, int ndim, const int64_t *dims, char *err, size_t errlen);
 /* IEEE half and bfloat16 to float. */

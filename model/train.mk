@@ -10,7 +10,7 @@ model_libvlsnr_a_SOURCES = \
 	model/vlsnr_data.c model/vlsnr_data.h \
 	model/vlsnr_fakefeat.c
 model_libvlsnr_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(CJSON_CFLAGS)
-VLSNR_LIBS = model/libvlsnr.a $(VMIND_LIBS) $(OPENBLAS_LIBS) $(CJSON_LIBS) -lm
+VLSNR_LIBS = model/libvlsnr.a model/libsafetensors.a $(VMIND_LIBS) $(OPENBLAS_LIBS) $(CJSON_LIBS) -lm
 
 bin_PROGRAMS += model/vlsnr-train model/vlsnr-eval
 model_vlsnr_train_SOURCES = model/vlsnr_train.c

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "vlsnr.h"
 #include "layers.h"
+#include "safetensors.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -433,136 +434,45 @@ int vlsnr_save_opt(const vlsnr_model *m, const char *path, const char *const *me
 	return st_write(path, m, prefix, blocks, 3, meta_kv, nmeta, err, errlen);
 }
 
-int vlsnr_st_open(vlsnr_st *st, const char *path, char *err, size_t errlen)
-{
-	memset(st, 0, sizeof *st);
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	size_t cap = 1 << 16, len = 0, n;
-	char *buf = xmalloc(cap);
-	while ((n = fread(buf + len, 1, cap - len, fp)) > 0) {
-		len += n;
-		if (len == cap)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	int bad = ferror(fp);
-	fclose(fp);
-	if (bad) {
-		snprintf(err, errlen, "%s: read error", path);
-		free(buf);
-		return -1;
-	}
-	uint64_t hlen = 0;
-	if (len >= 8)
-		for (int i = 0; i < 8; i++)
-			hlen |= (uint64_t)(unsigned char)buf[i] << (8 * i);
-	if (len < 8 || hlen > len - 8) {
-		snprintf(err, errlen, "%s: not a safetensors file (bad header length)", path);
-		free(buf);
-		return -1;
-	}
-	cJSON *json = cJSON_ParseWithLength(buf + 8, (size_t)hlen);
-	if (!json || !cJSON_IsObject(json)) {
-		snprintf(err, errlen, "%s: not a safetensors file (bad JSON header)", path);
-		cJSON_Delete(json);
-		free(buf);
-		return -1;
-	}
-	st->buf = buf;
-	st->len = len;
-	st->json = json;
-	st->data0 = 8 + (size_t)hlen;
-	return 0;
-}
-
-const void *vlsnr_st_get(const vlsnr_st *st, const char *name, const char **dtype,
-			 size_t *count, int shape[4], int *ndim)
-{
-	cJSON *e = cJSON_GetObjectItemCaseSensitive(st->json, name);
-	if (!e)
-		return NULL;
-	cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, "dtype");
-	cJSON *sh = cJSON_GetObjectItemCaseSensitive(e, "shape");
-	cJSON *of = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
-	if (!cJSON_IsString(dt) || !cJSON_IsArray(sh) || !cJSON_IsArray(of) || cJSON_GetArraySize(of) != 2)
-		return NULL;
-	int nd = cJSON_GetArraySize(sh);
-	if (nd > 4)
-		return NULL;
-	size_t cnt = 1;
-	for (int i = 0; i < nd; i++) {
-		int d = cJSON_GetArrayItem(sh, i)->valueint;
-		if (shape)
-			shape[i] = d;
-		cnt *= (size_t)d;
-	}
-	size_t a = (size_t)cJSON_GetArrayItem(of, 0)->valuedouble;
-	size_t b = (size_t)cJSON_GetArrayItem(of, 1)->valuedouble;
-	size_t esz = strcmp(dt->valuestring, "F64") == 0 || strcmp(dt->valuestring, "I64") == 0 ? 8 : 4;
-	if (b < a || b - a != cnt * esz || st->data0 + b > st->len)
-		return NULL;
-	if (dtype)
-		*dtype = dt->valuestring;
-	if (count)
-		*count = cnt;
-	if (ndim)
-		*ndim = nd;
-	return st->buf + st->data0 + a;
-}
-
-void vlsnr_st_close(vlsnr_st *st)
-{
-	cJSON_Delete(st->json);
-	free(st->buf);
-	memset(st, 0, sizeof *st);
-}
-
-static const char *st_meta(const vlsnr_st *st, const char *key)
-{
-	cJSON *meta = cJSON_GetObjectItemCaseSensitive(st->json, "__metadata__");
-	cJSON *v = meta ? cJSON_GetObjectItemCaseSensitive(meta, key) : NULL;
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 char *vlsnr_st_meta(const char *path, const char *key)
 {
-	vlsnr_st st;
+	st_file st;
 	char err[256];
-	if (vlsnr_st_open(&st, path, err, sizeof err) != 0)
+	if (st_open(&st, path, err, sizeof err) != 0)
 		return NULL;
 	const char *v = st_meta(&st, key);
 	char *r = v ? xstrdup(v) : NULL;
-	vlsnr_st_close(&st);
+	st_close(&st);
 	return r;
 }
 
 /* Copy tensors PREFIX+name into block; -1 when one is missing or misshapen. */
-static int st_read_block(const vlsnr_st *st, const vlsnr_model *m, const char *prefix, float *block,
+static int st_read_block(const st_file *st, const vlsnr_model *m, const char *prefix, float *block,
 			 const char *path, char *err, size_t errlen)
 {
 	for (int i = 0; i < P_COUNT; i++) {
 		const vlsnr_tensor *t = &m->t[i];
 		char name[96];
-		const char *dt;
-		size_t cnt;
 		snprintf(name, sizeof name, "%s%s", prefix, t->name);
-		const void *p = vlsnr_st_get(st, name, &dt, &cnt, NULL, NULL);
-		if (!p || strcmp(dt, "F32") != 0 || cnt != t->size) {
-			snprintf(err, errlen, "%s: tensor %s missing or of the wrong type or size", path, name);
+		const st_tensor *x = st_find(st, name);
+		if (!x) {
+			snprintf(err, errlen, "%s: tensor %s missing", path, name);
 			return -1;
 		}
-		memcpy(block + t->offset, p, cnt * sizeof(float));
+		if (x->dtype != ST_F32 || x->nbytes != t->size * sizeof(float)) {
+			snprintf(err, errlen, "%s: tensor %s is not float32 of %zu elements, as the config needs",
+				 path, name, t->size);
+			return -1;
+		}
+		memcpy(block + t->offset, x->data, x->nbytes);
 	}
 	return 0;
 }
 
 int vlsnr_load(vlsnr_model *m, const char *path, char *err, size_t errlen)
 {
-	vlsnr_st st;
-	if (vlsnr_st_open(&st, path, err, errlen) != 0)
+	st_file st;
+	if (st_open(&st, path, err, errlen) != 0)
 		return -1;
 	vlsnr_config c;
 	const char *keys[] = { "D", "F", "NH", "E", "A", "M" };
@@ -571,26 +481,26 @@ int vlsnr_load(vlsnr_model *m, const char *path, char *err, size_t errlen)
 		const char *v = st_meta(&st, keys[i]);
 		if (!v || (*vals[i] = atoi(v)) <= 0) {
 			snprintf(err, errlen, "%s: metadata %s missing: not a vlsnr-train model", path, keys[i]);
-			vlsnr_st_close(&st);
+			st_close(&st);
 			return -1;
 		}
 	}
 	const char *u = st_meta(&st, "user_encoder");
 	if (!u || (c.user = vlsnr_user_parse(u)) < 0) {
 		snprintf(err, errlen, "%s: metadata user_encoder missing or unknown", path);
-		vlsnr_st_close(&st);
+		st_close(&st);
 		return -1;
 	}
 	if (c.E % c.NH || c.M % c.NH) {
 		snprintf(err, errlen, "%s: E and M must be multiples of NH", path);
-		vlsnr_st_close(&st);
+		st_close(&st);
 		return -1;
 	}
 	vlsnr_model_create(m, &c);
 	const char *step = st_meta(&st, "step");
 	m->step = step ? atol(step) : 0;
 	int rc = st_read_block(&st, m, "", m->params, path, err, errlen);
-	vlsnr_st_close(&st);
+	st_close(&st);
 	if (rc != 0)
 		vlsnr_model_free(m);
 	return rc;
@@ -598,8 +508,8 @@ int vlsnr_load(vlsnr_model *m, const char *path, char *err, size_t errlen)
 
 int vlsnr_load_opt(vlsnr_model *m, const char *path, char *err, size_t errlen)
 {
-	vlsnr_st st;
-	if (vlsnr_st_open(&st, path, err, errlen) != 0)
+	st_file st;
+	if (st_open(&st, path, err, errlen) != 0)
 		return -1;
 	if (!m->m) {
 		m->m = xcalloc(m->nparams, sizeof(float));
@@ -611,6 +521,6 @@ int vlsnr_load_opt(vlsnr_model *m, const char *path, char *err, size_t errlen)
 	const char *step = st_meta(&st, "step");
 	if (rc == 0)
 		m->step = step ? atol(step) : 0;
-	vlsnr_st_close(&st);
+	st_close(&st);
 	return rc;
 }

@@ -149,21 +149,8 @@ int vlsnr_save_opt(const vlsnr_model *m, const char *path, const char *const *me
  * config). 0 or -1. */
 int vlsnr_load(vlsnr_model *m, const char *path, char *err, size_t errlen);
 int vlsnr_load_opt(vlsnr_model *m, const char *path, char *err, size_t errlen);
-/* A metadata value of a safetensors file (malloc'ed) or NULL. */
+/* A metadata value of a safetensors file (malloc'ed) or NULL. Models are
+ * read with model/safetensors.h's reader. */
 char *vlsnr_st_meta(const char *path, const char *key);
-
-/* A generic safetensors reader for float32/int32 tensors (tests, features). */
-typedef struct vlsnr_st {
-	char *buf;        /* whole file */
-	size_t len;
-	void *json;       /* cJSON of the header */
-	size_t data0;     /* offset of the data section */
-} vlsnr_st;
-int vlsnr_st_open(vlsnr_st *st, const char *path, char *err, size_t errlen);
-/* Pointer to a tensor's data (aligned copy not guaranteed: the caller copies),
- * its dtype ("F32", "I32", "F64") and element count; NULL when absent. */
-const void *vlsnr_st_get(const vlsnr_st *st, const char *name, const char **dtype,
-			 size_t *count, int shape[4], int *ndim);
-void vlsnr_st_close(vlsnr_st *st);
 
 #endif
