@@ -11,7 +11,7 @@
 #include <string.h>
 
 enum {
-	O_ROOT = 256, O_LISTEN, O_PORT_FILE, O_LOG, O_PID_FILE, O_ARCHIVE_HOST, O_SEARCH_HOST, O_ARCHIVE_RATE, O_TLS_LISTEN, O_TLS_CERT, O_TLS_KEY,
+	O_ROOT = 256, O_LISTEN, O_PORT_FILE, O_LOG, O_LOG_HEADER, O_PID_FILE, O_ARCHIVE_HOST, O_SEARCH_HOST, O_ARCHIVE_RATE, O_TLS_LISTEN, O_TLS_CERT, O_TLS_KEY,
 	O_TLS_PORT_FILE,
 	O_MIND, O_OUT, O_SEED, O_DEAD, O_MOVED, O_FAULT, O_DECOY, O_ROBOTS, O_ARCHIVE_SHARE,
 	O_SEARCH_SHARE, O_CLEAN, O_THREADS, O_LIMIT
@@ -26,6 +26,7 @@ static const vm_option options[] = {
 	{ "tls-key", O_TLS_KEY, required_argument, "FILE", "serve: PEM private key for --tls-listen" },
 	{ "tls-port-file", O_TLS_PORT_FILE, required_argument, "FILE", "serve: write the bound HTTPS port to FILE" },
 	{ "log", O_LOG, required_argument, "FILE", "serve: append one TSV line per request to FILE" },
+	{ "log-header", O_LOG_HEADER, required_argument, "NAME", "serve: end each log line with the value of request header NAME" },
 	{ "pid-file", O_PID_FILE, required_argument, "FILE", "serve: write the process id to FILE" },
 	{ "archive-host", O_ARCHIVE_HOST, required_argument, "HOST", "serve: virtual host of the CDX and capture API (default web.archive.org)" },
 	{ "archive-rate", O_ARCHIVE_RATE, required_argument, "N", "serve: archive requests per second above which it answers 429 (default 0: no limit)" },
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
 		case O_LISTEN: so.listen = optarg; break;
 		case O_PORT_FILE: so.port_file = optarg; break;
 		case O_LOG: so.log = optarg; break;
+		case O_LOG_HEADER: so.log_header = optarg; break;
 		case O_PID_FILE: so.pid_file = optarg; break;
 		case O_ARCHIVE_HOST: so.archive_host = optarg; break;
 		case O_SEARCH_HOST: so.search_host = optarg; break;

@@ -201,21 +201,29 @@ out:
 	return rc;
 }
 
+/* a header value for the log: tabs and line ends become spaces, cut at 511 bytes */
+static void log_clean(char *out, size_t len, const char *v)
+{
+	size_t i;
+	for (i = 0; v[i] && i + 1 < len; i++)
+		out[i] = (v[i] == '\t' || v[i] == '\n' || v[i] == '\r') ? ' ' : v[i];
+	out[i] = '\0';
+}
+
 static void log_request(const char *method, const char *host, const char *uri,
-			const char *ua, int status)
+			const char *ua, const char *extra, int status)
 {
 	struct timespec ts;
-	char clean_ua[512];
-	size_t i;
+	char clean_ua[512], clean_extra[512];
 	if (!S.log)
 		return;
-	for (i = 0; ua[i] && i + 1 < sizeof clean_ua; i++)
-		clean_ua[i] = (ua[i] == '\t' || ua[i] == '\n' || ua[i] == '\r') ? ' ' : ua[i];
-	clean_ua[i] = '\0';
+	log_clean(clean_ua, sizeof clean_ua, ua);
+	log_clean(clean_extra, sizeof clean_extra, extra ? extra : "");
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pthread_mutex_lock(&S.log_mu);
-	fprintf(S.log, "%lld.%03ld\t%s\t%s\t%s\t%s\t%d\n", (long long)ts.tv_sec,
-		ts.tv_nsec / 1000000, method, host, uri, clean_ua, status);
+	fprintf(S.log, "%lld.%03ld\t%s\t%s\t%s\t%s\t%d%s%s\n", (long long)ts.tv_sec,
+		ts.tv_nsec / 1000000, method, host, uri, clean_ua, status,
+		S.o->log_header ? "\t" : "", S.o->log_header ? clean_extra : "");
 	fflush(S.log);
 	pthread_mutex_unlock(&S.log_mu);
 }
@@ -499,7 +507,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		ret = queue_text(c, 404, "Not Found\n", "text/plain");
 		status = 404;
 	}
-	log_request(method, host, q->uri, ua, status);
+	log_request(method, host, q->uri, ua,
+		    S.o->log_header ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, S.o->log_header) : NULL, status);
 	return ret;
 }
 

@@ -18,6 +18,7 @@ typedef struct web_serve_opts {
 	const char *listen;      /* "127.0.0.1:PORT" (PORT may be 0) */
 	const char *port_file;   /* write the bound port here, or NULL */
 	const char *log;         /* request log, or NULL */
+	const char *log_header;  /* a request header whose value ends each log line, or NULL */
 	const char *pid_file;    /* or NULL */
 	const char *archive_host;/* virtual host answering the CDX/capture API, or NULL */
 	const char *search_host; /* virtual host answering /search, or NULL */

@@ -2,7 +2,8 @@
 # t0462-crawl-search-apis.sh: the Google Custom Search and Brave image search
 # backends of vmind-crawl's search tier, on canned JSON answers served by
 # vmind-web (their endpoints moved there with --search-url-google and
-# --search-url-brave): the request (key, engine id, query, image search),
+# --search-url-brave): the request (key, engine id, query, image search;
+# Brave's key in its X-Subscription-Token header, via --log-header),
 # the parsing of each answer (Google items[].link / image.contextLink;
 # Brave results[].properties.url / url / thumbnail.src), backends tried in
 # priority order (an empty or broken answer passes to the next), and the
@@ -63,7 +64,7 @@ api brave.test "$BQ" $q2 b2.json
 api brave.test "$BQ" $q3 b3.json
 api brave.test "$BQ" $q4 b4.json
 
-web_start
+WEB_ARGS="--log-header X-Subscription-Token" web_start
 export VMIND_GOOGLE_CSE_KEY=k+y VMIND_GOOGLE_CSE_CX=c:1 VMIND_BRAVE_KEY=secret
 crawl --allow-private --tiers search --search google-cse --search brave \
 	--search-url-google http://google.test/customsearch/v1 --search-url-brave http://brave.test/res/v1/images/search
@@ -78,5 +79,8 @@ is "$(asked google.test "$(echo "$GQ" | sed "s/QUERY/$q1/")")" 1 "Google asked w
 is "$(asked brave.test "$(echo "$BQ" | sed "s/QUERY/$q1/")")" 0 "Brave not asked when Google found it"
 is "$(asked brave.test "$(echo "$BQ" | sed "s/QUERY/$q4/")")" 1 "Brave asked when Google had nothing"
 is "$(q "SELECT last_error FROM news WHERE num = 4")" "search brave: no result similar enough (0 results)" "N4: nothing anywhere"
+# the key travels in Brave's header, and only to Brave
+is "$(awk -F'\t' '$3 == "brave.test" { print $7 }' "$T/req.log" | sort -u)" "secret" "Brave requests carry X-Subscription-Token: the key"
+is "$(awk -F'\t' '$3 != "brave.test" && $7 != "" { n++ } END { print n + 0 }' "$T/req.log")" 0 "no other request carries that header"
 is "$(q "SELECT count(*) FROM request WHERE purpose = 'search' AND error IS NOT NULL")" 0 "API requests succeeded"
 done_testing

@@ -33,10 +33,12 @@ news() {
 	printf '%s\tnews\tnewsus\t%s\tabstract\t%s\t[]\t[]\n' "$1" "${3:-Title of $1}" "$2" >>"$T/news/news.tsv"
 }
 
-# web_start [PORT]: serve $W (on PORT, default any free port); sets PORT
+# web_start [PORT]: serve $W (on PORT, default any free port); sets PORT.
+# WEB_ARGS: more vmind-web serve options (e.g. --log-header NAME).
 web_start() {
 	rm -f "$T/port"
-	vmind-web serve -q --root "$W" --listen "127.0.0.1:${1:-0}" --port-file "$T/port" --log "$T/req.log" &
+	# shellcheck disable=SC2086
+	vmind-web serve -q --root "$W" --listen "127.0.0.1:${1:-0}" --port-file "$T/port" --log "$T/req.log" ${WEB_ARGS:-} &
 	WEB_PID=$!
 	track_pid $WEB_PID
 	_i=0
