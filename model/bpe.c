@@ -316,8 +316,9 @@ static const char *entity(const char *name)
 	return r ? ((const char *const *)r)[1] : NULL;
 }
 
-/* Python's html.unescape, on UTF-8. */
-static char *html_unescape(const char *s)
+/* s with each '&' handed to one(), which appends what the reference stands
+ * for (or the text as it is) and returns where the text goes on. */
+static char *replace_refs(const char *s, const char *(*one)(const char *amp, buf *b))
 {
 	buf b = {0};
 	buf_put(&b, "", 0);
@@ -329,89 +330,97 @@ static char *html_unescape(const char *s)
 			break;
 		}
 		buf_put(&b, p, (size_t)(amp - p));
-		const char *q = amp + 1;
-		if (*q == '#') {
-			int hex = (q[1] == 'x' || q[1] == 'X');
-			const char *d = q + 1 + hex, *de = d;
-			while (hex ? ((*de >= '0' && *de <= '9') || ((*de | 32) >= 'a' && (*de | 32) <= 'f')) : (*de >= '0' && *de <= '9'))
-				de++;
-			if (de == d) { /* "&#" not followed by digits: left as is */
-				buf_put(&b, "&", 1);
-				p = q;
-				continue;
-			}
-			unsigned long long num = 0;
-			for (const char *x = d; x < de; x++) {
-				int v = *x <= '9' ? *x - '0' : (*x | 32) - 'a' + 10;
-				num = num * (hex ? 16 : 10) + (unsigned)v;
-				if (num > 0x7fffffff) num = 0x7fffffff; /* saturate: > 0x10FFFF anyway */
-			}
-			if (*de == ';') de++;
-			p = de;
-			int done = 0;
-			for (size_t i = 0; i < sizeof bpe_invalid_charrefs / sizeof bpe_invalid_charrefs[0]; i++)
-				if (bpe_invalid_charrefs[i].num == num) {
-					buf_put(&b, bpe_invalid_charrefs[i].utf8, strlen(bpe_invalid_charrefs[i].utf8));
-					if (num == 0) {} /* U+FFFD, already written */
-					done = 1;
-				}
-			if (done) continue;
-			if ((num >= 0xd800 && num <= 0xdfff) || num > 0x10ffff) {
-				buf_putc32(&b, 0xfffd);
-				continue;
-			}
-			for (size_t i = 0; i < sizeof bpe_invalid_codepoints / sizeof bpe_invalid_codepoints[0]; i++)
-				if (bpe_invalid_codepoints[i] == num) done = 1;
-			if (!done)
-				buf_putc32(&b, (ucs4_t)num);
-			continue;
-		}
-		/* named: [^\t\n\f <&#;]{1,32};? counted in code points */
-		const char *e = q;
-		int cps = 0;
-		while (*e && cps < 32 && !strchr("\t\n\f <&#;", *e)) {
-			ucs4_t c;
-			int k = u8_mbtouc(&c, (const uint8_t *)e, strlen(e));
-			e += k > 0 ? k : 1;
-			cps++;
-		}
-		if (cps == 0) {
-			buf_put(&b, "&", 1);
-			p = q;
-			continue;
-		}
-		if (*e == ';') e++;
-		size_t len = (size_t)(e - q);
-		char name[200];
-		memcpy(name, q, len);
-		name[len] = 0;
-		const char *v = entity(name);
-		if (v) {
-			buf_put(&b, v, strlen(v));
-			p = e;
-			continue;
-		}
-		/* longest prefix, at least 2 characters, not the whole */
-		int found = 0;
-		for (size_t x = len - 1; x > 1; x--) {
-			char c = name[x];
-			name[x] = 0;
-			v = entity(name);
-			name[x] = c;
-			if (v) {
-				buf_put(&b, v, strlen(v));
-				buf_put(&b, q + x, len - x);
-				found = 1;
-				break;
-			}
-		}
-		if (!found) {
-			buf_put(&b, "&", 1);
-			buf_put(&b, q, len);
-		}
-		p = e;
+		p = one(amp, &b);
 	}
 	return b.p;
+}
+
+/* One reference as Python's html.unescape reads it. */
+static const char *html_ref(const char *amp, buf *b)
+{
+	const char *q = amp + 1;
+	if (*q == '#') {
+		int hex = (q[1] == 'x' || q[1] == 'X');
+		const char *d = q + 1 + hex, *de = d;
+		while (hex ? ((*de >= '0' && *de <= '9') || ((*de | 32) >= 'a' && (*de | 32) <= 'f')) : (*de >= '0' && *de <= '9'))
+			de++;
+		if (de == d) { /* "&#" not followed by digits: left as is */
+			buf_put(b, "&", 1);
+			return q;
+		}
+		unsigned long long num = 0;
+		for (const char *x = d; x < de; x++) {
+			int v = *x <= '9' ? *x - '0' : (*x | 32) - 'a' + 10;
+			num = num * (hex ? 16 : 10) + (unsigned)v;
+			if (num > 0x7fffffff) num = 0x7fffffff; /* saturate: > 0x10FFFF anyway */
+		}
+		if (*de == ';') de++;
+		int done = 0;
+		for (size_t i = 0; i < sizeof bpe_invalid_charrefs / sizeof bpe_invalid_charrefs[0]; i++)
+			if (bpe_invalid_charrefs[i].num == num) {
+				buf_put(b, bpe_invalid_charrefs[i].utf8, strlen(bpe_invalid_charrefs[i].utf8));
+				done = 1;
+			}
+		if (done)
+			return de;
+		if ((num >= 0xd800 && num <= 0xdfff) || num > 0x10ffff) {
+			buf_putc32(b, 0xfffd);
+			return de;
+		}
+		for (size_t i = 0; i < sizeof bpe_invalid_codepoints / sizeof bpe_invalid_codepoints[0]; i++)
+			if (bpe_invalid_codepoints[i] == num) done = 1;
+		if (!done)
+			buf_putc32(b, (ucs4_t)num);
+		return de;
+	}
+	/* named: [^\t\n\f <&#;]{1,32};? counted in code points */
+	const char *e = q;
+	int cps = 0;
+	while (*e && cps < 32 && !strchr("\t\n\f <&#;", *e)) {
+		ucs4_t c;
+		int k = u8_mbtouc(&c, (const uint8_t *)e, strlen(e));
+		e += k > 0 ? k : 1;
+		cps++;
+	}
+	if (cps == 0) {
+		buf_put(b, "&", 1);
+		return q;
+	}
+	if (*e == ';') e++;
+	size_t len = (size_t)(e - q);
+	char name[200];
+	memcpy(name, q, len);
+	name[len] = 0;
+	const char *v = entity(name);
+	if (v) {
+		buf_put(b, v, strlen(v));
+		return e;
+	}
+	/* longest prefix, at least 2 characters, not the whole */
+	int found = 0;
+	for (size_t x = len - 1; x > 1; x--) {
+		char c = name[x];
+		name[x] = 0;
+		v = entity(name);
+		name[x] = c;
+		if (v) {
+			buf_put(b, v, strlen(v));
+			buf_put(b, q + x, len - x);
+			found = 1;
+			break;
+		}
+	}
+	if (!found) {
+		buf_put(b, "&", 1);
+		buf_put(b, q, len);
+	}
+	return e;
+}
+
+/* Python's html.unescape, on UTF-8. */
+static char *html_unescape(const char *s)
+{
+	return replace_refs(s, html_ref);
 }
 
 /* ---- the deterministic part of ftfy.fix_text (ftfy 6, default settings) ----
@@ -450,68 +459,53 @@ static int ftfy_control(ucs4_t c)
 	       (c >= 0x206a && c <= 0x206f) || c == 0xfeff || (c >= 0xfff9 && c <= 0xfffc);
 }
 
-static char *html_unescape(const char *s);
-
 /* ftfy's unescape_html: each &#?[0-9A-Za-z]{1,24}; that is an HTML5 entity
  * (or the upper-cased form of a lower-case one that is not itself an entity),
  * or a numeric reference whose value has no ";". */
-static char *ftfy_unescape(const char *s)
+static const char *ftfy_ref(const char *amp, buf *b)
 {
-	buf b = {0};
-	buf_put(&b, "", 0);
-	const char *p = s;
-	while (*p) {
-		const char *amp = strchr(p, '&');
-		if (!amp) {
-			buf_put(&b, p, strlen(p));
-			break;
-		}
-		buf_put(&b, p, (size_t)(amp - p));
-		const char *q = amp + 1, *e;
-		int num = *q == '#';
-		for (e = q + num; e - (q + num) < 24 && isalnum((unsigned char)*e) && (unsigned char)*e < 0x80; e++)
-			;
-		if (e == q + num || *e != ';') {
-			buf_put(&b, "&", 1);
-			p = q;
-			continue;
-		}
-		size_t len = (size_t)(e + 1 - amp);        /* "&...;" */
-		char ref[32];
-		memcpy(ref, amp, len);
-		ref[len] = 0;
-		char *v = NULL;
-		if (num) {
-			v = html_unescape(ref);
-			if (strchr(v, ';')) { free(v); v = NULL; }
-		} else {
-			const char *ev = entity(ref + 1);
-			if (ev) {
-				v = xstrdup(ev);
-			} else {
-				int upper = 1;
-				for (const char *x = ref + 1; *x != ';'; x++)
-					if (islower((unsigned char)*x)) upper = 0;
-				char low[32];
-				for (size_t i = 0; i <= len; i++) low[i] = (char)tolower((unsigned char)ref[i]);
-				char *same = upper ? html_unescape(ref) : NULL;
-				if (upper && strcmp(same, ref) == 0 && (ev = entity(low + 1)) != NULL) {
-					size_t n = 0;
-					uint8_t *up = u8_toupper((const uint8_t *)ev, strlen(ev), NULL, NULL, NULL, &n);
-					if (up) { v = xstrndup((const char *)up, n); free(up); }
-				}
-				free(same);
-			}
-		}
-		if (v) {
-			buf_put(&b, v, strlen(v));
-			free(v);
-		} else {
-			buf_put(&b, ref, len);
-		}
-		p = e + 1;
+	const char *q = amp + 1, *e;
+	int num = *q == '#';
+	for (e = q + num; e - (q + num) < 24 && isalnum((unsigned char)*e) && (unsigned char)*e < 0x80; e++)
+		;
+	if (e == q + num || *e != ';') {
+		buf_put(b, "&", 1);
+		return q;
 	}
-	return b.p;
+	size_t len = (size_t)(e + 1 - amp);        /* "&...;" */
+	char ref[32];
+	memcpy(ref, amp, len);
+	ref[len] = 0;
+	char *v = NULL;
+	if (num) {
+		v = html_unescape(ref);
+		if (strchr(v, ';')) { free(v); v = NULL; }
+	} else {
+		const char *ev = entity(ref + 1);
+		if (ev) {
+			v = xstrdup(ev);
+		} else {
+			int upper = 1;
+			for (const char *x = ref + 1; *x != ';'; x++)
+				if (islower((unsigned char)*x)) upper = 0;
+			char low[32];
+			for (size_t i = 0; i <= len; i++) low[i] = (char)tolower((unsigned char)ref[i]);
+			char *same = upper ? html_unescape(ref) : NULL;
+			if (upper && strcmp(same, ref) == 0 && (ev = entity(low + 1)) != NULL) {
+				size_t n = 0;
+				uint8_t *up = u8_toupper((const uint8_t *)ev, strlen(ev), NULL, NULL, NULL, &n);
+				if (up) { v = xstrndup((const char *)up, n); free(up); }
+			}
+			free(same);
+		}
+	}
+	if (v) {
+		buf_put(b, v, strlen(v));
+		free(v);
+	} else {
+		buf_put(b, ref, len);
+	}
+	return e + 1;
 }
 
 /* one pass of the character fixes over UTF-8 s */
@@ -594,7 +588,7 @@ char *bpe_fix_text(const char *text)
 	char *s = utf8_sanitize(text);
 	int unescape = strchr(s, '<') == NULL;   /* decided once, on the input */
 	for (int pass = 0; pass < 16; pass++) {
-		char *u = unescape ? ftfy_unescape(s) : xstrdup(s);
+		char *u = unescape ? replace_refs(s, ftfy_ref) : xstrdup(s);
 		char *f = ftfy_chars(u);
 		free(u);
 		int same = strcmp(f, s) == 0;
