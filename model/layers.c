@@ -64,6 +64,29 @@ static float dotf(const float *a, const float *b, int n)
 	return s;
 }
 
+/* Softmax of one row of attention scores r[T] in place over the keys whose
+ * mask is not 0 (all keys when m is NULL); masked keys get 0, a row with no
+ * key left is all 0. The sum is taken in double. */
+static void softmax_masked(float *r, const float *m, int T)
+{
+	float mx = -INFINITY;
+	for (int j = 0; j < T; j++)
+		if (!(m && m[j] == 0) && r[j] > mx)
+			mx = r[j];
+	double sum = 0;
+	for (int j = 0; j < T; j++) {
+		if (m && m[j] == 0) {
+			r[j] = 0;
+			continue;
+		}
+		r[j] = expf(r[j] - mx);
+		sum += r[j];
+	}
+	float inv = sum > 0 ? (float)(1.0 / sum) : 0;
+	for (int j = 0; j < T; j++)
+		r[j] *= inv;
+}
+
 /* Attention over long sequences (the user side's histories) as three small
  * sgemms per (item, head) on the strided q/k/v blocks of qkv [B,T,3E], so the
  * T x T x dh products run in OpenBLAS's vector kernels instead of scalar
@@ -84,24 +107,8 @@ static void mha_forward_gemm(float *y, const float *qkv, float *att, const float
 			float *a = att + ((size_t)b * NH + h) * T * T;
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh,
 				    scale, q, ld, q + E, ld, 0.0f, a, T);
-			for (int i = 0; i < T; i++) {
-				float *r = a + (size_t)i * T, mx = -INFINITY;
-				for (int j = 0; j < T; j++)
-					if (!(m && m[j] == 0) && r[j] > mx)
-						mx = r[j];
-				double sum = 0;
-				for (int j = 0; j < T; j++) {
-					if (m && m[j] == 0) {
-						r[j] = 0;
-						continue;
-					}
-					r[j] = expf(r[j] - mx);
-					sum += r[j];
-				}
-				float inv = sum > 0 ? (float)(1.0 / sum) : 0;
-				for (int j = 0; j < T; j++)
-					r[j] *= inv;
-			}
+			for (int i = 0; i < T; i++)
+				softmax_masked(a + (size_t)i * T, m, T);
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T,
 				    1.0f, a, T, q + 2 * E, ld, 0.0f, y + (size_t)b * T * E + h * dh, E);
 		}
@@ -159,27 +166,11 @@ void mha_forward(float *y, float *qkv, float *att, const float *x,
 			for (int i = 0; i < T; i++) {
 				const float *q = qkv + ((size_t)b * T + i) * 3 * E + h * dh;
 				float *a = att + (((size_t)b * NH + h) * T + i) * T;
-				float mx = -INFINITY;
 				for (int j = 0; j < T; j++) {
-					if (m && m[j] == 0) {
-						a[j] = 0;
-						continue;
-					}
 					const float *k = qkv + ((size_t)b * T + j) * 3 * E + E + h * dh;
-					a[j] = dotf(q, k, dh) * scale;
-					if (a[j] > mx)
-						mx = a[j];
+					a[j] = m && m[j] == 0 ? 0 : dotf(q, k, dh) * scale;
 				}
-				double sum = 0;
-				for (int j = 0; j < T; j++) {
-					if (m && m[j] == 0)
-						continue;
-					a[j] = expf(a[j] - mx);
-					sum += a[j];
-				}
-				float inv = sum > 0 ? (float)(1.0 / sum) : 0;
-				for (int j = 0; j < T; j++)
-					a[j] *= inv;
+				softmax_masked(a, m, T);
 				float *out = y + ((size_t)b * T + i) * E + h * dh;
 				memset(out, 0, (size_t)dh * sizeof(float));
 				for (int j = 0; j < T; j++) {
@@ -254,28 +245,12 @@ void addatt_forward(float *y, float *p, float *a, const float *x, const float *m
 	for (int bb = 0; bb < B; bb++) {
 		const float *m = mask ? mask + (size_t)bb * T : NULL;
 		float *ab = a + (size_t)bb * T;
-		float mx = -INFINITY;
-		for (int t = 0; t < T; t++) {
-			if (m && m[t] == 0)
-				continue;
-			ab[t] = dotf(q, p + ((size_t)bb * T + t) * A, A);
-			if (ab[t] > mx)
-				mx = ab[t];
-		}
-		double sum = 0;
-		for (int t = 0; t < T; t++) {
-			if (m && m[t] == 0) {
-				ab[t] = 0;
-				continue;
-			}
-			ab[t] = expf(ab[t] - mx);
-			sum += ab[t];
-		}
-		float inv = sum > 0 ? (float)(1.0 / sum) : 0;
+		for (int t = 0; t < T; t++)
+			ab[t] = m && m[t] == 0 ? 0 : dotf(q, p + ((size_t)bb * T + t) * A, A);
+		softmax_masked(ab, m, T);
 		float *yb = y + (size_t)bb * E;
 		memset(yb, 0, (size_t)E * sizeof(float));
 		for (int t = 0; t < T; t++) {
-			ab[t] *= inv;
 			if (ab[t] == 0)
 				continue;
 			const float *xt = x + ((size_t)bb * T + t) * E;
