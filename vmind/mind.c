@@ -647,7 +647,10 @@ static int news_parse(vm_mind_reader *r, char *line, size_t len, vm_news *row)
 	return 0;
 }
 
-int vm_news_next(vm_mind_reader *r, vm_news *row)
+/* The read() path of both readers: lines handed to parse (news_row or
+ * behavior_row below) until one is good; a bad one is the error, or with
+ * VM_MIND_LENIENT skipped. */
+static int next_row(vm_mind_reader *r, int (*parse)(vm_mind_reader *, char *, size_t, void *), void *row)
 {
 	for (;;) {
 		char *line;
@@ -657,12 +660,22 @@ int vm_news_next(vm_mind_reader *r, vm_news *row)
 			return VM_MIND_EOF;
 		if (rc < 0)
 			return VM_MIND_ERROR;
-		if (news_parse(r, line, len, row) == 0)
+		if (parse(r, line, len, row) == 0)
 			return VM_MIND_ROW;
 		if (!(r->flags & VM_MIND_LENIENT))
 			return VM_MIND_ERROR;
 		skip_line(r);
 	}
+}
+
+static int news_row(vm_mind_reader *r, char *line, size_t len, void *row)
+{
+	return news_parse(r, line, len, row);
+}
+
+int vm_news_next(vm_mind_reader *r, vm_news *row)
+{
+	return next_row(r, news_row, row);
 }
 
 /* ---- behaviors.tsv ---- */
@@ -1195,24 +1208,16 @@ static int behavior_next_mapped(vm_mind_reader *r, vm_behavior *row)
 	}
 }
 
+static int behavior_row(vm_mind_reader *r, char *line, size_t len, void *row)
+{
+	return behavior_parse(r, line, len, row);
+}
+
 int vm_behavior_next(vm_mind_reader *r, vm_behavior *row)
 {
 	if (r->map_mode == 0)
 		map_part(r);
 	if (r->map_mode == 1)
 		return behavior_next_mapped(r, row);
-	for (;;) {
-		char *line;
-		size_t len;
-		int rc = next_line(r, &line, &len);
-		if (rc == LINE_EOF)
-			return VM_MIND_EOF;
-		if (rc < 0)
-			return VM_MIND_ERROR;
-		if (behavior_parse(r, line, len, row) == 0)
-			return VM_MIND_ROW;
-		if (!(r->flags & VM_MIND_LENIENT))
-			return VM_MIND_ERROR;
-		skip_line(r);
-	}
+	return next_row(r, behavior_row, row);
 }
