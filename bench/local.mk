@@ -3,3 +3,4 @@
 # bench/RESULTS.md.
 EXTRA_DIST += bench/table1.sh
 EXTRA_DIST += bench/quality.md
+EXTRA_DIST += bench/quality-bound.py

@@ -22,6 +22,9 @@
 #       at a time (each one thread); SEEDS1 (SEEDS) the seeds of the rows
 #       other than full, text and none; QOUT=DIR keeps the runs' models and
 #       metrics there, and a rerun with the same QOUT skips finished runs.
+#       With scikit-learn for /usr/bin/python3, the table also has the rows
+#       of bench/quality-bound.py: what learners with perfect item knowledge
+#       reach (the ceiling to read the model's share against).
 #
 # Environment: NEWS (2000), USERS (1000), IMPRESSIONS (3000), BATCH (256), HISTORY (50),
 # NEGATIVES (3), DIM (128), THREADS (1), STEPS (5, PyTorch steps timed after a
@@ -96,6 +99,12 @@ if [ $quality = 1 ]; then
 	echo "|---|---|---|---|---|---|---|"
 	printf '| oracle (truth p) | %.4f | 100%% | | | | |\n' "$oauc"
 	printf '| text-only oracle (truth q) | %.4f | %.0f%% | | | | |\n' "$tauc" "$(echo "100 * ($tauc - 0.5) / ($oauc - 0.5)" | bc -l)"
+	# hand-made reference learners, some with perfect item knowledge
+	# (bench/quality-bound.py): the ceiling to read the shares against
+	if /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
+		/usr/bin/python3 "$here/bench/quality-bound.py" "$mind" |
+			sed -n 's/^| \(logistic\|boosted\)\(.*\)|$/| reference learner: \1\2| | | | |/p'
+	fi
 	key() { sed -n "s/.*\"$1\": *\([0-9.]*\).*/\1/p" "$2"; }
 	for set in $SETS; do
 		case $set in

@@ -64,7 +64,7 @@ check_dataset() {  # DIR NEWS USERS IMPRESSIONS LABEL
 	is "$n" "$want_imps" "$L: impressions = $want_imps"
 	bad=$(awk -F'\t' -v cats="$cats" '
 		BEGIN { split(cats, a, " "); for (i in a) ok[a[i]] = 1 }
-		NR == 1 { if ($0 != "id\tmsn_id\tcategory\tsubcategory\tvis_hue\tvis_sat\tvis_light\tvis_shape\tvis_count\tvis_bg_hue\ttheme\tpool\tpublished") print "header"; next }
+		NR == 1 { if ($0 != "id\tmsn_id\tcategory\tsubcategory\tvis_hue\tvis_sat\tvis_light\tvis_shape\tvis_count\tvis_bg_hue\ttheme\tpool\tpublished\ttext_bias\ttext_vector") print "header"; next }
 		$1 != "N" (NR - 1) { print NR ": id " $1 }
 		$2 !~ /^(AA|BB)[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]$/ { print NR ": msn_id " $2 }
 		!($3 in ok) { print NR ": category" }
@@ -74,9 +74,32 @@ check_dataset() {  # DIR NEWS USERS IMPRESSIONS LABEL
 		$8 !~ /^(circle|square|triangle|stripes|ring|cross)$/ { print NR ": vis_shape " $8 }
 		$9 !~ /^[1-4]$/ { print NR ": vis_count " $9 }
 		$10 !~ /^[0-9]+$/ || $10 > 359 { print NR ": vis_bg_hue " $10 }
+		$14 !~ /^-?[0-9]\.[0-9][0-9][0-9][0-9]$/ || $14 < -1.5 || $14 > 4 { print NR ": text_bias " $14 }
+		NF != 15 || split($15, x, ",") != 16 { print NR ": text_vector: not 16 values" }
+		{ for (k = 1; k <= 16; k++) if (x[k] !~ /^-?[01]\.[0-9][0-9]$/) print NR ": text_vector " x[k] }
 		END { if (NR - 1 != want) print "rows " NR - 1 }
 	' want="$want_news" "$d/truth/news.tsv" | head -5)
 	is "$bad" "" "$L truth/news.tsv: header, N1..N$want_news, visual attributes in range"
+	# text vectors are the mean of the title words' vectors: items of one
+	# subcategory point the same way (cosine about 0.6), others do not
+	cos=$(awk -F'\t' 'NR > 1 {
+		split($15, x, ","); n = 0
+		for (k = 1; k <= 16; k++) n += x[k] * x[k]
+		if (n == 0) next
+		if (($4 in last) && !(($4, "done") in last)) {
+			split(last[$4], y, ","); c = 0; m = 0
+			for (k = 1; k <= 16; k++) { c += x[k] * y[k]; m += y[k] * y[k] }
+			if (m > 0) { same += c / sqrt(n * m); ns++ }
+		}
+		if (prev != "" && $3 != prevcat) {
+			split(prev, y, ","); c = 0; m = 0
+			for (k = 1; k <= 16; k++) { c += x[k] * y[k]; m += y[k] * y[k] }
+			if (m > 0) { other += c / sqrt(n * m); no++ }
+		}
+		last[$4] = $15; prev = $15; prevcat = $3
+	} END { printf "%d %d\n", ns ? 100 * same / ns : -99, no ? 100 * other / no : 99 }' "$d/truth/news.tsv")
+	set -- $cos
+	ok "$([ "$1" -ge 40 ] && [ "$2" -le 20 ]; echo $?)" "$L truth/news.tsv: text vectors agree within a subcategory (cos $1%), not across categories ($2%)"
 	n=$(cut -f2 "$d/truth/news.tsv" | sort -u | wc -l)
 	is "$n" "$((want_news + 1))" "$L truth/news.tsv: MSN ids are unique"
 	# every news row of a split agrees with truth on category and subcategory

@@ -1538,7 +1538,7 @@ static int write_truth_news(gen *g, vm_atomic_file *af)
 	sbuf b = { 0 };
 	int rc = 0;
 	fputs("id\tmsn_id\tcategory\tsubcategory\tvis_hue\tvis_sat\tvis_light\tvis_shape\t"
-	      "vis_count\tvis_bg_hue\ttheme\tpool\tpublished\n", af->fp);
+	      "vis_count\tvis_bg_hue\ttheme\tpool\tpublished\ttext_bias\ttext_vector\n", af->fp);
 	for (uint32_t id = 0; id < ns->n; id++) {
 		uint32_t i = ns->id2slot[id];
 		const vis *v = &ns->v[i];
@@ -1571,6 +1571,16 @@ static int write_truth_news(gen *g, vm_atomic_file *af)
 		sb_puts(&b, ns->fresh[i] ? "fresh" : "old");
 		sb_putc(&b, '\t');
 		sb_puttime(&b, ns->pub[i]);
+		/* the text part's item terms: b_cat + h, and x (kept in hundredths) */
+		{
+			char tmp[32];
+			snprintf(tmp, sizeof tmp, "\t%.4f\t", ns->h[i].base - B0);
+			sb_puts(&b, tmp);
+			for (int d = 0; d < DIM; d++) {
+				snprintf(tmp, sizeof tmp, d ? ",%.2f" : "%.2f", ns->h[i].x[d] / 100.0);
+				sb_puts(&b, tmp);
+			}
+		}
 		sb_putc(&b, '\n');
 		if (fwrite(b.p, 1, b.len, af->fp) != b.len) {
 			rc = -1;
