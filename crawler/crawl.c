@@ -37,7 +37,7 @@
 enum {
 	OPT_PER_HOST = 256, OPT_RETRIES, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_MAX_BYTES,
 	OPT_MIN_SIZE, OPT_UA, OPT_IGNORE_ROBOTS, OPT_ALLOW_PRIVATE, OPT_CONNECT_TO,
-	OPT_RETRY_FAILED, OPT_STATS_JSON, OPT_BATCH, OPT_VERSION, OPT_MAX_PAGE_BYTES, OPT_THREADS,
+	OPT_RETRY_FAILED, OPT_STATS_JSON, OPT_BATCH, OPT_MAX_PAGE_BYTES, OPT_THREADS,
 	OPT_TIERS, OPT_ARCHIVE, OPT_ARCHIVE_PARALLEL, OPT_SEARCH, OPT_SEARCH_HINT, OPT_MIN_SIM, OPT_MIN_MARGIN,
 	OPT_URL_GOOGLE, OPT_URL_BRAVE, OPT_PLACEHOLDER, OPT_REJECT, OPT_SHARD, OPT_SHARDS
 };
@@ -75,7 +75,6 @@ static const vm_option options[] = {
 	{ "threads", OPT_THREADS, required_argument, "N", "image validation threads (default 2; 0: in the main loop)" },
 	{ "batch", OPT_BATCH, required_argument, "N", "items per database transaction (default 200)" },
 	{ "quiet", 'q', no_argument, NULL, "no progress line and no summary" },
-	{ "version", OPT_VERSION, no_argument, NULL, "print the version and exit" },
 	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -1005,10 +1004,6 @@ int main(int argc, char **argv)
 		case OPT_THREADS: C->nthreads = (int)vm_cli_int("threads", optarg, 0, 64); break;
 		case OPT_BATCH: C->batch = (int)vm_cli_int("batch", optarg, 1, 1000000); break;
 		case 'q': C->quiet = 1; break;
-		case OPT_VERSION:
-			printf("vmind-crawl %s\n", PACKAGE_VERSION);
-			vm_cli_free(&cli);
-			return 0;
 		case 'h':
 			vm_cli_help(&cli, stdout);
 			vm_cli_free(&cli);

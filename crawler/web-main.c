@@ -72,6 +72,8 @@ int main(int argc, char **argv)
 		vm_cli_help(&cli, stdout);
 		return VM_EXIT_OK;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "--version"))
+		vm_cli_next(&cli, argc, argv);   /* prints the version, exits 0 */
 	if (argc < 2 || argv[1][0] == '-')
 		vm_cli_usage_error(&cli, "a sub-command is needed: render or serve");
 	cmd = argv[1];

@@ -1,6 +1,6 @@
 #!/bin/sh
 # t0001-docs.sh: every tool's man page and its --help name the same long
-# options, and every command in a man page's EXAMPLES section runs and exits
+# options, every tool answers --version, and every command in a man page's EXAMPLES section runs and exits
 # 0. Convention: inside .EX/.EE in the EXAMPLES section, a line starting with
 # "$ " is a command; the commands of one page run in order in one fresh
 # directory, so later examples can use what earlier ones wrote.
@@ -13,6 +13,10 @@ for page in "$top_srcdir"/man/*.1; do
 	fi
 	"$tool" --help >"$T/help" 2>&1
 	ok $? "$tool --help exits 0"
+	v=$("$tool" --version 2>&1)
+	ok $? "$tool --version exits 0"
+	echo "$v" | grep -qx "$tool [0-9][0-9.]*"
+	ok $? "$tool --version prints the name and version on one line ($v)"
 	grep -o -- '--[a-z][a-z0-9-]*' "$T/help" | sort -u >"$T/help.opts"
 	# options the page documents: \-\-name in roff, in any section
 	sed 's/\\-/-/g' "$page" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$T/man.opts"

@@ -8,13 +8,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* does the tool's own table have --version? */
+static int has_version(const vm_cli *cli)
+{
+	for (const vm_option *o = cli->options; o->name; o++)
+		if (strcmp(o->name, "version") == 0)
+			return 1;
+	return 0;
+}
+
 static void cli_build(vm_cli *cli)
 {
 	size_t n = 0, k = 0;
 	char *s;
 	while (cli->options[n].name)
 		n++;
-	cli->longopts = xcalloc(n + 1, sizeof *cli->longopts);
+	cli->longopts = xcalloc(n + 2, sizeof *cli->longopts);
+	if (!has_version(cli)) {
+		cli->longopts[k].name = "version";
+		cli->longopts[k].has_arg = no_argument;
+		cli->longopts[k].val = VM_CLI_VERSION;
+		k++;
+	}
 	s = cli->shortopts = xmalloc(2 * n + 2);
 	*s++ = ':';  /* report a missing argument as ':' */
 	for (size_t i = 0; i < n; i++) {
@@ -49,6 +64,11 @@ int vm_cli_next(vm_cli *cli, int argc, char **argv)
 			vm_cli_usage_error(cli, "unknown option '-%c'", optopt);
 		vm_cli_usage_error(cli, "unknown option '%s'", arg ? arg : "?");
 	}
+	if (c == VM_CLI_VERSION) {
+		printf("%s %s\n", vm_progname, PACKAGE_VERSION);
+		vm_cli_free(cli);
+		exit(VM_EXIT_OK);
+	}
 	return c;
 }
 
@@ -80,6 +100,8 @@ void vm_cli_help(const vm_cli *cli, FILE *fp)
 		else
 			fprintf(fp, "%s\n%30s%s\n", left, "", o->help);
 	}
+	if (!has_version(cli))
+		fprintf(fp, "%-30s%s\n", "      --version", "show the version and exit");
 	if (cli->footer)
 		fprintf(fp, "\n%s", cli->footer);
 }

@@ -27,6 +27,11 @@ typedef struct vm_cli {
 	char *shortopts;
 } vm_cli;
 
+/* Every tool has --version: when its table has no "version" entry, one is
+ * added (listed last in --help) and vm_cli_next answers it itself, printing
+ * "PROG VERSION" and exiting 0. */
+#define VM_CLI_VERSION 0x10000
+
 /* Next option as getopt_long returns it ('?' on an unknown one, after a
  * message); -1 at the end. optarg is set as usual. */
 int vm_cli_next(vm_cli *cli, int argc, char **argv);

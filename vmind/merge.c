@@ -30,12 +30,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OPT_VERSION = 256, OPT_QUIET };
+enum { OPT_QUIET = 256 };
 
 static const vm_option options[] = {
 	{ "quiet", 'q', no_argument, NULL, "do not print what each shard added" },
 	{ "help", 'h', no_argument, NULL, "show this help and exit" },
-	{ "version", OPT_VERSION, no_argument, NULL, "show the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -420,10 +419,6 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h':
 			vm_cli_help(&cli, stdout);
-			vm_cli_free(&cli);
-			return VM_EXIT_OK;
-		case OPT_VERSION:
-			printf("vmind-merge %s\n", PACKAGE_VERSION);
 			vm_cli_free(&cli);
 			return VM_EXIT_OK;
 		default:

@@ -31,7 +31,7 @@
 
 enum {
 	OPT_DB = 256, OPT_IMAGES, OPT_OUT, OPT_TRAIN_LOG, OPT_TITLE, OPT_BEHAVIORS,
-	OPT_PER_PAGE, OPT_MAX_ITEMS, OPT_MAX_DISTANCE, OPT_VERSION
+	OPT_PER_PAGE, OPT_MAX_ITEMS, OPT_MAX_DISTANCE
 };
 
 static const vm_option options[] = {
@@ -45,7 +45,6 @@ static const vm_option options[] = {
 	{ "max-items", OPT_MAX_ITEMS, required_argument, "N", "gallery items per tier at most, 0 = all (default 5000)" },
 	{ "max-distance", OPT_MAX_DISTANCE, required_argument, "N", "pHash bits that may differ in a duplicate group (default 4)" },
 	{ "help", 'h', no_argument, NULL, "show this help and exit" },
-	{ "version", OPT_VERSION, no_argument, NULL, "show the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -1016,10 +1015,6 @@ int main(int argc, char **argv)
 		case OPT_MAX_DISTANCE: r.max_distance = (int)vm_cli_int("max-distance", optarg, 0, 64); break;
 		case 'h':
 			vm_cli_help(&cli, stdout);
-			vm_cli_free(&cli);
-			return VM_EXIT_OK;
-		case OPT_VERSION:
-			printf("vmind-report %s\n", PACKAGE_VERSION);
 			vm_cli_free(&cli);
 			return VM_EXIT_OK;
 		default:

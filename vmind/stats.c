@@ -29,7 +29,7 @@
 
 enum {
 	OPT_NEWS = 256, OPT_BEHAVIORS, OPT_DB, OPT_IM_MIND, OPT_PAPER, OPT_FORMAT,
-	OPT_LENIENT, OPT_DUPLICATES, OPT_MAX_DISTANCE, OPT_VERSION
+	OPT_LENIENT, OPT_DUPLICATES, OPT_MAX_DISTANCE
 };
 
 static const vm_option options[] = {
@@ -43,7 +43,6 @@ static const vm_option options[] = {
 	{ "duplicates", OPT_DUPLICATES, no_argument, NULL, "with --db: list groups of news sharing an image" },
 	{ "max-distance", OPT_MAX_DISTANCE, required_argument, "N", "with --duplicates: pHash bits that may differ (default 4)" },
 	{ "help", 'h', no_argument, NULL, "show this help and exit" },
-	{ "version", OPT_VERSION, no_argument, NULL, "show the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -792,10 +791,6 @@ int main(int argc, char **argv)
 		case OPT_MAX_DISTANCE: max_distance = vm_cli_int("max-distance", optarg, 0, 64); break;
 		case 'h':
 			vm_cli_help(&cli, stdout);
-			vm_cli_free(&cli);
-			return VM_EXIT_OK;
-		case OPT_VERSION:
-			printf("vmind-stats %s\n", PACKAGE_VERSION);
 			vm_cli_free(&cli);
 			return VM_EXIT_OK;
 		default:
