@@ -75,7 +75,6 @@ static const vm_option options[] = {
 	{ "threads", OPT_THREADS, required_argument, "N", "image validation threads (default 2; 0: in the main loop)" },
 	{ "batch", OPT_BATCH, required_argument, "N", "items per database transaction (default 200)" },
 	{ "quiet", 'q', no_argument, NULL, "no progress line and no summary" },
-	{ "help", 'h', no_argument, NULL, "print this help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -1004,10 +1003,6 @@ int main(int argc, char **argv)
 		case OPT_THREADS: C->nthreads = (int)vm_cli_int("threads", optarg, 0, 64); break;
 		case OPT_BATCH: C->batch = (int)vm_cli_int("batch", optarg, 1, 1000000); break;
 		case 'q': C->quiet = 1; break;
-		case 'h':
-			vm_cli_help(&cli, stdout);
-			vm_cli_free(&cli);
-			return 0;
 		default: vm_cli_usage_error(&cli, NULL);
 		}
 	}

@@ -45,7 +45,6 @@ static const vm_option options[] = {
 	{ "threads", O_THREADS, required_argument, "N", "render: drawing threads (default 2)" },
 	{ "limit", O_LIMIT, required_argument, "N", "render: only the first N news items (by id)" },
 	{ "quiet", 'q', no_argument, NULL, "no messages but errors" },
-	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -110,7 +109,6 @@ int main(int argc, char **argv)
 		case O_THREADS: ro.threads = (int)vm_cli_int("threads", optarg, 1, 64); break;
 		case O_LIMIT: ro.limit = (long)vm_cli_int("limit", optarg, 0, 100000000); break;
 		case 'q': so.quiet = ro.quiet = 1; break;
-		case 'h': vm_cli_help(&cli, stdout); vm_cli_free(&cli); return VM_EXIT_OK;
 		}
 	}
 	if (optind < argc)

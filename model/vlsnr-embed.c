@@ -39,7 +39,6 @@ static const vm_option options[] = {
 	{ "chunk", OPT_CHUNK, required_argument, "N", "news: items per resumable chunk (default 2048)" },
 	{ "shard", OPT_SHARD, required_argument, "I/N", "news: embed only the items of shard I of N (default: from SLURM_ARRAY_TASK_ID)" },
 	{ "shards", OPT_SHARDS, required_argument, "N", "news: the number of shards, for a job array index (JOB_COMPLETION_INDEX)" },
-	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -799,11 +798,6 @@ int main(int argc, char **argv)
 		case OPT_CHUNK: chunk = (size_t)vm_cli_int("chunk", optarg, 1, 100000000); break;
 		case OPT_SHARD: shard_spec = optarg; break;
 		case OPT_SHARDS: shards = (long)vm_cli_int("shards", optarg, 1, 0xffffffffLL); break;
-		case 'h':
-			vm_cli_help(&cli, stdout);
-			vm_cli_free(&cli);
-			free(news);
-			return VM_EXIT_OK;
 		default:
 			vm_cli_usage_error(&cli, NULL);
 		}

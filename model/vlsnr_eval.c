@@ -35,7 +35,6 @@ static const vm_option options[] = {
 	{ "score", OPT_SCORE, no_argument, NULL, "score TRUTH PREDICTION files (the two arguments)" },
 	{ "format", OPT_FORMAT, required_argument, "FMT", "text (default) or json" },
 	{ "jobs", 'j', required_argument, "N", "BLAS threads (default 1)" },
-	{ "help", 'h', no_argument, NULL, "show this help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -227,7 +226,6 @@ int main(int argc, char **argv)
 				vm_cli_usage_error(&cli, "--format: text or json, not '%s'", optarg);
 			break;
 		case 'j': jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
-		case 'h': vm_cli_help(&cli, stdout); vm_cli_free(&cli); return 0;
 		default: vm_cli_usage_error(&cli, NULL);
 		}
 	}

@@ -55,7 +55,6 @@ static const vm_option options[] = {
 	{ "log", OPT_LOG, required_argument, "FILE", "CSV log (default MODEL.csv)" },
 	{ "synth-features", OPT_SYNTH_FEATURES, required_argument, "MINDDIR", "test scaffolding: write --features DIR from a vmind-synth dataset, exit" },
 	{ "quiet", 'q', no_argument, NULL, "no progress or epoch lines" },
-	{ "help", 'h', no_argument, NULL, "show this help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -217,7 +216,6 @@ int main(int argc, char **argv)
 		case OPT_LOG: o.log = optarg; break;
 		case 'q': o.quiet = 1; break;
 		case OPT_SYNTH_FEATURES: synth = optarg; break;
-		case 'h': vm_cli_help(&cli, stdout); vm_cli_free(&cli); return 0;
 		default: vm_cli_usage_error(&cli, NULL);
 		}
 	}

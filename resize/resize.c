@@ -37,7 +37,7 @@
 #include "image.h"
 
 enum { OPT_RAW = 256, OPT_SIZE, OPT_MODE, OPT_FORMAT, OPT_QUALITY, OPT_FORCE, OPT_MAX_PIXELS,
-       OPT_DB, OPT_OUT, OPT_HELP, OPT_BATCH, OPT_SHARD, OPT_SHARDS };
+       OPT_DB, OPT_OUT, OPT_BATCH, OPT_SHARD, OPT_SHARDS };
 
 static const vm_option options[] = {
 	{ "db", OPT_DB, required_argument, "FILE", "the provenance database the crawler wrote (required)" },
@@ -54,7 +54,6 @@ static const vm_option options[] = {
 	{ "shards", OPT_SHARDS, required_argument, "N", "the number of shards, for a job array index (JOB_COMPLETION_INDEX)" },
 	{ "force", OPT_FORCE, no_argument, NULL, "redo every item, even unchanged ones" },
 	{ "quiet", 'q', no_argument, NULL, "no progress line and no summary" },
-	{ "help", OPT_HELP, no_argument, NULL, "show this help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -495,7 +494,6 @@ int main(int argc, char **argv)
 		case OPT_SHARDS: shards = (long)vm_cli_int("shards", optarg, 1, 0xffffffffLL); break;
 		case OPT_FORCE: r.force = 1; break;
 		case 'q': quiet = 1; break;
-		case OPT_HELP: vm_cli_help(&cli, stdout); vm_cli_free(&cli); return 0;
 		}
 	}
 	if (optind < argc)

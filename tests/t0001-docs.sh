@@ -1,9 +1,10 @@
 #!/bin/sh
 # t0001-docs.sh: every tool's man page and its --help name the same long
-# options, every tool answers --version, and every command in a man page's EXAMPLES section runs and exits
-# 0. Convention: inside .EX/.EE in the EXAMPLES section, a line starting with
-# "$ " is a command; the commands of one page run in order in one fresh
-# directory, so later examples can use what earlier ones wrote.
+# options, every tool answers -h and --version, and every command in a man
+# page's EXAMPLES section runs and exits 0. Convention: inside .EX/.EE in
+# the EXAMPLES section, a line starting with "$ " is a command; the commands
+# of one page run in order in one fresh directory, so later examples can use
+# what earlier ones wrote.
 . "$top_srcdir/tests/lib.sh"
 
 for page in "$top_srcdir"/man/*.1; do
@@ -13,6 +14,9 @@ for page in "$top_srcdir"/man/*.1; do
 	fi
 	"$tool" --help >"$T/help" 2>&1
 	ok $? "$tool --help exits 0"
+	"$tool" -h >"$T/h" 2>&1
+	ok $? "$tool -h exits 0"
+	check "$tool -h is --help" cmp "$T/h" "$T/help"
 	v=$("$tool" --version 2>&1)
 	ok $? "$tool --version exits 0"
 	echo "$v" | grep -qx "$tool [0-9][0-9.]*"

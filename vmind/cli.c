@@ -8,37 +8,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* does the tool's own table have --version? */
-static int has_version(const vm_cli *cli)
+static const vm_option builtin[] = {
+	{ "help", VM_CLI_HELP, no_argument, NULL, "show this help and exit" },
+	{ "version", VM_CLI_VERSION, no_argument, NULL, "show the version and exit" },
+};
+
+#define NBUILTIN (sizeof builtin / sizeof builtin[0])
+
+/* the tool's options and then the built-in ones: count, and the i-th */
+static size_t n_options(const vm_cli *cli)
 {
-	for (const vm_option *o = cli->options; o->name; o++)
-		if (strcmp(o->name, "version") == 0)
-			return 1;
-	return 0;
+	size_t n = 0;
+	while (cli->options[n].name)
+		n++;
+	return n + NBUILTIN;
+}
+
+static const vm_option *option_at(const vm_cli *cli, size_t i, size_t n)
+{
+	return i < n - NBUILTIN ? &cli->options[i] : &builtin[i - (n - NBUILTIN)];
 }
 
 static void cli_build(vm_cli *cli)
 {
-	size_t n = 0, k = 0;
+	size_t n = n_options(cli);
 	char *s;
-	while (cli->options[n].name)
-		n++;
-	cli->longopts = xcalloc(n + 2, sizeof *cli->longopts);
-	if (!has_version(cli)) {
-		cli->longopts[k].name = "version";
-		cli->longopts[k].has_arg = no_argument;
-		cli->longopts[k].val = VM_CLI_VERSION;
-		k++;
-	}
+	cli->longopts = xcalloc(n + 1, sizeof *cli->longopts);
 	s = cli->shortopts = xmalloc(2 * n + 2);
 	*s++ = ':';  /* report a missing argument as ':' */
 	for (size_t i = 0; i < n; i++) {
-		const vm_option *o = &cli->options[i];
-		cli->longopts[k].name = o->name;
-		cli->longopts[k].has_arg = o->has_arg;
-		cli->longopts[k].flag = NULL;
-		cli->longopts[k].val = o->key;
-		k++;
+		const vm_option *o = option_at(cli, i, n);
+		cli->longopts[i].name = o->name;
+		cli->longopts[i].has_arg = o->has_arg;
+		cli->longopts[i].flag = NULL;
+		cli->longopts[i].val = o->key;
 		if (o->key > 0 && o->key < 256) {
 			*s++ = (char)o->key;
 			if (o->has_arg == required_argument)
@@ -64,10 +67,13 @@ int vm_cli_next(vm_cli *cli, int argc, char **argv)
 			vm_cli_usage_error(cli, "unknown option '-%c'", optopt);
 		vm_cli_usage_error(cli, "unknown option '%s'", arg ? arg : "?");
 	}
-	if (c == VM_CLI_VERSION) {
-		printf("%s %s\n", vm_progname, PACKAGE_VERSION);
+	if (c == VM_CLI_HELP || c == VM_CLI_VERSION) {
+		if (c == VM_CLI_HELP)
+			vm_cli_help(cli, stdout);
+		else
+			printf("%s %s\n", vm_progname, PACKAGE_VERSION);
 		vm_cli_free(cli);
-		exit(VM_EXIT_OK);
+		exit(fflush(stdout) == 0 ? VM_EXIT_OK : VM_EXIT_USAGE);
 	}
 	return c;
 }
@@ -86,22 +92,22 @@ void vm_cli_help(const vm_cli *cli, FILE *fp)
 	if (cli->summary)
 		fprintf(fp, "%s\n", cli->summary);
 	fprintf(fp, "\nOptions:\n");
-	for (const vm_option *o = cli->options; o->name; o++) {
+	size_t n = n_options(cli);
+	for (size_t i = 0; i < n; i++) {
+		const vm_option *o = option_at(cli, i, n);
 		char left[96];
-		int n = 0;
+		int len;
 		if (o->key > 0 && o->key < 256)
-			n = snprintf(left, sizeof left, "  -%c, --%s", o->key, o->name);
+			len = snprintf(left, sizeof left, "  -%c, --%s", o->key, o->name);
 		else
-			n = snprintf(left, sizeof left, "      --%s", o->name);
-		if (o->has_arg == required_argument && n < (int)sizeof left)
-			snprintf(left + n, sizeof left - n, " %s", o->arg ? o->arg : "ARG");
+			len = snprintf(left, sizeof left, "      --%s", o->name);
+		if (o->has_arg == required_argument && len < (int)sizeof left)
+			snprintf(left + len, sizeof left - len, " %s", o->arg ? o->arg : "ARG");
 		if (strlen(left) <= 28)
 			fprintf(fp, "%-30s%s\n", left, o->help);
 		else
 			fprintf(fp, "%s\n%30s%s\n", left, "", o->help);
 	}
-	if (!has_version(cli))
-		fprintf(fp, "%-30s%s\n", "      --version", "show the version and exit");
 	if (cli->footer)
 		fprintf(fp, "\n%s", cli->footer);
 }

@@ -27,9 +27,10 @@ typedef struct vm_cli {
 	char *shortopts;
 } vm_cli;
 
-/* Every tool has --version: when its table has no "version" entry, one is
- * added (listed last in --help) and vm_cli_next answers it itself, printing
- * "PROG VERSION" and exiting 0. */
+/* Every tool has -h/--help and --version: vm_cli adds them to the table
+ * (listed last in --help) and vm_cli_next answers them itself, printing the
+ * help or "PROG VERSION" to stdout and exiting 0. Tables don't list them. */
+#define VM_CLI_HELP 'h'
 #define VM_CLI_VERSION 0x10000
 
 /* Next option as getopt_long returns it ('?' on an unknown one, after a

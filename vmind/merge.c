@@ -34,7 +34,6 @@ enum { OPT_QUIET = 256 };
 
 static const vm_option options[] = {
 	{ "quiet", 'q', no_argument, NULL, "do not print what each shard added" },
-	{ "help", 'h', no_argument, NULL, "show this help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -417,10 +416,6 @@ int main(int argc, char **argv)
 	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case 'q': quiet = 1; break;
-		case 'h':
-			vm_cli_help(&cli, stdout);
-			vm_cli_free(&cli);
-			return VM_EXIT_OK;
 		default:
 			vm_cli_usage_error(&cli, NULL);
 		}

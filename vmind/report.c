@@ -44,7 +44,6 @@ static const vm_option options[] = {
 	{ "per-page", OPT_PER_PAGE, required_argument, "N", "gallery items per page (default 60)" },
 	{ "max-items", OPT_MAX_ITEMS, required_argument, "N", "gallery items per tier at most, 0 = all (default 5000)" },
 	{ "max-distance", OPT_MAX_DISTANCE, required_argument, "N", "pHash bits that may differ in a duplicate group (default 4)" },
-	{ "help", 'h', no_argument, NULL, "show this help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -1013,10 +1012,6 @@ int main(int argc, char **argv)
 		case OPT_PER_PAGE: r.per_page = vm_cli_int("per-page", optarg, 1, 100000); break;
 		case OPT_MAX_ITEMS: r.max_items = vm_cli_int("max-items", optarg, 0, 1000000000); break;
 		case OPT_MAX_DISTANCE: r.max_distance = (int)vm_cli_int("max-distance", optarg, 0, 64); break;
-		case 'h':
-			vm_cli_help(&cli, stdout);
-			vm_cli_free(&cli);
-			return VM_EXIT_OK;
 		default:
 			vm_cli_usage_error(&cli, NULL);
 		}

@@ -42,7 +42,6 @@ static const vm_option options[] = {
 	{ "lenient", OPT_LENIENT, no_argument, NULL, "skip bad lines, count them and report them at the end" },
 	{ "duplicates", OPT_DUPLICATES, no_argument, NULL, "with --db: list groups of news sharing an image" },
 	{ "max-distance", OPT_MAX_DISTANCE, required_argument, "N", "with --duplicates: pHash bits that may differ (default 4)" },
-	{ "help", 'h', no_argument, NULL, "show this help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -789,10 +788,6 @@ int main(int argc, char **argv)
 		case OPT_LENIENT: lenient = 1; break;
 		case OPT_DUPLICATES: dupes = 1; break;
 		case OPT_MAX_DISTANCE: max_distance = vm_cli_int("max-distance", optarg, 0, 64); break;
-		case 'h':
-			vm_cli_help(&cli, stdout);
-			vm_cli_free(&cli);
-			return VM_EXIT_OK;
 		default:
 			vm_cli_usage_error(&cli, NULL);
 		}

@@ -2017,7 +2017,6 @@ static const vm_option options[] = {
 	{ "split", OPT_SPLIT, required_argument, "NAME", "with --oracle: train or dev (default dev)" },
 	{ "format", OPT_FORMAT, required_argument, "FMT", "with --oracle: text (default) or json" },
 	{ "quiet", 'q', no_argument, NULL, "print no summary" },
-	{ "help", 'h', no_argument, NULL, "show this help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -2064,7 +2063,6 @@ int main(int argc, char **argv)
 		case OPT_SPLIT: split = optarg; break;
 		case OPT_FORMAT: format = optarg; break;
 		case 'q': pa.quiet = 1; break;
-		case 'h': vm_cli_help(&cli, stdout); vm_cli_free(&cli); return VM_EXIT_OK;
 		default: vm_cli_usage_error(&cli, NULL);
 		}
 	}
