@@ -11,7 +11,7 @@
 #include <string.h>
 
 enum {
-	O_ROOT = 256, O_LISTEN, O_PORT_FILE, O_LOG, O_LOG_HEADER, O_PID_FILE, O_ARCHIVE_HOST, O_SEARCH_HOST, O_ARCHIVE_RATE, O_TLS_LISTEN, O_TLS_CERT, O_TLS_KEY,
+	O_ROOT = 256, O_LISTEN, O_PORT_FILE, O_LOG, O_LOG_HEADER, O_PID_FILE, O_ARCHIVE_HOST, O_SEARCH_HOST, O_ARCHIVE_RATE, O_ARCHIVE_DELAY, O_TLS_LISTEN, O_TLS_CERT, O_TLS_KEY,
 	O_TLS_PORT_FILE,
 	O_MIND, O_OUT, O_SEED, O_DEAD, O_MOVED, O_FAULT, O_DECOY, O_ROBOTS, O_ARCHIVE_SHARE,
 	O_SEARCH_SHARE, O_CLEAN, O_THREADS, O_LIMIT
@@ -30,6 +30,7 @@ static const vm_option options[] = {
 	{ "pid-file", O_PID_FILE, required_argument, "FILE", "serve: write the process id to FILE" },
 	{ "archive-host", O_ARCHIVE_HOST, required_argument, "HOST", "serve: virtual host of the CDX and capture API (default web.archive.org)" },
 	{ "archive-rate", O_ARCHIVE_RATE, required_argument, "N", "serve: archive requests per second above which it answers 429 (default 0: no limit)" },
+	{ "archive-delay", O_ARCHIVE_DELAY, required_argument, "MS", "serve: the archive host answers MS milliseconds late, as a slow archive (default 0)" },
 	{ "search-host", O_SEARCH_HOST, required_argument, "HOST", "serve: virtual host of the searx-style /search API (default searx.test)" },
 	{ "mind", O_MIND, required_argument, "DIR", "render: the vmind-synth dataset" },
 	{ "out", O_OUT, required_argument, "WEBDIR", "render: where to write the web" },
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
 		case O_TLS_KEY: so.tls_key = optarg; break;
 		case O_TLS_PORT_FILE: so.tls_port_file = optarg; break;
 		case O_ARCHIVE_RATE: so.archive_rate = vm_cli_double("archive-rate", optarg, 0, 1e9); break;
+		case O_ARCHIVE_DELAY: so.archive_delay_ms = (long)vm_cli_int("archive-delay", optarg, 0, 600000); break;
 		case O_MIND: ro.mind = optarg; break;
 		case O_OUT: ro.out = optarg; break;
 		case O_SEED: ro.seed = (uint64_t)vm_cli_int("seed", optarg, 0, INT64_MAX); break;

@@ -501,11 +501,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	r = table_get(host, q->uri);
 	if (r) {
 		status = answer_route(c, r, q->uri, &ret);
-	} else if ((status = web_archive_answer(c, S.o, host, q->uri, &ret)) > 0) {
-		/* answered by the archive or search endpoint */
 	} else {
-		ret = queue_text(c, 404, "Not Found\n", "text/plain");
-		status = 404;
+		if (S.o->archive_delay_ms > 0 && S.o->archive_host && !strcasecmp(host, S.o->archive_host))
+			nap_ms(S.o->archive_delay_ms);   /* a slow archive (--archive-delay) */
+		if ((status = web_archive_answer(c, S.o, host, q->uri, &ret)) <= 0) {
+			ret = queue_text(c, 404, "Not Found\n", "text/plain");
+			status = 404;
+		}
 	}
 	log_request(method, host, q->uri, ua,
 		    S.o->log_header ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, S.o->log_header) : NULL, status);

@@ -23,6 +23,7 @@ typedef struct web_serve_opts {
 	const char *archive_host;/* virtual host answering the CDX/capture API, or NULL */
 	const char *search_host; /* virtual host answering /search, or NULL */
 	double archive_rate;     /* archive requests per second before 429 (0 = no limit) */
+	long archive_delay_ms;   /* the archive host answers this much later (0 = at once) */
 	const char *tls_listen;  /* a second, HTTPS listener, or NULL */
 	const char *tls_cert, *tls_key;   /* PEM files for it */
 	const char *tls_port_file;

@@ -34,7 +34,8 @@ TIERS_SHELL_TESTS = \
 	tests/t0463-crawl-searx.sh \
 	tests/t0464-crawl-precision.sh \
 	tests/t0465-crawl-reject.sh \
-	tests/t0466-crawl-shard.sh
+	tests/t0466-crawl-shard.sh \
+	tests/t0467-crawl-archive-parallel.sh
 TESTS += $(TIERS_SHELL_TESTS)
 EXTRA_DIST += $(TIERS_SHELL_TESTS)
 check_PROGRAMS += tests/unit/test-similarity
