@@ -21,7 +21,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +71,7 @@ struct vm_mind_reader {
 	size_t map_len, map_pos, map_end;
 	size_t map_released;  /* map[0, map_released) handed back (MADV_DONTNEED) */
 	size_t page;
+	int map_slot;         /* its slot in mapped[] (for SIGBUS), or -1 */
 };
 
 static const char *const news_columns[8] = {
@@ -132,6 +137,75 @@ static void skip_line(vm_mind_reader *r)
 
 /* ---- opening ---- */
 
+/* A mapped file that another program truncates makes the next access to
+ * its lost pages raise SIGBUS. The mappings are registered here so that the
+ * handler can name the file and exit 2 ("input error") instead of the
+ * process dying without a word; a SIGBUS elsewhere keeps its default. The
+ * slots are claimed and released with atomics (readers may run on several
+ * threads), and the handler only reads them and calls write() and _exit(). */
+#define MAPPED_SLOTS 64
+static struct {
+	_Atomic(const char *) path;   /* NULL: free */
+	_Atomic uintptr_t lo, hi;     /* [lo, hi) */
+} mapped[MAPPED_SLOTS];
+static pthread_once_t sigbus_once = PTHREAD_ONCE_INIT;
+
+static void say(const char *s) { ssize_t n = write(2, s, strlen(s)); (void)n; }
+
+static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+	(void)ctx;
+	for (int i = 0; i < MAPPED_SLOTS; i++) {
+		const char *path = atomic_load(&mapped[i].path);
+		if (path && a >= atomic_load(&mapped[i].lo) && a < atomic_load(&mapped[i].hi)) {
+			say(vm_progname);
+			say(": ");
+			say(path);
+			say(": the file got shorter while it was read (changed by another program?)\n");
+			_exit(VM_EXIT_USAGE);
+		}
+	}
+	signal(sig, SIG_DFL);   /* not ours: die as without the handler */
+	raise(sig);
+}
+
+static void sigbus_install(void)
+{
+	struct sigaction sa, old;
+	if (sigaction(SIGBUS, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+		return;   /* the program has its own */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+/* the slot of a new mapping, or -1 when all are taken (then it goes
+ * unnamed: the default SIGBUS) */
+static int mapped_add(const char *path, const void *m, size_t len)
+{
+	pthread_once(&sigbus_once, sigbus_install);
+	for (int i = 0; i < MAPPED_SLOTS; i++) {
+		const char *none = NULL;
+		if (atomic_compare_exchange_strong(&mapped[i].path, &none, path)) {
+			atomic_store(&mapped[i].lo, (uintptr_t)m);
+			atomic_store(&mapped[i].hi, (uintptr_t)m + len);
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void mapped_remove(int slot)
+{
+	if (slot < 0)
+		return;
+	atomic_store(&mapped[slot].hi, 0);
+	atomic_store(&mapped[slot].path, NULL);
+}
+
 static vm_mind_reader *reader_new(const char *path, int fd, int own, int flags, uint64_t length)
 {
 	vm_mind_reader *r = xcalloc(1, sizeof *r);
@@ -148,6 +222,7 @@ static vm_mind_reader *reader_new(const char *path, int fd, int own, int flags, 
 	r->imp_cap = 64;
 	r->imp = xmalloc(r->imp_cap * sizeof *r->imp);
 	r->map_mode = -1;
+	r->map_slot = -1;
 	return r;
 }
 
@@ -206,8 +281,10 @@ void vm_mind_close(vm_mind_reader *r)
 		return;
 	if (r->own_fd)
 		close(r->fd);
-	if (r->map)
+	if (r->map) {
+		mapped_remove(r->map_slot);
 		munmap(r->map, r->map_len);
+	}
 	for (size_t i = 0; i < r->nkept; i++)
 		free(r->kept[i]);
 	free(r->buf);
@@ -1161,6 +1238,7 @@ static int map_part(vm_mind_reader *r)
 	r->map_pos = (size_t)skip;
 	r->map_end = r->map_len;
 	r->map_mode = 1;
+	r->map_slot = mapped_add(r->path, m, r->map_len);
 	return 1;
 }
 

@@ -7,8 +7,10 @@
 #include "mind.h"
 #include "tap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/test-mind.XXXXXX";
@@ -386,6 +388,45 @@ int main(void)
 
 	/* a missing file */
 	ok(vm_mind_open("/nonexistent/news.tsv", 0) == NULL, "missing file: NULL");
+
+	/* a mapped behaviors file truncated by someone else while it is read:
+	 * the next access faults (SIGBUS); the reader's handler names the file
+	 * on stderr and exits 2 instead of the process dying silently */
+	{
+		char p[300], msg[1024];
+		int errpipe[2], st = 0;
+		ssize_t n = 0;
+		snprintf(p, sizeof p, "%s/truncated.tsv", dir);
+		FILE *fp = fopen(p, "w");
+		for (int i = 1; fp && i <= 20000; i++)
+			fprintf(fp, "%d\tU%d\t11/11/2019 9:05:58 AM\tN1 N2 N3\tN4-1 N5-0\n", i, i);
+		if (!fp || fclose(fp) != 0 || pipe(errpipe) != 0)
+			return 1;
+		pid_t pid = fork();
+		if (pid == 0) {
+			vm_behavior b;
+			dup2(errpipe[1], 2);
+			close(errpipe[0]);
+			vm_mind_reader *r = vm_mind_open_range(p, VM_MIND_NO_LISTS | VM_MIND_LENIENT, 0, UINT64_MAX);
+			if (!r || vm_behavior_next(r, &b) != VM_MIND_ROW)
+				_exit(10);
+			if (truncate(p, 0) != 0)
+				_exit(11);
+			while (vm_behavior_next(r, &b) != VM_MIND_EOF)
+				;
+			_exit(12);   /* every row read: the truncation went unnoticed */
+		}
+		close(errpipe[1]);
+		for (ssize_t k; n < (ssize_t)sizeof msg - 1 && (k = read(errpipe[0], msg + n, sizeof msg - 1 - (size_t)n)) > 0;)
+			n += k;
+		while (n > 0 && msg[n - 1] == '\n')
+			n--;
+		msg[n > 0 ? n : 0] = '\0';
+		close(errpipe[0]);
+		waitpid(pid, &st, 0);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == 2, "truncated while mapped: exit status 2 (status %d)", st);
+		ok(strstr(msg, p) && strstr(msg, "got shorter while it was read"), "truncated while mapped: the message names the file (%s)", msg);
+	}
 
 	{
 		char cmd[300];
