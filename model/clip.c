@@ -708,6 +708,21 @@ INLINE float softmax_body(float *s, int n, float scale)
  * at a time in registers, and so are their outputs 32 values at a time.
  * Scaling the scores rather than q is the same for 64-wide heads (scale
  * 1/8, a power of 2). */
+/* the register block both products of the attention are made of: for t <
+ * n, a += x0[t] * m[t * stride, +32) and b += x1[t] * the same 32 floats (8
+ * accumulators and 4 loads per step; a and b start at 0) */
+INLINE void block_2x32(v8sf a[4], v8sf b[4], const float *x0, const float *x1, int n, const float *m, size_t stride)
+{
+	v8sf a0 = SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+	for (int t = 0; t < n; t++, m += stride) {
+		v8sf p = SPLAT(x0[t]), r = SPLAT(x1[t]), m0 = LD(m), m1 = LD(m + 8), m2 = LD(m + 16), m3 = LD(m + 24);
+		a0 += p * m0; a1 += p * m1; a2 += p * m2; a3 += p * m3;
+		b0 += r * m0; b1 += r * m1; b2 += r * m2; b3 += r * m3;
+	}
+	a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3;
+	b[0] = b0; b[1] = b1; b[2] = b2; b[3] = b3;
+}
+
 /* one head: q at row stride ld, out at row stride ldo, vh and kt gathered,
  * s0 and s1 [Tp] workspace; queries two at a time (16 accumulators, as many
  * as there are AVX registers) */
@@ -719,16 +734,12 @@ INLINE void attention_head(float *out, int ldo, const float *q, int ld, const fl
 		const float *q0 = q + (size_t)i * ld, *q1 = two ? q0 + ld : q0;
 		/* scores of queries i and i + 1 (row i twice for the last of odd T) */
 		for (int j0 = 0; j0 < n1; j0 += 32) {
-			v8sf a0 = SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-			const float *kc = kt + j0;
-			for (int e = 0; e < hd; e++, kc += Tp) {
-				float x0 = q0[e], x1 = q1[e];
-				v8sf p = SPLAT(x0), r = SPLAT(x1), k0 = LD(kc), k1 = LD(kc + 8), k2 = LD(kc + 16), k3 = LD(kc + 24);
-				a0 += p * k0; a1 += p * k1; a2 += p * k2; a3 += p * k3;
-				b0 += r * k0; b1 += r * k1; b2 += r * k2; b3 += r * k3;
+			v8sf a[4], b[4];
+			block_2x32(a, b, q0, q1, hd, kt + j0, (size_t)Tp);
+			for (int l = 0; l < 4; l++) {
+				ST(s0 + j0 + 8 * l, a[l]);
+				ST(s1 + j0 + 8 * l, b[l]);
 			}
-			ST(s0 + j0, a0); ST(s0 + j0 + 8, a1); ST(s0 + j0 + 16, a2); ST(s0 + j0 + 24, a3);
-			ST(s1 + j0, b0); ST(s1 + j0 + 8, b1); ST(s1 + j0 + 16, b2); ST(s1 + j0 + 24, b3);
 		}
 		float inv0 = softmax_body(s0, n0, scale), inv1 = softmax_body(s1, n1, scale);
 		for (int j = n0; j < n1; j++) s0[j] = 0;
@@ -737,18 +748,13 @@ INLINE void attention_head(float *out, int ldo, const float *q, int ld, const fl
 		v8sf w0 = SPLAT(inv0), w1 = SPLAT(inv1);
 		int e0 = 0;
 		for (; e0 + 32 <= hd; e0 += 32) {
-			v8sf a0 = SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-			const float *vr = vh + e0;
-			for (int j = 0; j < n1; j++, vr += hd) {
-				float x0 = s0[j], x1 = s1[j];
-				v8sf p = SPLAT(x0), r = SPLAT(x1), v0 = LD(vr), v1 = LD(vr + 8), v2 = LD(vr + 16), v3 = LD(vr + 24);
-				a0 += p * v0; a1 += p * v1; a2 += p * v2; a3 += p * v3;
-				b0 += r * v0; b1 += r * v1; b2 += r * v2; b3 += r * v3;
+			v8sf a[4], b[4];
+			block_2x32(a, b, s0, s1, n1, vh + e0, (size_t)hd);
+			for (int l = 0; l < 4; l++) {
+				if (two)
+					ST(o1 + e0 + 8 * l, b[l] * w1);
+				ST(o0 + e0 + 8 * l, a[l] * w0);
 			}
-			if (two) {
-				ST(o1 + e0, b0 * w1); ST(o1 + e0 + 8, b1 * w1); ST(o1 + e0 + 16, b2 * w1); ST(o1 + e0 + 24, b3 * w1);
-			}
-			ST(o0 + e0, a0 * w0); ST(o0 + e0 + 8, a1 * w0); ST(o0 + e0 + 16, a2 * w0); ST(o0 + e0 + 24, a3 * w0);
 		}
 		for (; e0 < hd; e0++) {
 			float c0 = 0, c1 = 0;
