@@ -34,18 +34,22 @@
 # figures are printed.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
+# a quality row by key: its vlsnr-train options ($args) and table name ($name)
+set_info() {
+	case $1 in
+	full) args= name="full (vlsnr, all fields)" ;;
+	category|subcategory|title|image) args="--fields $1" name="fields: $1" ;;
+	text) args="--fields title,category,subcategory" name="fields: title+category+subcategory" ;;
+	titleimage) args="--fields title,image" name="fields: title+image" ;;
+	none|mean|gru|selfattn) args="--user-encoder $1" name="user encoder: $1" ;;
+	ratio*) args="--image-ratio ${1#ratio}" name="image ratio ${1#ratio}" ;;
+	*) echo "bench/train.sh: unknown set $1" >&2; exit 2 ;;
+	esac
+}
 # one quality run: SET SEED -> $QOUT/SET.SEED.json (vlsnr-eval's metrics)
 if [ "${1:-}" = --quality-run ]; then
 	set=$2 seed=$3
-	case $set in
-	full) args= ;;
-	category|subcategory|title|image) args="--fields $set" ;;
-	text) args="--fields title,category,subcategory" ;;
-	titleimage) args="--fields title,image" ;;
-	none|mean|gru|selfattn) args="--user-encoder $set" ;;
-	ratio*) args="--image-ratio ${set#ratio}" ;;
-	*) echo "bench/train.sh: unknown set $set" >&2; exit 2 ;;
-	esac
+	set_info "$set"
 	st="$QOUT/$set.$seed.st"
 	# shellcheck disable=SC2086
 	vlsnr-train --train "$QMIND/train" --features "$QFEATS" --out "$st" --epochs "$EPOCHS" \
@@ -107,14 +111,7 @@ if [ $quality = 1 ]; then
 	fi
 	key() { sed -n "s/.*\"$1\": *\([0-9.]*\).*/\1/p" "$2"; }
 	for set in $SETS; do
-		case $set in
-		full) name="full (vlsnr, all fields)" ;;
-		category|subcategory|title|image) name="fields: $set" ;;
-		text) name="fields: title+category+subcategory" ;;
-		titleimage) name="fields: title+image" ;;
-		none|mean|gru|selfattn) name="user encoder: $set" ;;
-		ratio*) name="image ratio ${set#ratio}" ;;
-		esac
+		set_info "$set"
 		aucs="" sum=0 n=0 m=0 n5=0 n10=0
 		for seed in $(seeds_of "$set"); do
 			f="$out/$set.$seed.json"
