@@ -724,6 +724,8 @@ int web_archive_answer(struct MHD_Connection *c, const web_serve_opts *o, const 
 		       const char *uri, enum MHD_Result *ret)
 {
 	if (o->archive_host && !strcasecmp(host, o->archive_host)) {
+		if (o->archive_delay_ms > 0)
+			web_nap_ms(o->archive_delay_ms);   /* a slow archive (--archive-delay) */
 		if (o->archive_rate > 0) {
 			int over;
 			pthread_mutex_lock(&A.mu);

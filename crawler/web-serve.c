@@ -228,8 +228,7 @@ static void log_request(const char *method, const char *host, const char *uri,
 	pthread_mutex_unlock(&S.log_mu);
 }
 
-/* sleep ms milliseconds, waking early when the server stops */
-static void nap_ms(long long ms)
+void web_nap_ms(long long ms)
 {
 	while (ms > 0 && !S.stop) {
 		long long step = ms < 50 ? ms : 50;
@@ -287,7 +286,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (pos >= limit)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (pos > 0)
-			nap_ms((long long)max * 1000 / st->f.a);
+			web_nap_ms((long long)max * 1000 / st->f.a);
 		if (S.stop)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		break;
@@ -362,7 +361,7 @@ static int answer_route(struct MHD_Connection *c, route *r, const char *uri, enu
 		*ret = MHD_NO;
 		return 0;
 	case WF_DELAY:
-		nap_ms(f.a);
+		web_nap_ms(f.a);
 		break;
 	case WF_REDIRECT_LOOP:
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -501,13 +500,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	r = table_get(host, q->uri);
 	if (r) {
 		status = answer_route(c, r, q->uri, &ret);
+	} else if ((status = web_archive_answer(c, S.o, host, q->uri, &ret)) > 0) {
+		/* answered by the archive or search endpoint */
 	} else {
-		if (S.o->archive_delay_ms > 0 && S.o->archive_host && !strcasecmp(host, S.o->archive_host))
-			nap_ms(S.o->archive_delay_ms);   /* a slow archive (--archive-delay) */
-		if ((status = web_archive_answer(c, S.o, host, q->uri, &ret)) <= 0) {
-			ret = queue_text(c, 404, "Not Found\n", "text/plain");
-			status = 404;
-		}
+		ret = queue_text(c, 404, "Not Found\n", "text/plain");
+		status = 404;
 	}
 	log_request(method, host, q->uri, ua,
 		    S.o->log_header ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, S.o->log_header) : NULL, status);

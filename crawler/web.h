@@ -44,6 +44,8 @@ typedef struct web_render_opts {
 } web_render_opts;
 
 int web_serve(const web_serve_opts *o);
+/* serve: sleep ms milliseconds, waking early when the server stops */
+void web_nap_ms(long long ms);
 int web_render(const web_render_opts *o);
 
 /* ---- faults of routes.tsv (column 6) ---- */
