@@ -68,12 +68,10 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	vm_set_progname(argv[0]);
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		vm_cli_help(&cli, stdout);
-		return VM_EXIT_OK;
-	}
-	if (argc >= 2 && !strcmp(argv[1], "--version"))
-		vm_cli_next(&cli, argc, argv);   /* prints the version, exits 0 */
+	/* before a sub-command: -h, --help and --version, which vm_cli_next
+	 * answers (and exits) */
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "--version")))
+		vm_cli_next(&cli, argc, argv);
 	if (argc < 2 || argv[1][0] == '-')
 		vm_cli_usage_error(&cli, "a sub-command is needed: render or serve");
 	cmd = argv[1];
