@@ -83,6 +83,6 @@ if [ "$mode" = check ]; then
 	exit "$rc"
 fi
 
-PATH=$top/vmind:$top/crawler:$top/resize:$top/model:$PATH
+PATH=$top/vmind/synth:$top/vmind/stats:$top/vmind/report:$top/vmind/merge:$top/crawler/crawl:$top/crawler/web:$top/resize:$top/model/clip:$top/model/vlsnr:$PATH
 export PATH
 exec "$top/demo.sh" --preset "${VMIND_DEMO_PRESET:-small}" --out "$top/vmind-demo"

@@ -21,7 +21,7 @@ N=${1:-20000}
 PARALLEL=${PARALLEL:-64}
 RSS_NEWS=${RSS_NEWS-"20000 200000"}
 if [ -n "${BUILD:-}" ]; then
-	PATH="$BUILD/vmind:$BUILD/crawler:$PATH"
+	PATH="$BUILD/vmind/synth:$BUILD/vmind/stats:$BUILD/vmind/report:$BUILD/vmind/merge:$BUILD/crawler/crawl:$BUILD/crawler/web:$BUILD/resize:$BUILD/model/clip:$BUILD/model/vlsnr:$PATH"
 fi
 for t in vmind-synth vmind-web vmind-crawl curl wrk; do
 	command -v $t >/dev/null 2>&1 || { echo "bench/crawl.sh: $t not found (wrk: apt-get install wrk)" >&2; exit 2; }

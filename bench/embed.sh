@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/embed.sh: vlsnr-embed's CLIP against the PyTorch reference
-# (tests/reference/clip_ref.py) on a full-size ViT-B/32-shaped model with
+# (tests/reference/clip-ref.py) on a full-size ViT-B/32-shaped model with
 # random weights (written by the reference into $WORK, not committed):
 #  1. exactness: cosine of C vs PyTorch embeddings of the test images and
 #     texts (target >= 0.9999);
@@ -20,10 +20,10 @@ N1=${N1:-8}
 N64=${N64:-64}
 WORK=${WORK:-/tmp/vmind-embed-bench}
 PY=/usr/bin/python3
-REF="$here/tests/reference/clip_ref.py"
+REF="$here/tests/reference/clip-ref.py"
 DATA="$here/tests/data/embed"
-EMBED="$build/model/vlsnr-embed"
-BENCH="$build/model/embed-bench"
+EMBED="$build/model/clip/vlsnr-embed"
+BENCH="$build/model/clip/embed-bench"
 for f in "$EMBED" "$BENCH"; do
 	[ -x "$f" ] || { echo "bench/embed.sh: $f not built (make in $build)" >&2; exit 2; }
 done

@@ -1,6 +1,5 @@
-# bench/local.mk: build rules of bench/ (included by the top Makefile.am).
-# The scripts are run by hand (never by make check); results go to
-# bench/RESULTS.md.
-EXTRA_DIST += bench/table1.sh
-EXTRA_DIST += bench/quality.md
-EXTRA_DIST += bench/quality-bound.py
+# bench/local.mk: the benchmark scripts (run by hand, never by make check;
+# results go to bench/RESULTS.md and bench/quality.md).
+EXTRA_DIST += bench/RESULTS.md bench/quality.md \
+	bench/crawl.sh bench/tiers.sh bench/resize.sh bench/resize-pillow.py \
+	bench/embed.sh bench/train.sh bench/table1.sh bench/quality-bound.py

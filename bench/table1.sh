@@ -11,11 +11,11 @@
 #   output); when DIR has no train/behaviors.tsv, `vmind-synth --preset
 #   $PRESET --out DIR` makes it first (PRESET=large by default, MIND-large
 #   size). DIR defaults to ./table1-$PRESET.
-# Tools are taken from PATH, or from $VMIND_BUILD/vmind when set.
+# Tools are taken from PATH, or from the tool folders under $VMIND_BUILD when set.
 set -eu
 PRESET=${PRESET:-large}
 DIR=${1:-./table1-$PRESET}
-if [ -n "${VMIND_BUILD:-}" ]; then PATH="$VMIND_BUILD/vmind:$PATH"; export PATH; fi
+if [ -n "${VMIND_BUILD:-}" ]; then PATH="$VMIND_BUILD/vmind/synth:$VMIND_BUILD/vmind/stats:$VMIND_BUILD/vmind/report:$VMIND_BUILD/vmind/merge:$VMIND_BUILD/crawler/crawl:$VMIND_BUILD/crawler/web:$VMIND_BUILD/resize:$VMIND_BUILD/model/clip:$VMIND_BUILD/model/vlsnr:$PATH"; export PATH; fi
 LC_ALL=C; export LC_ALL
 
 if [ ! -f "$DIR/train/behaviors.tsv" ]; then

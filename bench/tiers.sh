@@ -24,7 +24,7 @@ THRESHOLDS=${THRESHOLDS:-"0.5 0.6 0.7 0.75 0.8 0.9"}
 MARGIN=${MARGIN:-0.1}
 SEED=${SEED:-1}
 if [ -n "${BUILD:-}" ]; then
-	PATH="$BUILD/vmind:$BUILD/crawler:$PATH"
+	PATH="$BUILD/vmind/synth:$BUILD/vmind/stats:$BUILD/vmind/report:$BUILD/vmind/merge:$BUILD/crawler/crawl:$BUILD/crawler/web:$BUILD/resize:$BUILD/model/clip:$BUILD/model/vlsnr:$PATH"
 fi
 for t in vmind-synth vmind-web vmind-crawl sqlite3; do
 	command -v $t >/dev/null 2>&1 || { echo "bench/tiers.sh: $t not found" >&2; exit 2; }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/train.sh: training samples/s of vlsnr-train against the PyTorch
-# reference (tests/reference/vlsnr_ref.py bench) on the same vmind-synth data,
+# reference (tests/reference/vlsnr-ref.py bench) on the same vmind-synth data,
 # same model size, batch, history, negatives and threads; and evaluation
 # candidates/s of vlsnr-eval. A sample is one click with its K non-clicks.
 #
@@ -65,7 +65,7 @@ fi
 quality=0
 if [ "${1:-}" = --quality ]; then quality=1; shift; fi
 build=$(cd "${1:-.}" && pwd)
-PATH="$build/vmind:$build/model:$PATH"
+PATH="$build/vmind/synth:$build/vmind/stats:$build/vmind/report:$build/vmind/merge:$build/crawler/crawl:$build/crawler/web:$build/resize:$build/model/clip:$build/model/vlsnr:$PATH"
 NEWS=${NEWS:-2000} USERS=${USERS:-1000} IMPRESSIONS=${IMPRESSIONS:-3000} BATCH=${BATCH:-256} HISTORY=${HISTORY:-50}
 NEGATIVES=${NEGATIVES:-3} DIM=${DIM:-128} THREADS=${THREADS:-1} STEPS=${STEPS:-5}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-train.XXXXXX")
@@ -147,7 +147,7 @@ t1=$(date +%s.%N)
 echo "vlsnr-eval: $cands candidates in $(echo "$t1 - $t0" | bc) s: $(echo "$cands / ($t1 - $t0)" | bc) candidates/s (loading included)"
 
 if /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
-	py=$(/usr/bin/python3 "$here/tests/reference/vlsnr_ref.py" bench --train "$tmp/mind/train" \
+	py=$(/usr/bin/python3 "$here/tests/reference/vlsnr-ref.py" bench --train "$tmp/mind/train" \
 		--features "$tmp/feats" --batch "$BATCH" --history "$HISTORY" --negatives "$NEGATIVES" \
 		--dim "$DIM" --threads "$THREADS" --steps "$STEPS")
 	echo "pytorch: $py"

@@ -1,7 +1,5 @@
-# model/local.mk: vlsnr-embed (embed.mk) and vlsnr-train/vlsnr-eval (train.mk),
-# and the safetensors reader both read checkpoints with.
-noinst_LIBRARIES += model/libsafetensors.a
-model_libsafetensors_a_SOURCES = model/safetensors.c model/safetensors.h
-model_libsafetensors_a_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
-include model/embed.mk
-include model/train.mk
+# model/local.mk: the two model subsystems, one folder each: CLIP features
+# (clip/: vlsnr-embed) and the VLSNR recommender (vlsnr/: vlsnr-train,
+# vlsnr-eval). They share only the safetensors reader of libvmind.
+include model/clip/local.mk
+include model/vlsnr/local.mk

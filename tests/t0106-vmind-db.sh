@@ -1,10 +1,10 @@
 #!/bin/sh
 # t0106-vmind-db.sh: the V-MIND row from a provenance database made by hand
-# with the sqlite3 shell from vmind/schema.sql: images are the news of the
+# with the sqlite3 shell from vmind/lib/schema.sql: images are the news of the
 # news files with an image whose tier is not 'placeholder'; origin rate counts
 # the origin and archive tiers; the tiers are shown apart (text note, JSON
 # keys); image rows of news outside the news files are left out and said.
-# Also --duplicates (groups from vmind/dupes.c) in text and JSON.
+# Also --duplicates (groups from vmind/lib/dupes.c) in text and JSON.
 . "$top_srcdir/tests/lib.sh"
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
@@ -18,7 +18,7 @@ printf '1\tU1\t%s\tN7\tN14-1\n2\tU2\t%s\t\tN14-1\n' "$TIME" "$TIME" >"$T/beh.tsv
 # news 7*i: i <= 60 origin, <= 80 archive, <= 90 search, <= 95 placeholder,
 # the rest without an image; news 1, 2, 3 are not in the news files
 {
-	cat "$top_srcdir/vmind/schema.sql"
+	cat "$top_srcdir/vmind/lib/schema.sql"
 	echo "PRAGMA user_version = 1;"
 	echo "BEGIN;"
 	awk 'BEGIN {

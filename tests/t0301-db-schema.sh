@@ -48,7 +48,7 @@ is "$(comm -23 "$T/db.columns" "$T/doc.columns" | tr '\n' ' ')" "" \
 is "$(comm -13 "$T/db.columns" "$T/doc.columns" | tr '\n' ' ')" "" \
 	"every column man/vmind.7 documents exists"
 # and schema.sql says the same as the database (no table made elsewhere)
-sed -n 's/^CREATE TABLE \([a-z_]*\).*/\1/p' "$top_srcdir/vmind/schema.sql" | sort >"$T/sql.tables"
+sed -n 's/^CREATE TABLE \([a-z_]*\).*/\1/p' "$top_srcdir/vmind/lib/schema.sql" | sort >"$T/sql.tables"
 is "$(comm -3 "$T/sql.tables" "$T/db.tables" | tr '\t\n' '  ')" "" "schema.sql's tables are the database's"
 
 # --- registration of news from two splits ---------------------------------

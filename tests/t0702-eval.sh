@@ -2,7 +2,7 @@
 # t0702-eval.sh: vlsnr-eval. --score: hand-computed cases (ties, a single
 # candidate, all clicked, empty label lists, missing prediction lines),
 # errors (mismatched ids, rank counts, bad lines), and a 300-impression random
-# case against tests/reference/train_metrics_ref.py (sklearn's AUC). --model:
+# case against tests/reference/train-metrics-ref.py (sklearn's AUC). --model:
 # the prediction file's format and order, the truth file against an awk
 # reading of behaviors.tsv, JSON keys, an unlabelled split.
 . "$top_srcdir/tests/lib.sh"
@@ -72,7 +72,7 @@ exits 2 "rank 0 is an error" vlsnr-eval --score truth.txt pred.txt
 exits 2 "missing file is an error" vlsnr-eval --score truth.txt nosuch.txt
 exits 2 "--score needs two files" vlsnr-eval --score truth.txt
 
-# the random case against sklearn (tests/reference/train_metrics_ref.py)
+# the random case against sklearn (tests/reference/train-metrics-ref.py)
 exits 0 "random 300-impression case runs" vlsnr-eval --score "$D/metrics-truth.txt" "$D/metrics-prediction.txt" --format json
 out=$(cat "$T/out")
 for k in auc mrr ndcg5 ndcg10; do

@@ -1,6 +1,6 @@
 #!/bin/sh
 # t0901-report.sh: vmind-report on a database made by hand
-# (t0900-report-fixture.sh): Table 1 and the per-class counts equal what
+# (tests/data/report/fixture.sh): Table 1 and the per-class counts equal what
 # sqlite3 counts on its own; one gallery item per tier (search picks first,
 # least similar first); a hostile title and a javascript: URL are escaped,
 # not live; thumbnails are linked relatively and exist inside the report
@@ -9,7 +9,7 @@
 # tier pages and a smaller rerun removes stale ones; a missing resized file
 # gives exit 1 naming the item; usage errors give exit 2.
 . "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/t0900-report-fixture.sh"
+. "$top_srcdir/tests/data/report/fixture.sh"
 
 fixture_make
 ok $? "fixture database and images made"

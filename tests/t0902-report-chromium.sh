@@ -1,7 +1,7 @@
 #!/bin/sh
 # t0902-report-chromium.sh: the report opened in a real browser. Headless
 # Chromium (Debian's chromium package) is driven over the DevTools protocol
-# on a pipe (tests/unit/test-report-browser; no port, no network) and loads
+# on a pipe (tests/unit/chromium-shot; no port, no network) and loads
 # a COPY of the report folder by a file:// URL, the originals removed, so the
 # folder really stands alone. Checked: no console errors, Table 1 in the DOM,
 # at least one thumbnail per tier decoded (naturalWidth > 0), no broken
@@ -11,14 +11,14 @@
 # fail: a thumbnail deleted from the copy is a console error and a broken
 # image. SKIPS (never passes) when /usr/bin/chromium is missing.
 . "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/t0900-report-fixture.sh"
+. "$top_srcdir/tests/data/report/fixture.sh"
 
 CHROMIUM=${VMIND_CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$CHROMIUM" ]; then
 	skip "$CHROMIUM not installed (apt-get install chromium)"
 	done_testing
 fi
-browser="$top_builddir/tests/unit/test-report-browser"
+browser="$top_builddir/tests/unit/chromium-shot"
 
 fixture_make
 ok $? "fixture database and images made"
@@ -34,7 +34,7 @@ W=1200 H=900
 "$browser" "$CHROMIUM" "$T/chrome" "file://$T/elsewhere/r/index.html" "$T/shot.png" $W $H \
 	>"$T/probe" 2>"$T/chrome.err"
 rc=$?
-ok $rc "Chromium loaded the report (test-report-browser exit $rc)"
+ok $rc "Chromium loaded the report (chromium-shot exit $rc)"
 [ $rc -eq 0 ] || tail -5 "$T/chrome.err" | sed 's/^/#   /'
 sed 's/^/# /' "$T/probe"
 

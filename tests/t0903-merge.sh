@@ -1,6 +1,6 @@
 #!/bin/sh
 # t0903-merge.sh: vmind-merge. One database made by hand (the report
-# fixture, t0900) stands for a single run; four shard databases are cut
+# fixture, tests/data/report/fixture.sh) stands for a single run; four shard databases are cut
 # from it as a sharded crawl makes them: every shard registered every item,
 # but only the items with num % 4 == I were worked in shard I (the others
 # stay pending there, without image, requests, resized rows, rejected
@@ -12,7 +12,7 @@
 # merged; more than 10 shards (SQLite's attach limit) are merged in groups,
 # with the same result; bad inputs exit 2.
 . "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/t0900-report-fixture.sh"
+. "$top_srcdir/tests/data/report/fixture.sh"
 
 fixture_make
 ok $? "single-run database made"

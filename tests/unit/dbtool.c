@@ -1,4 +1,4 @@
-/* dbtool.c: a test-only command line over vmind/db.h, so that shell tests
+/* dbtool.c: a test-only command line over vmind/lib/db.h, so that shell tests
  * can make and inspect provenance databases before the real tools exist:
  *   dbtool create FILE              create (or migrate) FILE
  *   dbtool version FILE             open read-only, print the schema version
@@ -7,9 +7,9 @@
  *                                   split = vm_split_from_path(NEWS.tsv)
  * Errors print "dbtool: message" and exit 2 (1 for a failed integrity check). */
 #include "config.h"
-#include "db.h"
-#include "mind.h"
-#include "util.h"
+#include "vmind/lib/db.h"
+#include "vmind/lib/mind.h"
+#include "vmind/lib/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,12 +1,12 @@
-/* test-bpe.c: CLIP's text cleaning (model/bpe.c): ftfy's table fixes on its own
+/* test-bpe.c: CLIP's text cleaning (model/clip/bpe.c): ftfy's table fixes on its own
  * documented examples, and against what Python's
  * html.unescape (twice), regex \s+ collapsing, str.strip and str.lower give
  * (expected bytes written down from /usr/bin/python3), and the BPE of a
  * hand-made vocabulary where merge ranks, </w> and unknown symbols matter. */
 #include "config.h"
-#include "model/bpe.h"
-#include "vmind/util.h"
-#include "tests/unit/tap.h"
+#include "model/clip/bpe.h"
+#include "vmind/lib/util.h"
+#include "tap.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* test-clip-hash.c: the `--encoder hash` baseline (model/embed-hash.c).
+/* test-clip-hash.c: the `--encoder hash` baseline (model/clip/embed-hash.c).
  * Text vectors are deterministic, unit length, equal for texts CLIP's
  * cleaning makes equal, and closer for texts sharing words. Image vectors of
  * synthetic covers (shape of one hue, 1-4 copies, on a background of another
@@ -6,9 +6,9 @@
  * scored on 150 others, recover the shape hue, the background hue, the
  * count and the shape: what the trainer must be able to learn from. */
 #include "config.h"
-#include "model/embed-hash.h"
-#include "vmind/util.h"
-#include "tests/unit/tap.h"
+#include "model/clip/embed-hash.h"
+#include "vmind/lib/util.h"
+#include "tap.h"
 
 #include <math.h>
 #include <stdlib.h>

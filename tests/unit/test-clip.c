@@ -1,14 +1,14 @@
 /* test-clip.c: the C CLIP against the PyTorch reference's golden files for
  * the committed tiny random model (tests/data/embed, written by
- * tests/reference/clip_ref.py): token ids exactly, the preprocessed 224x224
+ * tests/reference/clip-ref.py): token ids exactly, the preprocessed 224x224
  * crops bit for bit (sha256, Pillow's bicubic), image and text embeddings
  * within max |diff| <= 1e-4 and cosine >= 0.9999; and clip_load's errors for
  * a broken checkpoint folder (missing, truncated or mis-shaped weights, an
  * unaccounted tensor, bad config JSON), each naming the file. */
 #include "config.h"
-#include "model/clip.h"
-#include "vmind/util.h"
-#include "tests/unit/tap.h"
+#include "model/clip/clip.h"
+#include "vmind/lib/util.h"
+#include "tap.h"
 
 #include <math.h>
 #include <stdlib.h>

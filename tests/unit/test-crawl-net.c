@@ -2,10 +2,10 @@
  * IPv4-in-IPv6 forms), --connect-to parsing and matching, and robots.txt per
  * RFC 9309 (groups, longest match, allow on ties, '*' and '$', 4xx/5xx). */
 #include "config.h"
-#include "crawl-robots.h"
-#include "net.h"
+#include "crawler/lib/crawl-robots.h"
+#include "crawler/lib/net.h"
 #include "tap.h"
-#include "util.h"
+#include "vmind/lib/util.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-/* test-db.c: unit tests of the provenance database (vmind/db.c): creating,
+/* test-db.c: unit tests of the provenance database (vmind/lib/db.c): creating,
  * reopening and refusing files (newer schema, not SQLite, not vmind's,
  * missing, read-only cases), forward migrations with the test's own step
  * lists including a failing step that must leave nothing behind, the news
@@ -7,8 +7,8 @@
  * Set VMIND_DB_BENCH_NEWS=N to time N registrations (default 20000; the
  * figure printed is a TAP comment, never a pass condition). */
 #include "config.h"
-#include "db.h"
-#include "util.h"
+#include "vmind/lib/db.h"
+#include "vmind/lib/util.h"
 #include "tap.h"
 
 #include <stdlib.h>

@@ -7,9 +7,9 @@
  * return a non-http(s) URL. The pages are written here, in the layouts seen
  * on real pages, not copied from any. */
 #include "config.h"
-#include "extract.h"
+#include "crawler/lib/extract.h"
 #include "tap.h"
-#include "util.h"
+#include "vmind/lib/util.h"
 
 #include <stdint.h>
 #include <stdlib.h>

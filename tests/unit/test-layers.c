@@ -1,5 +1,5 @@
 /* test-layers.c: finite-difference gradient checks of every backward pass in
- * model/layers.c. For each layer a random input, random parameters and a
+ * model/vlsnr/layers.c. For each layer a random input, random parameters and a
  * random projection R give the scalar L = sum(out * R) (accumulated in
  * double); the backward pass is run with dout = R, and each input and
  * parameter element (up to 60 per tensor, spread evenly) is compared with the
@@ -10,8 +10,8 @@
  * of pooling, a row with every item masked, a padded GRU step. */
 #include "config.h"
 #include "tap.h"
-#include "../../model/layers.h"
-#include "util.h"
+#include "model/vlsnr/layers.h"
+#include "vmind/lib/util.h"
 
 #include <math.h>
 #include <stdlib.h>

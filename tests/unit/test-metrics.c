@@ -1,11 +1,11 @@
-/* test-metrics.c: the official MIND metrics of vmind/metrics.c on cases
+/* test-metrics.c: the official MIND metrics of vmind/lib/metrics.c on cases
  * worked out by hand (the arithmetic is in the comments), the edge cases
  * (ties, one candidate, all clicked, no click, an impression too large for
  * the stack buffer), the running means, and 120 random impressions against
  * the golden file tests/data/metrics/random.tsv that
- * tests/reference/metrics_ref.py wrote with numpy and sklearn. */
+ * tests/reference/metrics-ref.py wrote with numpy and sklearn. */
 #include "config.h"
-#include "metrics.h"
+#include "vmind/lib/metrics.h"
 #include "tap.h"
 
 #include <stdlib.h>

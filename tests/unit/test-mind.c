@@ -1,10 +1,10 @@
-/* test-mind.c: unit tests of the MIND readers (vmind/mind.c): the id, time
+/* test-mind.c: unit tests of the MIND readers (vmind/lib/mind.c): the id, time
  * and UTF-8 parsers on their own, then news and behaviors files written by
  * the test, good and bad, in strict and lenient mode, with the exact
  * messages; the fast checking path (VM_MIND_NO_LISTS) must accept and refuse
  * exactly what the decoding path does; the line-length cap; ranges. */
 #include "config.h"
-#include "mind.h"
+#include "vmind/lib/mind.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -1,10 +1,10 @@
-/* test-npy.c: unit tests of vmind/npy.c. Golden files written by NumPy
+/* test-npy.c: unit tests of vmind/lib/npy.c. Golden files written by NumPy
  * (tests/data/reader/make-npy.py) must read back exactly, the writer must
  * produce NumPy's own bytes, and hand-made damaged files (bad magic, bad
  * versions, malformed headers, wrong dtypes, Fortran order, truncated data,
  * absurd shapes) must give their exact error and no crash. */
 #include "config.h"
-#include "npy.h"
+#include "vmind/lib/npy.h"
 #include "tap.h"
 
 #include <stdlib.h>

@@ -1,10 +1,10 @@
-/* test-report.c: unit tests of vmind/report-html.c, the database-free part of
+/* test-report.c: unit tests of vmind/report/report-html.c, the database-free part of
  * vmind-report: HTML escaping of hostile text, which URLs may become links,
  * URL hosts, counts with separators, CSV splitting, the training-log reader
  * (the vlsnr-train layout, an appended log with a repeated header, a log
  * without step) and that the SVG charts hold escaped text only. */
 #include "config.h"
-#include "report-html.h"
+#include "vmind/report/report-html.h"
 #include "tap.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* test-resize-dupes.c: vm_dupes_print (vmind/dupes.c) on crafted perceptual
+/* test-resize-dupes.c: vm_dupes_print (vmind/lib/dupes.c) on crafted perceptual
  * hashes: exact text, CSV and JSON for a small set whose groups are known by
  * construction (identical sha256, distance 1-4 neighbours, a chain joined by
  * single linkage, a pair 5 bits apart that joins only at distance 5), then
@@ -7,9 +7,9 @@
  * takes dupes.c's all-pairs path, the others its multi-index path). */
 #include "config.h"
 #include "tap.h"
-#include "db.h"
-#include "dupes.h"
-#include "util.h"
+#include "vmind/lib/db.h"
+#include "vmind/lib/dupes.h"
+#include "vmind/lib/util.h"
 
 #include <stdint.h>
 #include <stdlib.h>

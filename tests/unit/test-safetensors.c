@@ -1,10 +1,10 @@
-/* test-safetensors.c: the safetensors reader (model/safetensors.c) on files
+/* test-safetensors.c: the safetensors reader (vmind/lib/safetensors.c) on files
  * this test writes: F32/F16/BF16 values, and each error (truncated data,
  * truncated header, bad JSON, unknown dtype, offsets that disagree with the
  * shape, wrong shape, missing tensor) gives a message naming the file. */
 #include "config.h"
-#include "model/safetensors.h"
-#include "tests/unit/tap.h"
+#include "vmind/lib/safetensors.h"
+#include "tap.h"
 
 #include <stdint.h>
 #include <stdlib.h>

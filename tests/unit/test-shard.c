@@ -3,8 +3,8 @@
  * the shard comes from --shard, Slurm's or Kubernetes' environment, with
  * clear errors for bad values. */
 #include "config.h"
-#include "shard.h"
-#include "util.h"
+#include "vmind/lib/shard.h"
+#include "vmind/lib/util.h"
 #include "tap.h"
 
 #include <stdlib.h>

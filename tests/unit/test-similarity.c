@@ -1,10 +1,10 @@
 /* test-similarity.c: the search tier's headline normalisation and TF-IDF
- * similarity (crawler/crawl-similarity.c), against values worked out by hand:
+ * similarity (crawler/lib/crawl-similarity.c), against values worked out by hand:
  * with no corpus and no result set every feature weighs 1, so the cosine is
  * the shared features over the geometric mean of the feature counts (words,
  * word pairs, word triples); with a result set, idf = ln((D+1)/(df+1)) + 1. */
 #include "config.h"
-#include "crawl.h"
+#include "crawler/lib/crawl.h"
 #include "tap.h"
 
 #include <math.h>

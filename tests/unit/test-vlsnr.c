@@ -1,5 +1,5 @@
-/* test-vlsnr.c: the C model (model/vlsnr.c) against the PyTorch reference
- * tests/reference/vlsnr_ref.py. For each user encoder the golden file
+/* test-vlsnr.c: the C model (model/vlsnr/vlsnr.c) against the PyTorch reference
+ * tests/reference/vlsnr-ref.py. For each user encoder the golden file
  * tests/data/train/tiny-<encoder>.safetensors holds initial parameters, one
  * batch and float64 PyTorch's loss, parameter gradients and first 10 Adam
  * losses on that batch (lr in the metadata). Tolerances (C computes in
@@ -11,10 +11,10 @@
  * the same bits; the optimizer state round-trips; a bad file is an error. */
 #include "config.h"
 #include "tap.h"
-#include "../../model/vlsnr.h"
-#include "../../model/layers.h"
-#include "../../model/safetensors.h"
-#include "util.h"
+#include "model/vlsnr/vlsnr.h"
+#include "model/vlsnr/layers.h"
+#include "vmind/lib/safetensors.h"
+#include "vmind/lib/util.h"
 
 #include <math.h>
 #include <stdlib.h>

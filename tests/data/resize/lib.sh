@@ -1,12 +1,12 @@
 # tests/data/resize/lib.sh: helpers for the t08xx resize tests, sourced after
 # tests/lib.sh. Input images are made with the vips CLI at test time, so no
 # binary file is kept in the tree. A test database gets the schema from
-# vmind/schema.sql and one news + image row per raw file, as vmind-crawl
+# vmind/lib/schema.sql and one news + image row per raw file, as vmind-crawl
 # would write them.
 
 # mkdb DB: an empty provenance database.
 mkdb() {
-	sqlite3 "$1" <"$top_srcdir/vmind/schema.sql" && sqlite3 "$1" 'PRAGMA user_version = 1;'
+	sqlite3 "$1" <"$top_srcdir/vmind/lib/schema.sql" && sqlite3 "$1" 'PRAGMA user_version = 1;'
 }
 
 # addimg DB NUM RAWPATH [TIER]: news item N<NUM> whose image is RAWPATH

@@ -1,0 +1,485 @@
+/* crawl-search.c: the search tier (its headline similarity is in
+ * crawl-similarity.c). For an item still without a cover, the normalised headline (with
+ * --search-hint category, followed by the category) is sent to each --search
+ * backend in turn: a searx/SearXNG JSON API, Google's Custom Search JSON API
+ * (image search) or Brave's image search API. Each result's title is
+ * normalised and compared with the headline (vm_title_similarity). The best result is accepted only when it reaches
+ * --min-similarity, the best result with a different normalised title does
+ * not, and it stands --min-margin above that one; the accepted results (the best title's
+ * results, in the backend's order) are tried until an image validates:
+ * first the result's image URL (searx img_src, Google link, Brave
+ * properties.url), then the covers extracted from the result's page (searx
+ * json_engine results have no image). An image URL met on more than 3
+ * result pages is a stock photo or logo and is not taken. Search API requests do not ask for
+ * robots.txt (they are not crawling); the pages and images they lead to do. */
+#include "config.h"
+#include "crawl.h"
+#include "extract.h"
+#include "vmind/lib/util.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+/* ---- the tier ---- */
+
+typedef struct result {
+	char *page, *title, *img, *norm;
+	int rank;               /* 1-based, in the backend's order */
+	double sim;
+} result;
+
+typedef struct srch {
+	vm_crawl *C;
+	vm_item *it;
+	int backend;
+	char *query;
+	result *v;
+	int n;
+	int *acc;               /* accepted results, indices into v */
+	int nacc, a;
+	double runner;
+	vm_cands cands;
+	size_t cand;            /* (size_t)-1: the result's own image */
+	int page_asked;         /* the current result's page was fetched */
+	int had_error;
+} srch;
+
+static void clear_results(srch *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		free(s->v[i].page);
+		free(s->v[i].title);
+		free(s->v[i].img);
+		free(s->v[i].norm);
+	}
+	free(s->v);
+	free(s->acc);
+	s->v = NULL;
+	s->acc = NULL;
+	s->n = s->nacc = s->a = 0;
+	vm_cands_free(&s->cands);
+	memset(&s->cands, 0, sizeof s->cands);
+}
+
+static void search_finish(srch *s, vm_req *r, int outcome)
+{
+	vm_crawl *C = s->C;
+	vm_item *it = s->it;
+	vm_req_free(r);
+	clear_results(s);
+	free(s->query);
+	free(s);
+	it->tier_state = NULL;
+	vm_crawl_tier_done(C, it, outcome);
+}
+
+static char *pct_encode(const char *str)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *o = xmalloc(3 * strlen(str) + 1), *p = o;
+	for (; *str; str++) {
+		unsigned char c = (unsigned char)*str;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+			*p++ = (char)c;
+		else if (c == ' ')
+			*p++ = '+';
+		else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	*p = '\0';
+	return o;
+}
+
+static void backend_next(srch *s, vm_req *r);
+static void result_next(srch *s, vm_req *r);
+
+/* Image URLs shared by many pages (stock photos, logos): on how many
+ * distinct result pages each image URL was met so far (a pair key counts a
+ * page once). An image URL met on more than SHARED_PAGES pages is not taken. */
+#define SHARED_PAGES 3
+static struct {
+	uint64_t *keys;
+	uint32_t *n;
+	size_t cap, count;
+} seen;
+
+static uint64_t url_key(const char *url, const char *page)
+{
+	uint64_t k = 1469598103934665603ULL;
+	for (const char *p = url; *p; p++)
+		k = (k ^ (unsigned char)*p) * 1099511628211ULL;
+	if (page) {
+		k ^= 0x9e3779b97f4a7c15ULL;
+		for (const char *p = page; *p; p++)
+			k = (k ^ (unsigned char)*p) * 1099511628211ULL;
+	}
+	return k ? k : 1;
+}
+
+static uint32_t *seen_slot(uint64_t k, int add)
+{
+	if (add && 2 * (seen.count + 1) > seen.cap) {
+		size_t oc = seen.cap, nc = oc ? 2 * oc : 1024;
+		uint64_t *ok = seen.keys;
+		uint32_t *on = seen.n;
+		seen.keys = xcalloc(nc, sizeof *seen.keys);
+		seen.n = xcalloc(nc, sizeof *seen.n);
+		seen.cap = nc;
+		for (size_t i = 0; i < oc; i++)
+			if (ok[i]) {
+				size_t j = ok[i] & (nc - 1);
+				while (seen.keys[j])
+					j = (j + 1) & (nc - 1);
+				seen.keys[j] = ok[i];
+				seen.n[j] = on[i];
+			}
+		free(ok);
+		free(on);
+	}
+	if (!seen.cap)
+		return NULL;
+	size_t j = k & (seen.cap - 1);
+	while (seen.keys[j] && seen.keys[j] != k)
+		j = (j + 1) & (seen.cap - 1);
+	if (!seen.keys[j]) {
+		if (!add)
+			return NULL;
+		seen.keys[j] = k;
+		seen.count++;
+	}
+	return &seen.n[j];
+}
+
+static int shared_image(const char *url)
+{
+	const uint32_t *c = seen_slot(url_key(url, NULL), 0);
+	return c && *c > SHARED_PAGES;
+}
+
+/* Count the (image URL, page) pairs of a result set not met before. */
+static void note_images(srch *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		const result *x = &s->v[i];
+		if (!x->img || !x->page)
+			continue;
+		uint32_t *pair = seen_slot(url_key(x->img, x->page), 1);
+		if (*pair == 0) {
+			*pair = 1;
+			(*seen_slot(url_key(x->img, NULL), 1))++;
+		}
+	}
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
+}
+
+static void add_result(srch *s, const char *page, const char *title, const char *img)
+{
+	if (!title || (!page && !img))
+		return;
+	s->v = xrealloc(s->v, (size_t)(s->n + 1) * sizeof *s->v);
+	result *x = &s->v[s->n];
+	x->page = page ? xstrdup(page) : NULL;
+	x->title = xstrdup(title);
+	x->img = img ? xstrdup(img) : NULL;
+	x->norm = vm_title_normalise(title);
+	x->rank = s->n + 1;
+	x->sim = 0;
+	s->n++;
+}
+
+/* Parse a backend's answer into s->v; -1 when it is not its JSON. */
+static int parse_results(srch *s, const char *kind, const char *body, size_t len)
+{
+	cJSON *j = cJSON_ParseWithLength(body, len), *x;
+	int rc = 0;
+	if (!j || !cJSON_IsObject(j)) {
+		rc = -1;
+		goto out;
+	}
+	if (strcmp(kind, "searx") == 0) {
+		cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "results");
+		if (!cJSON_IsArray(res)) {
+			rc = -1;
+			goto out;
+		}
+		cJSON_ArrayForEach(x, res)
+			add_result(s, jstr(x, "url"), jstr(x, "title"), jstr(x, "img_src"));
+	} else if (strcmp(kind, "google-cse") == 0) {
+		cJSON *items = cJSON_GetObjectItemCaseSensitive(j, "items");   /* absent: no result */
+		if (items && !cJSON_IsArray(items)) {
+			rc = -1;
+			goto out;
+		}
+		cJSON_ArrayForEach(x, items) {
+			cJSON *im = cJSON_GetObjectItemCaseSensitive(x, "image");
+			add_result(s, im ? jstr(im, "contextLink") : NULL, jstr(x, "title"), jstr(x, "link"));
+		}
+	} else {   /* brave */
+		cJSON *res = cJSON_GetObjectItemCaseSensitive(j, "results");
+		if (!cJSON_IsArray(res)) {
+			rc = -1;
+			goto out;
+		}
+		cJSON_ArrayForEach(x, res) {
+			cJSON *pr = cJSON_GetObjectItemCaseSensitive(x, "properties");
+			const char *img = pr ? jstr(pr, "url") : NULL;
+			if (!img) {
+				cJSON *th = cJSON_GetObjectItemCaseSensitive(x, "thumbnail");
+				img = th ? jstr(th, "src") : NULL;
+			}
+			add_result(s, jstr(x, "url"), jstr(x, "title"), img);
+		}
+	}
+out:
+	cJSON_Delete(j);
+	return rc;
+}
+
+/* Score the results and choose the accepted ones. */
+static void rank_results(srch *s, const char *headline)
+{
+	const vm_crawl_opts *o = vm_crawl_options(s->C);
+	char **ctx = xcalloc((size_t)s->n + 1, sizeof *ctx);
+	int best = -1;
+	for (int i = 0; i < s->n; i++)
+		ctx[i] = s->v[i].norm;
+	for (int i = 0; i < s->n; i++) {
+		s->v[i].sim = vm_title_similarity(headline, s->v[i].norm, ctx, (size_t)s->n);
+		if (best < 0 || s->v[i].sim > s->v[best].sim)
+			best = i;
+	}
+	free(ctx);
+	s->runner = -1;
+	s->acc = xcalloc((size_t)s->n + 1, sizeof *s->acc);
+	s->nacc = 0;
+	if (best < 0)
+		return;
+	for (int i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].norm, s->v[best].norm) != 0 && s->v[i].sim > s->runner)
+			s->runner = s->v[i].sim;
+	/* FABLE's rule: the best passes and the runner-up does not; and the
+	 * best stands min_margin above it */
+	if (s->v[best].sim < o->min_similarity || s->runner >= o->min_similarity ||
+	    s->v[best].sim - (s->runner < 0 ? 0 : s->runner) < o->min_margin)
+		return;
+	for (int i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].norm, s->v[best].norm) == 0)
+			s->acc[s->nacc++] = i;
+}
+
+static void api_done(vm_req *r, void *arg)
+{
+	vm_item *it = arg;
+	srch *s = it->tier_state;
+	const struct vm_search_backend *b = &vm_crawl_options(s->C)->search[s->backend];
+	if (r->result != VM_FETCH_OK) {
+		if (r->result == VM_FETCH_HTTP)
+			vm_item_error(it, NULL, "search %s: %s", b->kind, r->error);
+		else {
+			vm_item_error(it, r->error_class, "search %s: %s", b->kind, r->error);
+			s->had_error = 1;
+		}
+		s->backend++;
+		backend_next(s, r);
+		return;
+	}
+	if (parse_results(s, b->kind, r->body, r->len) != 0) {
+		vm_item_error(it, "search", "search %s: not a %s JSON answer", b->kind, b->kind);
+		s->had_error = 1;
+		clear_results(s);
+		s->backend++;
+		backend_next(s, r);
+		return;
+	}
+	char *headline = vm_title_normalise(it->title);
+	note_images(s);
+	rank_results(s, headline);
+	free(headline);
+	if (s->nacc == 0) {
+		vm_item_error(it, NULL, "search %s: no result similar enough (%d results)", b->kind, s->n);
+		clear_results(s);
+		s->backend++;
+		backend_next(s, r);
+		return;
+	}
+	s->a = 0;
+	s->cand = (size_t)-1;   /* the result's own image first */
+	s->page_asked = 0;
+	result_next(s, r);
+}
+
+static void backend_next(srch *s, vm_req *r)
+{
+	const vm_crawl_opts *o = vm_crawl_options(s->C);
+	if (s->backend >= o->nsearch) {
+		search_finish(s, r, s->had_error ? VM_TIER_ERROR : VM_TIER_NONE);
+		return;
+	}
+	const struct vm_search_backend *b = &o->search[s->backend];
+	char *q = pct_encode(s->query), *url, *hdr = NULL;
+	if (strcmp(b->kind, "searx") == 0) {
+		size_t n = strlen(b->url);
+		if (strchr(b->url, '?'))
+			url = xasprintf("%s&q=%s&format=json", b->url, q);
+		else if (n >= 7 && strcmp(b->url + n - 7, "/search") == 0)
+			url = xasprintf("%s?q=%s&format=json", b->url, q);
+		else
+			url = xasprintf("%s%ssearch?q=%s&format=json", b->url, n && b->url[n - 1] == '/' ? "" : "/", q);
+	} else if (strcmp(b->kind, "google-cse") == 0) {
+		char *k = pct_encode(b->key), *cx = pct_encode(b->cx);
+		url = xasprintf("%s%skey=%s&cx=%s&q=%s&searchType=image&num=10", b->url,
+		                strchr(b->url, '?') ? "&" : "?", k, cx, q);
+		free(k);
+		free(cx);
+	} else {
+		url = xasprintf("%s%sq=%s&count=20", b->url, strchr(b->url, '?') ? "&" : "?", q);
+		hdr = xasprintf("X-Subscription-Token: %s", b->key);
+	}
+	free(q);
+	if (r)
+		vm_req_reset(r, url, "search", 4 << 20);
+	else
+		r = vm_req_new(url, s->it->num, "search", "search", 4 << 20, NULL, NULL);
+	r->done = api_done;
+	r->arg = s->it;
+	vm_req_set_api(r, hdr);
+	free(hdr);
+	free(url);
+	vm_fetch_submit(vm_crawl_fetch(s->C), r);
+}
+
+static void img_done(vm_req *r, void *arg);
+static void page_done(vm_req *r, void *arg);
+
+static void validated(vm_crawl *C, vm_item *it, vm_req *r, int ok, const char *err)
+{
+	srch *s = it->tier_state;
+	const result *x = &s->v[s->acc[s->a]];
+	(void)C;
+	if (ok) {
+		it->img.search_backend = vm_crawl_options(s->C)->search[s->backend].kind;
+		it->img.search_query = xstrdup(s->query);
+		it->img.search_rank = x->rank;
+		it->img.matched_title = xstrdup(x->title);
+		it->img.similarity = x->sim;
+		it->img.runner_up = s->runner;
+		search_finish(s, r, VM_TIER_FOUND);
+		return;
+	}
+	vm_item_error(it, NULL, "search image %s: %s", r->first_url, err);
+	s->cand++;
+	result_next(s, r);
+}
+
+static void fetch_image(srch *s, vm_req *r, const char *url)
+{
+	vm_req_reset(r, url, "image", vm_crawl_options(s->C)->max_bytes);
+	r->done = img_done;
+	r->arg = s->it;
+	vm_fetch_submit(vm_crawl_fetch(s->C), r);
+}
+
+/* Try the next image of the current accepted result, or the next result. */
+static void result_next(srch *s, vm_req *r)
+{
+	for (;;) {
+		if (s->a >= s->nacc) {
+			clear_results(s);
+			s->backend++;
+			backend_next(s, r);
+			return;
+		}
+		const result *x = &s->v[s->acc[s->a]];
+		if (s->cand == (size_t)-1) {
+			if (x->img && !shared_image(x->img)) {
+				fetch_image(s, r, x->img);
+				return;
+			}
+			s->cand = 0;
+		}
+		if (!s->page_asked && x->page) {
+			/* the result's page: its covers */
+			s->page_asked = 1;
+			vm_req_reset(r, x->page, "page", vm_crawl_options(s->C)->max_page_bytes);
+			r->keep_partial = 1;
+			r->done = page_done;
+			r->arg = s->it;
+			vm_fetch_submit(vm_crawl_fetch(s->C), r);
+			return;
+		}
+		while (s->cand < s->cands.n && ((x->img && strcmp(s->cands.v[s->cand].url, x->img) == 0) ||
+		                                shared_image(s->cands.v[s->cand].url)))
+			s->cand++;   /* tried already, or shared by many pages */
+		if (s->cand < s->cands.n) {
+			fetch_image(s, r, s->cands.v[s->cand].url);
+			return;
+		}
+		/* this result is used up */
+		vm_cands_free(&s->cands);
+		memset(&s->cands, 0, sizeof s->cands);
+		s->a++;
+		s->cand = (size_t)-1;
+		s->page_asked = 0;
+	}
+}
+
+static void img_done(vm_req *r, void *arg)
+{
+	vm_item *it = arg;
+	srch *s = it->tier_state;
+	const result *x = &s->v[s->acc[s->a]];
+	if (r->result == VM_FETCH_OK) {
+		vm_crawl_validate(s->C, it, r, "search", x->page, r->first_url, validated);
+		return;
+	}
+	vm_item_error(it, NULL, "search image %s: %s", r->first_url, r->error);
+	s->cand++;
+	result_next(s, r);
+}
+
+static void page_done(vm_req *r, void *arg)
+{
+	vm_item *it = arg;
+	srch *s = it->tier_state;
+	if (r->result != VM_FETCH_OK)
+		vm_item_error(it, NULL, "search page %s: %s", r->first_url, r->error);
+	else
+		vm_extract_covers(r->body, r->len, r->url, &s->cands);
+	s->cand = 0;
+	result_next(s, r);
+}
+
+static void search_start(vm_crawl *C, vm_item *it)
+{
+	const vm_crawl_opts *o = vm_crawl_options(C);
+	srch *s = xcalloc(1, sizeof *s);
+	s->C = C;
+	s->it = it;
+	it->tier_state = s;
+	char *q = vm_title_normalise(it->title);
+	if (!q[0]) {
+		free(q);
+		vm_item_error(it, NULL, "search: empty headline");
+		search_finish(s, NULL, VM_TIER_NONE);
+		return;
+	}
+	if (o->search_hint_category && it->category && it->category[0]) {
+		s->query = xasprintf("%s %s", q, it->category);
+		free(q);
+	} else
+		s->query = q;
+	backend_next(s, NULL);
+}
+
+const vm_tier vm_tier_search = { "search", search_start };

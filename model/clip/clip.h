@@ -1,0 +1,96 @@
+/* clip.h: the CLIP model of a Hugging Face checkpoint folder (config.json,
+ * model.safetensors, vocab.json, merges.txt; NOTES 8): configuration, weights
+ * (every tensor's name and shape checked against config.json), the image
+ * preprocessing of CLIPImageProcessor (short side to image_size with
+ * Pillow's bicubic resampler reproduced bit for bit, centre crop, normalise)
+ * and the batched forward passes of the vision and text towers, which give
+ * get_image_features/get_text_features (projected, not normalised). */
+#ifndef VMIND_CLIP_H
+#define VMIND_CLIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "vmind/lib/safetensors.h"
+#include "bpe.h"
+
+enum { CLIP_QUICK_GELU, CLIP_GELU };
+
+typedef struct clip_tower_cfg {
+	int hidden, inter, layers, heads;
+	float eps;
+	int act;               /* CLIP_QUICK_GELU or CLIP_GELU */
+} clip_tower_cfg;
+
+typedef struct clip_config {
+	clip_tower_cfg v, t;
+	int image_size, patch_size;   /* vision */
+	int vocab_size, max_pos;      /* text */
+	int proj_dim;
+} clip_config;
+
+typedef struct clip_layer {
+	const float *ln1_w, *ln1_b, *ln2_w, *ln2_b;   /* [D] */
+	const float *q_w, *k_w, *v_w, *o_w;           /* [D, D] (out, in) */
+	const float *q_b, *k_b, *v_b, *o_b;           /* [D] */
+	const float *fc1_w, *fc1_b;                   /* [I, D], [I] */
+	const float *fc2_w, *fc2_b;                   /* [D, I], [D] */
+	float *qkv_w, *qkv_b;     /* [3D, D], [3D]: q, k, v stacked (owned), one sgemm */
+} clip_layer;
+
+typedef struct clip_model {
+	clip_config cfg;
+	st_file st;
+	bpe_tok *tok;
+	/* vision */
+	const float *class_emb;     /* [Dv] */
+	const float *patch_w;       /* [Dv, 3*P*P] */
+	const float *vpos;          /* [np+1, Dv] */
+	const float *pre_ln_w, *pre_ln_b, *post_ln_w, *post_ln_b; /* [Dv] */
+	clip_layer *vl;             /* [Lv] */
+	const float *vproj;         /* [proj, Dv] */
+	/* text */
+	const float *tok_emb;       /* [V, Dt] */
+	const float *tpos;          /* [max_pos, Dt] */
+	const float *final_ln_w, *final_ln_b; /* [Dt] */
+	clip_layer *tl;             /* [Lt] */
+	const float *tproj;         /* [proj, Dt] */
+} clip_model;
+
+/* Parse config.json only. 0, or -1 with "FILE: message" in err. */
+int clip_config_load(clip_config *c, const char *path, char *err, size_t errlen);
+/* Load a whole checkpoint folder. 0, or -1 with a message naming the file. */
+int clip_load(clip_model *m, const char *dir, char *err, size_t errlen);
+void clip_free(clip_model *m);
+
+/* Image file -> interleaved 8-bit RGB (libvips; alpha dropped, grey
+ * replicated, as PIL's convert("RGB")). malloc'ed; NULL with message. */
+uint8_t *clip_decode_image(const char *path, int *w, int *h, char *err, size_t errlen);
+/* Pillow's Image.resize(BICUBIC) of 8-bit RGB, exactly. */
+void clip_resize_bicubic(const uint8_t *in, int w, int h, uint8_t *out, int ow, int oh);
+/* CLIPImageProcessor up to the crop: short side to S (bicubic), centre crop
+ * SxS. out is [S*S*3] uint8. */
+void clip_preprocess_u8(const uint8_t *rgb, int w, int h, int S, uint8_t *out);
+/* Normalised planar pixels [3, S, S] from the cropped uint8 image. */
+void clip_normalize(const uint8_t *crop, int S, float *out);
+
+/* Threads for the attention and other non-sgemm work (set it to the
+ * OpenBLAS thread count); 1 by default. */
+extern int clip_threads;
+/* 1 (default): the 8-wide AVX2 loops where the CPU has AVX2 and FMA; 0: the
+ * portable loops everywhere (tests compare the two). */
+extern int clip_simd;
+
+/* pixels [B, 3, S, S] -> out [B, proj] */
+void clip_image_forward(const clip_model *m, const float *pixels, int B, float *out);
+/* ids [B, T] (each row: start ... end, padded with anything after the end
+ * token), lens[B] -> out [B, proj]; pooled at each row's first end token. */
+void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, float *out);
+
+/* The same with jobs threads: a batch is split among min(jobs, B) threads,
+ * each with single-threaded sgemm (no barriers between threads, which is
+ * what a shared machine punishes); a single item uses jobs OpenBLAS threads.
+ * Changes the OpenBLAS thread count and clip_threads. */
+void clip_image_forward_mt(const clip_model *m, const float *pixels, int B, float *out, int jobs);
+void clip_text_forward_mt(const clip_model *m, const int32_t *ids, int B, int T, float *out, int jobs);
+
+#endif

@@ -1,0 +1,64 @@
+/* db.h: the provenance database (SQLite, WAL). vm_db_open() creates a new
+ * database from the schema compiled in from vmind/lib/schema.sql, or brings an
+ * older one forward through the migrations, in one transaction; a database
+ * from a newer vmind is refused. Helpers for the statements every tool runs:
+ * registering news items, transactions, integrity checks. */
+#ifndef VMIND_DB_H
+#define VMIND_DB_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+#include "mind.h"
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define VM_DB_SCHEMA_VERSION 1
+
+/* The text of vmind/lib/schema.sql (generated vmind/schema.c). */
+extern const char vm_schema_sql[];
+
+enum {
+	VM_DB_CREATE = 1 << 0,    /* create the file when missing */
+	VM_DB_READONLY = 1 << 1   /* open read-only; no migration is run */
+};
+
+/* One forward migration: the SQL that takes version `from` to `from + 1`. */
+typedef struct vm_db_migration {
+	int from;
+	const char *sql;
+} vm_db_migration;
+
+/* Open (and create or migrate) a database. Sets WAL, foreign_keys,
+ * synchronous=NORMAL and a busy timeout. NULL with "FILE: message" in err. */
+sqlite3 *vm_db_open(const char *path, int flags, char *err, size_t errlen);
+void vm_db_close(sqlite3 *db);
+
+/* The schema version of an open database. */
+int vm_db_version(sqlite3 *db);
+
+/* Apply migrations so that the database reaches version `target`, all in one
+ * transaction. A version 0 database (empty) gets the base schema first.
+ * 0, or -1 with a message. Exposed so tests can run their own lists. */
+int vm_db_migrate(sqlite3 *db, const vm_db_migration *steps, size_t nsteps,
+                  int target, char *err, size_t errlen);
+
+/* Run SQL with no result rows. 0, or -1 with the message in err. */
+int vm_db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
+/* PRAGMA integrity_check: 0 when "ok", else -1 with the first problem. */
+int vm_db_integrity(sqlite3 *db, char *err, size_t errlen);
+
+/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK); die on error. */
+void vm_db_begin(sqlite3 *db);
+void vm_db_commit(sqlite3 *db);
+void vm_db_rollback(sqlite3 *db);
+
+/* Record a news row seen in split `split` ("train", "dev", "test", ...):
+ * inserted as pending when new; when present, the split is added to its
+ * splits set and metadata are kept. 0, or -1 with a message. */
+int vm_db_add_news(sqlite3 *db, const vm_news *row, const char *split, char *err, size_t errlen);
+
+/* Derive a split name from a MIND file path: the name of the directory
+ * holding it ("MINDlarge_train/news.tsv" -> "MINDlarge_train"), or the file's
+ * base name without extension when it has no directory. */
+char *vm_split_from_path(const char *path);
+
+#endif

@@ -1,0 +1,1084 @@
+/* vmind-report.c: vmind-report, the static HTML curation report of a provenance
+ * database. It reads the database read-only and writes OUT/index.html (Table
+ * 1, per-tier counts, coverage charts per tier and per category as inline
+ * SVG, the first gallery page of every tier with search-tier picks first and
+ * least similar first, rejected picks apart, duplicate-image groups, failures
+ * grouped by reason, training curves from the trainer's CSV log),
+ * OUT/tier-TIER-K.html (the rest of each gallery, paginated), OUT/report.css
+ * and OUT/thumbs/ (the resized files shown, hard-linked from --images or
+ * copied when a link is impossible), so the folder can be copied or served
+ * as it is. No script, no resource from the network. All text from the
+ * database goes through HTML escaping (titles are hostile input), and only
+ * http(s) URLs become links. Every page is written under a temporary name and
+ * renamed. */
+#include "config.h"
+#include "vmind/lib/cli.h"
+#include "vmind/lib/db.h"
+#include "vmind/lib/dupes.h"
+#include "vmind/lib/mind.h"
+#include "report-html.h"
+#include "vmind/lib/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+	OPT_DB = 256, OPT_IMAGES, OPT_OUT, OPT_TRAIN_LOG, OPT_TITLE, OPT_BEHAVIORS,
+	OPT_PER_PAGE, OPT_MAX_ITEMS, OPT_MAX_DISTANCE
+};
+
+static const vm_option options[] = {
+	{ "db", OPT_DB, required_argument, "FILE", "provenance database (read-only)" },
+	{ "images", OPT_IMAGES, required_argument, "DIR", "vmind-resize's --out directory (resized.path is relative to it)" },
+	{ "out", OPT_OUT, required_argument, "DIR", "report directory (index.html, tier pages, report.css, thumbs/)" },
+	{ "train-log", OPT_TRAIN_LOG, required_argument, "FILE", "vlsnr-train's CSV log: plot its numeric columns" },
+	{ "title", OPT_TITLE, required_argument, "TEXT", "report title (default \"vmind report\")" },
+	{ "behaviors", OPT_BEHAVIORS, required_argument, "FILE", "a MIND behaviors.tsv (repeat): count users for Table 1" },
+	{ "per-page", OPT_PER_PAGE, required_argument, "N", "gallery items per page (default 60)" },
+	{ "max-items", OPT_MAX_ITEMS, required_argument, "N", "gallery items per tier at most, 0 = all (default 5000)" },
+	{ "max-distance", OPT_MAX_DISTANCE, required_argument, "N", "pHash bits that may differ in a duplicate group (default 4)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* Galleries in this order: search picks first (the ones to check). */
+#define NTIERS 4
+static const char *const gallery_tiers[NTIERS] = { "search", "archive", "origin", "placeholder" };
+
+/* Coverage classes of a news item: its image's tier, or its state. */
+#define NCLASS 7
+static const char *const class_names[NCLASS] = {
+	"origin", "archive", "search", "placeholder", "no image", "failed", "pending"
+};
+static const char *const class_colours[NCLASS] = {
+	"#2f9e44", "#1971c2", "#e8590c", "#adb5bd", "#ffd43b", "#c92a2a", "#868e96"
+};
+
+#define MAX_CATS 40      /* categories drawn; the rest are summed as "(other)" */
+#define MAX_GROUPS 30    /* duplicate groups shown */
+#define MAX_MEMBERS 12   /* members shown per duplicate group */
+#define MAX_REASONS 30   /* failure reasons shown per table */
+#define MAX_WARN 20      /* missing thumbnails named on stderr; the rest counted */
+
+typedef struct report {
+	sqlite3 *db;
+	const char *db_path, *images, *out, *train_log, *title;
+	char **behaviors;
+	size_t nbehaviors;
+	long long per_page, max_items;
+	int max_distance;
+	char *thumbs_dir;
+	vm_u64set thumb_ok, thumb_bad;   /* news numbers already linked / missing */
+	long long missing;               /* thumbnails that could not be provided */
+	long long written_pages[NTIERS];
+	/* counts */
+	long long news, users, cls[NCLASS];
+	int have_users;
+	double generated;
+} report;
+
+static void die_db(report *r, const char *what)
+{
+	vm_die("%s: %s: %s", r->db_path, what, sqlite3_errmsg(r->db));
+}
+
+static sqlite3_stmt *prep(report *r, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+		die_db(r, sql);
+	return st;
+}
+
+static long long query_ll(report *r, const char *sql)
+{
+	sqlite3_stmt *st = prep(r, sql);
+	long long v = 0;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		die_db(r, sql);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static int class_index(const char *name)
+{
+	for (int k = 0; k < NCLASS; k++)
+		if (name && strcmp(name, class_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+/* ---- thumbnails ---- */
+
+/* A lower-case alphanumeric extension of path (at most 5 characters), or
+ * "img". */
+static void path_ext(const char *path, char ext[8])
+{
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	size_t n = 0;
+	if (dot && (!slash || dot > slash)) {
+		for (const char *p = dot + 1; *p && n < 5; p++) {
+			char c = *p;
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+				n = 0;
+				break;
+			}
+			ext[n++] = c;
+		}
+		if (dot[1 + n] != '\0')
+			n = 0;
+	}
+	if (n == 0)
+		strcpy(ext, "img");
+	else
+		ext[n] = '\0';
+}
+
+/* A relative path that stays inside its directory: not absolute, no ".."
+ * component, not empty. */
+static int safe_relpath(const char *p)
+{
+	if (!p || !*p || *p == '/')
+		return 0;
+	for (const char *s = p; *s; ) {
+		size_t n = strcspn(s, "/");
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return 0;
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	return 1;
+}
+
+/* Copy src to tmp, with src's modification time. 0 or -1 (errno). */
+static int copy_file(const char *src, const char *tmp, const struct stat *ss)
+{
+	char buf[65536];
+	int in = open(src, O_RDONLY), outfd = -1, e = 0;
+	ssize_t n;
+	if (in < 0)
+		return -1;
+	outfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (outfd < 0)
+		goto fail;
+	while ((n = read(in, buf, sizeof buf)) != 0) {
+		char *p = buf;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		while (n > 0) {
+			ssize_t w = write(outfd, p, (size_t)n);
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				goto fail;
+			}
+			p += w;
+			n -= w;
+		}
+	}
+	{
+		struct timespec ts[2] = { ss->st_atim, ss->st_mtim };
+		futimens(outfd, ts);
+	}
+	if (close(outfd) != 0) {
+		outfd = -1;
+		goto fail;
+	}
+	close(in);
+	return 0;
+fail:
+	e = errno;
+	if (outfd >= 0)
+		close(outfd);
+	close(in);
+	unlink(tmp);
+	errno = e;
+	return -1;
+}
+
+/* Put the resized file of item num into OUT/thumbs/ID.EXT: a hard link when
+ * the file systems allow, else a copy; left alone when already there (same
+ * inode, or same size and time). Returns the href relative to OUT in buf, or
+ * NULL (counted and warned once) when the file is missing. */
+static const char *thumb(report *r, long long num, const char *id, const char *relpath,
+                         char *buf, size_t len)
+{
+	char ext[8];
+	char *src = NULL, *dst = NULL, *tmp = NULL;
+	struct stat ss, ds;
+	const char *ret = NULL;
+
+	if (!relpath)
+		return NULL;                   /* not resized: nothing to show */
+	path_ext(relpath, ext);
+	snprintf(buf, len, "thumbs/%s.%s", id, ext);
+	if (vm_u64set_has(&r->thumb_ok, (uint64_t)num))
+		return buf;
+	if (vm_u64set_has(&r->thumb_bad, (uint64_t)num))
+		return NULL;
+	if (!safe_relpath(relpath)) {
+		if (r->missing < MAX_WARN)
+			vm_warn("%s: resized path '%s' leaves the images directory; not shown", id, relpath);
+		goto bad;
+	}
+	src = xasprintf("%s/%s", r->images, relpath);
+	dst = xasprintf("%s/%s.%s", r->thumbs_dir, id, ext);
+	if (stat(src, &ss) != 0) {
+		if (r->missing < MAX_WARN)
+			vm_warn("%s: %s: %s", id, src, strerror(errno));
+		goto bad;
+	}
+	if (stat(dst, &ds) == 0 &&
+	    ((ds.st_dev == ss.st_dev && ds.st_ino == ss.st_ino) ||
+	     (ds.st_size == ss.st_size && ds.st_mtim.tv_sec == ss.st_mtim.tv_sec &&
+	      ds.st_mtim.tv_nsec == ss.st_mtim.tv_nsec)))
+		goto good;
+	tmp = xasprintf("%s.tmp.%ld", dst, (long)getpid());
+	unlink(tmp);
+	if (link(src, tmp) != 0 && copy_file(src, tmp, &ss) != 0) {
+		if (r->missing < MAX_WARN)
+			vm_warn("%s: copying %s to %s: %s", id, src, dst, strerror(errno));
+		goto bad;
+	}
+	if (rename(tmp, dst) != 0) {
+		if (r->missing < MAX_WARN)
+			vm_warn("%s: %s: %s", id, dst, strerror(errno));
+		unlink(tmp);
+		goto bad;
+	}
+good:
+	vm_u64set_add(&r->thumb_ok, (uint64_t)num);
+	ret = buf;
+	goto out;
+bad:
+	vm_u64set_add(&r->thumb_bad, (uint64_t)num);
+	r->missing++;
+out:
+	free(src);
+	free(dst);
+	free(tmp);
+	return ret;
+}
+
+/* ---- page frame ---- */
+
+static const char css[] =
+	"/* vmind-report: no external resources */\n"
+	"body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;color:#212529;}\n"
+	"h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #dee2e6;padding-bottom:.2em;margin-top:1.6em}\n"
+	"table{border-collapse:collapse;margin:.6em 0}th,td{border:1px solid #dee2e6;padding:.25em .6em;text-align:left;vertical-align:top}\n"
+	"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+	"tr.paper td{color:#868e96}\n"
+	".meta{color:#868e96;font-size:.9em}\n"
+	"nav.toc a{margin-right:1em}\n"
+	".gallery{display:flex;flex-wrap:wrap;gap:10px}\n"
+	".item{width:150px;margin:0;font-size:.78em;line-height:1.25;overflow-wrap:anywhere}\n"
+	".item img{width:150px;height:150px;object-fit:cover;display:block;background:#f1f3f5;border:1px solid #dee2e6}\n"
+	".item .noimg{width:150px;height:150px;display:flex;align-items:center;justify-content:center;background:#f1f3f5;color:#868e96;border:1px dashed #adb5bd}\n"
+	".item .title{font-weight:600}\n"
+	".tier-search .sim{color:#e8590c;font-weight:600}\n"
+	".pages a,.pages b{margin-right:.5em}\n"
+	".item a.rej{color:#c92a2a}\n"
+	"svg.chart{font-size:12px;display:block;margin:.5em 0}svg.chart text{fill:#212529}\n"
+	".group{margin:.8em 0;padding:.4em;border:1px solid #dee2e6}\n"
+	"td img{width:64px;height:64px;object-fit:cover}\n"
+	"code{font-size:.9em;overflow-wrap:anywhere}\n";
+
+static void page_head(report *r, FILE *f, const char *subtitle)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file:; style-src 'self' file:\">\n"
+	      "<meta name=\"referrer\" content=\"no-referrer\">\n<title>", f);
+	rh_esc(f, r->title);
+	if (subtitle) {
+		fputs(" \xe2\x80\x93 ", f);
+		rh_esc(f, subtitle);
+	}
+	fputs("</title>\n<link rel=\"stylesheet\" href=\"report.css\">\n</head>\n<body>\n<h1>", f);
+	rh_esc(f, r->title);
+	if (subtitle) {
+		fputs(": ", f);
+		rh_esc(f, subtitle);
+	}
+	fputs("</h1>\n", f);
+}
+
+static void page_foot(FILE *f)
+{
+	fputs("</body>\n</html>\n", f);
+}
+
+static void fmt_utc(double t, char *buf, size_t len, int with_time)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!(t > 0) || !gmtime_r(&tt, &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	strftime(buf, len, with_time ? "%Y-%m-%d %H:%M UTC" : "%Y-%m-%d", &tm);
+}
+
+/* ---- counts ---- */
+
+static void count_users(report *r)
+{
+	vm_u64set users;
+	vm_u64set_init(&users);
+	for (size_t i = 0; i < r->nbehaviors; i++) {
+		vm_mind_reader *mr = vm_mind_open(r->behaviors[i], 0);
+		vm_behavior b;
+		int rc;
+		if (!mr)
+			exit(VM_EXIT_USAGE);
+		while ((rc = vm_behavior_next(mr, &b)) == VM_MIND_ROW)
+			vm_u64set_add(&users, (uint64_t)b.user_num + 1);
+		if (rc == VM_MIND_ERROR)
+			vm_die("%s", vm_mind_error(mr));
+		vm_mind_close(mr);
+	}
+	r->users = (long long)users.count;
+	r->have_users = r->nbehaviors > 0;
+	vm_u64set_free(&users);
+}
+
+/* The coverage class of every item, per category. */
+static const char class_sql[] =
+	"SELECT n.category, CASE WHEN i.tier IS NOT NULL THEN i.tier"
+	" WHEN n.state = 'done' THEN 'no image' ELSE n.state END AS k, count(*)"
+	" FROM news n LEFT JOIN image i ON i.news_num = n.num GROUP BY n.category, k";
+
+typedef struct catrow {
+	char *name;
+	double v[NCLASS];
+	double total;
+} catrow;
+
+static int cmp_cat(const void *a, const void *b)
+{
+	const catrow *x = a, *y = b;
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void section_counts(report *r, FILE *f)
+{
+	sqlite3_stmt *st = prep(r, class_sql);
+	catrow *cats = NULL;
+	size_t ncats = 0;
+	char a[32], b[32], c[32];
+	long long images, origin;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *cat = col_text(st, 0);
+		int k = class_index(col_text(st, 1));
+		long long n = sqlite3_column_int64(st, 2);
+		if (k < 0)
+			continue;
+		r->cls[k] += n;
+		if (ncats == 0 || strcmp(cats[ncats - 1].name, cat ? cat : "") != 0) {
+			cats = xrealloc(cats, (ncats + 1) * sizeof *cats);
+			memset(&cats[ncats], 0, sizeof *cats);
+			cats[ncats++].name = xstrdup(cat ? cat : "");
+		}
+		cats[ncats - 1].v[k] += (double)n;
+		cats[ncats - 1].total += (double)n;
+	}
+	if (rc != SQLITE_DONE)
+		die_db(r, class_sql);
+	sqlite3_finalize(st);
+
+	images = r->cls[0] + r->cls[1] + r->cls[2];
+	origin = r->cls[0] + r->cls[1];
+	fputs("<h2 id=\"table1\">Table 1</h2>\n"
+	      "<p>As in the paper: images are the items with an image of tier origin, archive or search "
+	      "(placeholders apart); the origin rate is the share of news whose image is the article's own "
+	      "cover, live (origin) or archived (archive). News are the rows of the database's news table.</p>\n"
+	      "<table id=\"t1\">\n<tr><th>Dataset</th><th class=\"num\">News</th>", f);
+	if (r->have_users)
+		fputs("<th class=\"num\">Users</th>", f);
+	fputs("<th class=\"num\">Image</th><th class=\"num\">Image rate</th><th class=\"num\">Origin rate</th></tr>\n", f);
+	fprintf(f, "<tr class=\"measured\"><td>V-MIND (this database)</td><td class=\"num\" data-k=\"news\">%s</td>",
+	        rh_count(a, sizeof a, r->news));
+	if (r->have_users)
+		fprintf(f, "<td class=\"num\" data-k=\"users\">%s</td>", rh_count(b, sizeof b, r->users));
+	fprintf(f, "<td class=\"num\" data-k=\"images\">%s</td><td class=\"num\" data-k=\"image_rate\">%.2f%%</td>"
+	        "<td class=\"num\" data-k=\"origin_rate\">%.2f%%</td></tr>\n",
+	        rh_count(c, sizeof c, images), r->news ? 100.0 * (double)images / (double)r->news : 0.0,
+	        r->news ? 100.0 * (double)origin / (double)r->news : 0.0);
+	fprintf(f, "<tr class=\"paper\"><td>V-MIND (paper, MIND-large)</td><td class=\"num\">130,379</td>%s"
+	        "<td class=\"num\">130,379</td><td class=\"num\">100.00%%</td><td class=\"num\">98.92%%</td></tr>\n</table>\n",
+	        r->have_users ? "<td class=\"num\">876,956</td>" : "");
+
+	fputs("<h2 id=\"coverage\">Coverage</h2>\n<table id=\"tiers\">\n<tr><th>Class</th><th class=\"num\">Items</th><th class=\"num\">Share</th></tr>\n", f);
+	for (int k = 0; k < NCLASS; k++)
+		fprintf(f, "<tr><td>%s</td><td class=\"num\" data-k=\"%s\">%s</td><td class=\"num\">%.2f%%</td></tr>\n",
+		        class_names[k], class_names[k], rh_count(a, sizeof a, r->cls[k]),
+		        r->news ? 100.0 * (double)r->cls[k] / (double)r->news : 0.0);
+	fputs("</table>\n", f);
+	{
+		rh_bar bars[NCLASS];
+		for (int k = 0; k < NCLASS; k++) {
+			bars[k].label = class_names[k];
+			bars[k].value = (double)r->cls[k];
+			bars[k].colour = class_colours[k];
+		}
+		rh_svg_bars(f, "News items per tier or state", bars, NCLASS, (double)r->news);
+	}
+
+	fputs("<h3>Per category</h3>\n", f);
+	if (ncats == 0) {
+		fputs("<p>No news items.</p>\n", f);
+	} else {
+		size_t nrows;
+		const char **labels;
+		double *vals;
+		qsort(cats, ncats, sizeof *cats, cmp_cat);
+		nrows = ncats > MAX_CATS ? MAX_CATS + 1 : ncats;
+		labels = xcalloc(nrows, sizeof *labels);
+		vals = xcalloc(nrows * NCLASS, sizeof *vals);
+		for (size_t i = 0; i < ncats; i++) {
+			size_t row = i < MAX_CATS ? i : MAX_CATS;
+			labels[row] = i < MAX_CATS ? cats[i].name : "(other)";
+			for (int k = 0; k < NCLASS; k++)
+				vals[row * NCLASS + k] += cats[i].v[k];
+		}
+		rh_svg_stacked(f, "Coverage per category", labels, nrows, class_names, class_colours,
+		               NCLASS, vals);
+		free(labels);
+		free(vals);
+	}
+	for (size_t i = 0; i < ncats; i++)
+		free(cats[i].name);
+	free(cats);
+}
+
+/* ---- galleries ---- */
+
+static const char gallery_sql[] =
+	"SELECT n.num, n.id, n.title, n.url, i.page_url, i.similarity, i.runner_up_similarity,"
+	" i.matched_title, i.search_rank, i.capture_timestamp, i.fetched_at, rs.path, i.width, i.height,"
+	" (SELECT count(*) FROM rejected rj WHERE rj.news_num = n.num)"
+	" FROM image i JOIN news n ON n.num = i.news_num LEFT JOIN resized rs ON rs.news_num = i.news_num"
+	" WHERE i.tier = ?1"
+	" ORDER BY CASE WHEN ?1 = 'search' THEN coalesce(i.similarity, 2) ELSE 0 END, n.num"
+	" LIMIT ?2";
+
+static void link_host(FILE *f, const char *url, const char *fallback)
+{
+	char *host = rh_host(url);
+	if (rh_safe_url(url)) {
+		fputs("<a rel=\"noopener noreferrer\" href=\"", f);
+		rh_esc(f, url);
+		fputs("\">", f);
+		rh_esc(f, host ? host : url);
+		fputs("</a>", f);
+	} else {
+		rh_esc(f, host ? host : fallback);
+	}
+	free(host);
+}
+
+static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier, int eager)
+{
+	long long num = sqlite3_column_int64(st, 0);
+	const char *id = col_text(st, 1), *title = col_text(st, 2), *url = col_text(st, 3);
+	const char *page = col_text(st, 4), *matched = col_text(st, 7), *cap = col_text(st, 9);
+	const char *path = col_text(st, 11);
+	char href[128], date[40];
+	const char *th;
+	char *nid = xstrdup(id ? id : "?");
+
+	th = thumb(r, num, nid, path, href, sizeof href);
+	fprintf(f, "<figure class=\"item tier-%s\" id=\"%s-%s\">", tier, tier, nid);
+	if (th)
+		fprintf(f, "<a href=\"%s\"><img src=\"%s\" alt=\"%s\"%s></a>", th, th, nid,
+		        eager ? "" : " loading=\"lazy\"");
+	else
+		fprintf(f, "<div class=\"noimg\">%s</div>", path ? "missing file" : "not resized");
+	fprintf(f, "<figcaption><b class=\"nid\">%s</b>", nid);
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		fprintf(f, " <span class=\"sim\">sim %.3f</span>", sqlite3_column_double(st, 5));
+	fputs("<br><span class=\"title\">", f);
+	rh_esc(f, title);
+	fputs("</span><br><span class=\"site\">", f);
+	if (strcmp(tier, "archive") == 0) {
+		char *orig = rh_host(url);
+		rh_esc(f, orig ? orig : "?");
+		free(orig);
+		fputs(" via ", f);
+		link_host(f, page, "archive");
+	} else {
+		link_host(f, page, "-");
+	}
+	fputs("</span><br><span class=\"date\">", f);
+	if (cap && strlen(cap) >= 8) {
+		fputs("captured ", f);
+		rh_escn(f, cap, 4);
+		fputc('-', f);
+		rh_escn(f, cap + 4, 2);
+		fputc('-', f);
+		rh_escn(f, cap + 6, 2);
+	} else {
+		fmt_utc(sqlite3_column_double(st, 10), date, sizeof date, 0);
+		fprintf(f, "fetched %s", date);
+	}
+	fputs("</span>", f);
+	if (matched) {
+		fputs("<br><span class=\"matched\">matched: ", f);
+		rh_esc(f, matched);
+		fputs("</span>", f);
+		if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+			fprintf(f, " (rank %lld", (long long)sqlite3_column_int64(st, 8));
+		else
+			fputs(" (", f);
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			fprintf(f, "%srunner-up %.3f", sqlite3_column_type(st, 8) != SQLITE_NULL ? ", " : "",
+			        sqlite3_column_double(st, 6));
+		fputs(")", f);
+	}
+	{
+		long long nrej = sqlite3_column_int64(st, 14);
+		if (nrej > 0)
+			fprintf(f, "<br><a class=\"rej\" href=\"index.html#rejected\">replaces %lld rejected pick%s</a>",
+			        nrej, nrej == 1 ? "" : "s");
+	}
+	fputs("</figcaption></figure>\n", f);
+	free(nid);
+}
+
+static long long tier_count(report *r, int t)
+{
+	return r->cls[class_index(gallery_tiers[t])];
+}
+
+/* Items of tier t that the galleries show, and their pages. */
+static long long shown_items(report *r, int t)
+{
+	long long n = tier_count(r, t);
+	if (r->max_items > 0 && n > r->max_items)
+		n = r->max_items;
+	return n;
+}
+
+static long long npages(report *r, int t)
+{
+	long long n = shown_items(r, t);
+	return n == 0 ? 0 : (n + r->per_page - 1) / r->per_page;
+}
+
+static void page_links(report *r, FILE *f, int t, long long current)
+{
+	long long np = npages(r, t);
+	if (np <= 1)
+		return;
+	fputs("<p class=\"pages\">Pages: ", f);
+	for (long long p = 1; p <= np; p++) {
+		if (p == current)
+			fprintf(f, "<b>%lld</b>", p);
+		else if (p == 1)
+			fprintf(f, "<a href=\"index.html#gallery-%s\">1</a>", gallery_tiers[t]);
+		else
+			fprintf(f, "<a href=\"tier-%s-%lld.html\">%lld</a>", gallery_tiers[t], p, p);
+	}
+	fputs("</p>\n", f);
+}
+
+static void write_atomic_page(report *r, const char *name, vm_atomic_file *af)
+{
+	char *path = xasprintf("%s/%s", r->out, name);
+	if (vm_atomic_open(af, path) != 0)
+		vm_die_errno("%s", path);
+	free(path);
+}
+
+static void commit_page(vm_atomic_file *af)
+{
+	char *path = xstrdup(af->path);
+	if (vm_atomic_commit(af) != 0)
+		vm_die_errno("%s", path);
+	free(path);
+}
+
+/* The gallery of tier t: one query in gallery order, its first page into
+ * the main page f, the following ones into tier-TIER-K.html. */
+static void gallery(report *r, FILE *f, int t)
+{
+	const char *tier = gallery_tiers[t];
+	long long np = npages(r, t), shown = shown_items(r, t), k = 0, page = 1;
+	sqlite3_stmt *st = prep(r, gallery_sql);
+	vm_atomic_file af = { 0 };
+	FILE *out = f;
+	int rc;
+
+	sqlite3_bind_text(st, 1, tier, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, shown);
+	page_links(r, f, t, 1);
+	fputs("<div class=\"gallery\">\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k > 0 && k % r->per_page == 0) {
+			/* close the page, open the next */
+			fputs("</div>\n", out);
+			if (out != f) {
+				page_links(r, out, t, page);
+				page_foot(out);
+				commit_page(&af);
+			}
+			page++;
+			{
+				char name[64], sub[96];
+				snprintf(name, sizeof name, "tier-%s-%lld.html", tier, page);
+				snprintf(sub, sizeof sub, "%s tier, page %lld of %lld", tier, page, np);
+				write_atomic_page(r, name, &af);
+				out = af.fp;
+				page_head(r, out, sub);
+				fputs("<p><a href=\"index.html\">Back to the report</a></p>\n", out);
+				page_links(r, out, t, page);
+				fputs("<div class=\"gallery\">\n", out);
+			}
+		}
+		gallery_item(r, out, st, tier, out == f);
+		k++;
+	}
+	if (rc != SQLITE_DONE)
+		die_db(r, "gallery");
+	sqlite3_finalize(st);
+	fputs("</div>\n", out);
+	if (out != f) {
+		page_links(r, out, t, page);
+		page_foot(out);
+		commit_page(&af);
+	}
+	r->written_pages[t] = page;
+}
+
+static void section_galleries(report *r, FILE *f)
+{
+	char a[32], b[32];
+	fputs("<h2 id=\"galleries\">Galleries</h2>\n<p>Search-tier picks come first, least similar headline "
+	      "first: they are the ones to check. Each item shows its news id, headline, the site the image "
+	      "was found on and the capture (archive) or fetch date.</p>\n", f);
+	for (int t = 0; t < NTIERS; t++) {
+		long long n = tier_count(r, t), shown = shown_items(r, t);
+		fprintf(f, "<h3 id=\"gallery-%s\">%s tier: %s item%s</h3>\n", gallery_tiers[t], gallery_tiers[t],
+		        rh_count(a, sizeof a, n), n == 1 ? "" : "s");
+		if (n == 0) {
+			fputs("<p>None.</p>\n", f);
+			continue;
+		}
+		if (shown < n)
+			fprintf(f, "<p class=\"meta\">The galleries show the first %s (--max-items).</p>\n",
+			        rh_count(b, sizeof b, shown));
+		gallery(r, f, t);
+	}
+}
+
+/* ---- rejected picks ---- */
+
+static void section_rejected(report *r, FILE *f)
+{
+	static const char sql[] =
+		"SELECT rj.news_num, n.id, n.title, rj.tier, rj.page_url, rj.image_url, rj.sha256, rj.similarity,"
+		" rj.reason, rj.rejected_at, i.tier, rs.path"
+		" FROM rejected rj JOIN news n ON n.num = rj.news_num"
+		" LEFT JOIN image i ON i.news_num = rj.news_num LEFT JOIN resized rs ON rs.news_num = rj.news_num"
+		" ORDER BY rj.rejected_at, rj.id LIMIT ?1";
+	long long total = query_ll(r, "SELECT count(*) FROM rejected");
+	sqlite3_stmt *st;
+	char a[32], date[40], href[128];
+	int rc;
+
+	fprintf(f, "<h2 id=\"rejected\">Rejected picks</h2>\n<p>%s pick%s rejected by a curator "
+	        "(vmind-crawl --reject), kept apart: no item gets a rejected image again. "
+	        "<i>Now</i> is the item's current pick.</p>\n",
+	        rh_count(a, sizeof a, total), total == 1 ? "" : "s");
+	if (total == 0)
+		return;
+	st = prep(r, sql);
+	sqlite3_bind_int64(st, 1, r->max_items > 0 ? r->max_items : -1);
+	fputs("<table id=\"rejected-table\">\n<tr><th>News</th><th>Headline</th><th>Rejected tier</th><th>Site</th>"
+	      "<th>Image URL</th><th class=\"num\">Similarity</th><th>Reason</th><th>When</th><th>Now</th></tr>\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long num = sqlite3_column_int64(st, 0);
+		char *nid = xstrdup(col_text(st, 1) ? col_text(st, 1) : "?");
+		const char *now = col_text(st, 10), *th;
+		fprintf(f, "<tr class=\"rejected\"><td>%s</td><td>", nid);
+		rh_esc(f, col_text(st, 2));
+		fputs("</td><td>", f);
+		rh_esc(f, col_text(st, 3));
+		fputs("</td><td>", f);
+		link_host(f, col_text(st, 4), "-");
+		fputs("</td><td><code>", f);
+		rh_esc(f, col_text(st, 5));
+		fputs("</code></td><td class=\"num\">", f);
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+			fprintf(f, "%.3f", sqlite3_column_double(st, 7));
+		fputs("</td><td>", f);
+		rh_esc(f, col_text(st, 8));
+		fmt_utc(sqlite3_column_double(st, 9), date, sizeof date, 1);
+		fprintf(f, "</td><td>%s</td><td>", date);
+		if (now) {
+			rh_esc(f, now);
+			th = thumb(r, num, nid, col_text(st, 11), href, sizeof href);
+			if (th)
+				fprintf(f, "<br><img src=\"%s\" alt=\"%s now\">", th, nid);
+		} else {
+			fputs("no image", f);
+		}
+		fputs("</td></tr>\n", f);
+		free(nid);
+	}
+	if (rc != SQLITE_DONE)
+		die_db(r, sql);
+	sqlite3_finalize(st);
+	fputs("</table>\n", f);
+}
+
+/* ---- duplicates ---- */
+
+static void section_dupes(report *r, FILE *f)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	char err[512];
+	FILE *mem = open_memstream(&buf, &len);
+	sqlite3_stmt *st;
+	long long cur = -1, ngroups = 0, shown_in_group = 0, cur_size = 0;
+	int rc;
+
+	if (!mem)
+		vm_die_errno("open_memstream");
+	rc = vm_dupes_print(r->db, r->max_distance, "csv", mem, err, sizeof err);
+	fclose(mem);
+	fprintf(f, "<h2 id=\"duplicates\">Duplicate images</h2>\n<p>Groups of items whose resized images are "
+	        "identical or whose perceptual hashes differ in at most %d bits, largest first: an image "
+	        "shared by unrelated items is a logo or a placeholder, not a cover.</p>\n", r->max_distance);
+	if (rc != 0) {
+		vm_warn("duplicates: %s", err);
+		fputs("<p>Duplicate groups could not be computed: ", f);
+		rh_esc(f, err);
+		fputs("</p>\n", f);
+		free(buf);
+		r->missing++;
+		return;
+	}
+	st = prep(r, "SELECT num, title FROM news WHERE id = ?1");
+	line = strtok_r(buf, "\n", &save);           /* header */
+	while (line && (line = strtok_r(NULL, "\n", &save)) != NULL) {
+		char *fld[8];
+		size_t n = rh_csv_split(line, fld, 8);
+		long long g, size;
+		if (n < 7)
+			continue;
+		g = atoll(fld[0]);
+		size = atoll(fld[1]);
+		if (g != cur) {
+			if (cur >= 0) {
+				fputs("</div>", f);
+				if (cur_size > shown_in_group)
+					fprintf(f, "<p class=\"meta\">and %lld more</p>", cur_size - shown_in_group);
+				fputs("</div>\n", f);
+			}
+			cur = g;
+			cur_size = size;
+			shown_in_group = 0;
+			ngroups++;
+			if (ngroups > MAX_GROUPS)
+				break;
+			fprintf(f, "<div class=\"group\" id=\"dupe-%lld\"><b>Group %lld</b>: %lld items, ", g, g, size);
+			fputs("phash <code>", f);
+			rh_esc(f, fld[3]);
+			fputs("</code><div class=\"gallery\">", f);
+		}
+		if (shown_in_group < MAX_MEMBERS) {
+			char href[128];
+			const char *th = NULL, *title = NULL;
+			long long num = 0;
+			sqlite3_bind_text(st, 1, fld[2], -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				num = sqlite3_column_int64(st, 0);
+				title = col_text(st, 1);
+			}
+			if (num > 0 && safe_relpath(fld[6]))
+				th = thumb(r, num, fld[2], fld[6], href, sizeof href);
+			fputs("<figure class=\"item\">", f);
+			if (th)
+				fprintf(f, "<img src=\"%s\" alt=\"", th);
+			else
+				fputs("<div class=\"noimg\">", f);
+			rh_esc(f, fld[2]);
+			fputs(th ? "\">" : "</div>", f);
+			fputs("<figcaption><b>", f);
+			rh_esc(f, fld[2]);
+			fputs("</b><br><span class=\"title\">", f);
+			rh_esc(f, title);
+			fputs("</span></figcaption></figure>", f);
+			sqlite3_reset(st);
+			shown_in_group++;
+		}
+	}
+	if (cur >= 0 && ngroups <= MAX_GROUPS) {
+		fputs("</div>", f);
+		if (cur_size > shown_in_group)
+			fprintf(f, "<p class=\"meta\">and %lld more</p>", cur_size - shown_in_group);
+		fputs("</div>\n", f);
+	}
+	if (ngroups == 0)
+		fputs("<p>No duplicate groups.</p>\n", f);
+	else if (ngroups > MAX_GROUPS)
+		fprintf(f, "<p class=\"meta\">Only the %d largest groups are shown; "
+		        "<code>vmind-stats --duplicates</code> lists them all.</p>\n", MAX_GROUPS);
+	sqlite3_finalize(st);
+	free(buf);
+}
+
+/* ---- failures ---- */
+
+/* A table of (reason, count, example ids). base is a SELECT of rows
+ * (reason, num, id), one per failure; one pass counts them per reason and
+ * keeps the first 10 distinct items of each as examples. */
+static void reason_table(report *r, FILE *f, const char *id, const char *head, const char *base)
+{
+	char *sql = xasprintf(
+		"WITH b AS (%s),"
+		" c AS (SELECT reason, count(*) AS n FROM b GROUP BY reason),"
+		" e AS (SELECT reason, group_concat(id, ' ') AS ex FROM"
+		"  (SELECT reason, id, row_number() OVER (PARTITION BY reason ORDER BY num) AS rn"
+		"   FROM (SELECT DISTINCT reason, num, id FROM b WHERE id IS NOT NULL) ORDER BY reason, num)"
+		"  WHERE rn <= 10 GROUP BY reason)"
+		" SELECT c.reason, c.n, e.ex FROM c LEFT JOIN e ON e.reason IS c.reason ORDER BY c.n DESC, c.reason",
+		base);
+	sqlite3_stmt *st = prep(r, sql);
+	long long rows = 0, other = 0;
+	char a[32];
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *reason = col_text(st, 0);
+		long long n = sqlite3_column_int64(st, 1);
+		if (rows == MAX_REASONS) {
+			other += n;
+			continue;
+		}
+		if (rows++ == 0)
+			fprintf(f, "<table id=\"%s\">\n<tr><th>%s</th><th class=\"num\">Count</th><th>Examples</th></tr>\n",
+			        id, head);
+		fputs("<tr><td><code>", f);
+		rh_esc(f, reason ? reason : "(none)");
+		fprintf(f, "</code></td><td class=\"num\">%s</td><td>", rh_count(a, sizeof a, n));
+		rh_esc(f, col_text(st, 2));
+		fputs("</td></tr>\n", f);
+	}
+	if (rc != SQLITE_DONE)
+		die_db(r, sql);
+	if (rows == 0)
+		fputs("<p>None.</p>\n", f);
+	else {
+		if (other)
+			fprintf(f, "<tr><td>(other reasons)</td><td class=\"num\">%s</td><td></td></tr>\n",
+			        rh_count(a, sizeof a, other));
+		fputs("</table>\n", f);
+	}
+	sqlite3_finalize(st);
+	free(sql);
+}
+
+static void section_failures(report *r, FILE *f)
+{
+	fputs("<h2 id=\"failures\">Failures</h2>\n<h3>Crawl failures by error class</h3>\n", f);
+	reason_table(r, f, "failed-crawl", "Error class (news.outcome)",
+	             "SELECT outcome AS reason, num, id FROM news WHERE state = 'failed'");
+	fputs("<h3>Done without an image, by last error</h3>\n", f);
+	reason_table(r, f, "no-image", "Last error",
+	             "SELECT last_error AS reason, num, id FROM news n WHERE state = 'done'"
+	             " AND NOT EXISTS (SELECT 1 FROM image i WHERE i.news_num = n.num)");
+	fputs("<h3>Resize errors</h3>\n", f);
+	reason_table(r, f, "resize-errors", "Error",
+	             "SELECT e.error AS reason, n.num, n.id FROM resize_error e JOIN news n ON n.num = e.news_num");
+	fputs("<h3>Failed requests by error</h3>\n", f);
+	reason_table(r, f, "request-errors", "Error (tier, purpose)",
+	             "SELECT coalesce(q.tier, '-') || ' ' || coalesce(q.purpose, '-') || ': ' || q.error AS reason,"
+	             " q.news_num AS num, n.id FROM request q LEFT JOIN news n ON n.num = q.news_num"
+	             " WHERE q.error IS NOT NULL");
+}
+
+/* ---- training ---- */
+
+static void section_training(report *r, FILE *f)
+{
+	rh_trainlog log;
+	char err[1024];
+	fputs("<h2 id=\"training\">Training</h2>\n", f);
+	if (!r->train_log) {
+		fputs("<p>No training log given (--train-log).</p>\n", f);
+		return;
+	}
+	if (rh_trainlog_read(r->train_log, &log, err, sizeof err) != 0)
+		vm_die("%s", err);
+	fprintf(f, "<p>From <code>");
+	rh_esc(f, r->train_log);
+	fprintf(f, "</code>: %zu rows, every numeric column against %s.</p>\n", log.rows, log.xname);
+	if (log.ncharts == 0)
+		fputs("<p>No numeric columns to plot.</p>\n", f);
+	for (size_t c = 0; c < log.ncharts; c++) {
+		fputs("<h3>", f);
+		rh_esc(f, log.charts[c].metric);
+		fputs("</h3>\n", f);
+		rh_svg_lines(f, &log.charts[c], log.xname);
+	}
+	rh_trainlog_free(&log);
+}
+
+/* ---- stale pages of an earlier, larger report ---- */
+
+static void remove_stale(report *r)
+{
+	DIR *d = opendir(r->out);
+	struct dirent *de;
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char tier[32];
+		long long p;
+		int end = 0, t;
+		if (sscanf(de->d_name, "tier-%31[a-z]-%lld.html%n", tier, &p, &end) != 2 ||
+		    de->d_name[end] != '\0')
+			continue;
+		for (t = 0; t < NTIERS; t++)
+			if (strcmp(tier, gallery_tiers[t]) == 0)
+				break;
+		if (t == NTIERS || p < 2 || p > r->written_pages[t]) {
+			char *path = xasprintf("%s/%s", r->out, de->d_name);
+			unlink(path);
+			free(path);
+		}
+	}
+	closedir(d);
+}
+
+int main(int argc, char **argv)
+{
+	vm_cli cli = {
+		.synopsis = "vmind-report --db FILE --images DIR --out DIR [options]",
+		.summary = "Write a static HTML curation report of a provenance database.",
+		.options = options,
+		.footer = "Exit status: 0 report written; 1 written, but some thumbnails were missing;\n"
+		          "2 usage or input error.\n",
+	};
+	report r;
+	char err[1024], when[40], a[32];
+	vm_atomic_file af;
+	int c;
+
+	memset(&r, 0, sizeof r);
+	r.title = "vmind report";
+	r.per_page = 60;
+	r.max_items = 5000;
+	r.max_distance = VM_DUPES_DEFAULT_DISTANCE;
+	vm_set_progname(argv[0]);
+	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
+		switch (c) {
+		case OPT_DB: r.db_path = optarg; break;
+		case OPT_IMAGES: r.images = optarg; break;
+		case OPT_OUT: r.out = optarg; break;
+		case OPT_TRAIN_LOG: r.train_log = optarg; break;
+		case OPT_TITLE: r.title = optarg; break;
+		case OPT_BEHAVIORS:
+			r.behaviors = xrealloc(r.behaviors, (r.nbehaviors + 1) * sizeof *r.behaviors);
+			r.behaviors[r.nbehaviors++] = optarg;
+			break;
+		case OPT_PER_PAGE: r.per_page = vm_cli_int("per-page", optarg, 1, 100000); break;
+		case OPT_MAX_ITEMS: r.max_items = vm_cli_int("max-items", optarg, 0, 1000000000); break;
+		case OPT_MAX_DISTANCE: r.max_distance = (int)vm_cli_int("max-distance", optarg, 0, 64); break;
+		default:
+			vm_cli_usage_error(&cli, NULL);
+		}
+	}
+	if (optind < argc)
+		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
+	if (!r.db_path || !r.images || !r.out)
+		vm_cli_usage_error(&cli, "--db, --images and --out are required");
+	vm_cli_free(&cli);
+
+	{
+		struct stat sb;
+		if (stat(r.images, &sb) != 0 || !S_ISDIR(sb.st_mode))
+			vm_die("%s: %s", r.images, stat(r.images, &sb) != 0 ? strerror(errno) : "not a directory");
+	}
+	if (r.train_log && access(r.train_log, R_OK) != 0)
+		vm_die_errno("%s", r.train_log);
+	r.db = vm_db_open(r.db_path, VM_DB_READONLY, err, sizeof err);
+	if (!r.db)
+		vm_die("%s", err);
+	r.thumbs_dir = xasprintf("%s/thumbs", r.out);
+	if (vm_mkdir_p(r.thumbs_dir) != 0)
+		vm_die_errno("%s", r.thumbs_dir);
+	vm_u64set_init(&r.thumb_ok);
+	vm_u64set_init(&r.thumb_bad);
+	r.generated = (double)time(NULL);
+	count_users(&r);
+
+	/* one read transaction: every section sees the same database state,
+	 * even while a crawl writes to it */
+	if (vm_db_exec(r.db, "BEGIN", err, sizeof err) != 0)
+		vm_die("%s: %s", r.db_path, err);
+	r.news = query_ll(&r, "SELECT count(*) FROM news");
+
+	write_atomic_page(&r, "report.css", &af);
+	fputs(css, af.fp);
+	commit_page(&af);
+
+	write_atomic_page(&r, "index.html", &af);
+	page_head(&r, af.fp, NULL);
+	fmt_utc(r.generated, when, sizeof when, 1);
+	fprintf(af.fp, "<p class=\"meta\">Database <code>");
+	rh_esc(af.fp, r.db_path);
+	fprintf(af.fp, "</code>, %s news items; written %s by vmind-report %s.</p>\n",
+	        rh_count(a, sizeof a, r.news), when, PACKAGE_VERSION);
+	fputs("<nav class=\"toc\"><a href=\"#table1\">Table 1</a><a href=\"#coverage\">Coverage</a>"
+	      "<a href=\"#galleries\">Galleries</a><a href=\"#rejected\">Rejected</a>"
+	      "<a href=\"#duplicates\">Duplicates</a><a href=\"#failures\">Failures</a>"
+	      "<a href=\"#training\">Training</a></nav>\n", af.fp);
+	section_counts(&r, af.fp);
+	section_galleries(&r, af.fp);
+	section_rejected(&r, af.fp);
+	section_dupes(&r, af.fp);
+	section_failures(&r, af.fp);
+	section_training(&r, af.fp);
+	page_foot(af.fp);
+	commit_page(&af);
+	vm_db_exec(r.db, "COMMIT", NULL, 0);
+	remove_stale(&r);
+
+	if (r.missing)
+		vm_warn("%s: report written; %lld thumbnail%s missing%s", r.out, r.missing,
+		        r.missing == 1 ? " was" : "s were", r.missing > MAX_WARN ? " (the first 20 named above)" : "");
+	vm_u64set_free(&r.thumb_ok);
+	vm_u64set_free(&r.thumb_bad);
+	free(r.thumbs_dir);
+	free(r.behaviors);
+	vm_db_close(r.db);
+	return r.missing ? VM_EXIT_ITEMS : VM_EXIT_OK;
+}

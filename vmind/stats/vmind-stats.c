@@ -1,0 +1,963 @@
+/* vmind-stats.c: vmind-stats, the paper's Table 1 for a MIND copy. One streaming
+ * pass over the news and behaviors files (checked strictly by the mind.h
+ * readers) counts the distinct news ids and user ids; the IM-MIND row comes
+ * from the published image list (.npy or text), the V-MIND row from the
+ * provenance database's `image` table. Big files are cut at line boundaries
+ * into chunks that two threads read at once; each thread keeps its own id
+ * bitmaps, merged at the end, and messages of bad lines are renumbered to
+ * their line in the whole file, so the output is the same as one sequential
+ * pass. Formats: aligned text, markdown, CSV, JSON; --paper adds the paper's
+ * figures and the differences; --duplicates lists groups of shared images
+ * (vmind/lib/dupes.h). */
+#include "config.h"
+#include "vmind/lib/cli.h"
+#include "vmind/lib/db.h"
+#include "vmind/lib/dupes.h"
+#include "vmind/lib/mind.h"
+#include "vmind/lib/npy.h"
+#include "vmind/lib/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum {
+	OPT_NEWS = 256, OPT_BEHAVIORS, OPT_DB, OPT_IM_MIND, OPT_PAPER, OPT_FORMAT,
+	OPT_LENIENT, OPT_DUPLICATES, OPT_MAX_DISTANCE
+};
+
+static const vm_option options[] = {
+	{ "news", OPT_NEWS, required_argument, "FILE", "a MIND news.tsv (repeat for each split)" },
+	{ "behaviors", OPT_BEHAVIORS, required_argument, "FILE", "a MIND behaviors.tsv (repeat for each split)" },
+	{ "db", OPT_DB, required_argument, "FILE", "provenance database: add the V-MIND row" },
+	{ "im-mind", OPT_IM_MIND, required_argument, "FILE", "IM-MIND image list (.npy or one id a line): add the IM-MIND row" },
+	{ "paper", OPT_PAPER, no_argument, NULL, "show the paper's Table 1 figures and the differences" },
+	{ "format", OPT_FORMAT, required_argument, "FMT", "text (default), md, csv or json" },
+	{ "lenient", OPT_LENIENT, no_argument, NULL, "skip bad lines, count them and report them at the end" },
+	{ "duplicates", OPT_DUPLICATES, no_argument, NULL, "with --db: list groups of news sharing an image" },
+	{ "max-distance", OPT_MAX_DISTANCE, required_argument, "N", "with --duplicates: pHash bits that may differ (default 4)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* ---- sets of ids: a bitmap for the usual small numbers, a hash set above ---- */
+
+#define BITMAP_LIMIT (1u << 26)   /* 8 MiB of bitmap at most */
+
+typedef struct idset {
+	uint64_t *bits;
+	size_t nwords;
+	vm_u64set big;
+} idset;
+
+static void idset_init(idset *s)
+{
+	s->bits = NULL;
+	s->nwords = 0;
+	vm_u64set_init(&s->big);
+}
+
+static void idset_free(idset *s)
+{
+	free(s->bits);
+	vm_u64set_free(&s->big);
+}
+
+static void idset_grow(idset *s, size_t w)
+{
+	size_t n = s->nwords ? s->nwords : 1024;
+	while (n <= w)
+		n *= 2;
+	s->bits = xrealloc(s->bits, n * sizeof *s->bits);
+	memset(s->bits + s->nwords, 0, (n - s->nwords) * sizeof *s->bits);
+	s->nwords = n;
+}
+
+static inline void idset_add(idset *s, uint32_t v)
+{
+	if (v < BITMAP_LIMIT) {
+		size_t w = v >> 6;
+		if (w >= s->nwords)
+			idset_grow(s, w);
+		s->bits[w] |= 1ull << (v & 63);
+	} else {
+		vm_u64set_add(&s->big, (uint64_t)v + 1);
+	}
+}
+
+static int idset_has(const idset *s, uint32_t v)
+{
+	if (v < BITMAP_LIMIT) {
+		size_t w = v >> 6;
+		return w < s->nwords && (s->bits[w] >> (v & 63)) & 1;
+	}
+	return vm_u64set_has(&s->big, (uint64_t)v + 1);
+}
+
+static void idset_merge(idset *dst, const idset *src)
+{
+	if (src->nwords > dst->nwords)
+		idset_grow(dst, src->nwords - 1);
+	for (size_t i = 0; i < src->nwords; i++)
+		dst->bits[i] |= src->bits[i];
+	for (size_t i = 0; i < src->big.cap; i++)
+		if (src->big.slots[i])
+			vm_u64set_add(&dst->big, src->big.slots[i]);
+}
+
+static uint64_t idset_count(const idset *s)
+{
+	uint64_t n = s->big.count;
+	for (size_t i = 0; i < s->nwords; i++)
+		n += (uint64_t)__builtin_popcountll(s->bits[i]);
+	return n;
+}
+
+/* MSN-style ids ("AAGH0ET", up to 8 letters and digits) packed in 64 bits;
+ * 0 when s is not one. */
+static uint64_t msn_key(const char *s, size_t len)
+{
+	uint64_t k = 0;
+	if (len == 0 || len > 8)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)s[i]))
+			return 0;
+		k = (k << 8) | (unsigned char)s[i];
+	}
+	return k;
+}
+
+/* The MSN id of a MIND URL: ".../AAGH0ET.html" or ".../ar-AAGH0ET?ocid=..." */
+static uint64_t msn_key_of_url(const char *url)
+{
+	const char *q = strchr(url, '?'), *e = q ? q : url + strlen(url), *b = e;
+	while (b > url && b[-1] != '/')
+		b--;
+	if (e - b > 5 && memcmp(e - 5, ".html", 5) == 0)
+		e -= 5;
+	if (e - b > 3 && b[2] == '-' && (memcmp(b, "ar", 2) == 0 || memcmp(b, "vi", 2) == 0 ||
+	                                 memcmp(b, "ss", 2) == 0))
+		b += 3;
+	return msn_key(b, (size_t)(e - b));
+}
+
+/* ---- the pass over the MIND files ---- */
+
+enum { KIND_NEWS, KIND_BEHAVIORS };
+
+typedef struct source {
+	const char *path;
+	int kind;
+	uint64_t skipped;
+} source;
+
+typedef struct chunk {
+	int src;
+	int whole;            /* read with vm_mind_open (stdin, pipes) */
+	uint64_t off, len;
+	/* results */
+	int status;           /* 0 good, 1 bad line (strict), 2 I/O or open error */
+	uint64_t lines, skipped;
+	uint64_t err_line;
+	char *err_msg;        /* without "FILE:LINE: " */
+	size_t nkept;
+	uint64_t kept_line[VM_MIND_KEPT_ERRORS];
+	char *kept_msg[VM_MIND_KEPT_ERRORS];
+} chunk;
+
+typedef struct pass {
+	source *srcs;
+	size_t nsrcs;
+	chunk *chunks;
+	size_t nchunks;
+	int flags;
+	int want_msn;
+	atomic_size_t next;
+	atomic_size_t first_bad;   /* index of the first chunk known bad (strict) */
+} pass;
+
+typedef struct worker {
+	pass *p;
+	pthread_t tid;
+	idset news, users;
+	vm_u64set msn;
+} worker;
+
+static void run_chunk(worker *w, chunk *c)
+{
+	pass *p = w->p;
+	const source *s = &p->srcs[c->src];
+	vm_mind_reader *r;
+	int rc;
+	r = c->whole ? vm_mind_open(s->path, p->flags) : vm_mind_open_range(s->path, p->flags, c->off, c->len);
+	if (!r) {
+		c->status = 2;
+		c->err_msg = xasprintf("%s: cannot open", s->path);
+		return;
+	}
+	if (s->kind == KIND_NEWS) {
+		vm_news row;
+		while ((rc = vm_news_next(r, &row)) == VM_MIND_ROW) {
+			idset_add(&w->news, row.num);
+			if (p->want_msn) {
+				uint64_t k = msn_key_of_url(row.url);
+				if (k)
+					vm_u64set_add(&w->msn, k);
+			}
+		}
+	} else {
+		vm_behavior row;
+		idset *users = &w->users;
+		while ((rc = vm_behavior_next(r, &row)) == VM_MIND_ROW)
+			idset_add(users, row.user_num);
+	}
+	if (rc == VM_MIND_ERROR) {
+		c->err_line = vm_mind_error_lineno(r);
+		c->status = c->err_line ? 1 : 2;
+		c->err_msg = xstrdup(c->err_line ? vm_mind_error_message(r) : vm_mind_error(r));
+	}
+	c->lines = vm_mind_lineno(r);
+	c->skipped = vm_mind_skipped(r);
+	c->nkept = vm_mind_kept_errors(r, NULL);
+	for (size_t i = 0; i < c->nkept; i++) {
+		const char *m;
+		vm_mind_kept_error_detail(r, i, &c->kept_line[i], &m);
+		c->kept_msg[i] = xstrdup(m);
+	}
+	vm_mind_close(r);
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	pass *p = w->p;
+	for (;;) {
+		size_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->nchunks)
+			break;
+		if (i > atomic_load(&p->first_bad))
+			continue;   /* after a bad line in strict mode: not needed */
+		run_chunk(w, &p->chunks[i]);
+		if (p->chunks[i].status) {
+			size_t cur = atomic_load(&p->first_bad);
+			while (i < cur && !atomic_compare_exchange_weak(&p->first_bad, &cur, i))
+				;
+		}
+	}
+	return NULL;
+}
+
+/* The first line start at or after pos: 0, or just past a '\n', or size. */
+static uint64_t line_start_at(int fd, uint64_t pos, uint64_t size)
+{
+	char buf[1 << 16];
+	uint64_t at;
+	if (pos == 0)
+		return 0;
+	at = pos - 1;
+	while (at < size) {
+		size_t want = size - at < sizeof buf ? (size_t)(size - at) : sizeof buf;
+		ssize_t n = pread(fd, buf, want, (off_t)at);
+		char *q;
+		if (n <= 0)
+			return size;
+		q = memchr(buf, '\n', (size_t)n);
+		if (q)
+			return at + (uint64_t)(q - buf) + 1;
+		at += (uint64_t)n;
+	}
+	return size;
+}
+
+static void add_chunk(pass *p, size_t *cap, int src, int whole, uint64_t off, uint64_t len)
+{
+	chunk *c;
+	if (p->nchunks == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		p->chunks = xrealloc(p->chunks, *cap * sizeof *p->chunks);
+	}
+	c = &p->chunks[p->nchunks++];
+	memset(c, 0, sizeof *c);
+	c->src = src;
+	c->whole = whole;
+	c->off = off;
+	c->len = len;
+}
+
+/* Cut every file into chunks of about chunk_size bytes at line starts.
+ * -1 (after a message) when a file can't be opened. */
+static int plan_chunks(pass *p, uint64_t chunk_size)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < p->nsrcs; i++) {
+		const char *path = p->srcs[i].path;
+		struct stat st;
+		uint64_t prev = 0, size;
+		int fd;
+		if (strcmp(path, "-") == 0) {
+			add_chunk(p, &cap, (int)i, 1, 0, UINT64_MAX);
+			continue;
+		}
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			vm_warn_errno("%s", path);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			close(fd);
+			add_chunk(p, &cap, (int)i, 1, 0, UINT64_MAX);
+			continue;
+		}
+		size = (uint64_t)st.st_size;
+		for (uint64_t cand = chunk_size; cand < size; cand += chunk_size) {
+			uint64_t b = line_start_at(fd, cand, size);
+			if (b <= prev || b >= size)
+				continue;
+			add_chunk(p, &cap, (int)i, 0, prev, b - prev);
+			prev = b;
+			if (cand < b)
+				cand = b - b % chunk_size;   /* a very long line: go on after it */
+		}
+		add_chunk(p, &cap, (int)i, 0, prev, size - prev);
+		close(fd);
+	}
+	return 0;
+}
+
+/* Report the pass: the first bad line in strict mode (returns 2), or the
+ * lenient report (returns 1 when lines were skipped, else 0). */
+static int report_pass(pass *p)
+{
+	size_t shown = 0, total_kept = 0;
+	uint64_t base = 0, skipped = 0;
+	int prev_src = -1;
+	for (size_t i = 0; i < p->nchunks; i++) {
+		chunk *c = &p->chunks[i];
+		const source *s = &p->srcs[c->src];
+		if (c->src != prev_src)
+			base = 0;
+		prev_src = c->src;
+		if (c->status == 1) {
+			vm_warn("%s:%llu: %s", s->path, (unsigned long long)(base + c->err_line), c->err_msg);
+			return VM_EXIT_USAGE;
+		}
+		if (c->status == 2) {
+			vm_warn("%s", c->err_msg);
+			return VM_EXIT_USAGE;
+		}
+		for (size_t k = 0; k < c->nkept; k++, total_kept++) {
+			if (shown < VM_MIND_KEPT_ERRORS) {
+				vm_warn("%s:%llu: %s", s->path, (unsigned long long)(base + c->kept_line[k]),
+				        c->kept_msg[k]);
+				shown++;
+			}
+		}
+		total_kept += c->skipped > c->nkept ? c->skipped - c->nkept : 0;
+		p->srcs[c->src].skipped += c->skipped;
+		base += c->lines;
+	}
+	for (size_t i = 0; i < p->nsrcs; i++) {
+		if (p->srcs[i].skipped) {
+			vm_warn("%s: %llu bad line%s skipped", p->srcs[i].path,
+			        (unsigned long long)p->srcs[i].skipped, p->srcs[i].skipped == 1 ? "" : "s");
+			skipped += p->srcs[i].skipped;
+		}
+	}
+	if (total_kept > shown)
+		vm_warn("only the first %zu messages are shown", shown);
+	return skipped ? VM_EXIT_ITEMS : VM_EXIT_OK;
+}
+
+/* ---- the IM-MIND list ---- */
+
+typedef struct im_list {
+	vm_u64set nums;     /* news number + 1 */
+	vm_u64set msn;      /* MSN ids */
+	uint64_t entries;
+} im_list;
+
+static int im_add(im_list *l, const char *id, size_t len)
+{
+	uint32_t num;
+	uint64_t k;
+	l->entries++;
+	if (vm_parse_news_id(id, len, &num) == 0) {
+		vm_u64set_add(&l->nums, (uint64_t)num + 1);
+		return 0;
+	}
+	if ((k = msn_key(id, len)) != 0) {
+		vm_u64set_add(&l->msn, k);
+		return 0;
+	}
+	return -1;
+}
+
+static int has_npy_magic(const char *path)
+{
+	char m[6];
+	FILE *f = fopen(path, "rb");
+	int yes;
+	if (!f)
+		return 0;
+	yes = fread(m, 1, 6, f) == 6 && memcmp(m, "\x93NUMPY", 6) == 0;
+	fclose(f);
+	return yes;
+}
+
+static int im_load_sets(im_list *l, const char *path);
+
+/* Read the list; -1 after a message (nothing to free then). */
+static int im_load(im_list *l, const char *path)
+{
+	if (im_load_sets(l, path) == 0)
+		return 0;
+	vm_u64set_free(&l->nums);
+	vm_u64set_free(&l->msn);
+	return -1;
+}
+
+static int im_load_sets(im_list *l, const char *path)
+{
+	char err[512], q[64];
+	vm_u64set_init(&l->nums);
+	vm_u64set_init(&l->msn);
+	l->entries = 0;
+	if (has_npy_magic(path)) {
+		vm_npy_strings s;
+		if (vm_npy_read_strings(path, &s, err, sizeof err) < 0) {
+			vm_warn("%s", err);
+			return -1;
+		}
+		for (size_t i = 0; i < s.count; i++) {
+			if (im_add(l, s.items[i], strlen(s.items[i])) < 0) {
+				snprintf(q, sizeof q, "%s", s.items[i]);
+				vm_warn("%s: entry %zu: bad news id '%s'", path, i + 1, q);
+				vm_npy_strings_free(&s);
+				return -1;
+			}
+		}
+		vm_npy_strings_free(&s);
+		return 0;
+	} else {
+		FILE *f = fopen(path, "r");
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		uint64_t lineno = 0;
+		int rc = 0;
+		if (!f) {
+			vm_warn_errno("%s", path);
+			return -1;
+		}
+		while ((n = getline(&line, &cap, f)) >= 0) {
+			char *b = line, *e = line + n;
+			lineno++;
+			while (b < e && isspace((unsigned char)*b))
+				b++;
+			while (e > b && isspace((unsigned char)e[-1]))
+				e--;
+			if (b == e)
+				continue;
+			if (im_add(l, b, (size_t)(e - b)) < 0) {
+				snprintf(q, sizeof q, "%.*s", (int)(e - b > 40 ? 40 : e - b), b);
+				vm_warn("%s:%llu: bad news id '%s'", path, (unsigned long long)lineno, q);
+				rc = -1;
+				break;
+			}
+		}
+		if (rc == 0 && ferror(f)) {
+			vm_warn_errno("%s", path);
+			rc = -1;
+		}
+		free(line);
+		fclose(f);
+		return rc;
+	}
+}
+
+/* ---- the table ---- */
+
+typedef struct row {
+	const char *dataset;
+	uint64_t news, users, images;
+	double image_rate, origin_rate;
+	/* extras */
+	int has_list;
+	uint64_t listed;          /* IM-MIND: distinct ids in the list */
+	int has_tiers;
+	uint64_t tiers[4];        /* V-MIND: origin, archive, search, placeholder */
+	uint64_t outside;         /* V-MIND: image rows of news not in the news files */
+	/* the paper's figures */
+	uint64_t p_news, p_users, p_images;
+	double p_image_rate, p_origin_rate;
+} row;
+
+static const char *const tier_names[4] = { "origin", "archive", "search", "placeholder" };
+
+static void set_paper(row *r, int which)
+{
+	/* Table 1 of the paper (NOTES 1) */
+	r->p_news = 130379;
+	r->p_users = 876956;
+	switch (which) {
+	case 0: r->p_images = 0; r->p_image_rate = 0; r->p_origin_rate = 0; break;
+	case 1: r->p_images = 54421; r->p_image_rate = 0.4174; r->p_origin_rate = 0.4174; break;
+	default: r->p_images = 130379; r->p_image_rate = 1.0; r->p_origin_rate = 0.9892; break;
+	}
+}
+
+static char *commas(char *buf, size_t len, long long v)
+{
+	char tmp[32];
+	int n = snprintf(tmp, sizeof tmp, "%lld", v < 0 ? -v : v), o = 0;
+	if (v < 0)
+		buf[o++] = '-';
+	for (int i = 0; i < n && (size_t)o + 2 < len; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static char *signed_commas(char *buf, size_t len, long long v)
+{
+	if (v > 0) {
+		buf[0] = '+';
+		commas(buf + 1, len - 1, v);
+		return buf;
+	}
+	return commas(buf, len, v);
+}
+
+typedef struct cells { char c[6][48]; } cells;
+
+static void cells_measured(cells *x, const char *name, uint64_t news, uint64_t users, uint64_t images,
+                           double ir, double orr)
+{
+	snprintf(x->c[0], sizeof x->c[0], "%s", name);
+	commas(x->c[1], sizeof x->c[1], (long long)news);
+	commas(x->c[2], sizeof x->c[2], (long long)users);
+	commas(x->c[3], sizeof x->c[3], (long long)images);
+	snprintf(x->c[4], sizeof x->c[4], "%.2f%%", 100 * ir);
+	snprintf(x->c[5], sizeof x->c[5], "%.2f%%", 100 * orr);
+}
+
+static void cells_diff(cells *x, const char *name, const row *r)
+{
+	snprintf(x->c[0], sizeof x->c[0], "%s", name);
+	signed_commas(x->c[1], sizeof x->c[1], (long long)r->news - (long long)r->p_news);
+	signed_commas(x->c[2], sizeof x->c[2], (long long)r->users - (long long)r->p_users);
+	signed_commas(x->c[3], sizeof x->c[3], (long long)r->images - (long long)r->p_images);
+	snprintf(x->c[4], sizeof x->c[4], "%+.2fpp", 100 * (r->image_rate - r->p_image_rate));
+	snprintf(x->c[5], sizeof x->c[5], "%+.2fpp", 100 * (r->origin_rate - r->p_origin_rate));
+}
+
+static size_t table_cells(const row *rows, size_t nrows, int paper, cells **out)
+{
+	cells *t = xcalloc(1 + nrows * 3, sizeof *t);
+	size_t n = 0;
+	static const char *const head[6] = { "Dataset", "News", "Users", "Images", "Image rate", "Origin rate" };
+	for (int k = 0; k < 6; k++)
+		snprintf(t[0].c[k], sizeof t[0].c[k], "%s", head[k]);
+	n = 1;
+	for (size_t i = 0; i < nrows; i++) {
+		const row *r = &rows[i];
+		char name[48];
+		cells_measured(&t[n++], r->dataset, r->news, r->users, r->images, r->image_rate, r->origin_rate);
+		if (paper) {
+			snprintf(name, sizeof name, "%s (paper)", r->dataset);
+			cells_measured(&t[n++], name, r->p_news, r->p_users, r->p_images, r->p_image_rate, r->p_origin_rate);
+			snprintf(name, sizeof name, "%s (diff)", r->dataset);
+			cells_diff(&t[n++], name, r);
+		}
+	}
+	*out = t;
+	return n;
+}
+
+static void notes(FILE *out, const row *rows, size_t nrows, int md)
+{
+	char a[32], b[32], c[32], d[32], e[32];
+	for (size_t i = 0; i < nrows; i++) {
+		const row *r = &rows[i];
+		if (r->has_list)
+			fprintf(out, "%s%s: %s distinct ids listed, %s of them among the news\n", md ? "\n" : "",
+			        r->dataset, commas(a, sizeof a, (long long)r->listed),
+			        commas(b, sizeof b, (long long)r->images));
+		if (r->has_tiers) {
+			fprintf(out, "%s%s images by tier: origin (live) %s, archive %s, search %s; "
+			        "placeholder %s (not counted as images)\n", md ? "\n" : "", r->dataset,
+			        commas(a, sizeof a, (long long)r->tiers[0]), commas(b, sizeof b, (long long)r->tiers[1]),
+			        commas(c, sizeof c, (long long)r->tiers[2]), commas(d, sizeof d, (long long)r->tiers[3]));
+			if (r->outside)
+				fprintf(out, "%s%s: %s image row(s) of news not in the news files ignored\n", md ? "\n" : "",
+				        r->dataset, commas(e, sizeof e, (long long)r->outside));
+		}
+	}
+}
+
+static void print_text(FILE *out, const row *rows, size_t nrows, int paper, int md)
+{
+	cells *t;
+	size_t n = table_cells(rows, nrows, paper, &t);
+	size_t w[6] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 6; k++)
+			if (strlen(t[i].c[k]) > w[k])
+				w[k] = strlen(t[i].c[k]);
+	for (size_t i = 0; i < n; i++) {
+		if (md) {
+			fprintf(out, "| %s |", t[i].c[0]);
+			for (int k = 1; k < 6; k++)
+				fprintf(out, " %s |", t[i].c[k]);
+			fputc('\n', out);
+			if (i == 0)
+				fprintf(out, "|---|---:|---:|---:|---:|---:|\n");
+		} else {
+			fprintf(out, "%-*s", (int)w[0], t[i].c[0]);
+			for (int k = 1; k < 6; k++)
+				fprintf(out, "  %*s", (int)w[k], t[i].c[k]);
+			fputc('\n', out);
+		}
+	}
+	free(t);
+	notes(out, rows, nrows, md);
+}
+
+static void print_csv(FILE *out, const row *rows, size_t nrows, int paper)
+{
+	fprintf(out, "dataset,news,users,images,image_rate,origin_rate");
+	if (paper)
+		fprintf(out, ",paper_news,paper_users,paper_images,paper_image_rate,paper_origin_rate"
+		        ",diff_news,diff_users,diff_images,diff_image_rate,diff_origin_rate");
+	fputc('\n', out);
+	for (size_t i = 0; i < nrows; i++) {
+		const row *r = &rows[i];
+		fprintf(out, "%s,%llu,%llu,%llu,%.6f,%.6f", r->dataset, (unsigned long long)r->news,
+		        (unsigned long long)r->users, (unsigned long long)r->images, r->image_rate, r->origin_rate);
+		if (paper)
+			fprintf(out, ",%llu,%llu,%llu,%.6f,%.6f,%lld,%lld,%lld,%.6f,%.6f",
+			        (unsigned long long)r->p_news, (unsigned long long)r->p_users,
+			        (unsigned long long)r->p_images, r->p_image_rate, r->p_origin_rate,
+			        (long long)r->news - (long long)r->p_news, (long long)r->users - (long long)r->p_users,
+			        (long long)r->images - (long long)r->p_images, r->image_rate - r->p_image_rate,
+			        r->origin_rate - r->p_origin_rate);
+		fputc('\n', out);
+	}
+}
+
+/* JSON numbers for fractions: plain decimals, never "nan" or "-0". */
+static const char *jnum(char *buf, size_t len, double v)
+{
+	if (v != v)
+		v = 0;
+	snprintf(buf, len, "%.10g", v == 0 ? 0.0 : v);
+	return buf;
+}
+
+/* Writes the object without its closing brace, so that --duplicates can add
+ * a key. */
+static void print_json_open(FILE *out, const row *rows, size_t nrows, int paper)
+{
+	char a[40], b[40];
+	fprintf(out, "{\"rows\":[");
+	for (size_t i = 0; i < nrows; i++) {
+		const row *r = &rows[i];
+		fprintf(out, "%s{\"dataset\":\"%s\",\"news\":%llu,\"users\":%llu,\"images\":%llu,"
+		        "\"image_rate\":%s,\"origin_rate\":%s", i ? "," : "", r->dataset,
+		        (unsigned long long)r->news, (unsigned long long)r->users,
+		        (unsigned long long)r->images, jnum(a, sizeof a, r->image_rate),
+		        jnum(b, sizeof b, r->origin_rate));
+		if (r->has_list)
+			fprintf(out, ",\"listed\":%llu", (unsigned long long)r->listed);
+		if (r->has_tiers) {
+			fprintf(out, ",\"tiers\":{");
+			for (int k = 0; k < 4; k++)
+				fprintf(out, "%s\"%s\":%llu", k ? "," : "", tier_names[k], (unsigned long long)r->tiers[k]);
+			fprintf(out, "},\"placeholder\":%llu,\"outside\":%llu", (unsigned long long)r->tiers[3],
+			        (unsigned long long)r->outside);
+		}
+		if (paper) {
+			fprintf(out, ",\"paper\":{\"news\":%llu,\"users\":%llu,\"images\":%llu,"
+			        "\"image_rate\":%s,\"origin_rate\":%s}", (unsigned long long)r->p_news,
+			        (unsigned long long)r->p_users, (unsigned long long)r->p_images,
+			        jnum(a, sizeof a, r->p_image_rate), jnum(b, sizeof b, r->p_origin_rate));
+			fprintf(out, ",\"diff\":{\"news\":%lld,\"users\":%lld,\"images\":%lld,"
+			        "\"image_rate\":%s,\"origin_rate\":%s}",
+			        (long long)r->news - (long long)r->p_news, (long long)r->users - (long long)r->p_users,
+			        (long long)r->images - (long long)r->p_images,
+			        jnum(a, sizeof a, r->image_rate - r->p_image_rate),
+			        jnum(b, sizeof b, r->origin_rate - r->p_origin_rate));
+		}
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
+/* ---- V-MIND ---- */
+
+static int vmind_row(sqlite3 *db, const char *path, const idset *news, row *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if (sqlite3_prepare_v2(db, "SELECT news_num, tier FROM image", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 num = sqlite3_column_int64(st, 0);
+		const char *tier = (const char *)sqlite3_column_text(st, 1);
+		int k;
+		for (k = 0; k < 4; k++)
+			if (tier && strcmp(tier, tier_names[k]) == 0)
+				break;
+		if (k == 4)
+			continue;   /* the schema's CHECK makes this impossible */
+		if (num < 0 || num > UINT32_MAX || !idset_has(news, (uint32_t)num)) {
+			r->outside++;
+			continue;
+		}
+		r->tiers[k]++;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	r->has_tiers = 1;
+	r->images = r->tiers[0] + r->tiers[1] + r->tiers[2];
+	r->image_rate = r->news ? (double)r->images / (double)r->news : 0;
+	r->origin_rate = r->news ? (double)(r->tiers[0] + r->tiers[1]) / (double)r->news : 0;
+	return 0;
+fail:
+	vm_warn("%s: %s", path, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static vm_cli cli = {
+		.synopsis = "vmind-stats --news FILE [--news FILE...] --behaviors FILE [--behaviors FILE...] "
+		            "[--db FILE] [--im-mind FILE] [--paper] [--format text|md|csv|json]",
+		.summary = "Print Table 1 of the VLSNR paper (news, users, images, image and origin rates) for MIND files.",
+		.options = options,
+		.footer = "Exit status: 0 done, 1 bad lines were skipped (--lenient), 2 usage or input error.\n",
+	};
+	const char **news_files = NULL, **beh_files = NULL;
+	size_t n_news = 0, n_beh = 0;
+	const char *db_path = NULL, *im_path = NULL, *format = "text";
+	int paper = 0, lenient = 0, dupes = 0, c, status = VM_EXIT_OK, nthreads = 2, pass_rc;
+	long long max_distance = VM_DUPES_DEFAULT_DISTANCE;
+	sqlite3 *db = NULL;
+	im_list list;
+	int have_list = 0;
+	pass p;
+	worker w[2];
+	uint64_t chunk_size = 8u << 20;   /* small enough to share the work out evenly */
+	row rows[3];
+	size_t nrows = 0;
+	idset news, users;
+	vm_u64set msn;
+	char err[512];
+	const char *env;
+
+	vm_set_progname(argv[0]);
+	memset(&p, 0, sizeof p);
+	memset(rows, 0, sizeof rows);
+	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
+		switch (c) {
+		case OPT_NEWS:
+			news_files = xrealloc(news_files, (n_news + 1) * sizeof *news_files);
+			news_files[n_news++] = optarg;
+			break;
+		case OPT_BEHAVIORS:
+			beh_files = xrealloc(beh_files, (n_beh + 1) * sizeof *beh_files);
+			beh_files[n_beh++] = optarg;
+			break;
+		case OPT_DB: db_path = optarg; break;
+		case OPT_IM_MIND: im_path = optarg; break;
+		case OPT_PAPER: paper = 1; break;
+		case OPT_FORMAT: format = optarg; break;
+		case OPT_LENIENT: lenient = 1; break;
+		case OPT_DUPLICATES: dupes = 1; break;
+		case OPT_MAX_DISTANCE: max_distance = vm_cli_int("max-distance", optarg, 0, 64); break;
+		default:
+			vm_cli_usage_error(&cli, NULL);
+		}
+	}
+	if (optind < argc)
+		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
+	if (!n_news || !n_beh)
+		vm_cli_usage_error(&cli, "give at least one --news and one --behaviors file");
+	if (strcmp(format, "text") && strcmp(format, "md") && strcmp(format, "csv") && strcmp(format, "json"))
+		vm_cli_usage_error(&cli, "--format: '%s' is not one of text, md, csv, json", format);
+	if (dupes && !db_path)
+		vm_cli_usage_error(&cli, "--duplicates needs --db");
+	vm_cli_free(&cli);
+	if ((env = getenv("VMIND_STATS_CHUNK")) != NULL)   /* tests: small chunks */
+		chunk_size = (uint64_t)vm_cli_int("VMIND_STATS_CHUNK", env, 1, INT64_MAX);
+	if ((env = getenv("VMIND_STATS_THREADS")) != NULL)
+		nthreads = (int)vm_cli_int("VMIND_STATS_THREADS", env, 1, 2);
+
+	/* set-up errors before the long pass */
+	if (im_path) {
+		if (im_load(&list, im_path) < 0) {
+			status = VM_EXIT_USAGE;
+			goto out;
+		}
+		have_list = 1;
+	}
+	if (db_path) {
+		db = vm_db_open(db_path, VM_DB_READONLY, err, sizeof err);
+		if (!db) {
+			vm_warn("%s", err);
+			status = VM_EXIT_USAGE;
+			goto out;
+		}
+	}
+
+	/* the pass */
+	p.nsrcs = n_news + n_beh;
+	p.srcs = xcalloc(p.nsrcs, sizeof *p.srcs);
+	for (size_t i = 0; i < n_news; i++)
+		p.srcs[i] = (source){ news_files[i], KIND_NEWS, 0 };
+	for (size_t i = 0; i < n_beh; i++)
+		p.srcs[n_news + i] = (source){ beh_files[i], KIND_BEHAVIORS, 0 };
+	p.flags = VM_MIND_NO_LISTS | (lenient ? VM_MIND_LENIENT : 0);
+	p.want_msn = have_list && list.msn.count > 0;
+	if (plan_chunks(&p, chunk_size) < 0) {
+		status = VM_EXIT_USAGE;
+		goto out_pass;
+	}
+	atomic_init(&p.next, 0);
+	atomic_init(&p.first_bad, SIZE_MAX);
+	if ((size_t)nthreads > p.nchunks)
+		nthreads = 1;
+	for (int t = 0; t < nthreads; t++) {
+		w[t].p = &p;
+		idset_init(&w[t].news);
+		idset_init(&w[t].users);
+		vm_u64set_init(&w[t].msn);
+	}
+	for (int t = 1; t < nthreads; t++)
+		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]) != 0)
+			vm_die("cannot start a thread");
+	worker_main(&w[0]);
+	for (int t = 1; t < nthreads; t++)
+		pthread_join(w[t].tid, NULL);
+	for (int t = 1; t < nthreads; t++) {
+		idset_merge(&w[0].news, &w[t].news);
+		idset_merge(&w[0].users, &w[t].users);
+		for (size_t i = 0; i < w[t].msn.cap; i++)
+			if (w[t].msn.slots[i])
+				vm_u64set_add(&w[0].msn, w[t].msn.slots[i]);
+	}
+	news = w[0].news;
+	users = w[0].users;
+	msn = w[0].msn;
+	pass_rc = report_pass(&p);
+	if (pass_rc == VM_EXIT_USAGE) {
+		status = VM_EXIT_USAGE;
+		goto out_sets;
+	}
+	status = pass_rc;
+
+	/* the rows */
+	rows[nrows] = (row){ .dataset = "MIND" };
+	rows[nrows].news = idset_count(&news);
+	rows[nrows].users = idset_count(&users);
+	set_paper(&rows[nrows], 0);
+	nrows++;
+	if (have_list) {
+		row *r = &rows[nrows++];
+		*r = rows[0];
+		r->dataset = "IM-MIND";
+		r->has_list = 1;
+		r->listed = list.nums.count + list.msn.count;
+		for (size_t i = 0; i < list.nums.cap; i++) {
+			uint64_t k = list.nums.slots[i];
+			if (k && idset_has(&news, (uint32_t)(k - 1)))
+				r->images++;
+		}
+		for (size_t i = 0; i < list.msn.cap; i++) {
+			uint64_t k = list.msn.slots[i];
+			if (k && vm_u64set_has(&msn, k))
+				r->images++;
+		}
+		r->image_rate = r->origin_rate = r->news ? (double)r->images / (double)r->news : 0;
+		set_paper(r, 1);
+	}
+	if (db) {
+		row *r = &rows[nrows];
+		*r = rows[0];
+		r->dataset = "V-MIND";
+		if (vmind_row(db, db_path, &news, r) < 0) {
+			status = VM_EXIT_USAGE;
+			goto out_sets;
+		}
+		set_paper(r, 2);
+		nrows++;
+	}
+
+	if (strcmp(format, "json") == 0) {
+		print_json_open(stdout, rows, nrows, paper);
+		if (dupes) {
+			fprintf(stdout, ",\"duplicates\":");
+			if (vm_dupes_print(db, (int)max_distance, "json", stdout, err, sizeof err) < 0) {
+				fprintf(stdout, "null");
+				vm_warn("%s", err);
+				status = VM_EXIT_USAGE;
+			}
+		}
+		fprintf(stdout, "}\n");
+	} else {
+		if (strcmp(format, "csv") == 0)
+			print_csv(stdout, rows, nrows, paper);
+		else
+			print_text(stdout, rows, nrows, paper, strcmp(format, "md") == 0);
+		if (dupes) {
+			fputc('\n', stdout);
+			if (vm_dupes_print(db, (int)max_distance, strcmp(format, "csv") == 0 ? "csv" : "text",
+			                   stdout, err, sizeof err) < 0) {
+				vm_warn("%s", err);
+				status = VM_EXIT_USAGE;
+			}
+		}
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		vm_warn_errno("standard output");
+		status = VM_EXIT_USAGE;
+	}
+
+out_sets:
+	for (int t = 0; t < nthreads; t++) {
+		idset_free(&w[t].news);
+		idset_free(&w[t].users);
+		vm_u64set_free(&w[t].msn);
+	}
+out_pass:
+	for (size_t i = 0; i < p.nchunks; i++) {
+		free(p.chunks[i].err_msg);
+		for (size_t k = 0; k < p.chunks[i].nkept; k++)
+			free(p.chunks[i].kept_msg[k]);
+	}
+	free(p.chunks);
+	free(p.srcs);
+out:
+	if (have_list) {
+		vm_u64set_free(&list.nums);
+		vm_u64set_free(&list.msn);
+	}
+	if (db)
+		vm_db_close(db);
+	free(news_files);
+	free(beh_files);
+	return status;
+}

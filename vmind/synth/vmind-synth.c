@@ -1,0 +1,2098 @@
+/* vmind-synth.c: vmind-synth, an offline MIND. Real MIND may not be redistributed
+ * and there is no internet here, so the tests, the demo and the benchmarks run
+ * on a generated dataset in MIND's exact format (train and dev news.tsv and
+ * behaviors.tsv) with a planted click model whose ground truth goes to
+ * DIR/truth/: every news item's visual attributes (the cover picture a later
+ * tool draws) and every impression candidate's true click probability, with
+ * and without the visual part. `--oracle DIR` scores those probabilities
+ * with the official MIND metrics. The model and the file layout are
+ * documented in datasets/SYNTHETIC.md; the same seed and options always give
+ * byte-identical files. Behaviors are streamed out user by user (through a
+ * small shuffle buffer), so memory grows with the number of news and users,
+ * never with the number of impressions. */
+#include "config.h"
+#include "vmind/lib/cli.h"
+#include "vmind/lib/metrics.h"
+#include "vmind/lib/mind.h"
+#include "vmind/lib/util.h"
+#include "synth-vocab.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------------- */
+/* Model constants (see datasets/SYNTHETIC.md)                             */
+
+#define DIM 16           /* textual latent dimension */
+#define NSHAPE 6
+#define HUE_SECTORS 24   /* users' preferred hue: centre of one 15-degree sector */
+#define NSTRENGTH 3      /* users' visual sensitivity levels */
+#define NTYPE (HUE_SECTORS * NSHAPE * NSTRENGTH)
+#define KVIS 64          /* quadrature draws per category for the text-only oracle */
+#define PMAX 0.95        /* click probabilities are capped here */
+
+#define B0 (-6.15)       /* base log-probability */
+#define BETA_CAT 0.9     /* user's category preference */
+#define BETA_LONG 1.7    /* long-term interest . news text vector */
+#define BETA_SHORT 2.6   /* current focus . news text vector */
+#define BETA_FOCUS 1.0   /* candidate in the focus subcategory */
+#define GAMMA_HUE 1.2    /* saturation * cos(hue - preferred hue) */
+#define GAMMA_SHAPE 0.8  /* the preferred shape */
+#define GAMMA_LIGHT 0.8  /* everyone likes brighter covers a little */
+static const double vis_strength[NSTRENGTH] = { 0.5, 1.0, 1.5 };
+
+#define HIST_DRAWS 4           /* history: candidates drawn per slot, one kept */
+#define WINDOW_SECONDS (36 * 3600)
+#define EPOCH_NOV1 1572566400LL /* 11/1/2019 0:00:00 UTC */
+#define DAY 86400
+#define SHUFFLE_BUF 1024
+
+static const char *const shape_names[NSHAPE] = {
+	"circle", "square", "triangle", "stripes", "ring", "cross"
+};
+
+/* ---------------------------------------------------------------------- */
+/* Random numbers: xoshiro256** seeded through splitmix64. Every entity has
+ * its own stream derived from (seed, tag, index), so the output does not
+ * depend on the order things are generated in. */
+
+typedef struct rng {
+	uint64_t s[4];
+} rng;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void rng_seed(rng *r, uint64_t seed, uint64_t tag, uint64_t index)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (tag << 56) ^ (tag * 0xd1b54a32d192ed03ULL);
+	x ^= splitmix64(&x) + index * 0xa0761d6478bd642fULL;
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t rng_u64(rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+/* uniform in [0, 1) */
+static inline double rng_unif(rng *r)
+{
+	return (double)(rng_u64(r) >> 11) * 0x1.0p-53;
+}
+
+/* uniform in [0, n) */
+static inline uint32_t rng_below(rng *r, uint32_t n)
+{
+	return (uint32_t)(((rng_u64(r) >> 32) * (uint64_t)n) >> 32);
+}
+
+static double rng_normal(rng *r)
+{
+	double u = rng_unif(r), v = rng_unif(r);
+	return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
+}
+
+/* index drawn from a cumulative weight table cum[0..n), cum[n-1] = total */
+static int draw_cum(rng *r, const double *cum, int n)
+{
+	double u = rng_unif(r) * cum[n - 1];
+	for (int i = 0; i < n; i++)
+		if (u < cum[i])
+			return i;
+	return n - 1;
+}
+
+enum { TAG_WORLD = 1, TAG_NEWS, TAG_TITLE, TAG_ABSTRACT, TAG_USER, TAG_UWEIGHT,
+       TAG_VIS, TAG_SHUFFLE };
+
+/* ---------------------------------------------------------------------- */
+/* Growable strings */
+
+typedef struct sbuf {
+	char *p;
+	size_t len, cap;
+} sbuf;
+
+static void sb_grow_slow(sbuf *b, size_t extra)
+{
+	{
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + extra + 1)
+			cap *= 2;
+		b->p = xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+}
+
+static inline void sb_grow(sbuf *b, size_t extra)
+{
+	if (b->len + extra + 1 > b->cap)
+		sb_grow_slow(b, extra);
+}
+
+static inline void sb_putn(sbuf *b, const char *s, size_t n)
+{
+	sb_grow(b, n);
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static inline void sb_puts(sbuf *b, const char *s)
+{
+	sb_putn(b, s, strlen(s));
+}
+
+static inline void sb_putc(sbuf *b, char c)
+{
+	sb_grow(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+
+static inline void sb_putu(sbuf *b, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_grow(b, (size_t)n);
+	while (n)
+		b->p[b->len++] = tmp[--n];
+	b->p[b->len] = '\0';
+}
+
+/* a probability in [0, 1] with exactly six decimals, by integer rounding */
+static inline void sb_putprob(sbuf *b, double p)
+{
+	long long v = llround(p * 1e6);
+	if (v < 0)
+		v = 0;
+	if (v > 1000000)
+		v = 1000000;
+	sb_grow(b, 8);
+	b->p[b->len++] = (char)('0' + v / 1000000);
+	b->p[b->len++] = '.';
+	for (long long d = 100000; d; d /= 10)
+		b->p[b->len++] = (char)('0' + (v / d) % 10);
+	b->p[b->len] = '\0';
+}
+
+/* a value in hundredths as "0.42" */
+static void sb_puthundredths(sbuf *b, int v)
+{
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, "%d.%02d", v / 100, v % 100);
+	sb_puts(b, tmp);
+}
+
+static void sb_free(sbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof *b);
+}
+
+/* MIND's time format, "11/9/2019 5:03:12 PM", from seconds since 11/1/2019 */
+static void sb_puttime(sbuf *b, int64_t rel)
+{
+	time_t t = (time_t)(EPOCH_NOV1 + rel);
+	struct tm tm;
+	char tmp[40];
+	int h;
+	gmtime_r(&t, &tm);
+	h = tm.tm_hour % 12;
+	if (h == 0)
+		h = 12;
+	snprintf(tmp, sizeof tmp, "%d/%d/%d %d:%02d:%02d %s", tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_year + 1900, h, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
+	sb_puts(b, tmp);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Word lists */
+
+typedef struct wordlist {
+	char **w;       /* [n] words, '_' turned into ' ' */
+	int n;
+	float *emb;     /* [n][DIM] latent vectors, or NULL */
+} wordlist;
+
+static void wl_split(wordlist *wl, const char *s)
+{
+	const char *p = s;
+	wl->w = NULL;
+	wl->n = 0;
+	wl->emb = NULL;
+	while (*p) {
+		const char *e;
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		e = p;
+		while (*e && *e != ' ')
+			e++;
+		wl->w = xrealloc(wl->w, (size_t)(wl->n + 1) * sizeof *wl->w);
+		wl->w[wl->n] = xstrndup(p, (size_t)(e - p));
+		for (char *c = wl->w[wl->n]; *c; c++)
+			if (*c == '_')
+				*c = ' ';
+		wl->n++;
+		p = e;
+	}
+}
+
+static void wl_free(wordlist *wl)
+{
+	for (int i = 0; i < wl->n; i++)
+		free(wl->w[i]);
+	free(wl->w);
+	free(wl->emb);
+	memset(wl, 0, sizeof *wl);
+}
+
+static void random_unit(rng *r, float *v)
+{
+	double norm = 0;
+	double tmp[DIM];
+	for (int d = 0; d < DIM; d++) {
+		tmp[d] = rng_normal(r);
+		norm += tmp[d] * tmp[d];
+	}
+	norm = sqrt(norm);
+	for (int d = 0; d < DIM; d++)
+		v[d] = (float)(tmp[d] / norm);
+}
+
+/* each word's vector: the pool's centre plus noise of norm about `spread` */
+static void wl_embed(wordlist *wl, rng *r, const float *centre, double spread)
+{
+	wl->emb = xmalloc((size_t)wl->n * DIM * sizeof(float));
+	for (int i = 0; i < wl->n; i++)
+		for (int d = 0; d < DIM; d++)
+			wl->emb[i * DIM + d] = (float)(centre[d] + spread * rng_normal(r) / sqrt((double)DIM));
+}
+
+/* ---------------------------------------------------------------------- */
+/* The world: categories, subcategories, vocabularies and their vectors,
+ * the visual quadrature of the text-only oracle. */
+
+typedef struct vis {
+	uint16_t hue, bg_hue;     /* degrees 0-359 */
+	uint8_t sat, light;       /* hundredths */
+	uint8_t shape, count;
+} vis;
+
+typedef struct world {
+	uint64_t seed;
+	double cat_cum[SYNTH_NCAT];
+	int cat_sub0[SYNTH_NCAT], cat_nsub[SYNTH_NCAT];
+	float cat_centre[SYNTH_NCAT][DIM];
+	double cat_bias[SYNTH_NCAT];
+	int cat_hue[SYNTH_NCAT], cat_shape[SYNTH_NCAT];
+	double theme_cum[SYNTH_NCAT][SYNTH_NTHEME];
+	wordlist cat_words[SYNTH_NCAT];
+	int nsub;
+	char **sub_name;          /* [nsub] */
+	int *sub_cat;             /* [nsub] */
+	double *sub_cum;          /* [nsub] cumulative within its category */
+	float (*sub_centre)[DIM]; /* [nsub] */
+	wordlist *sub_words;      /* [nsub] */
+	wordlist theme_words[SYNTH_NTHEME];
+	float theme_centre[SYNTH_NTHEME][DIM];
+	wordlist hooks, func, persons, places;
+	double hook_bonus[64];
+	double costab[360];
+	/* exp(V) of every user visual type on every category's KVIS draws,
+	 * their mean and their maximum */
+	double *vis_e;            /* [NTYPE][SYNTH_NCAT][KVIS] */
+	double vis_mean[NTYPE][SYNTH_NCAT], vis_max[NTYPE][SYNTH_NCAT];
+} world;
+
+static void draw_vis(const world *w, rng *r, int cat, vis *v)
+{
+	/* partly correlated with the category: a third of the covers take the
+	 * category's colour, a quarter its shape; the rest is independent */
+	if (rng_unif(r) < 0.33)
+		v->hue = (uint16_t)((w->cat_hue[cat] + 360 + (int)rng_below(r, 41) - 20) % 360);
+	else
+		v->hue = (uint16_t)rng_below(r, 360);
+	v->sat = (uint8_t)(25 + rng_below(r, 76));
+	v->light = (uint8_t)(25 + rng_below(r, 56));
+	if (rng_unif(r) < 0.25)
+		v->shape = (uint8_t)w->cat_shape[cat];
+	else
+		v->shape = (uint8_t)rng_below(r, NSHAPE);
+	{
+		static const double count_cum[4] = { 0.45, 0.75, 0.9, 1.0 };
+		v->count = (uint8_t)(1 + draw_cum(r, count_cum, 4));
+	}
+	if (rng_unif(r) < 0.5)
+		v->bg_hue = (uint16_t)((v->hue + 150 + rng_below(r, 61)) % 360);
+	else
+		v->bg_hue = (uint16_t)rng_below(r, 360);
+}
+
+/* the visual part of the log-probability for user type `type` */
+static inline double vis_logit4(const world *w, int type, int hue, int sat, int light, int vshape)
+{
+	int sector = type / (NSHAPE * NSTRENGTH);
+	int shape = (type / NSTRENGTH) % NSHAPE;
+	double strength = vis_strength[type % NSTRENGTH];
+	int pref_hue = sector * (360 / HUE_SECTORS) + (360 / HUE_SECTORS) / 2;
+	double hue_term = GAMMA_HUE * (sat / 100.0) * w->costab[(hue - pref_hue + 360) % 360];
+	double shape_term = vshape == shape ? GAMMA_SHAPE : 0.0;
+	return strength * (hue_term + shape_term) + GAMMA_LIGHT * (light / 100.0 - 0.5);
+}
+
+static inline double vis_logit(const world *w, int type, const vis *v)
+{
+	return vis_logit4(w, type, v->hue, v->sat, v->light, v->shape);
+}
+
+static void world_init(world *w, uint64_t seed)
+{
+	rng r;
+	double cum = 0;
+	int ns = 0;
+	memset(w, 0, sizeof *w);
+	w->seed = seed;
+	rng_seed(&r, seed, TAG_WORLD, 0);
+	for (int d = 0; d < 360; d++)
+		w->costab[d] = cos(d * 3.14159265358979323846 / 180.0);
+	for (int c = 0; c < SYNTH_NCAT; c++) {
+		wordlist subs;
+		cum += synth_cats[c].share;
+		w->cat_cum[c] = cum;
+		wl_split(&subs, synth_cats[c].subcats);
+		w->cat_sub0[c] = ns;
+		w->cat_nsub[c] = subs.n;
+		ns += subs.n;
+		wl_free(&subs);
+	}
+	w->nsub = ns;
+	w->sub_name = xcalloc((size_t)ns, sizeof *w->sub_name);
+	w->sub_cat = xcalloc((size_t)ns, sizeof *w->sub_cat);
+	w->sub_cum = xcalloc((size_t)ns, sizeof *w->sub_cum);
+	w->sub_centre = xcalloc((size_t)ns, sizeof *w->sub_centre);
+	w->sub_words = xcalloc((size_t)ns, sizeof *w->sub_words);
+	for (int t = 0; t < SYNTH_NTHEME; t++) {
+		random_unit(&r, w->theme_centre[t]);
+		wl_split(&w->theme_words[t], synth_themes[t]);
+		wl_embed(&w->theme_words[t], &r, w->theme_centre[t], 0.6);
+	}
+	{
+		wordlist syl;
+		wl_split(&syl, synth_syllables);
+		for (int c = 0; c < SYNTH_NCAT; c++) {
+			wordlist subs;
+			double sc = 0;
+			random_unit(&r, w->cat_centre[c]);
+			w->cat_bias[c] = 0.25 * rng_normal(&r);
+			w->cat_hue[c] = (int)rng_below(&r, 360);
+			w->cat_shape[c] = (int)rng_below(&r, NSHAPE);
+			wl_split(&w->cat_words[c], synth_cats[c].words);
+			wl_embed(&w->cat_words[c], &r, w->cat_centre[c], 0.6);
+			{
+				double tc = 0;
+				for (int t = 0; t < SYNTH_NTHEME; t++) {
+					double x = rng_unif(&r);
+					tc += x * x * x + 0.02;
+					w->theme_cum[c][t] = tc;
+				}
+			}
+			wl_split(&subs, synth_cats[c].subcats);
+			for (int k = 0; k < subs.n; k++) {
+				int s = w->cat_sub0[c] + k;
+				float off[DIM];
+				double norm = 0;
+				sbuf words = { 0 };
+				w->sub_name[s] = xstrdup(subs.w[k]);
+				/* subcategory names keep their underscores (football_nfl) */
+				for (char *ch = w->sub_name[s]; *ch; ch++)
+					if (*ch == ' ')
+						*ch = '_';
+				w->sub_cat[s] = c;
+				sc += 1.0 / pow(k + 1.0, 0.8);
+				w->sub_cum[s] = sc;
+				random_unit(&r, off);
+				for (int d = 0; d < DIM; d++) {
+					w->sub_centre[s][d] = 0.6f * w->cat_centre[c][d] + 0.8f * off[d];
+					norm += (double)w->sub_centre[s][d] * w->sub_centre[s][d];
+				}
+				for (int d = 0; d < DIM; d++)
+					w->sub_centre[s][d] = (float)(w->sub_centre[s][d] / sqrt(norm));
+				/* the subcategory's own proper nouns: 10 made-up names */
+				for (int j = 0; j < 10; j++) {
+					int nsyl = 2 + (int)rng_below(&r, 2);
+					if (j)
+						sb_putc(&words, ' ');
+					for (int q = 0; q < nsyl; q++) {
+						const char *sy = syl.w[rng_below(&r, (uint32_t)syl.n)];
+						if (q == 0) {
+							sb_putc(&words, (char)(sy[0] - 'a' + 'A'));
+							sb_puts(&words, sy + 1);
+						} else {
+							sb_puts(&words, sy);
+						}
+					}
+				}
+				wl_split(&w->sub_words[s], words.p);
+				wl_embed(&w->sub_words[s], &r, w->sub_centre[s], 0.6);
+				sb_free(&words);
+			}
+			wl_free(&subs);
+		}
+		wl_free(&syl);
+	}
+	wl_split(&w->hooks, synth_hooks);
+	for (int i = 0; i < w->hooks.n && i < 64; i++)
+		w->hook_bonus[i] = 0.25 + 0.5 * rng_unif(&r);
+	wl_split(&w->func, synth_function_words);
+	wl_split(&w->persons, synth_persons);
+	wl_split(&w->places, synth_places);
+
+	/* the visual quadrature: KVIS draws of each category's cover
+	 * distribution; E[exp(V)] over them is what the text-only oracle uses */
+	w->vis_e = xmalloc((size_t)NTYPE * SYNTH_NCAT * KVIS * sizeof(double));
+	for (int c = 0; c < SYNTH_NCAT; c++) {
+		vis vq[KVIS];
+		rng vr;
+		rng_seed(&vr, seed, TAG_VIS, (uint64_t)c);
+		for (int k = 0; k < KVIS; k++)
+			draw_vis(w, &vr, c, &vq[k]);
+		for (int t = 0; t < NTYPE; t++) {
+			double sum = 0, mx = 0;
+			double *e = w->vis_e + ((size_t)t * SYNTH_NCAT + c) * KVIS;
+			for (int k = 0; k < KVIS; k++) {
+				e[k] = exp(vis_logit(w, t, &vq[k]));
+				sum += e[k];
+				if (e[k] > mx)
+					mx = e[k];
+			}
+			w->vis_mean[t][c] = sum / KVIS;
+			w->vis_max[t][c] = mx;
+		}
+	}
+}
+
+static void world_free(world *w)
+{
+	for (int c = 0; c < SYNTH_NCAT; c++)
+		wl_free(&w->cat_words[c]);
+	for (int s = 0; s < w->nsub; s++) {
+		free(w->sub_name[s]);
+		wl_free(&w->sub_words[s]);
+	}
+	for (int t = 0; t < SYNTH_NTHEME; t++)
+		wl_free(&w->theme_words[t]);
+	wl_free(&w->hooks);
+	wl_free(&w->func);
+	wl_free(&w->persons);
+	wl_free(&w->places);
+	free(w->sub_name);
+	free(w->sub_cat);
+	free(w->sub_cum);
+	free(w->sub_centre);
+	free(w->sub_words);
+	free(w->vis_e);
+}
+
+/* ---------------------------------------------------------------------- */
+/* News items */
+
+/* The part of a news item the click model reads for every candidate, in
+ * 32 bytes so that random access costs one cache line. The text vector is
+ * kept in hundredths: the model is defined on these rounded values. */
+typedef struct news_hot {
+	int8_t x[DIM];       /* title text vector * 100, rounded */
+	float base;          /* B0 + category bias + the title's hook bonus */
+	uint32_t id;         /* news number - 1 (slot2id) */
+	uint16_t sub, hue;
+	uint8_t cat, sat, light, shape;
+} news_hot;
+
+typedef struct news_set {
+	uint32_t n;
+	uint8_t *cat, *theme, *fresh;
+	uint16_t *sub;
+	news_hot *h;       /* [n] what the click model reads, packed */
+	vis *v;            /* [n] */
+	int32_t *pub;      /* [n] published, seconds since 11/1/2019 */
+	float *pop;        /* [n] popularity in (0, 1] */
+	uint8_t *used;     /* [n] bit 0 train, bit 1 dev, bit 2 anywhere */
+	/* After news_init every per-news array is indexed by slot: the old
+	 * news first (by subcategory, then id), then the fresh ones by
+	 * publication time, so that the candidates of one time window and
+	 * the old news of one subcategory sit together in memory. The id of
+	 * slot i is N(slot2id[i] + 1). */
+	uint32_t *old, n_old;        /* news only in histories: slots 0.. */
+	float *pop_old;              /* [n_old] pop of old[k] */
+	uint32_t *fresh_by_time, n_fresh;   /* candidates: slots n_old.. */
+	float *pop_fresh;            /* [n_fresh] pop of fresh_by_time[k] */
+	uint32_t *slot2id, *id2slot;
+	uint32_t **sub_old, *sub_n_old;     /* [nsub] lists */
+	uint32_t **sub_fresh, *sub_n_fresh; /* [nsub] lists, by time */
+} news_set;
+
+typedef struct ent {
+	int person;           /* 1 person (P), 0 place (G) */
+	int idx;              /* in persons / places */
+	size_t offset;        /* in code points */
+} ent;
+
+static size_t utf8_len(const char *s, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			k++;
+	return k;
+}
+
+static void put_word_cased(sbuf *b, const char *word, int title_case)
+{
+	if (title_case && word[0] >= 'a' && word[0] <= 'z') {
+		sb_putc(b, (char)(word[0] - 'a' + 'A'));
+		sb_puts(b, word + 1);
+	} else {
+		sb_puts(b, word);
+	}
+}
+
+/* Writes one title (title_case) or sentence into b; adds the content words'
+ * vectors to xsum (count in *nx) and their hook bonus to *hook; records
+ * named entities. The rng stream fully determines the text. */
+static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int len,
+		     int title_case, sbuf *b, double *xsum, int *nx, double *hook,
+		     ent *ents, int *nents, int max_ents)
+{
+	int words = 0, last_content = 0, ent_at = -1;
+	size_t start = b->len;
+	/* a named entity at a random word position in the first half */
+	if (rng_unif(r) < (title_case ? 0.35 : 0.25) && *nents < max_ents)
+		ent_at = (int)rng_below(r, (uint32_t)(len / 2 + 1));
+	while (words < len) {
+		const char *word;
+		int is_func = 0;
+		if (words > 0)
+			sb_putc(b, ' ');
+		if (ent_at >= 0 && words >= ent_at) {
+			int person = rng_unif(r) < 0.65;
+			const wordlist *wl = person ? &w->persons : &w->places;
+			int idx = (int)rng_below(r, (uint32_t)wl->n);
+			ent *e = &ents[(*nents)++];
+			e->person = person;
+			e->idx = idx;
+			e->offset = utf8_len(b->p + start, b->len - start);
+			sb_puts(b, wl->w[idx]);
+			words += 1 + (strchr(wl->w[idx], ' ') != NULL);
+			if (person && rng_unif(r) < 0.15)
+				sb_puts(b, "\xE2\x80\x99s");   /* U+2019, as MIND's titles have */
+			last_content = 1;
+			ent_at = -1;
+			continue;
+		}
+		if (last_content && words > 0 && rng_unif(r) < 0.45) {
+			word = w->func.w[rng_below(r, (uint32_t)w->func.n)];
+			is_func = 1;
+		} else {
+			double u = rng_unif(r);
+			const wordlist *wl;
+			int k;
+			if (u < 0.36)
+				wl = &w->sub_words[sub];
+			else if (u < 0.66)
+				wl = &w->cat_words[cat];
+			else if (u < 0.93)
+				wl = &w->theme_words[theme];
+			else
+				wl = &w->hooks;
+			k = (int)rng_below(r, (uint32_t)wl->n);
+			word = wl->w[k];
+			if (wl->emb) {
+				for (int d = 0; d < DIM; d++)
+					xsum[d] += wl->emb[k * DIM + d];
+				(*nx)++;
+			} else {
+				*hook += w->hook_bonus[k];
+			}
+			if (rng_unif(r) < 0.04) {
+				sb_putu(b, 2 + rng_below(r, 30));
+				sb_putc(b, ' ');
+				words++;
+			}
+		}
+		put_word_cased(b, word, words == 0 || (title_case && !is_func));
+		words += 1;
+		last_content = !is_func;
+	}
+	if (!title_case)
+		sb_putc(b, '.');
+	else if (rng_unif(r) < 0.08)
+		sb_putc(b, '?');
+}
+
+static void put_json_string(sbuf *b, const char *s)
+{
+	sb_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			sb_putc(b, '\\');
+		sb_putc(b, *s);
+	}
+	sb_putc(b, '"');
+}
+
+/* MIND's entity list: [{"Label": ..., "Type": "P", "WikidataId": "Q..",
+ * "Confidence": 0.99, "OccurrenceOffsets": [0], "SurfaceForms": [..]}] */
+static void put_entities(const world *w, sbuf *b, const ent *ents, int n, rng *r)
+{
+	sb_putc(b, '[');
+	for (int i = 0; i < n; i++) {
+		const char *label = ents[i].person ? w->persons.w[ents[i].idx] : w->places.w[ents[i].idx];
+		uint64_t h = 1469598103934665603ULL;
+		char tmp[64];
+		for (const char *c = label; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+		if (i)
+			sb_puts(b, ", ");
+		sb_puts(b, "{\"Label\": ");
+		put_json_string(b, label);
+		snprintf(tmp, sizeof tmp, ", \"Type\": \"%s\", \"WikidataId\": \"Q%" PRIu64 "\", ",
+			 ents[i].person ? "P" : "G", 1000 + h % 9000000);
+		sb_puts(b, tmp);
+		snprintf(tmp, sizeof tmp, "\"Confidence\": %d.%03d, \"OccurrenceOffsets\": [%zu], ",
+			 0, 800 + (int)rng_below(r, 200), ents[i].offset);
+		sb_puts(b, tmp);
+		sb_puts(b, "\"SurfaceForms\": [");
+		put_json_string(b, label);
+		sb_puts(b, "]}");
+	}
+	sb_putc(b, ']');
+}
+
+static int title_length(rng *r)
+{
+	int len = (int)lround(11.5 + 3.1 * rng_normal(r));
+	return len < 4 ? 4 : len > 28 ? 28 : len;
+}
+
+/* The title of news i (into b when b is not NULL); sets x and hook. */
+static void news_title(const world *w, const news_set *ns, uint32_t i, sbuf *b,
+		       float *x, float *hook, ent *ents, int *nents)
+{
+	rng r;
+	sbuf tmp = { 0 };
+	double xsum[DIM] = { 0 }, hk = 0;
+	int nx = 0, ne = 0;
+	ent local[2];
+	/* the text is seeded by the news id (slots are internal) */
+	rng_seed(&r, w->seed, TAG_TITLE, ns->slot2id ? ns->slot2id[i] : i);
+	gen_text(w, &r, ns->cat[i], ns->sub[i], ns->theme[i], title_length(&r), 1,
+		 b ? b : &tmp, xsum, &nx, &hk, ents ? ents : local, &ne, 2);
+	if (x)
+		for (int d = 0; d < DIM; d++)
+			x[d] = (float)(nx ? xsum[d] / nx : 0.0);
+	if (hook)
+		*hook = (float)hk;
+	if (nents)
+		*nents = ne;
+	sb_free(&tmp);
+}
+
+static void msn_id(uint64_t seed, uint32_t i, char out[8])
+{
+	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	const uint64_t space = 916132832ULL;   /* 62^5 */
+	/* an affine bijection of [0, 62^5): the multiplier is odd and not a
+	 * multiple of 31, so it is coprime with 2^5 * 31^5 */
+	uint64_t a = 387420489ULL, b = (seed * 2654435761ULL) % space;
+	uint64_t v = (a * i + b) % space;
+	out[0] = out[1] = (i * 0x9E3779B1u >> 31) & 1 ? 'B' : 'A';
+	for (int k = 6; k >= 2; k--) {
+		out[k] = alnum[v % 62];
+		v /= 62;
+	}
+	out[7] = '\0';
+}
+
+static const news_set *sort_ns;
+static int cmp_by_sub(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_ns->sub[x] != sort_ns->sub[y])
+		return sort_ns->sub[x] < sort_ns->sub[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+static int cmp_by_pub(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_ns->pub[x] != sort_ns->pub[y])
+		return sort_ns->pub[x] < sort_ns->pub[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+static void news_init(news_set *ns, const world *w, uint32_t n)
+{
+	uint32_t nsub = (uint32_t)w->nsub;
+	memset(ns, 0, sizeof *ns);
+	ns->n = n;
+	ns->cat = xcalloc(n, 1);
+	ns->theme = xcalloc(n, 1);
+	ns->fresh = xcalloc(n, 1);
+	ns->used = xcalloc(n, 1);
+	ns->sub = xcalloc(n, sizeof *ns->sub);
+	ns->h = xcalloc(n, sizeof *ns->h);
+	ns->v = xcalloc(n, sizeof *ns->v);
+	ns->pub = xcalloc(n, sizeof *ns->pub);
+	ns->pop = xcalloc(n, sizeof *ns->pop);
+	ns->old = xcalloc(n, sizeof *ns->old);
+	ns->fresh_by_time = xcalloc(n, sizeof *ns->fresh_by_time);
+	for (uint32_t i = 0; i < n; i++) {
+		rng r;
+		int c, s;
+		rng_seed(&r, w->seed, TAG_NEWS, i);
+		c = draw_cum(&r, w->cat_cum, SYNTH_NCAT);
+		s = w->cat_sub0[c] + draw_cum(&r, w->sub_cum + w->cat_sub0[c], w->cat_nsub[c]);
+		ns->cat[i] = (uint8_t)c;
+		ns->sub[i] = (uint16_t)s;
+		ns->theme[i] = (uint8_t)draw_cum(&r, w->theme_cum[c], SYNTH_NTHEME);
+		draw_vis(w, &r, c, &ns->v[i]);
+		/* a third of the news is older than the log: history only; the
+		 * first two items are always fresh and the third old, so that
+		 * every pool is non-empty */
+		ns->fresh[i] = i < 2 ? 1 : i == 2 ? 0 : rng_unif(&r) >= 0.35;
+		if (ns->fresh[i])
+			ns->pub[i] = 7 * DAY + (int32_t)rng_below(&r, 8 * DAY);   /* 11/8 - 11/15 */
+		else
+			ns->pub[i] = -(int32_t)rng_below(&r, 30 * DAY);           /* October */
+		{
+			double p = exp(rng_normal(&r)) / 4.0;
+			ns->pop[i] = (float)(p > 1.0 ? 1.0 : p < 0.01 ? 0.01 : p);
+		}
+		{
+			float x[DIM], hook;
+			news_hot *h = &ns->h[i];
+			news_title(w, ns, i, NULL, x, &hook, NULL, NULL);
+			for (int d = 0; d < DIM; d++) {
+				long v = lround(x[d] * 100.0);
+				h->x[d] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+			}
+			h->base = (float)(B0 + w->cat_bias[c] + hook);
+			h->sub = (uint16_t)s;
+			h->cat = (uint8_t)c;
+			h->hue = ns->v[i].hue;
+			h->sat = ns->v[i].sat;
+			h->light = ns->v[i].light;
+			h->shape = ns->v[i].shape;
+		}
+		if (ns->fresh[i])
+			ns->fresh_by_time[ns->n_fresh++] = i;
+		else
+			ns->old[ns->n_old++] = i;
+	}
+	sort_ns = ns;
+	qsort(ns->fresh_by_time, ns->n_fresh, sizeof(uint32_t), cmp_by_pub);
+	qsort(ns->old, ns->n_old, sizeof(uint32_t), cmp_by_sub);
+	/* renumber into slots */
+	ns->slot2id = xmalloc(n * sizeof(uint32_t));
+	ns->id2slot = xmalloc(n * sizeof(uint32_t));
+	memcpy(ns->slot2id, ns->old, ns->n_old * sizeof(uint32_t));
+	memcpy(ns->slot2id + ns->n_old, ns->fresh_by_time, ns->n_fresh * sizeof(uint32_t));
+	for (uint32_t k = 0; k < n; k++)
+		ns->id2slot[ns->slot2id[k]] = k;
+#define PERMUTE(arr) do { \
+		void *np_ = xmalloc((size_t)n * sizeof *(arr)); \
+		for (uint32_t k = 0; k < n; k++) \
+			memcpy((char *)np_ + (size_t)k * sizeof *(arr), &(arr)[ns->slot2id[k]], sizeof *(arr)); \
+		free(arr); \
+		(arr) = np_; \
+	} while (0)
+	PERMUTE(ns->cat);
+	PERMUTE(ns->theme);
+	PERMUTE(ns->fresh);
+	PERMUTE(ns->sub);
+	PERMUTE(ns->h);
+	PERMUTE(ns->v);
+	PERMUTE(ns->pub);
+	PERMUTE(ns->pop);
+#undef PERMUTE
+	for (uint32_t k = 0; k < n; k++)
+		ns->h[k].id = ns->slot2id[k];
+	for (uint32_t k = 0; k < ns->n_old; k++)
+		ns->old[k] = k;
+	for (uint32_t k = 0; k < ns->n_fresh; k++)
+		ns->fresh_by_time[k] = ns->n_old + k;
+	ns->pop_old = xmalloc((ns->n_old + 1) * sizeof(float));
+	ns->pop_fresh = xmalloc((ns->n_fresh + 1) * sizeof(float));
+	for (uint32_t k = 0; k < ns->n_old; k++)
+		ns->pop_old[k] = ns->pop[ns->old[k]];
+	for (uint32_t k = 0; k < ns->n_fresh; k++)
+		ns->pop_fresh[k] = ns->pop[ns->fresh_by_time[k]];
+	ns->sub_old = xcalloc(nsub, sizeof *ns->sub_old);
+	ns->sub_fresh = xcalloc(nsub, sizeof *ns->sub_fresh);
+	ns->sub_n_old = xcalloc(nsub, sizeof *ns->sub_n_old);
+	ns->sub_n_fresh = xcalloc(nsub, sizeof *ns->sub_n_fresh);
+	for (uint32_t k = 0; k < ns->n_old; k++)
+		ns->sub_n_old[ns->sub[ns->old[k]]]++;
+	for (uint32_t k = 0; k < ns->n_fresh; k++)
+		ns->sub_n_fresh[ns->sub[ns->fresh_by_time[k]]]++;
+	for (uint32_t s = 0; s < nsub; s++) {
+		ns->sub_old[s] = xmalloc((ns->sub_n_old[s] + 1) * sizeof(uint32_t));
+		ns->sub_fresh[s] = xmalloc((ns->sub_n_fresh[s] + 1) * sizeof(uint32_t));
+		ns->sub_n_old[s] = ns->sub_n_fresh[s] = 0;
+	}
+	for (uint32_t k = 0; k < ns->n_old; k++) {
+		uint32_t i = ns->old[k];
+		ns->sub_old[ns->sub[i]][ns->sub_n_old[ns->sub[i]]++] = i;
+	}
+	for (uint32_t k = 0; k < ns->n_fresh; k++) {
+		uint32_t i = ns->fresh_by_time[k];
+		ns->sub_fresh[ns->sub[i]][ns->sub_n_fresh[ns->sub[i]]++] = i;
+	}
+}
+
+static void news_free(news_set *ns, const world *w)
+{
+	for (int s = 0; s < w->nsub; s++) {
+		free(ns->sub_old[s]);
+		free(ns->sub_fresh[s]);
+	}
+	free(ns->sub_old);
+	free(ns->sub_fresh);
+	free(ns->sub_n_old);
+	free(ns->sub_n_fresh);
+	free(ns->cat);
+	free(ns->theme);
+	free(ns->fresh);
+	free(ns->used);
+	free(ns->sub);
+	free(ns->h);
+	free(ns->pop_old);
+	free(ns->pop_fresh);
+	free(ns->v);
+	free(ns->pub);
+	free(ns->pop);
+	free(ns->old);
+	free(ns->fresh_by_time);
+	free(ns->slot2id);
+	free(ns->id2slot);
+	memset(ns, 0, sizeof *ns);
+}
+
+/* first k in list[0..n) (sorted by pub) with pub >= t */
+static uint32_t lower_pub(const news_set *ns, const uint32_t *list, uint32_t n, int64_t t)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (ns->pub[list[mid]] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Users and the click model */
+
+enum { KIND_TRAIN, KIND_DEV, KIND_BOTH };
+static const char *const kind_names[] = { "train", "dev", "both" };
+
+typedef struct user {
+	uint32_t index, id;
+	int kind;
+	int fav_cat[2], fav_sub[2], fav_theme;
+	double cp[SYNTH_NCAT];     /* category preference */
+	float ul[DIM];             /* long-term interest */
+	int vtype;                 /* visual taste */
+	int focus_sub, focus_theme;
+	float wvec[DIM];           /* BETA_LONG*ul + BETA_SHORT*focus vector */
+} user;
+
+static void user_set_focus(const world *w, user *u, int sub, int theme)
+{
+	u->focus_sub = sub;
+	u->focus_theme = theme;
+	for (int d = 0; d < DIM; d++)
+		u->wvec[d] = (float)(0.01 * (BETA_LONG * u->ul[d] +
+				     BETA_SHORT * 0.7 * (w->sub_centre[sub][d] + w->theme_centre[theme][d])));
+}
+
+static int draw_sub_of_cat(const world *w, rng *r, int c)
+{
+	return w->cat_sub0[c] + draw_cum(r, w->sub_cum + w->cat_sub0[c], w->cat_nsub[c]);
+}
+
+/* a focus subcategory: near the user's interests or anywhere */
+static void draw_focus(const world *w, rng *r, const user *u, int *sub, int *theme)
+{
+	if (rng_unif(r) < 0.4)
+		*sub = draw_sub_of_cat(w, r, u->fav_cat[rng_below(r, 2)]);
+	else
+		*sub = draw_sub_of_cat(w, r, draw_cum(r, w->cat_cum, SYNTH_NCAT));
+	*theme = (int)rng_below(r, SYNTH_NTHEME);
+}
+
+static void user_init(const world *w, user *u, uint32_t index, uint32_t id, rng *r)
+{
+	double norm = 0;
+	float g[DIM];
+	memset(u, 0, sizeof *u);
+	u->index = index;
+	u->id = id;
+	for (int k = 0; k < 2; k++) {
+		u->fav_cat[k] = draw_cum(r, w->cat_cum, SYNTH_NCAT);
+		u->fav_sub[k] = draw_sub_of_cat(w, r, u->fav_cat[k]);
+	}
+	u->fav_theme = (int)rng_below(r, SYNTH_NTHEME);
+	for (int c = 0; c < SYNTH_NCAT; c++)
+		u->cp[c] = 0.3 * rng_normal(r);
+	u->cp[u->fav_cat[0]] += 1.0;
+	u->cp[u->fav_cat[1]] += 0.6;
+	random_unit(r, g);
+	for (int d = 0; d < DIM; d++) {
+		u->ul[d] = 0.7f * w->sub_centre[u->fav_sub[0]][d] + 0.4f * w->sub_centre[u->fav_sub[1]][d] +
+			   0.6f * w->theme_centre[u->fav_theme][d] + 0.5f * g[d];
+		norm += (double)u->ul[d] * u->ul[d];
+	}
+	for (int d = 0; d < DIM; d++)
+		u->ul[d] = (float)(u->ul[d] / sqrt(norm));
+	u->vtype = (int)rng_below(r, NTYPE);
+}
+
+/* text part of the log-probability */
+static inline double text_logit(const world *w, const news_set *ns, const user *u, uint32_t i)
+{
+	const news_hot *h = &ns->h[i];
+	float dot = 0;
+	double a = h->base + BETA_CAT * u->cp[h->cat];
+	(void)w;
+	for (int d = 0; d < DIM; d++)
+		dot += u->wvec[d] * (float)h->x[d];
+	a += dot;
+	if (h->sub == u->focus_sub)
+		a += BETA_FOCUS;
+	return a;
+}
+
+/* p alone */
+static inline double click_p(const world *w, const news_set *ns, const user *u, uint32_t i)
+{
+	const news_hot *h = &ns->h[i];
+	double pp = exp(text_logit(w, ns, u, i) + vis_logit4(w, u->vtype, h->hue, h->sat, h->light, h->shape));
+	return pp > PMAX ? PMAX : pp;
+}
+
+/* p: true click probability; q: the same with the cover marginalised out */
+static void click_prob(const world *w, const news_set *ns, const user *u, uint32_t i,
+		       double *p, double *q)
+{
+	double a = text_logit(w, ns, u, i);
+	double ea = exp(a);
+	const news_hot *h = &ns->h[i];
+	int c = h->cat;
+	double pp = ea * exp(vis_logit4(w, u->vtype, h->hue, h->sat, h->light, h->shape));
+	*p = pp > PMAX ? PMAX : pp;
+	if (ea * w->vis_max[u->vtype][c] <= PMAX) {
+		*q = ea * w->vis_mean[u->vtype][c];
+	} else {
+		const double *e = w->vis_e + ((size_t)u->vtype * SYNTH_NCAT + c) * KVIS;
+		double s = 0;
+		for (int k = 0; k < KVIS; k++)
+			s += ea * e[k] > PMAX ? PMAX : ea * e[k];
+		*q = s / KVIS;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Output: one shuffle buffer per split, so a user's impressions do not sit
+ * together in the file; impression ids are given when a line leaves it. */
+
+typedef struct split_out {
+	vm_atomic_file beh, clk;
+	sbuf *lines_b, *lines_c;    /* [SHUFFLE_BUF] */
+	size_t n;
+	uint64_t next_id;
+	uint64_t clicks, candidates;
+	rng r;
+	int failed;
+} split_out;
+
+static void emit(split_out *so, size_t k)
+{
+	char idbuf[24];
+	int len = snprintf(idbuf, sizeof idbuf, "%" PRIu64, so->next_id++);
+	if (fwrite(idbuf, 1, (size_t)len, so->beh.fp) != (size_t)len ||
+	    fwrite(so->lines_b[k].p, 1, so->lines_b[k].len, so->beh.fp) != so->lines_b[k].len ||
+	    fwrite(idbuf, 1, (size_t)len, so->clk.fp) != (size_t)len ||
+	    fwrite(so->lines_c[k].p, 1, so->lines_c[k].len, so->clk.fp) != so->lines_c[k].len)
+		so->failed = 1;
+}
+
+/* take the line pair in (b, c); swap buffers to avoid copies */
+static void split_push(split_out *so, sbuf *b, sbuf *c)
+{
+	size_t k;
+	sbuf t;
+	if (so->n < SHUFFLE_BUF) {
+		k = so->n++;
+	} else {
+		k = rng_below(&so->r, SHUFFLE_BUF);
+		emit(so, k);
+	}
+	t = so->lines_b[k];
+	so->lines_b[k] = *b;
+	*b = t;
+	t = so->lines_c[k];
+	so->lines_c[k] = *c;
+	*c = t;
+	b->len = c->len = 0;
+}
+
+static void split_drain(split_out *so)
+{
+	while (so->n) {
+		size_t k = rng_below(&so->r, (uint32_t)so->n);
+		emit(so, k);
+		so->n--;
+		sbuf t = so->lines_b[k];
+		so->lines_b[k] = so->lines_b[so->n];
+		so->lines_b[so->n] = t;
+		t = so->lines_c[k];
+		so->lines_c[k] = so->lines_c[so->n];
+		so->lines_c[so->n] = t;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Generation */
+
+typedef struct params {
+	const char *out;
+	uint64_t seed;
+	uint32_t news, users;
+	uint64_t impressions;
+	const char *url_base;
+	int quiet;
+} params;
+
+typedef struct gen {
+	const params *pa;
+	world w;
+	news_set ns;
+	split_out so[2];
+	uint32_t old_ptr, fresh_ptr;            /* coverage cursors */
+	uint32_t unused_old, unused_fresh;
+	uint64_t imps_left;
+	uint32_t users_left;
+	uint16_t stamp;                          /* current history/impression */
+	uint16_t *stamps;                        /* [n] by slot: last one that took it */
+	uint32_t *cand;                          /* scratch */
+	uint32_t *inj;                           /* scratch: coverage items */
+	double *p, *q;
+	int8_t *lab;
+	uint64_t hist_total, hist_empty;
+	sbuf hist_text, line_b, line_c;
+	vm_atomic_file users_f;
+} gen;
+
+/* a new stamp; the scratch array is cleared when the counter wraps */
+static void next_stamp(gen *g)
+{
+	if (++g->stamp == 0) {
+		memset(g->stamps, 0, g->ns.n * sizeof *g->stamps);
+		g->stamp = 1;
+	}
+}
+
+static void mark_used(gen *g, uint32_t i, int splits)
+{
+	if (!(g->ns.used[i] & 4)) {
+		if (g->ns.fresh[i])
+			g->unused_fresh--;
+		else
+			g->unused_old--;
+	}
+	g->ns.used[i] |= (uint8_t)(splits | 4);
+}
+
+/* next news not used yet from the pool (old or fresh), or UINT32_MAX */
+static uint32_t next_unused(gen *g, int fresh)
+{
+	uint32_t *ptr = fresh ? &g->fresh_ptr : &g->old_ptr;
+	const uint32_t *list = fresh ? g->ns.fresh_by_time : g->ns.old;
+	uint32_t n = fresh ? g->ns.n_fresh : g->ns.n_old;
+	while (*ptr < n && (g->ns.used[list[*ptr]] & 4))
+		(*ptr)++;
+	return *ptr < n ? list[*ptr] : UINT32_MAX;
+}
+
+/* stochastic rounding of need/left: how many coverage items to place now */
+static uint32_t coverage_quota(rng *r, uint64_t need, uint64_t left)
+{
+	double x;
+	uint32_t k;
+	if (need == 0)
+		return 0;
+	if (left <= 1)
+		return (uint32_t)need;
+	x = (double)need / (double)left * 1.05;
+	k = (uint32_t)x;
+	if (rng_unif(r) < x - k)
+		k++;
+	return k > need ? (uint32_t)need : k;
+}
+
+/* draw an old news item for a history slot */
+static uint32_t draw_old(gen *g, rng *r, const user *u)
+{
+	const news_set *ns = &g->ns;
+	double x = rng_unif(r);
+	int sub = -1;
+	if (x < 0.4)
+		sub = u->focus_sub;
+	else if (x < 0.6)
+		sub = u->fav_sub[rng_below(r, 2)];
+	if (sub >= 0 && ns->sub_n_old[sub] > 0)
+		return ns->sub_old[sub][rng_below(r, ns->sub_n_old[sub])];
+	for (int tries = 0; tries < 30; tries++) {
+		uint32_t k = rng_below(r, ns->n_old);
+		if (rng_unif(r) < ns->pop_old[k])
+			return ns->old[k];
+	}
+	return ns->old[rng_below(r, ns->n_old)];
+}
+
+static void gen_history(gen *g, rng *r, user *u, int splits, uint32_t **hist, uint32_t *hlen,
+			uint32_t *hcap)
+{
+	const world *w = &g->w;
+	uint32_t len, quota, placed = 0;
+	int ep_left = 0, fsub = 0, fth = 0, nep = 0;
+	/* length: 3% empty, else a long-tailed draw with mean about 33 */
+	if (rng_unif(r) < 0.03) {
+		len = 0;
+	} else {
+		double l = ceil(exp(3.03 + 1.0 * rng_normal(r)));
+		len = l > 400 ? 400 : (uint32_t)l;
+	}
+	quota = coverage_quota(r, g->unused_old, g->users_left);
+	if (len < quota)
+		len = quota;
+	if (len > g->ns.n_old)
+		len = g->ns.n_old;
+	if (quota > len)
+		quota = len;
+	if (*hcap < len + 1) {
+		*hcap = len + 64;
+		*hist = xrealloc(*hist, *hcap * sizeof **hist);
+	}
+	next_stamp(g);
+	/* coverage: `quota` old news nobody has read yet take random slots of
+	 * this history (chosen by selection sampling below); they are taken
+	 * and stamped first so that no draw repeats them */
+	for (uint32_t k = 0; k < quota; k++) {
+		uint32_t i = next_unused(g, 0);
+		if (i == UINT32_MAX) {
+			quota = k;
+			break;
+		}
+		g->inj[k] = i;
+		g->stamps[i] = g->stamp;
+		mark_used(g, i, splits);
+	}
+	/* episodes of the short-term focus, oldest first; the last one is the
+	 * focus the user has during the impressions */
+	for (uint32_t j = 0; j < len; j++) {
+		double best_w = 0, total = 0;
+		uint32_t pick = UINT32_MAX, cands[HIST_DRAWS];
+		double wts[HIST_DRAWS];
+		int nc = 0;
+		if (ep_left == 0) {
+			draw_focus(w, r, u, &fsub, &fth);
+			user_set_focus(w, u, fsub, fth);
+			ep_left = 1 + (int)floor(-log(1.0 - rng_unif(r)) * 11.0);
+			nep++;
+		}
+		ep_left--;
+		if (placed < quota && rng_below(r, len - j) < quota - placed) {
+			(*hist)[(*hlen)++] = g->inj[placed++];
+			continue;
+		}
+		/* draw first, then score: the loads of the drawn items overlap */
+		for (int t = 0; t < HIST_DRAWS * 3 && nc < HIST_DRAWS; t++) {
+			uint32_t i = draw_old(g, r, u);
+			if (g->stamps[i] == g->stamp)
+				continue;
+			__builtin_prefetch(&g->ns.h[i]);
+			cands[nc++] = i;
+		}
+		for (int k = 0; k < nc; k++) {
+			wts[k] = click_p(w, &g->ns, u, cands[k]);
+			total += wts[k];
+		}
+		if (nc == 0)
+			continue;
+		{
+			double x = rng_unif(r) * total;
+			for (int k = 0; k < nc; k++) {
+				best_w += wts[k];
+				if (x < best_w || k == nc - 1) {
+					pick = cands[k];
+					break;
+				}
+			}
+		}
+		g->stamps[pick] = g->stamp;
+		(*hist)[(*hlen)++] = pick;
+	}
+	for (uint32_t k = 0; k < *hlen; k++)
+		mark_used(g, (*hist)[k], splits);
+	/* the user keeps the last episode's focus */
+	if (nep == 0) {
+		draw_focus(w, r, u, &fsub, &fth);
+		user_set_focus(w, u, fsub, fth);
+	}
+}
+
+/* time of day: busy mornings, lunch and evenings */
+static int32_t time_of_day(rng *r)
+{
+	double x = rng_unif(r), h;
+	if (x < 0.3)
+		h = rng_unif(r) * 24.0;
+	else if (x < 0.55)
+		h = 8.0 + 2.0 * rng_normal(r);
+	else if (x < 0.75)
+		h = 13.0 + 2.0 * rng_normal(r);
+	else
+		h = 20.0 + 2.5 * rng_normal(r);
+	h = fmod(h + 48.0, 24.0);
+	return (int32_t)(h * 3600.0) % DAY;
+}
+
+static int impression_size(rng *r)
+{
+	double s = floor(exp(3.17 + 0.9 * rng_normal(r)));
+	if (s > 298)
+		s = 298;
+	return 2 + (int)s;
+}
+
+/* a fresh candidate for time t; 0 when none found (caller retries) */
+static uint32_t draw_fresh(gen *g, rng *r, const user *u, int64_t t, uint32_t lo, uint32_t hi)
+{
+	const news_set *ns = &g->ns;
+	double x = rng_unif(r);
+	int sub = -1;
+	if (x < 0.12)
+		sub = u->focus_sub;
+	else if (x < 0.2)
+		sub = u->fav_sub[rng_below(r, 2)];
+	if (sub >= 0) {
+		uint32_t n = ns->sub_n_fresh[sub];
+		uint32_t a = lower_pub(ns, ns->sub_fresh[sub], n, t - WINDOW_SECONDS);
+		uint32_t b = lower_pub(ns, ns->sub_fresh[sub], n, t + 1);
+		if (b > a)
+			return ns->sub_fresh[sub][a + rng_below(r, b - a)];
+	}
+	for (int tries = 0; tries < 30; tries++) {
+		uint32_t k = lo + rng_below(r, hi - lo);
+		if (rng_unif(r) < ns->pop_fresh[k])
+			return ns->fresh_by_time[k];
+	}
+	return ns->fresh_by_time[lo + rng_below(r, hi - lo)];
+}
+
+static void gen_impression(gen *g, rng *r, const user *u, int split, const char *hist_text)
+{
+	news_set *ns = &g->ns;
+	split_out *so = &g->so[split];
+	int64_t t;
+	uint32_t size, quota, n = 0, lo, hi, need;
+	int clicks = 0;
+	if (split == 0)
+		t = (8 + (int64_t)rng_below(r, 6)) * DAY + time_of_day(r);   /* 11/9 - 11/14 */
+	else
+		t = 14 * (int64_t)DAY + time_of_day(r);                       /* 11/15 */
+	size = (uint32_t)impression_size(r);
+	quota = coverage_quota(r, g->unused_fresh, g->imps_left);
+	if (size < quota + 1)
+		size = quota + 1;
+	if (size > ns->n_fresh)
+		size = ns->n_fresh;
+	/* the window of news published in the 36 hours before t, widened when
+	 * it holds too few items */
+	lo = lower_pub(ns, ns->fresh_by_time, ns->n_fresh, t - WINDOW_SECONDS);
+	hi = lower_pub(ns, ns->fresh_by_time, ns->n_fresh, t + 1);
+	need = 3 * size < ns->n_fresh ? 3 * size : ns->n_fresh;
+	if (hi - lo < need) {
+		lo = hi >= need ? hi - need : 0;
+		if (hi - lo < need)
+			hi = lo + need;
+	}
+	next_stamp(g);
+	for (uint32_t k = 0; k < quota && n < size; k++) {
+		uint32_t i = next_unused(g, 1);
+		if (i == UINT32_MAX)
+			break;
+		g->cand[n++] = i;
+		g->stamps[i] = g->stamp;
+		mark_used(g, i, 1 << split);
+	}
+	for (int fails = 0; n < size;) {
+		uint32_t i = draw_fresh(g, r, u, t, lo, hi);
+		if (g->stamps[i] == g->stamp) {
+			if (++fails > 200) {
+				/* take the next free one from anywhere */
+				uint32_t k = rng_below(r, ns->n_fresh);
+				while (g->stamps[ns->fresh_by_time[k]] == g->stamp)
+					k = (k + 1) % ns->n_fresh;
+				i = ns->fresh_by_time[k];
+			} else {
+				continue;
+			}
+		}
+		g->stamps[i] = g->stamp;
+		__builtin_prefetch(&ns->h[i]);
+		g->cand[n++] = i;
+		mark_used(g, i, 1 << split);
+	}
+	/* candidate order is random */
+	for (uint32_t k = n; k > 1; k--) {
+		uint32_t j = rng_below(r, k);
+		uint32_t tmp = g->cand[k - 1];
+		g->cand[k - 1] = g->cand[j];
+		g->cand[j] = tmp;
+	}
+	for (uint32_t k = 0; k < n; k++)
+		click_prob(&g->w, ns, u, g->cand[k], &g->p[k], &g->q[k]);
+	/* labels: Bernoulli(p), redrawn until there is a click (MIND keeps
+	 * only impressions with one); after 100 tries one click by p */
+	for (int round = 0; round < 100 && clicks == 0; round++)
+		for (uint32_t k = 0; k < n; k++) {
+			g->lab[k] = rng_unif(r) < g->p[k];
+			clicks += g->lab[k];
+		}
+	if (clicks == 0) {
+		double tot = 0, x, acc = 0;
+		for (uint32_t k = 0; k < n; k++)
+			tot += g->p[k];
+		x = rng_unif(r) * tot;
+		for (uint32_t k = 0; k < n; k++) {
+			acc += g->p[k];
+			if (x < acc || k == n - 1) {
+				g->lab[k] = 1;
+				break;
+			}
+		}
+		clicks = 1;
+	}
+	so->clicks += (uint64_t)clicks;
+	so->candidates += n;
+	/* the lines, without their impression id */
+	sbuf *b = &g->line_b, *c = &g->line_c;
+	sb_puts(b, "\tU");
+	sb_putu(b, u->id);
+	sb_putc(b, '\t');
+	sb_puttime(b, t);
+	sb_putc(b, '\t');
+	sb_puts(b, hist_text);
+	sb_putc(b, '\t');
+	sb_putc(c, '\t');
+	for (uint32_t k = 0; k < n; k++) {
+		if (k) {
+			sb_putc(b, ' ');
+			sb_putc(c, ' ');
+		}
+		sb_putc(b, 'N');
+		sb_putu(b, ns->h[g->cand[k]].id + 1);
+		sb_putc(b, '-');
+		sb_putc(b, g->lab[k] ? '1' : '0');
+		sb_putprob(c, g->p[k]);
+	}
+	sb_putc(b, '\n');
+	sb_putc(c, '\t');
+	for (uint32_t k = 0; k < n; k++) {
+		if (k)
+			sb_putc(c, ' ');
+		sb_putprob(c, g->q[k]);
+	}
+	sb_putc(c, '\n');
+	split_push(so, b, c);
+	g->imps_left--;
+}
+
+static int open_out(vm_atomic_file *af, const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int rc = vm_atomic_open(af, path);
+	if (rc != 0)
+		vm_warn_errno("%s", path);
+	free(path);
+	return rc;
+}
+
+static int write_news_split(gen *g, vm_atomic_file *af, int bit)
+{
+	const world *w = &g->w;
+	const news_set *ns = &g->ns;
+	sbuf b = { 0 };
+	int rc = 0;
+	for (uint32_t id = 0; id < ns->n; id++) {
+		uint32_t i = ns->id2slot[id];
+		ent ents[4];
+		int ne = 0;
+		char msn[8];
+		if (!(ns->used[i] & bit))
+			continue;
+		b.len = 0;
+		sb_putc(&b, 'N');
+		sb_putu(&b, id + 1);
+		sb_putc(&b, '\t');
+		sb_puts(&b, synth_cats[ns->cat[i]].name);
+		sb_putc(&b, '\t');
+		sb_puts(&b, w->sub_name[ns->sub[i]]);
+		sb_putc(&b, '\t');
+		news_title(w, ns, i, &b, NULL, NULL, ents, &ne);
+		sb_putc(&b, '\t');
+		{
+			/* the abstract: 0-3 sentences; its entities are the ones
+			 * of its own text */
+			rng r;
+			ent aents[4];
+			int nae = 0, nsent;
+			double xs[DIM];
+			int nx = 0;
+			double hk = 0;
+			size_t abs_start = b.len;
+			rng_seed(&r, w->seed, TAG_ABSTRACT, id);
+			nsent = rng_unif(&r) < 0.05 ? 0 : 1 + (int)rng_below(&r, 3);
+			for (int s = 0; s < nsent; s++) {
+				size_t before = b.len;
+				if (s)
+					sb_putc(&b, ' ');
+				int ne0 = nae;
+				gen_text(w, &r, ns->cat[i], ns->sub[i], ns->theme[i], 8 + (int)rng_below(&r, 12), 0,
+					 &b, xs, &nx, &hk, aents, &nae, 3);
+				/* entity offsets are relative to the abstract start */
+				for (int k = ne0; k < nae; k++)
+					aents[k].offset += utf8_len(b.p + abs_start, before - abs_start + (s ? 1 : 0));
+			}
+			sb_putc(&b, '\t');
+			sb_puts(&b, g->pa->url_base);
+			msn_id(w->seed, id, msn);
+			sb_puts(&b, msn);
+			sb_puts(&b, ".html\t");
+			{
+				rng er;
+				rng_seed(&er, w->seed, TAG_ABSTRACT, (uint64_t)id + (1ULL << 40));
+				put_entities(w, &b, ents, ne, &er);
+				sb_putc(&b, '\t');
+				put_entities(w, &b, aents, nae, &er);
+			}
+		}
+		sb_putc(&b, '\n');
+		if (fwrite(b.p, 1, b.len, af->fp) != b.len) {
+			rc = -1;
+			break;
+		}
+	}
+	sb_free(&b);
+	return rc;
+}
+
+static int write_truth_news(gen *g, vm_atomic_file *af)
+{
+	const world *w = &g->w;
+	const news_set *ns = &g->ns;
+	sbuf b = { 0 };
+	int rc = 0;
+	fputs("id\tmsn_id\tcategory\tsubcategory\tvis_hue\tvis_sat\tvis_light\tvis_shape\t"
+	      "vis_count\tvis_bg_hue\ttheme\tpool\tpublished\ttext_bias\ttext_vector\n", af->fp);
+	for (uint32_t id = 0; id < ns->n; id++) {
+		uint32_t i = ns->id2slot[id];
+		const vis *v = &ns->v[i];
+		char msn[8];
+		b.len = 0;
+		msn_id(w->seed, id, msn);
+		sb_putc(&b, 'N');
+		sb_putu(&b, id + 1);
+		sb_putc(&b, '\t');
+		sb_puts(&b, msn);
+		sb_putc(&b, '\t');
+		sb_puts(&b, synth_cats[ns->cat[i]].name);
+		sb_putc(&b, '\t');
+		sb_puts(&b, w->sub_name[ns->sub[i]]);
+		sb_putc(&b, '\t');
+		sb_putu(&b, v->hue);
+		sb_putc(&b, '\t');
+		sb_puthundredths(&b, v->sat);
+		sb_putc(&b, '\t');
+		sb_puthundredths(&b, v->light);
+		sb_putc(&b, '\t');
+		sb_puts(&b, shape_names[v->shape]);
+		sb_putc(&b, '\t');
+		sb_putu(&b, v->count);
+		sb_putc(&b, '\t');
+		sb_putu(&b, v->bg_hue);
+		sb_putc(&b, '\t');
+		sb_puts(&b, w->theme_words[ns->theme[i]].w[0]);
+		sb_putc(&b, '\t');
+		sb_puts(&b, ns->fresh[i] ? "fresh" : "old");
+		sb_putc(&b, '\t');
+		sb_puttime(&b, ns->pub[i]);
+		/* the text part's item terms: b_cat + h, and x (kept in hundredths) */
+		{
+			char tmp[32];
+			snprintf(tmp, sizeof tmp, "\t%.4f\t", ns->h[i].base - B0);
+			sb_puts(&b, tmp);
+			for (int d = 0; d < DIM; d++) {
+				snprintf(tmp, sizeof tmp, d ? ",%.2f" : "%.2f", ns->h[i].x[d] / 100.0);
+				sb_puts(&b, tmp);
+			}
+		}
+		sb_putc(&b, '\n');
+		if (fwrite(b.p, 1, b.len, af->fp) != b.len) {
+			rc = -1;
+			break;
+		}
+	}
+	sb_free(&b);
+	return rc;
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static int generate(const params *pa)
+{
+	gen g;
+	int rc = VM_EXIT_USAGE, opened = 0;
+	double *uw = NULL, wsum = 0, wcum = 0;
+	uint64_t extras, assigned = 0;
+	uint32_t *hist = NULL, hlen = 0, hcap = 0;
+	uint64_t perm_a, perm_b;
+	vm_atomic_file news_f[2], truth_news, params_f;
+	static const char *const split_names[2] = { "train", "dev" };
+	double t0 = vm_now();
+	char *dirs[4];
+
+	memset(&g, 0, sizeof g);
+	memset(news_f, 0, sizeof news_f);
+	memset(&truth_news, 0, sizeof truth_news);
+	memset(&params_f, 0, sizeof params_f);
+	g.pa = pa;
+	opened = 1;   /* from here on, temporaries are removed on failure */
+	dirs[0] = xasprintf("%s/train", pa->out);
+	dirs[1] = xasprintf("%s/dev", pa->out);
+	dirs[2] = xasprintf("%s/truth/train", pa->out);
+	dirs[3] = xasprintf("%s/truth/dev", pa->out);
+	for (int k = 0; k < 4; k++)
+		if (vm_mkdir_p(dirs[k]) != 0) {
+			vm_warn_errno("%s", dirs[k]);
+			goto out;
+		}
+
+	world_init(&g.w, pa->seed);
+	news_init(&g.ns, &g.w, pa->news);
+	g.unused_old = g.ns.n_old;
+	g.unused_fresh = g.ns.n_fresh;
+	g.imps_left = pa->impressions;
+	g.users_left = pa->users;
+	g.stamps = xcalloc(g.ns.n, sizeof *g.stamps);
+	g.inj = xmalloc((g.ns.n_old + 1) * sizeof *g.inj);
+	g.cand = xmalloc((g.ns.n_fresh + 1) * sizeof *g.cand);
+	g.p = xmalloc((g.ns.n_fresh + 1) * sizeof *g.p);
+	g.q = xmalloc((g.ns.n_fresh + 1) * sizeof *g.q);
+	g.lab = xmalloc(g.ns.n_fresh + 1);
+
+	for (int s = 0; s < 2; s++) {
+		split_out *so = &g.so[s];
+		char *b = xasprintf("%s/behaviors.tsv", split_names[s]);
+		char *c = xasprintf("truth/%s/clicks.tsv", split_names[s]);
+		int e1 = open_out(&so->beh, pa->out, b), e2 = open_out(&so->clk, pa->out, c);
+		free(b);
+		free(c);
+		if (e1 || e2)
+			goto out;
+		so->lines_b = xcalloc(SHUFFLE_BUF, sizeof(sbuf));
+		so->lines_c = xcalloc(SHUFFLE_BUF, sizeof(sbuf));
+		so->next_id = 1;
+		rng_seed(&so->r, pa->seed, TAG_SHUFFLE, (uint64_t)s);
+	}
+	if (open_out(&g.users_f, pa->out, "truth/users.tsv"))
+		goto out;
+	fputs("id\tsplits\tvis_hue_pref\tvis_shape_pref\tvis_strength\tfav_categories\t"
+	      "focus_subcategory\thistory\timpressions\n", g.users_f.fp);
+
+	/* impressions per user: 1 + a share of the rest in proportion to a
+	 * long-tailed weight; cumulative rounding makes the total exact */
+	uw = xmalloc(pa->users * sizeof *uw);
+	for (uint32_t k = 0; k < pa->users; k++) {
+		rng r;
+		rng_seed(&r, pa->seed, TAG_UWEIGHT, k);
+		uw[k] = exp(1.1 * rng_normal(&r));
+		wsum += uw[k];
+	}
+	extras = pa->impressions - pa->users;
+	/* user ids: an affine permutation of 1..users */
+	perm_a = 2654435761ULL % pa->users;
+	if (perm_a == 0)
+		perm_a = 1;
+	while (gcd64(perm_a, pa->users) != 1)
+		perm_a++;
+	perm_b = (pa->seed * 40503ULL) % pa->users;
+
+	for (uint32_t k = 0; k < pa->users; k++) {
+		rng r;
+		user u;
+		uint64_t before = assigned, nimp;
+		int splits, ndev = 0;
+		uint32_t id = (uint32_t)((perm_a * k + perm_b) % pa->users) + 1;
+		wcum += uw[k];
+		assigned = k + 1 == pa->users ? extras : (uint64_t)floor((double)extras * (wcum / wsum));
+		if (assigned > extras)
+			assigned = extras;
+		if (assigned < before)
+			assigned = before;
+		nimp = 1 + assigned - before;
+		rng_seed(&r, pa->seed, TAG_USER, k);
+		user_init(&g.w, &u, k, id, &r);
+		{
+			double x = rng_unif(&r);
+			u.kind = x < 0.74 ? KIND_TRAIN : x < 0.87 ? KIND_DEV : KIND_BOTH;
+			if (u.kind == KIND_BOTH && nimp < 2)
+				u.kind = rng_unif(&r) < 0.75 ? KIND_TRAIN : KIND_DEV;
+		}
+		splits = u.kind == KIND_TRAIN ? 1 : u.kind == KIND_DEV ? 2 : 3;
+		hlen = 0;
+		gen_history(&g, &r, &u, splits, &hist, &hlen, &hcap);
+		g.hist_total += hlen;
+		g.hist_empty += hlen == 0;
+		g.hist_text.len = 0;
+		sb_puts(&g.hist_text, "");
+		for (uint32_t j = 0; j < hlen; j++) {
+			if (j)
+				sb_putc(&g.hist_text, ' ');
+			sb_putc(&g.hist_text, 'N');
+			sb_putu(&g.hist_text, g.ns.h[hist[j]].id + 1);
+		}
+		if (u.kind == KIND_BOTH) {
+			/* a quarter of a both-split user's impressions go to dev,
+			 * at least one to each */
+			uint64_t dv = 0;
+			for (uint64_t m = 0; m < nimp; m++)
+				dv += rng_unif(&r) < 0.25;
+			if (dv == 0)
+				dv = 1;
+			if (dv == nimp)
+				dv = nimp - 1;
+			ndev = (int)dv;
+		} else if (u.kind == KIND_DEV) {
+			ndev = (int)nimp;
+		}
+		for (uint64_t m = 0; m < nimp; m++)
+			gen_impression(&g, &r, &u, m < nimp - (uint64_t)ndev ? 0 : 1, g.hist_text.p);
+		g.users_left--;
+		{
+			sbuf *b = &g.line_b;
+			b->len = 0;
+			sb_putc(b, 'U');
+			sb_putu(b, id);
+			sb_putc(b, '\t');
+			sb_puts(b, kind_names[u.kind]);
+			sb_putc(b, '\t');
+			sb_putu(b, (u.vtype / (NSHAPE * NSTRENGTH)) * (360 / HUE_SECTORS) + (360 / HUE_SECTORS) / 2);
+			sb_putc(b, '\t');
+			sb_puts(b, shape_names[(u.vtype / NSTRENGTH) % NSHAPE]);
+			sb_putc(b, '\t');
+			sb_puthundredths(b, (int)lround(vis_strength[u.vtype % NSTRENGTH] * 100));
+			sb_putc(b, '\t');
+			sb_puts(b, synth_cats[u.fav_cat[0]].name);
+			sb_putc(b, ',');
+			sb_puts(b, synth_cats[u.fav_cat[1]].name);
+			sb_putc(b, '\t');
+			sb_puts(b, g.w.sub_name[u.focus_sub]);
+			sb_putc(b, '\t');
+			sb_putu(b, hlen);
+			sb_putc(b, '\t');
+			sb_putu(b, nimp);
+			sb_putc(b, '\n');
+			if (fwrite(b->p, 1, b->len, g.users_f.fp) != b->len)
+				g.so[0].failed = 1;
+			b->len = 0;
+		}
+		if (!pa->quiet && vm_stderr_is_tty() && (k & 0xffff) == 0xffff)
+			fprintf(stderr, "\r%s: %u/%u users", vm_progname, k + 1, pa->users);
+	}
+	if (!pa->quiet && vm_stderr_is_tty() && pa->users > 0xffff)
+		fputc('\n', stderr);
+	for (int s = 0; s < 2; s++)
+		split_drain(&g.so[s]);
+	{
+		uint32_t unused = 0;
+		for (uint32_t k = 0; k < g.ns.n; k++)
+			unused += !(g.ns.used[k] & 4);
+		if (unused || g.unused_old || g.unused_fresh) {
+			vm_warn("internal error: %u news items left unused", unused);
+			goto out;
+		}
+	}
+
+	for (int s = 0; s < 2; s++) {
+		char *name = xasprintf("%s/news.tsv", split_names[s]);
+		int e = open_out(&news_f[s], pa->out, name);
+		free(name);
+		if (e)
+			goto out;
+		if (write_news_split(&g, &news_f[s], 1 << s) != 0)
+			g.so[s].failed = 1;
+	}
+	if (open_out(&truth_news, pa->out, "truth/news.tsv"))
+		goto out;
+	if (write_truth_news(&g, &truth_news) != 0)
+		g.so[0].failed = 1;
+	/* the parameters the files were made with */
+	if (open_out(&params_f, pa->out, "truth/params.tsv"))
+		goto out;
+	fprintf(params_f.fp, "seed\t%" PRIu64 "\nnews\t%u\nusers\t%u\nimpressions\t%" PRIu64
+		"\nurl_base\t%s\nformat\t1\n", pa->seed, pa->news, pa->users, pa->impressions,
+		pa->url_base);
+	if (g.so[0].failed || g.so[1].failed) {
+		vm_warn("write error in %s", pa->out);
+		goto out;
+	}
+	/* commit: every file appears complete under its final name, or not */
+	{
+		vm_atomic_file *all[] = { &g.so[0].clk, &g.so[1].clk, &g.so[0].beh, &g.so[1].beh,
+					  &news_f[0], &news_f[1], &truth_news, &g.users_f, &params_f };
+		for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
+			const char *name = all[k]->path;
+			char *copy = xstrdup(name);
+			if (vm_atomic_commit(all[k]) != 0) {
+				vm_warn_errno("%s", copy);
+				free(copy);
+				goto out;
+			}
+			free(copy);
+		}
+	}
+	opened = 0;
+	if (!pa->quiet) {
+		uint64_t imp_t = g.so[0].next_id - 1, imp_d = g.so[1].next_id - 1;
+		uint64_t cand = g.so[0].candidates + g.so[1].candidates;
+		uint64_t clk = g.so[0].clicks + g.so[1].clicks;
+		printf("%s: %u news, %u users, %" PRIu64 " impressions (train %" PRIu64 ", dev %" PRIu64
+		       "), %.1f candidates and %.2f clicks per impression, click rate %.2f%%, "
+		       "history %.1f (%.1f%% empty), %.1f s\n",
+		       pa->out, pa->news, pa->users, imp_t + imp_d, imp_t, imp_d,
+		       (double)cand / (double)(imp_t + imp_d), (double)clk / (double)(imp_t + imp_d),
+		       100.0 * (double)clk / (double)cand, (double)g.hist_total / pa->users,
+		       100.0 * (double)g.hist_empty / pa->users, vm_now() - t0);
+	}
+	rc = VM_EXIT_OK;
+out:
+	if (opened) {
+		for (int s = 0; s < 2; s++) {
+			vm_atomic_abort(&g.so[s].beh);
+			vm_atomic_abort(&g.so[s].clk);
+			vm_atomic_abort(&news_f[s]);
+		}
+		vm_atomic_abort(&truth_news);
+		vm_atomic_abort(&g.users_f);
+		vm_atomic_abort(&params_f);
+	}
+	for (int s = 0; s < 2; s++) {
+		if (g.so[s].lines_b)
+			for (int k = 0; k < SHUFFLE_BUF; k++) {
+				sb_free(&g.so[s].lines_b[k]);
+				sb_free(&g.so[s].lines_c[k]);
+			}
+		free(g.so[s].lines_b);
+		free(g.so[s].lines_c);
+	}
+	for (int k = 0; k < 4; k++)
+		free(dirs[k]);
+	if (g.ns.n)
+		news_free(&g.ns, &g.w);
+	if (g.w.vis_e)
+		world_free(&g.w);
+	sb_free(&g.hist_text);
+	sb_free(&g.line_b);
+	sb_free(&g.line_c);
+	free(g.cand);
+	free(g.stamps);
+	free(g.inj);
+	free(g.p);
+	free(g.q);
+	free(g.lab);
+	free(hist);
+	free(uw);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* --oracle: the official metrics of the truth probabilities */
+
+/* parse up to n space separated numbers from s; returns how many */
+static size_t parse_probs(char **s, double *out, size_t n)
+{
+	size_t k = 0;
+	char *p = *s;
+	while (*p && *p != '\t' && *p != '\n') {
+		char *end;
+		double v;
+		while (*p == ' ')
+			p++;
+		if (!*p || *p == '\t' || *p == '\n')
+			break;
+		errno = 0;
+		v = strtod(p, &end);
+		if (end == p || errno)
+			return (size_t)-1;
+		if (k < n)
+			out[k] = v;
+		k++;
+		p = end;
+	}
+	*s = p;
+	return k;
+}
+
+static void print_block(const char *name, const vm_metrics *m, int json)
+{
+	if (json)
+		printf("\"%s\":{\"auc\":%.6f,\"mrr\":%.6f,\"ndcg5\":%.6f,\"ndcg10\":%.6f}", name,
+		       vm_metrics_auc(m), vm_metrics_mrr(m), vm_metrics_ndcg5(m), vm_metrics_ndcg10(m));
+	else
+		printf("%-10s %8.4f %8.4f %8.4f %8.4f\n", name, vm_metrics_auc(m), vm_metrics_mrr(m),
+		       vm_metrics_ndcg5(m), vm_metrics_ndcg10(m));
+}
+
+static int oracle(const char *dir, const char *split, int json)
+{
+	char *bpath = xasprintf("%s/%s/behaviors.tsv", dir, split);
+	char *cpath = xasprintf("%s/truth/%s/clicks.tsv", dir, split);
+	vm_mind_reader *rd = NULL;
+	FILE *cf = NULL;
+	char *line = NULL;
+	size_t cap = 0, pcap = 0;
+	double *p = NULL, *q = NULL;
+	int8_t *lab = NULL;
+	vm_metrics mp, mq;
+	uint64_t lineno = 0;
+	int rc = VM_EXIT_USAGE, st;
+	vm_metrics_init(&mp);
+	vm_metrics_init(&mq);
+	rd = vm_mind_open(bpath, 0);
+	if (!rd)
+		goto out;
+	cf = fopen(cpath, "r");
+	if (!cf) {
+		vm_warn_errno("%s", cpath);
+		goto out;
+	}
+	vm_behavior row;
+	while ((st = vm_behavior_next(rd, &row)) == VM_MIND_ROW) {
+		char *s, *end;
+		uint64_t id;
+		size_t n = row.n_impressions, np, nq;
+		if (getline(&line, &cap, cf) < 0) {
+			vm_warn("%s: ends before impression %" PRIu64, cpath, row.impression_id);
+			goto out;
+		}
+		lineno++;
+		id = strtoull(line, &end, 10);
+		if (end == line || *end != '\t' || id != row.impression_id) {
+			vm_warn("%s:%" PRIu64 ": expected impression %" PRIu64, cpath, lineno,
+				row.impression_id);
+			goto out;
+		}
+		if (!row.labelled) {
+			vm_warn("%s: impression %" PRIu64 " has no labels", bpath, row.impression_id);
+			goto out;
+		}
+		if (n > pcap) {
+			pcap = n * 2;
+			p = xrealloc(p, pcap * sizeof *p);
+			q = xrealloc(q, pcap * sizeof *q);
+			lab = xrealloc(lab, pcap);
+		}
+		s = end + 1;
+		np = parse_probs(&s, p, n);
+		if (*s == '\t')
+			s++;
+		nq = parse_probs(&s, q, n);
+		if (np != n || nq != n) {
+			vm_warn("%s:%" PRIu64 ": %zu/%zu probabilities for %zu candidates", cpath, lineno,
+				np, nq, n);
+			goto out;
+		}
+		for (size_t k = 0; k < n; k++)
+			lab[k] = row.impressions[k].label;
+		vm_metrics_add(&mp, lab, p, n);
+		vm_metrics_add(&mq, lab, q, n);
+	}
+	if (st != VM_MIND_EOF) {
+		vm_warn("%s", vm_mind_error(rd));
+		goto out;
+	}
+	if (json) {
+		printf("{\"split\":\"%s\",\"impressions\":%" PRIu64 ",", split, mp.impressions);
+		print_block("oracle", &mp, 1);
+		putchar(',');
+		print_block("text_only", &mq, 1);
+		printf("}\n");
+	} else {
+		printf("split %s, %" PRIu64 " impressions\n", split, mp.impressions);
+		printf("%-10s %8s %8s %8s %8s\n", "scores", "AUC", "MRR", "nDCG@5", "nDCG@10");
+		print_block("oracle", &mp, 0);
+		print_block("text_only", &mq, 0);
+	}
+	rc = VM_EXIT_OK;
+out:
+	if (rd)
+		vm_mind_close(rd);
+	if (cf)
+		fclose(cf);
+	free(line);
+	free(p);
+	free(q);
+	free(lab);
+	free(bpath);
+	free(cpath);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+
+enum { OPT_NEWS = 256, OPT_USERS, OPT_IMPRESSIONS, OPT_URL_BASE, OPT_ORACLE, OPT_SPLIT, OPT_FORMAT };
+
+static const vm_option options[] = {
+	{ "out", 'o', required_argument, "DIR", "write the dataset into DIR" },
+	{ "seed", 's', required_argument, "N", "random seed (default 1)" },
+	{ "preset", 'p', required_argument, "NAME", "tiny, small (default), medium or large" },
+	{ "news", OPT_NEWS, required_argument, "N", "number of news items (overrides the preset)" },
+	{ "users", OPT_USERS, required_argument, "N", "number of users (overrides the preset)" },
+	{ "impressions", OPT_IMPRESSIONS, required_argument, "N", "number of impressions (overrides the preset)" },
+	{ "url-base", OPT_URL_BASE, required_argument, "URL", "news URLs are URL + id + .html" },
+	{ "oracle", OPT_ORACLE, required_argument, "DIR", "print the metrics of DIR's true click probabilities" },
+	{ "split", OPT_SPLIT, required_argument, "NAME", "with --oracle: train or dev (default dev)" },
+	{ "format", OPT_FORMAT, required_argument, "FMT", "with --oracle: text (default) or json" },
+	{ "quiet", 'q', no_argument, NULL, "print no summary" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static vm_cli cli = {
+	"vmind-synth --out DIR [--seed N] [--preset NAME] [--news N --users N --impressions N]\n"
+	"       vmind-synth --oracle DIR [--split NAME] [--format text|json]",
+	"Generate a synthetic MIND dataset with a planted click model, or score its oracle.",
+	options,
+	"Presets: tiny 300 news / 200 users / 1,000 impressions; small 2,000 / 5,000 / 20,000;\n"
+	"medium 10,000 / 50,000 / 150,000; large 130,379 / 876,956 / 2,600,000.\n"
+	"See datasets/SYNTHETIC.md for the model and the truth files.\n",
+	NULL, NULL
+};
+
+int main(int argc, char **argv)
+{
+	params pa = { NULL, 1, 2000, 5000, 20000, "https://assets.msn.com/labs/mind/", 0 };
+	long long news = -1, users = -1, imps = -1;
+	const char *oracle_dir = NULL, *split = "dev", *format = "text";
+	int c, rc;
+	vm_set_progname(argv[0]);
+	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
+		switch (c) {
+		case 'o': pa.out = optarg; break;
+		case 's': pa.seed = (uint64_t)vm_cli_int("seed", optarg, 0, INT64_MAX); break;
+		case 'p':
+			if (strcmp(optarg, "tiny") == 0) {
+				pa.news = 300; pa.users = 200; pa.impressions = 1000;
+			} else if (strcmp(optarg, "small") == 0) {
+				pa.news = 2000; pa.users = 5000; pa.impressions = 20000;
+			} else if (strcmp(optarg, "medium") == 0) {
+				pa.news = 10000; pa.users = 50000; pa.impressions = 150000;
+			} else if (strcmp(optarg, "large") == 0) {
+				pa.news = 130379; pa.users = 876956; pa.impressions = 2600000;
+			} else {
+				vm_cli_usage_error(&cli, "--preset: unknown preset '%s' (tiny, small, medium, large)", optarg);
+			}
+			break;
+		case OPT_NEWS: news = vm_cli_int("news", optarg, 10, 50000000); break;
+		case OPT_USERS: users = vm_cli_int("users", optarg, 1, 100000000); break;
+		case OPT_IMPRESSIONS: imps = vm_cli_int("impressions", optarg, 1, 1000000000); break;
+		case OPT_URL_BASE: pa.url_base = optarg; break;
+		case OPT_ORACLE: oracle_dir = optarg; break;
+		case OPT_SPLIT: split = optarg; break;
+		case OPT_FORMAT: format = optarg; break;
+		case 'q': pa.quiet = 1; break;
+		default: vm_cli_usage_error(&cli, NULL);
+		}
+	}
+	if (optind < argc)
+		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
+	if (strcmp(split, "train") != 0 && strcmp(split, "dev") != 0)
+		vm_cli_usage_error(&cli, "--split: '%s' is not train or dev", split);
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+		vm_cli_usage_error(&cli, "--format: '%s' is not text or json", format);
+	if (oracle_dir) {
+		if (pa.out)
+			vm_cli_usage_error(&cli, "--oracle and --out don't go together");
+		rc = oracle(oracle_dir, split, strcmp(format, "json") == 0);
+		vm_cli_free(&cli);
+		return rc;
+	}
+	if (!pa.out)
+		vm_cli_usage_error(&cli, "--out DIR is required");
+	if (news >= 0)
+		pa.news = (uint32_t)news;
+	if (users >= 0)
+		pa.users = (uint32_t)users;
+	if (imps >= 0)
+		pa.impressions = (uint64_t)imps;
+	if (pa.impressions < pa.users)
+		vm_cli_usage_error(&cli, "--impressions (%" PRIu64 ") must be at least --users (%u): "
+				   "every user has an impression", pa.impressions, pa.users);
+	if (pa.url_base[0] == '\0' || strpbrk(pa.url_base, "\t\n\r "))
+		vm_cli_usage_error(&cli, "--url-base: must be non-empty, without spaces or tabs");
+	rc = generate(&pa);
+	vm_cli_free(&cli);
+	return rc;
+}
