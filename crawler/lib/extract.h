@@ -41,7 +41,7 @@ void vm_cands_free(vm_cands *c);
 const char *vm_cand_source_name(vm_cand_source s);
 
 /* Resolve ref (trimmed of surrounding white space) against the absolute URL
- * base. Returns a new absolute URL (caller frees) without fragment, or NULL
+ * base. Returns a new absolute URL without fragment, or NULL
  * when ref is empty, unparsable, or not http/https (data:, javascript:...). */
 char *vm_url_resolve(const char *base, const char *ref);
 

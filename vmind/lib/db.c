@@ -625,3 +625,52 @@ char *vm_split_from_path(const char *path)
 			*p = '_';
 	return out;
 }
+
+static void VM_NORETURN die_db(sqlite3 *db, const char *what)
+{
+	const char *file = sqlite3_db_filename(db, "main");
+	vm_die("%s: %s: %s", file && *file ? file : "database", what, sqlite3_errmsg(db));
+}
+
+sqlite3_stmt *vm_db_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		die_db(db, sql);
+	return st;
+}
+
+void vm_db_step_done(sqlite3 *db, sqlite3_stmt *st)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		die_db(db, sqlite3_sql(st));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+long long vm_db_query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = vm_db_prepare(db, sql);
+	long long v = 0;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		die_db(db, sql);
+	sqlite3_finalize(st);
+	return v;
+}
+
+void vm_db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+char *vm_db_column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}

@@ -51,6 +51,25 @@ void vm_db_begin(sqlite3 *db);
 void vm_db_commit(sqlite3 *db);
 void vm_db_rollback(sqlite3 *db);
 
+/* Statement helpers for tools to which any database error is fatal: each
+ * dies with "DBFILE: what: SQLite's message" (exit 2). */
+sqlite3_stmt *vm_db_prepare(sqlite3 *db, const char *sql);
+/* Step a statement that returns no rows, then reset it and clear its
+ * bindings for the next use. */
+void vm_db_step_done(sqlite3 *db, sqlite3_stmt *st);
+/* The first column of the first row of sql as an integer (0 when no row). */
+long long vm_db_query_int(sqlite3 *db, const char *sql);
+/* Bind text, or NULL when s is NULL (SQLITE_TRANSIENT: s may go away). */
+void vm_db_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* A text column copied with xstrdup; NULL for NULL. */
+char *vm_db_column_dup(sqlite3_stmt *st, int i);
+/* A text column as SQLite holds it, valid until the next step, reset or
+ * finalize; NULL for NULL. */
+static inline const char *vm_db_column_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
 /* Record a news row seen in split `split` ("train", "dev", "test", ...):
  * inserted as pending when new; when present, the split is added to its
  * splits set and metadata are kept. 0, or -1 with a message. */

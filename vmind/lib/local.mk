@@ -1,10 +1,13 @@
-# vmind/lib/local.mk: libvmind, the code every tool shares: allocation and
-# diagnostics (util), option tables (cli), the MIND readers (mind), .npy,
+# vmind/lib/local.mk: libvmind, the code every tool shares: allocation,
+# diagnostics, files and hashes (util), the string buffer (buf), JSON output
+# (json), option tables (cli), the MIND readers (mind), .npy,
 # the provenance database (db + schema.sql), the official metrics, duplicate
 # groups, sharding and the safetensors reader.
 noinst_LIBRARIES += vmind/lib/libvmind.a
 vmind_lib_libvmind_a_SOURCES = \
 	vmind/lib/util.c vmind/lib/util.h \
+	vmind/lib/buf.c vmind/lib/buf.h \
+	vmind/lib/json.c vmind/lib/json.h \
 	vmind/lib/mind.c vmind/lib/mind.h \
 	vmind/lib/npy.c vmind/lib/npy.h \
 	vmind/lib/db.c vmind/lib/db.h \

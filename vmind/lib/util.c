@@ -1,5 +1,5 @@
-/* util.c: allocation, diagnostics, atomic files, SHA-256 and the 64-bit key
- * set declared in util.h. */
+/* util.c: allocation, diagnostics, atomic files, whole files, SHA-256 and the
+ * 64-bit key set declared in util.h. */
 #include "config.h"
 #include "util.h"
 
@@ -243,6 +243,53 @@ int vm_mkdir_p(const char *path)
 	}
 	free(p);
 	return rc;
+}
+
+char *vm_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	size_t cap, n = 0;
+	char *buf;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	cap = sb.st_size > 0 ? (size_t)sb.st_size + 1 : 4096;
+	buf = xmalloc(cap);
+	for (;;) {
+		ssize_t r;
+		if (n + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int vm_file_exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
 }
 
 void vm_sha256_hex(const void *data, size_t len, char out[65])

@@ -1,9 +1,24 @@
 /* util.h: the small things every vmind tool needs: allocation that dies on
  * failure, the program name and diagnostics in one format, exit statuses,
- * files written under a temporary name and renamed into place, SHA-256, a set
- * of 64-bit keys, and a monotonic clock. Nothing here knows about MIND. */
+ * files written under a temporary name and renamed into place, whole files
+ * read, SHA-256, FNV-1a and splitmix64, a set of 64-bit keys, and a monotonic
+ * clock. Nothing here knows about MIND. */
 #ifndef VMIND_UTIL_H
 #define VMIND_UTIL_H
+
+/* Ownership, for the whole of vmind (jq states it once the same way):
+ * - A function that returns a pointer to memory it allocated hands that
+ *   memory to the caller: a string or plain array is released with free(),
+ *   an object with the *_free or *_close function of its type. Such
+ *   functions are named *_new, *_open, *_load, *_read*, *_dup, *_steal,
+ *   x*dup or x*printf.
+ * - A returned const pointer, and any pointer found inside an object (a
+ *   row's fields, a tensor's data), is borrowed: it lives as long as the
+ *   object it came from and until that object's next call that changes it.
+ * - Pointers passed in are borrowed for the duration of the call; a struct
+ *   that keeps one says so at its field.
+ * - Memory failure never returns: x* allocators die (exit 2).
+ * A function comment speaks of ownership only where it differs. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -79,6 +94,46 @@ void vm_u64set_init(vm_u64set *s);
 int vm_u64set_add(vm_u64set *s, uint64_t key);   /* 1 if new, 0 if present; key != 0 */
 int vm_u64set_has(const vm_u64set *s, uint64_t key);
 void vm_u64set_free(vm_u64set *s);
+
+/* FNV-1a, 64 bits: vm_fnv1a64 hashes a buffer from the standard offset
+ * basis; vm_fnv1a64_more goes on from a hash (or another seed) over more
+ * bytes, so that a key made of pieces hashes without being copied. */
+#define VM_FNV1A64_BASIS 0xcbf29ce484222325ULL
+static inline uint64_t vm_fnv1a64_more(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+static inline uint64_t vm_fnv1a64(const void *data, size_t len)
+{
+	return vm_fnv1a64_more(VM_FNV1A64_BASIS, data, len);
+}
+
+/* splitmix64: vm_mix64 is its output function (a good 64-bit mixer of its
+ * own), vm_splitmix64 the generator: advances *state and returns the next
+ * number. Reproducible across machines. */
+static inline uint64_t vm_mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+static inline uint64_t vm_splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A whole file in memory, NUL-terminated (the NUL is not counted in *len;
+ * len may be NULL). NULL with errno on failure. */
+char *vm_read_file(const char *path, size_t *len);
+/* 1 when path names something that exists (any type), else 0. */
+int vm_file_exists(const char *path);
 
 /* Seconds from a monotonic clock. */
 double vm_now(void);

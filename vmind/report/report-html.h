@@ -21,7 +21,7 @@ void rh_escn(FILE *out, const char *s, size_t n);
 int rh_safe_url(const char *url);
 
 /* The lower-cased host (without user info or port) of an http(s) URL, or
- * NULL when there is none. Caller frees. */
+ * NULL when there is none. */
 char *rh_host(const char *url);
 
 /* "130,379": n with comma thousands separators. */

@@ -1,0 +1,25 @@
+/* json.h: JSON output through cJSON, the one way every tool writes JSON
+ * (run counters, duplicate groups, Table 1, the synthetic dataset's truth):
+ * build a cJSON tree, then print it here. Reading JSON is cJSON's own
+ * cJSON_Parse. Numbers that must stay integers are added with
+ * vm_json_add_int, which keeps 64-bit counts exact (cJSON holds doubles,
+ * exact up to 2^53, far above any count here). */
+#ifndef VMIND_JSON_H
+#define VMIND_JSON_H
+
+#include <stdio.h>
+#include <cjson/cJSON.h>
+
+/* Add a member; the tree owns what is added. Returns the new item. */
+cJSON *vm_json_add_int(cJSON *obj, const char *name, long long v);
+cJSON *vm_json_add_num(cJSON *obj, const char *name, double v);
+/* NULL s adds JSON null. */
+cJSON *vm_json_add_str(cJSON *obj, const char *name, const char *s);
+
+/* The tree as text with a final newline, indented (pretty) or on one line;
+ * returns 0, or -1 with errno when writing failed. */
+int vm_json_print(FILE *f, const cJSON *root, int pretty);
+/* The same written atomically to path (vm_write_file_atomic). */
+int vm_json_write_file(const char *path, const cJSON *root, int pretty);
+
+#endif
