@@ -1,7 +1,8 @@
 # tests/unit/local.mk: the C unit tests (tests/unit/test-*.c, TAP through
-# tap.h), each linking the library it tests, and two test-only programs:
-# dbtool (a small CLI over vmind/lib/db.h for the database shell tests) and
-# chromium-shot (drives headless Chromium over the DevTools pipe for t0902).
+# tap.h), each linking the library it tests, and three test-only programs:
+# dbtool (a small CLI over vmind/lib/db.h for the database shell tests),
+# chromium-shot (drives headless Chromium over the DevTools pipe for t0902)
+# and function-length (the longest C functions, for t0003).
 EXTRA_DIST += tests/unit/tap.h
 UNIT_TESTS = \
 	tests/unit/test-shard tests/unit/test-mind tests/unit/test-npy tests/unit/test-metrics \
@@ -11,7 +12,7 @@ UNIT_TESTS = \
 	tests/unit/test-safetensors tests/unit/test-bpe tests/unit/test-clip tests/unit/test-clip-hash \
 	tests/unit/test-layers tests/unit/test-vlsnr \
 	tests/unit/test-report
-check_PROGRAMS += $(UNIT_TESTS) tests/unit/dbtool tests/unit/chromium-shot
+check_PROGRAMS += $(UNIT_TESTS) tests/unit/dbtool tests/unit/chromium-shot tests/unit/function-length
 TESTS += $(UNIT_TESTS)
 
 # libvmind
@@ -56,3 +57,4 @@ tests_unit_test_vlsnr_LDADD = $(VLSNR_LIBS)
 tests_unit_test_report_LDADD = vmind/report/libreport.a $(VMIND_LIBS)
 tests_unit_chromium_shot_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
 tests_unit_chromium_shot_LDADD = $(CJSON_LIBS)
+tests_unit_function_length_LDADD = $(VMIND_LIBS)
