@@ -105,7 +105,7 @@ static void strtab_free(strtab *t)
 /* ---- merges: (a,b) -> rank, merged symbol ---- */
 typedef struct merge_ent { uint64_t key; int32_t rank, merged; } merge_ent;
 
-struct bpe_tok {
+struct clip_bpe_tok {
 	strtab sym;            /* symbols: vocab strings, merge parts and results */
 	int32_t *sym_id;       /* [sym.count at load] vocab id of a symbol, -1 none */
 	merge_ent *merges;     /* [mcap] key 0 = empty (pairs are stored +1) */
@@ -117,7 +117,7 @@ struct bpe_tok {
 static uint64_t pair_key(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)(a + 1) << 32) | (uint32_t)(b + 1); }
 static uint64_t mix64(uint64_t x) { x ^= x >> 33; x *= 0xff51afd7ed558ccdull; x ^= x >> 33; return x; }
 
-static const merge_ent *merge_find(const bpe_tok *t, int32_t a, int32_t b)
+static const merge_ent *merge_find(const clip_bpe_tok *t, int32_t a, int32_t b)
 {
 	if (a < 0 || b < 0 || !t->mcap)
 		return NULL;
@@ -128,7 +128,7 @@ static const merge_ent *merge_find(const bpe_tok *t, int32_t a, int32_t b)
 	}
 }
 
-static void bytes_to_unicode(bpe_tok *t)
+static void bytes_to_unicode(clip_bpe_tok *t)
 {
 	int n = 0;
 	for (int b = 0; b < 256; b++) {
@@ -163,9 +163,9 @@ static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
 	return b.p;
 }
 
-bpe_tok *bpe_load(const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
+clip_bpe_tok *clip_bpe_load(const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
 {
-	bpe_tok *t = xcalloc(1, sizeof *t);
+	clip_bpe_tok *t = xcalloc(1, sizeof *t);
 	char *vtext = NULL, *mtext = NULL;
 	cJSON *root = NULL;
 	size_t len;
@@ -263,13 +263,13 @@ out:
 	free(vtext);
 	free(mtext);
 	if (!ok) {
-		bpe_free(t);
+		clip_bpe_free(t);
 		return NULL;
 	}
 	return t;
 }
 
-void bpe_free(bpe_tok *t)
+void clip_bpe_free(clip_bpe_tok *t)
 {
 	if (!t) return;
 	strtab_free(&t->sym);
@@ -278,9 +278,9 @@ void bpe_free(bpe_tok *t)
 	free(t);
 }
 
-int32_t bpe_bos(const bpe_tok *t) { return t->bos; }
-int32_t bpe_eos(const bpe_tok *t) { return t->eos; }
-int32_t bpe_vocab_size(const bpe_tok *t) { return t->vocab_size; }
+int32_t clip_bpe_bos(const clip_bpe_tok *t) { return t->bos; }
+int32_t clip_bpe_eos(const clip_bpe_tok *t) { return t->eos; }
+int32_t clip_bpe_vocab_size(const clip_bpe_tok *t) { return t->vocab_size; }
 
 /* ---- cleaning ---- */
 
@@ -583,7 +583,7 @@ static char *ftfy_chars(const char *s)
 	return o.p;
 }
 
-char *bpe_fix_text(const char *text)
+char *clip_bpe_fix_text(const char *text)
 {
 	char *s = utf8_sanitize(text);
 	int unescape = strchr(s, '<') == NULL;   /* decided once, on the input */
@@ -699,9 +699,9 @@ static char *py_lower(const char *s)
 	return b.p;
 }
 
-char *bpe_clean(const char *text)
+char *clip_bpe_clean(const char *text)
 {
-	char *s = bpe_fix_text(text);
+	char *s = clip_bpe_fix_text(text);
 	char *u1 = html_unescape(s);
 	char *u2 = html_unescape(u1);
 	free(s);
@@ -714,7 +714,7 @@ char *bpe_clean(const char *text)
 }
 
 /* ---- BPE of one pre-token ---- */
-static void bpe_word(const bpe_tok *t, const char *tok, size_t len, int32_t **out, size_t *nout, size_t *cap)
+static void bpe_word(const clip_bpe_tok *t, const char *tok, size_t len, int32_t **out, size_t *nout, size_t *cap)
 {
 	/* byte-encode */
 	buf enc = {0};
@@ -774,9 +774,9 @@ static void bpe_word(const bpe_tok *t, const char *tok, size_t len, int32_t **ou
 	free(w);
 }
 
-int32_t *bpe_encode_all(const bpe_tok *t, const char *text, size_t *n)
+int32_t *clip_bpe_encode_all(const clip_bpe_tok *t, const char *text, size_t *n)
 {
-	char *s = bpe_clean(text);
+	char *s = clip_bpe_clean(text);
 	int32_t *out = NULL;
 	size_t nout = 0, cap = 0;
 	const uint8_t *p = (const uint8_t *)s, *e = p + strlen(s);
@@ -841,10 +841,10 @@ int32_t *bpe_encode_all(const bpe_tok *t, const char *text, size_t *n)
 	return out;
 }
 
-int bpe_encode(const bpe_tok *t, const char *text, int32_t *ids, int max_len)
+int clip_bpe_encode(const clip_bpe_tok *t, const char *text, int32_t *ids, int max_len)
 {
 	size_t n;
-	int32_t *all = bpe_encode_all(t, text, &n);
+	int32_t *all = clip_bpe_encode_all(t, text, &n);
 	int k = 0;
 	ids[k++] = t->bos;
 	for (size_t i = 0; i < n && k < max_len - 1; i++)

@@ -14,26 +14,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct bpe_tok bpe_tok;
+typedef struct clip_bpe_tok clip_bpe_tok;
 
 /* NULL with "FILE: message" in err. */
-bpe_tok *bpe_load(const char *vocab_json, const char *merges_txt, char *err, size_t errlen);
-void bpe_free(bpe_tok *t);
-int32_t bpe_bos(const bpe_tok *t);      /* id of <|startoftext|> */
-int32_t bpe_eos(const bpe_tok *t);      /* id of <|endoftext|> (also unknown symbols) */
-int32_t bpe_vocab_size(const bpe_tok *t); /* largest id + 1 */
+clip_bpe_tok *clip_bpe_load(const char *vocab_json, const char *merges_txt, char *err, size_t errlen);
+void clip_bpe_free(clip_bpe_tok *t);
+int32_t clip_bpe_bos(const clip_bpe_tok *t);        /* id of <|startoftext|> */
+int32_t clip_bpe_eos(const clip_bpe_tok *t);        /* id of <|endoftext|> (also unknown symbols) */
+int32_t clip_bpe_vocab_size(const clip_bpe_tok *t); /* largest id + 1 */
 
 /* ftfy.fix_text's deterministic fixes (bpe.c lists them), malloc'ed UTF-8. */
-char *bpe_fix_text(const char *text);
+char *clip_bpe_fix_text(const char *text);
 /* The cleaned text (ftfy's fixes, unescaped, whitespace collapsed, lower-cased), as
  * malloc'ed UTF-8; invalid UTF-8 input bytes become U+FFFD. */
-char *bpe_clean(const char *text);
+char *clip_bpe_clean(const char *text);
 /* Token ids of text: start, BPE tokens, end; at most max_len ids (the last
  * kept one is replaced by the end token when the text is too long). Returns
  * the count. max_len >= 2. */
-int bpe_encode(const bpe_tok *t, const char *text, int32_t *ids, int max_len);
+int clip_bpe_encode(const clip_bpe_tok *t, const char *text, int32_t *ids, int max_len);
 /* All BPE ids without start/end and without truncation: malloc'ed array,
  * count in *n. */
-int32_t *bpe_encode_all(const bpe_tok *t, const char *text, size_t *n);
+int32_t *clip_bpe_encode_all(const clip_bpe_tok *t, const char *text, size_t *n);
 
 #endif

@@ -190,11 +190,11 @@ int clip_load(clip_model *m, const char *dir, char *err, size_t errlen)
 	free(p);
 	if (rc) return -1;
 	char *vj = xasprintf("%s/vocab.json", dir), *mt = xasprintf("%s/merges.txt", dir);
-	m->tok = bpe_load(vj, mt, err, errlen);
-	if (m->tok && bpe_vocab_size(m->tok) > m->cfg.vocab_size) {
+	m->tok = clip_bpe_load(vj, mt, err, errlen);
+	if (m->tok && clip_bpe_vocab_size(m->tok) > m->cfg.vocab_size) {
 		snprintf(err, errlen, "%s: ids up to %d but config.json says vocab_size %d", vj,
-			 bpe_vocab_size(m->tok) - 1, m->cfg.vocab_size);
-		bpe_free(m->tok);
+			 clip_bpe_vocab_size(m->tok) - 1, m->cfg.vocab_size);
+		clip_bpe_free(m->tok);
 		m->tok = NULL;
 	}
 	free(vj);
@@ -204,7 +204,7 @@ int clip_load(clip_model *m, const char *dir, char *err, size_t errlen)
 	rc = st_open(&m->st, p, err, errlen);
 	free(p);
 	if (rc) {
-		bpe_free(m->tok);
+		clip_bpe_free(m->tok);
 		m->tok = NULL;
 		return -1;
 	}
@@ -256,7 +256,7 @@ void clip_free(clip_model *m)
 	for (int i = 0; m->vl && i < m->cfg.v.layers; i++) { free(m->vl[i].qkv_w); free(m->vl[i].qkv_b); }
 	for (int i = 0; m->tl && i < m->cfg.t.layers; i++) { free(m->tl[i].qkv_w); free(m->tl[i].qkv_b); }
 	st_close(&m->st);
-	bpe_free(m->tok);
+	clip_bpe_free(m->tok);
 	free(m->vl);
 	free(m->tl);
 	memset(m, 0, sizeof *m);
@@ -956,7 +956,7 @@ void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, fl
 {
 	const clip_config *c = &m->cfg;
 	int D = c->t.hidden;
-	int32_t eos = bpe_eos(m->tok);
+	int32_t eos = clip_bpe_eos(m->tok);
 	float *x = xmalloc((size_t)B * T * D * sizeof *x);
 	for (int b = 0; b < B; b++)
 		for (int t = 0; t < T; t++) {

@@ -40,7 +40,7 @@ typedef struct clip_layer {
 typedef struct clip_model {
 	clip_config cfg;
 	st_file st;
-	bpe_tok *tok;
+	clip_bpe_tok *tok;
 	/* vision */
 	const float *class_emb;     /* [Dv] */
 	const float *patch_w;       /* [Dv, 3*P*P] */

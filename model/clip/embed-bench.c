@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 			       (double)c->v.hidden * c->proj_dim);
 	/* the same 12-word text as the PyTorch side */
 	int32_t ids[77];
-	int T = bpe_encode(m.tok, "a photo of a fox number 7 on the grass near the river", ids, c->max_pos);
+	int T = clip_bpe_encode(m.tok, "a photo of a fox number 7 on the grass near the river", ids, c->max_pos);
 	int32_t *bids = xmalloc((size_t)B * T * sizeof *bids);
 	for (int b = 0; b < B; b++) memcpy(bids + (size_t)b * T, ids, (size_t)T * sizeof *ids);
 	double txt_flop = 2 * (encoder_macs(&c->t, T) + (double)c->t.hidden * c->proj_dim);

@@ -31,17 +31,17 @@ static uint64_t fnv1a(const void *p, size_t n, uint64_t h)
 static void add_feature(float *v, uint64_t key, float w)
 {
 	uint64_t s = key;
-	for (int d = 0; d < HASH_DIM; d += 64) {
+	for (int d = 0; d < CLIP_HASH_DIM; d += 64) {
 		uint64_t bits = splitmix(&s);
 		for (int k = 0; k < 64; k++)
 			v[d + k] += (bits >> k & 1) ? w : -w;
 	}
 }
 
-void hash_text(const char *text, float out[HASH_DIM])
+void clip_hash_text(const char *text, float out[CLIP_HASH_DIM])
 {
-	memset(out, 0, HASH_DIM * sizeof *out);
-	char *s = bpe_clean(text);
+	memset(out, 0, CLIP_HASH_DIM * sizeof *out);
+	char *s = clip_bpe_clean(text);
 	const uint8_t *p = (const uint8_t *)s, *e = p + strlen(s);
 	uint64_t prev = 0;
 	int have_prev = 0;
@@ -68,10 +68,10 @@ void hash_text(const char *text, float out[HASH_DIM])
 	}
 	free(s);
 	double n = 0;
-	for (int d = 0; d < HASH_DIM; d++) n += (double)out[d] * out[d];
+	for (int d = 0; d < CLIP_HASH_DIM; d++) n += (double)out[d] * out[d];
 	if (n > 0) {
 		float inv = (float)(1.0 / sqrt(n));
-		for (int d = 0; d < HASH_DIM; d++) out[d] *= inv;
+		for (int d = 0; d < CLIP_HASH_DIM; d++) out[d] *= inv;
 	}
 }
 
@@ -141,9 +141,9 @@ static int blobs(const uint8_t *m, int min_area, int *n_big)
 	return best;
 }
 
-void hash_image(const uint8_t *rgb, int w, int h, float out[HASH_DIM], float *stats)
+void clip_hash_image(const uint8_t *rgb, int w, int h, float out[CLIP_HASH_DIM], float *stats)
 {
-	float f[HASH_IMG_STATS];
+	float f[CLIP_HASH_IMG_STATS];
 	memset(f, 0, sizeof f);
 	uint8_t *im = xmalloc(G * G * 3);
 	clip_resize_bicubic(rgb, w, h, im, G, G);
@@ -352,9 +352,9 @@ void hash_image(const uint8_t *rgb, int w, int h, float out[HASH_DIM], float *st
 	}
 	free(im);
 	if (stats) memcpy(stats, f, sizeof f);
-	/* fixed +-1 matrix [512, HASH_IMG_STATS], scaled by 1/sqrt(HASH_IMG_STATS) */
-	memset(out, 0, HASH_DIM * sizeof *out);
-	const float sc = 1.0f / sqrtf((float)HASH_IMG_STATS);
-	for (int i = 0; i < HASH_IMG_STATS; i++)
+	/* fixed +-1 matrix [512, CLIP_HASH_IMG_STATS], scaled by 1/sqrt(CLIP_HASH_IMG_STATS) */
+	memset(out, 0, CLIP_HASH_DIM * sizeof *out);
+	const float sc = 1.0f / sqrtf((float)CLIP_HASH_IMG_STATS);
+	for (int i = 0; i < CLIP_HASH_IMG_STATS; i++)
 		if (f[i] != 0) add_feature(out, 0x696d616765000000ull + (uint64_t)i, f[i] * sc);
 }

@@ -1,6 +1,6 @@
 /* embed-hash.h: the `--encoder hash` baseline of vlsnr-embed: deterministic,
  * non-learned 512-dimensional features for where no CLIP weights can be had.
- * Text: hashed word unigrams and bigrams of the cleaned text (bpe_clean),
+ * Text: hashed word unigrams and bigrams of the cleaned text (clip_bpe_clean),
  * each projected by a fixed pseudo-random +-1 vector, L2-normalised. Image:
  * colour (HSV histograms of the whole image, its border and its foreground),
  * a 4x4 layout of mean colours, the number of foreground blobs, their fill,
@@ -13,11 +13,11 @@
 
 #include <stdint.h>
 
-#define HASH_DIM 512
-#define HASH_IMG_STATS 170
+#define CLIP_HASH_DIM 512
+#define CLIP_HASH_IMG_STATS 170
 
-void hash_text(const char *text, float out[HASH_DIM]);
+void clip_hash_text(const char *text, float out[CLIP_HASH_DIM]);
 /* 8-bit RGB interleaved, any size. stats may be NULL. */
-void hash_image(const uint8_t *rgb, int w, int h, float out[HASH_DIM], float *stats);
+void clip_hash_image(const uint8_t *rgb, int w, int h, float out[CLIP_HASH_DIM], float *stats);
 
 #endif

@@ -84,14 +84,14 @@ static int cmp_len_idx(const void *a, const void *b)
 static void embed_texts(ctx *c, char *const *texts, size_t n, float *out)
 {
 	if (c->hash) {
-		for (size_t i = 0; i < n; i++) hash_text(texts[i], out + i * HASH_DIM);
+		for (size_t i = 0; i < n; i++) clip_hash_text(texts[i], out + i * CLIP_HASH_DIM);
 		return;
 	}
 	int ctxlen = c->m.cfg.max_pos;
 	int32_t *ids = xmalloc((n ? n : 1) * (size_t)ctxlen * sizeof *ids);
 	int *order = xmalloc((n ? n : 1) * 2 * sizeof *order);
 	for (size_t i = 0; i < n; i++) {
-		order[2 * i] = bpe_encode(c->m.tok, texts[i], ids + i * ctxlen, ctxlen);
+		order[2 * i] = clip_bpe_encode(c->m.tok, texts[i], ids + i * ctxlen, ctxlen);
 		order[2 * i + 1] = (int)i;
 	}
 	/* batches of similar length: less padding */
@@ -104,7 +104,7 @@ static void embed_texts(ctx *c, char *const *texts, size_t n, float *out)
 		for (int b = 0; b < B; b++) {
 			int i = order[2 * (s + (size_t)b) + 1], L = order[2 * (s + (size_t)b)];
 			for (int t = 0; t < T; t++)
-				bids[b * T + t] = t < L ? ids[(size_t)i * ctxlen + t] : bpe_eos(c->m.tok);
+				bids[b * T + t] = t < L ? ids[(size_t)i * ctxlen + t] : clip_bpe_eos(c->m.tok);
 		}
 		clip_text_forward_mt(&c->m, bids, B, T, bout, c->jobs);
 		for (int b = 0; b < B; b++)
@@ -133,7 +133,7 @@ static void progress_show(size_t in_chunk)
 typedef struct img_job {
 	const char *path;
 	float *pix;            /* [3*S*S] for clip */
-	float *hashout;        /* [HASH_DIM] for hash */
+	float *hashout;        /* [CLIP_HASH_DIM] for hash */
 	int failed;
 	char err[512];
 } img_job;
@@ -170,7 +170,7 @@ static void *img_worker(void *arg)
 		}
 		if (!rgb) white_rgb(&rgb, &w, &h);
 		if (p->c->hash) {
-			hash_image(rgb, w, h, j->hashout, NULL);
+			clip_hash_image(rgb, w, h, j->hashout, NULL);
 		} else {
 			int S = p->c->m.cfg.image_size;
 			uint8_t *crop = xmalloc((size_t)S * S * 3);
@@ -199,7 +199,7 @@ static size_t embed_images(ctx *c, const char *const *paths, size_t n, float *ou
 		for (size_t b = 0; b < B; b++) {
 			memset(&jobs[b], 0, sizeof jobs[b]);
 			jobs[b].path = paths[s + b];
-			if (c->hash) jobs[b].hashout = out + (s + b) * HASH_DIM;
+			if (c->hash) jobs[b].hashout = out + (s + b) * CLIP_HASH_DIM;
 			else jobs[b].pix = pix + b * 3 * (size_t)S * S;
 		}
 		img_pool p = {c, jobs, B, 0, PTHREAD_MUTEX_INITIALIZER};
@@ -860,7 +860,7 @@ int main(int argc, char **argv)
 			vm_die("%s", err);
 		c.dim = c.m.cfg.proj_dim;
 	} else {
-		c.dim = HASH_DIM;
+		c.dim = CLIP_HASH_DIM;
 	}
 	int status = VM_EXIT_OK;
 	if (is_tok) {
@@ -868,7 +868,7 @@ int main(int argc, char **argv)
 		char **lines = read_lines(stdin, &n);
 		int32_t *ids = xmalloc((size_t)c.m.cfg.max_pos * sizeof *ids);
 		for (size_t i = 0; i < n; i++) {
-			int k = bpe_encode(c.m.tok, lines[i], ids, c.m.cfg.max_pos);
+			int k = clip_bpe_encode(c.m.tok, lines[i], ids, c.m.cfg.max_pos);
 			for (int j = 0; j < k; j++) printf(j ? " %d" : "%d", ids[j]);
 			putchar('\n');
 		}

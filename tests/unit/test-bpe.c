@@ -14,22 +14,22 @@
 
 static void clean_is(const char *in, const char *want, const char *what)
 {
-	char *got = bpe_clean(in);
+	char *got = clip_bpe_clean(in);
 	is_str(got, want, "clean: %s", what);
 	free(got);
 }
 
 static void fix_is(const char *in, const char *want, const char *what)
 {
-	char *got = bpe_fix_text(in);
+	char *got = clip_bpe_fix_text(in);
 	is_str(got, want, "ftfy fix: %s", what);
 	free(got);
 }
 
-static void ids_is(bpe_tok *t, const char *text, const char *want)
+static void ids_is(clip_bpe_tok *t, const char *text, const char *want)
 {
 	int32_t ids[77];
-	int n = bpe_encode(t, text, ids, 8);
+	int n = clip_bpe_encode(t, text, ids, 8);
 	char got[512] = "";
 	size_t o = 0;
 	for (int i = 0; i < n; i++) o += (size_t)snprintf(got + o, sizeof got - o, i ? " %d" : "%d", ids[i]);
@@ -76,9 +76,9 @@ int main(void)
 	fputs("#version: 0.2\na b\nab c</w>\nb c</w>\n", fp);
 	fclose(fp);
 	char err[512];
-	bpe_tok *t = bpe_load(vp, mp, err, sizeof err);
+	clip_bpe_tok *t = clip_bpe_load(vp, mp, err, sizeof err);
 	if (!ok(t != NULL, "hand-made vocabulary loads")) { printf("# %s\n", err); return tap_done(); }
-	ok(bpe_bos(t) == 10 && bpe_eos(t) == 11, "start and end ids from vocab.json");
+	ok(clip_bpe_bos(t) == 10 && clip_bpe_eos(t) == 11, "start and end ids from vocab.json");
 	ids_is(t, "abc", "10 7 11");          /* a b c</w> -> ab c</w> -> abc</w> */
 	ids_is(t, "bc", "10 8 11");           /* b c</w> */
 	ids_is(t, "ABCA", "10 6 2 3 11");     /* ab c a</w>: no "c a</w>" merge */
@@ -86,16 +86,16 @@ int main(void)
 	ids_is(t, "d", "10 11 11");           /* an unknown symbol is the end token */
 	ids_is(t, "a a a a a a a a", "10 3 3 3 3 3 3 11"); /* truncated to 8 keeping the end */
 	ids_is(t, "", "10 11");
-	bpe_free(t);
+	clip_bpe_free(t);
 	/* errors name the file */
 	fp = fopen(vp, "w");
 	fputs("{\"a\": 0,", fp);
 	fclose(fp);
-	ok(bpe_load(vp, mp, err, sizeof err) == NULL && strstr(err, vp) && strstr(err, "bad JSON"), "bad vocab.json named");
+	ok(clip_bpe_load(vp, mp, err, sizeof err) == NULL && strstr(err, vp) && strstr(err, "bad JSON"), "bad vocab.json named");
 	fp = fopen(vp, "w");
 	fputs("{\"a\": 0}", fp);
 	fclose(fp);
-	ok(bpe_load(vp, mp, err, sizeof err) == NULL && strstr(err, "<|endoftext|>"), "vocabulary without the special tokens");
+	ok(clip_bpe_load(vp, mp, err, sizeof err) == NULL && strstr(err, "<|endoftext|>"), "vocabulary without the special tokens");
 	unlink(vp);
 	unlink(mp);
 	rmdir(dir);

@@ -17,7 +17,7 @@
 static double dotp(const float *a, const float *b)
 {
 	double s = 0;
-	for (int i = 0; i < HASH_DIM; i++) s += (double)a[i] * b[i];
+	for (int i = 0; i < CLIP_HASH_DIM; i++) s += (double)a[i] * b[i];
 	return s;
 }
 
@@ -134,27 +134,27 @@ static double r2(const float *X, const double *y, int ntr, int nte, int d, doubl
 
 int main(void)
 {
-	float a[HASH_DIM], b[HASH_DIM], c[HASH_DIM], e[HASH_DIM];
-	hash_text("Tom &amp; Jerry chase the cat", a);
-	hash_text("  tom & JERRY   chase the cat", b);
-	hash_text("Tom and Jerry chase a mouse", c);
-	hash_text("", e);
+	float a[CLIP_HASH_DIM], b[CLIP_HASH_DIM], c[CLIP_HASH_DIM], e[CLIP_HASH_DIM];
+	clip_hash_text("Tom &amp; Jerry chase the cat", a);
+	clip_hash_text("  tom & JERRY   chase the cat", b);
+	clip_hash_text("Tom and Jerry chase a mouse", c);
+	clip_hash_text("", e);
 	is_near(dotp(a, a), 1.0, 1e-5, "text vector has unit length");
 	ok(memcmp(a, b, sizeof a) == 0, "texts equal after cleaning give equal vectors");
 	double s1 = dotp(a, c);
-	hash_text("stock markets fell sharply on monday", c);
+	clip_hash_text("stock markets fell sharply on monday", c);
 	double s2 = dotp(a, c);
 	ok(s1 > 0.3 && fabs(s2) < 0.3 && s1 > s2, "shared words give a higher cosine (%.3f vs %.3f)", s1, s2);
 	ok(dotp(e, e) == 0, "the empty text is the zero vector");
 	/* fixed: this value changes only if the encoder changes (documented) */
-	hash_text("news", c);
+	clip_hash_text("news", c);
 	float first = c[0];
-	hash_text("news", c);
+	clip_hash_text("news", c);
 	ok(c[0] == first && fabsf(first) > 0, "deterministic");
 
 	/* synthetic covers */
 	enum { NTR = 300, NTE = 150, N = NTR + NTE };
-	float *X = xmalloc((size_t)N * HASH_DIM * sizeof *X);
+	float *X = xmalloc((size_t)N * CLIP_HASH_DIM * sizeof *X);
 	double *yh_c = xmalloc(N * sizeof(double)), *yh_s = xmalloc(N * sizeof(double));
 	double *yb_c = xmalloc(N * sizeof(double)), *yb_s = xmalloc(N * sizeof(double));
 	double *ycount = xmalloc(N * sizeof(double));
@@ -164,7 +164,7 @@ int main(void)
 		double hue = urand() * 360, bgh = fmod(hue + 60 + urand() * 240, 360);
 		int count = 1 + (int)(urand() * 4), sh = (int)(urand() * 6);
 		cover(im, sh, count, hue, bgh);
-		hash_image(im, W, W, X + (size_t)i * HASH_DIM, NULL);
+		clip_hash_image(im, W, W, X + (size_t)i * CLIP_HASH_DIM, NULL);
 		yh_c[i] = cos(hue * M_PI / 180);
 		yh_s[i] = sin(hue * M_PI / 180);
 		yb_c[i] = cos(bgh * M_PI / 180);
@@ -172,31 +172,31 @@ int main(void)
 		ycount[i] = count;
 		shape[i] = sh;
 	}
-	hash_image(im, W, W, a, NULL);
-	ok(memcmp(a, X + (size_t)(N - 1) * HASH_DIM, sizeof a) == 0, "image features are deterministic");
+	clip_hash_image(im, W, W, a, NULL);
+	ok(memcmp(a, X + (size_t)(N - 1) * CLIP_HASH_DIM, sizeof a) == 0, "image features are deterministic");
 	double r;
-	r = r2(X, yh_c, NTR, NTE, HASH_DIM, NULL);
+	r = r2(X, yh_c, NTR, NTE, CLIP_HASH_DIM, NULL);
 	ok(r > 0.9, "shape hue (cos) recovered linearly: R^2 %.3f > 0.9", r);
-	r = r2(X, yh_s, NTR, NTE, HASH_DIM, NULL);
+	r = r2(X, yh_s, NTR, NTE, CLIP_HASH_DIM, NULL);
 	ok(r > 0.9, "shape hue (sin) recovered linearly: R^2 %.3f > 0.9", r);
-	r = r2(X, yb_c, NTR, NTE, HASH_DIM, NULL);
+	r = r2(X, yb_c, NTR, NTE, CLIP_HASH_DIM, NULL);
 	ok(r > 0.9, "background hue (cos) recovered linearly: R^2 %.3f > 0.9", r);
-	r = r2(X, yb_s, NTR, NTE, HASH_DIM, NULL);
+	r = r2(X, yb_s, NTR, NTE, CLIP_HASH_DIM, NULL);
 	ok(r > 0.9, "background hue (sin) recovered linearly: R^2 %.3f > 0.9", r);
-	r = r2(X, ycount, NTR, NTE, HASH_DIM, NULL);
+	r = r2(X, ycount, NTR, NTE, CLIP_HASH_DIM, NULL);
 	ok(r > 0.8, "count recovered linearly: R^2 %.3f > 0.8", r);
 	/* shape: one-vs-rest linear scores, argmax */
 	double *coef[6], *y = xmalloc(N * sizeof(double));
 	for (int k = 0; k < 6; k++) {
 		for (int i = 0; i < N; i++) y[i] = shape[i] == k;
-		r2(X, y, NTR, NTE, HASH_DIM, &coef[k]);
+		r2(X, y, NTR, NTE, CLIP_HASH_DIM, &coef[k]);
 	}
 	int right = 0;
 	for (int i = NTR; i < N; i++) {
 		int best = 0;
 		double bs = -1e9;
 		for (int k = 0; k < 6; k++) {
-			double p = predict(coef[k], X + (size_t)i * HASH_DIM, HASH_DIM);
+			double p = predict(coef[k], X + (size_t)i * CLIP_HASH_DIM, CLIP_HASH_DIM);
 			if (p > bs) { bs = p; best = k; }
 		}
 		right += best == shape[i];

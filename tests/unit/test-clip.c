@@ -97,7 +97,7 @@ int main(void)
 	int nstr = 0, nsame = 0;
 	int32_t *ids = xmalloc((size_t)ctx * sizeof *ids);
 	while ((s = next_line(&sp)) && (t = next_line(&tp))) {
-		int k = bpe_encode(m.tok, s, ids, ctx);
+		int k = clip_bpe_encode(m.tok, s, ids, ctx);
 		char line[2048] = "";
 		size_t o = 0;
 		for (int j = 0; j < k; j++) o += (size_t)snprintf(line + o, sizeof line - o, j ? " %d" : "%d", ids[j]);
@@ -158,7 +158,7 @@ int main(void)
 	int32_t *all = xmalloc(16 * (size_t)ctx * sizeof *all);
 	int lens[16];
 	while ((s = next_line(&xp)) && (g = next_line(&gp)) && nt < 16) {
-		lens[nt] = bpe_encode(m.tok, s, all + (size_t)nt * ctx, ctx);
+		lens[nt] = clip_bpe_encode(m.tok, s, all + (size_t)nt * ctx, ctx);
 		if (lens[nt] > T) T = lens[nt];
 		char *q = g;
 		for (int j = 0; j < dim; j++) want[nt * dim + j] = strtof(q, &q);
@@ -167,7 +167,7 @@ int main(void)
 	int32_t *batch = xmalloc((size_t)nt * T * sizeof *batch);
 	for (int i = 0; i < nt; i++)
 		for (int j = 0; j < T; j++)
-			batch[i * T + j] = j < lens[i] ? all[(size_t)i * ctx + j] : bpe_eos(m.tok);
+			batch[i * T + j] = j < lens[i] ? all[(size_t)i * ctx + j] : clip_bpe_eos(m.tok);
 	clip_text_forward(&m, batch, nt, T, got);
 	compare_rows("text embeddings", got, want, nt, dim);
 	clip_simd = 0;
