@@ -6,6 +6,7 @@
  * are a hash map from a pair of symbols to (rank, merged symbol). */
 #include "config.h"
 #include "bpe.h"
+#include "vmind/lib/buf.h"
 #include "vmind/lib/util.h"
 #include "bpe-entities.h"
 
@@ -20,24 +21,13 @@
 #include <uninorm.h>
 #include <unistr.h>
 
-/* ---- a growable byte buffer ---- */
-typedef struct buf { char *p; size_t n, cap; } buf;
-static void buf_put(buf *b, const void *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2 + 16;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = 0;
-}
-static void buf_putc32(buf *b, ucs4_t c)
+/* c appended to b as UTF-8 */
+static void buf_add_uc(vm_buf *b, ucs4_t c)
 {
 	uint8_t tmp[6];
 	int k = u8_uctomb(tmp, c, sizeof tmp);
 	if (k > 0)
-		buf_put(b, tmp, (size_t)k);
+		vm_buf_addn(b, tmp, (size_t)k);
 }
 
 /* ---- string interning: open addressing, FNV-1a ---- */
@@ -47,18 +37,11 @@ typedef struct strtab {
 	size_t count, cap, alloc;
 } strtab;
 
-static uint64_t fnv(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
-}
 static int32_t strtab_find(const strtab *t, const char *s, size_t n)
 {
 	if (!t->cap)
 		return -1;
-	for (size_t i = fnv(s, n) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+	for (size_t i = vm_fnv1a64(s, n) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
 		int32_t k = t->slot[i];
 		if (k < 0)
 			return -1;
@@ -76,7 +59,7 @@ static int32_t strtab_add(strtab *t, const char *s, size_t n)
 		int32_t *ns = xmalloc(nc * sizeof *ns);
 		for (size_t i = 0; i < nc; i++) ns[i] = -1;
 		for (size_t j = 0; j < t->count; j++) {
-			size_t i = fnv(t->str[j], strlen(t->str[j])) & (nc - 1);
+			size_t i = vm_fnv1a64(t->str[j], strlen(t->str[j])) & (nc - 1);
 			while (ns[i] >= 0) i = (i + 1) & (nc - 1);
 			ns[i] = (int32_t)j;
 		}
@@ -90,7 +73,7 @@ static int32_t strtab_add(strtab *t, const char *s, size_t n)
 	}
 	k = (int32_t)t->count++;
 	t->str[k] = xstrndup(s, n);
-	size_t i = fnv(s, n) & (t->cap - 1);
+	size_t i = vm_fnv1a64(s, n) & (t->cap - 1);
 	while (t->slot[i] >= 0) i = (i + 1) & (t->cap - 1);
 	t->slot[i] = k;
 	return k;
@@ -139,28 +122,13 @@ static void bytes_to_unicode(clip_bpe_tok *t)
 	}
 }
 
-static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+/* vm_read_file with "FILE: reason" in err */
+static char *read_or_err(const char *path, size_t *len, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
+	char *text = vm_read_file(path, len);
+	if (!text)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf b = {0};
-	char tmp[65536];
-	size_t k;
-	while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0)
-		buf_put(&b, tmp, k);
-	int bad = ferror(fp);
-	fclose(fp);
-	if (bad) {
-		snprintf(err, errlen, "%s: read error", path);
-		free(b.p);
-		return NULL;
-	}
-	if (!b.p) buf_put(&b, "", 0);
-	*len = b.n;
-	return b.p;
+	return text;
 }
 
 clip_bpe_tok *clip_bpe_load(const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
@@ -171,7 +139,7 @@ clip_bpe_tok *clip_bpe_load(const char *vocab_json, const char *merges_txt, char
 	size_t len;
 	int ok = 0;
 	bytes_to_unicode(t);
-	if (!(vtext = slurp(vocab_json, &len, err, errlen)))
+	if (!(vtext = read_or_err(vocab_json, &len, err, errlen)))
 		goto out;
 	root = cJSON_ParseWithLength(vtext, len);
 	if (!root || !cJSON_IsObject(root)) {
@@ -200,7 +168,7 @@ clip_bpe_tok *clip_bpe_load(const char *vocab_json, const char *merges_txt, char
 	}
 	/* merges: line 0 is the "#version" line and is skipped, as CLIP does;
 	 * at most 49152-256-2 merges are used (simple_tokenizer.py, HF). */
-	if (!(mtext = slurp(merges_txt, &len, err, errlen))) {
+	if (!(mtext = read_or_err(merges_txt, &len, err, errlen))) {
 		free(ids);
 		goto out;
 	}
@@ -287,22 +255,21 @@ int32_t clip_bpe_vocab_size(const clip_bpe_tok *t) { return t->vocab_size; }
 /* Valid UTF-8 with each invalid byte replaced by U+FFFD. */
 static char *utf8_sanitize(const char *s)
 {
-	buf b = {0};
+	vm_buf b = {0};
 	size_t n = strlen(s);
 	const uint8_t *p = (const uint8_t *)s, *e = p + n;
-	buf_put(&b, "", 0);
 	while (p < e) {
 		ucs4_t c;
 		int k = u8_mbtoucr(&c, p, (size_t)(e - p));
 		if (k < 0) {
-			buf_putc32(&b, 0xfffd);
+			buf_add_uc(&b, 0xfffd);
 			p++;
 		} else {
-			buf_put(&b, p, (size_t)k);
+			vm_buf_addn(&b, p, (size_t)k);
 			p += k;
 		}
 	}
-	return b.p;
+	return vm_buf_steal(&b);
 }
 
 static int ent_cmp(const void *key, const void *elt)
@@ -318,25 +285,24 @@ static const char *entity(const char *name)
 
 /* s with each '&' handed to one(), which appends what the reference stands
  * for (or the text as it is) and returns where the text goes on. */
-static char *replace_refs(const char *s, const char *(*one)(const char *amp, buf *b))
+static char *replace_refs(const char *s, const char *(*one)(const char *amp, vm_buf *b))
 {
-	buf b = {0};
-	buf_put(&b, "", 0);
+	vm_buf b = {0};
 	const char *p = s;
 	while (*p) {
 		const char *amp = strchr(p, '&');
 		if (!amp) {
-			buf_put(&b, p, strlen(p));
+			vm_buf_addn(&b, p, strlen(p));
 			break;
 		}
-		buf_put(&b, p, (size_t)(amp - p));
+		vm_buf_addn(&b, p, (size_t)(amp - p));
 		p = one(amp, &b);
 	}
-	return b.p;
+	return vm_buf_steal(&b);
 }
 
 /* One reference as Python's html.unescape reads it. */
-static const char *html_ref(const char *amp, buf *b)
+static const char *html_ref(const char *amp, vm_buf *b)
 {
 	const char *q = amp + 1;
 	if (*q == '#') {
@@ -345,7 +311,7 @@ static const char *html_ref(const char *amp, buf *b)
 		while (hex ? ((*de >= '0' && *de <= '9') || ((*de | 32) >= 'a' && (*de | 32) <= 'f')) : (*de >= '0' && *de <= '9'))
 			de++;
 		if (de == d) { /* "&#" not followed by digits: left as is */
-			buf_put(b, "&", 1);
+			vm_buf_addn(b, "&", 1);
 			return q;
 		}
 		unsigned long long num = 0;
@@ -358,19 +324,19 @@ static const char *html_ref(const char *amp, buf *b)
 		int done = 0;
 		for (size_t i = 0; i < sizeof bpe_invalid_charrefs / sizeof bpe_invalid_charrefs[0]; i++)
 			if (bpe_invalid_charrefs[i].num == num) {
-				buf_put(b, bpe_invalid_charrefs[i].utf8, strlen(bpe_invalid_charrefs[i].utf8));
+				vm_buf_addn(b, bpe_invalid_charrefs[i].utf8, strlen(bpe_invalid_charrefs[i].utf8));
 				done = 1;
 			}
 		if (done)
 			return de;
 		if ((num >= 0xd800 && num <= 0xdfff) || num > 0x10ffff) {
-			buf_putc32(b, 0xfffd);
+			buf_add_uc(b, 0xfffd);
 			return de;
 		}
 		for (size_t i = 0; i < sizeof bpe_invalid_codepoints / sizeof bpe_invalid_codepoints[0]; i++)
 			if (bpe_invalid_codepoints[i] == num) done = 1;
 		if (!done)
-			buf_putc32(b, (ucs4_t)num);
+			buf_add_uc(b, (ucs4_t)num);
 		return de;
 	}
 	/* named: [^\t\n\f <&#;]{1,32};? counted in code points */
@@ -383,7 +349,7 @@ static const char *html_ref(const char *amp, buf *b)
 		cps++;
 	}
 	if (cps == 0) {
-		buf_put(b, "&", 1);
+		vm_buf_addn(b, "&", 1);
 		return q;
 	}
 	if (*e == ';') e++;
@@ -393,7 +359,7 @@ static const char *html_ref(const char *amp, buf *b)
 	name[len] = 0;
 	const char *v = entity(name);
 	if (v) {
-		buf_put(b, v, strlen(v));
+		vm_buf_addn(b, v, strlen(v));
 		return e;
 	}
 	/* longest prefix, at least 2 characters, not the whole */
@@ -404,15 +370,15 @@ static const char *html_ref(const char *amp, buf *b)
 		v = entity(name);
 		name[x] = c;
 		if (v) {
-			buf_put(b, v, strlen(v));
-			buf_put(b, q + x, len - x);
+			vm_buf_addn(b, v, strlen(v));
+			vm_buf_addn(b, q + x, len - x);
 			found = 1;
 			break;
 		}
 	}
 	if (!found) {
-		buf_put(b, "&", 1);
-		buf_put(b, q, len);
+		vm_buf_addn(b, "&", 1);
+		vm_buf_addn(b, q, len);
 	}
 	return e;
 }
@@ -462,14 +428,14 @@ static int ftfy_control(ucs4_t c)
 /* ftfy's unescape_html: each &#?[0-9A-Za-z]{1,24}; that is an HTML5 entity
  * (or the upper-cased form of a lower-case one that is not itself an entity),
  * or a numeric reference whose value has no ";". */
-static const char *ftfy_ref(const char *amp, buf *b)
+static const char *ftfy_ref(const char *amp, vm_buf *b)
 {
 	const char *q = amp + 1, *e;
 	int num = *q == '#';
 	for (e = q + num; e - (q + num) < 24 && isalnum((unsigned char)*e) && (unsigned char)*e < 0x80; e++)
 		;
 	if (e == q + num || *e != ';') {
-		buf_put(b, "&", 1);
+		vm_buf_addn(b, "&", 1);
 		return q;
 	}
 	size_t len = (size_t)(e + 1 - amp);        /* "&...;" */
@@ -500,10 +466,10 @@ static const char *ftfy_ref(const char *amp, buf *b)
 		}
 	}
 	if (v) {
-		buf_put(b, v, strlen(v));
+		vm_buf_addn(b, v, strlen(v));
 		free(v);
 	} else {
-		buf_put(b, ref, len);
+		vm_buf_addn(b, ref, len);
 	}
 	return e + 1;
 }
@@ -511,8 +477,7 @@ static const char *ftfy_ref(const char *amp, buf *b)
 /* one pass of the character fixes over UTF-8 s */
 static char *ftfy_chars(const char *s)
 {
-	buf b = {0};
-	buf_put(&b, "", 0);
+	vm_buf b = {0};
 	const uint8_t *p = (const uint8_t *)s, *e = p + strlen(s);
 	while (p < e) {
 		ucs4_t c;
@@ -524,7 +489,7 @@ static char *ftfy_chars(const char *s)
 		int lig = 0;
 		for (size_t i = 0; i < sizeof latin_ligatures / sizeof latin_ligatures[0]; i++)
 			if (latin_ligatures[i].c == c) {
-				buf_put(&b, latin_ligatures[i].s, strlen(latin_ligatures[i].s));
+				vm_buf_addn(&b, latin_ligatures[i].s, strlen(latin_ligatures[i].s));
 				lig = 1;
 			}
 		if (lig)
@@ -537,7 +502,7 @@ static char *ftfy_chars(const char *s)
 			int m = u8_uctomb(one, c, 4);
 			uint8_t *w = m > 0 ? u8_normalize(UNINORM_NFKC, one, (size_t)m, NULL, &n) : NULL;
 			if (w) {
-				buf_put(&b, w, n);
+				vm_buf_addn(&b, w, n);
 				free(w);
 				continue;
 			}
@@ -552,12 +517,12 @@ static char *ftfy_chars(const char *s)
 		} else if (c == 0x2028 || c == 0x2029 || c == 0x85) {
 			c = '\n';
 		}
-		buf_putc32(&b, c);
+		buf_add_uc(&b, c);
 	}
 	/* ANSI escapes: ESC [ (digits or ;)* letter */
-	buf o = {0};
-	buf_put(&o, "", 0);
-	for (const char *x = b.p; *x; ) {
+	char *fixed = vm_buf_steal(&b);
+	vm_buf o = {0};
+	for (const char *x = fixed; *x; ) {
 		if (*x == 0x1b && x[1] == '[') {
 			const char *y = x + 2;
 			while ((*y >= '0' && *y <= '9') || *y == ';') y++;
@@ -570,17 +535,18 @@ static char *ftfy_chars(const char *s)
 		int k = u8_mbtouc(&c, (const uint8_t *)x, strlen(x));
 		if (k <= 0) k = 1;
 		if (!ftfy_control(c))
-			buf_put(&o, x, (size_t)k);
+			vm_buf_addn(&o, x, (size_t)k);
 		x += k;
 	}
-	free(b.p);
+	free(fixed);
+	char *kept = vm_buf_steal(&o);
 	size_t n = 0;
-	uint8_t *nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)o.p, strlen(o.p), NULL, &n);
+	uint8_t *nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)kept, strlen(kept), NULL, &n);
 	if (nfc) {
-		free(o.p);
+		free(kept);
 		return xstrndup((const char *)nfc, n);
 	}
-	return o.p;
+	return kept;
 }
 
 char *clip_bpe_fix_text(const char *text)
@@ -609,8 +575,7 @@ static int is_N(ucs4_t c) { return uc_is_general_category(c, UC_CATEGORY_N); }
 /* re.sub(r'\s+', ' ', s).strip() */
 static char *whitespace_clean(const char *s)
 {
-	buf b = {0};
-	buf_put(&b, "", 0);
+	vm_buf b = {0};
 	const uint8_t *p = (const uint8_t *)s, *e = p + strlen(s);
 	while (p < e) {
 		ucs4_t c;
@@ -621,14 +586,16 @@ static char *whitespace_clean(const char *s)
 				if (!is_ws(c)) break;
 				p += k;
 			}
-			buf_put(&b, " ", 1);
+			vm_buf_addn(&b, " ", 1);
 			continue;
 		}
-		buf_put(&b, p, (size_t)k);
+		vm_buf_addn(&b, p, (size_t)k);
 		p += k;
 	}
 	/* strip */
-	const uint8_t *st = (const uint8_t *)b.p, *en = st + b.n;
+	size_t len = b.len;
+	char *collapsed = vm_buf_steal(&b);
+	const uint8_t *st = (const uint8_t *)collapsed, *en = st + len;
 	while (st < en) {
 		ucs4_t c;
 		int k = u8_mbtouc(&c, st, (size_t)(en - st));
@@ -644,7 +611,7 @@ static char *whitespace_clean(const char *s)
 		en = pr;
 	}
 	char *r = xstrndup((const char *)st, (size_t)(en - st));
-	free(b.p);
+	free(collapsed);
 	return r;
 }
 
@@ -662,8 +629,7 @@ static char *py_lower(const char *s)
 		int k = u8_mbtouc(&cp[ncp++], p, (size_t)(e - p));
 		p += k;
 	}
-	buf b = {0};
-	buf_put(&b, "", 0);
+	vm_buf b = {0};
 	p = (const uint8_t *)s;
 	const uint8_t *run = p;
 	for (size_t i = 0; i < ncp; i++) {
@@ -673,8 +639,8 @@ static char *py_lower(const char *s)
 			if (p > run) {
 				size_t n = 0;
 				uint8_t *low = u8_tolower(run, (size_t)(p - run), NULL, NULL, NULL, &n);
-				if (low) { buf_put(&b, low, n); free(low); }
-				else buf_put(&b, run, (size_t)(p - run));
+				if (low) { vm_buf_addn(&b, low, n); free(low); }
+				else vm_buf_addn(&b, run, (size_t)(p - run));
 			}
 			size_t j = i;
 			while (j > 0 && uc_is_property_case_ignorable(cp[j - 1])) j--;
@@ -684,7 +650,7 @@ static char *py_lower(const char *s)
 				while (j < ncp && uc_is_property_case_ignorable(cp[j])) j++;
 				fin = j == ncp || !uc_is_property_cased(cp[j]);
 			}
-			buf_putc32(&b, fin ? 0x3c2 : 0x3c3);
+			buf_add_uc(&b, fin ? 0x3c2 : 0x3c3);
 			run = p + k;
 		}
 		p += k;
@@ -692,11 +658,11 @@ static char *py_lower(const char *s)
 	if (p > run) {
 		size_t n = 0;
 		uint8_t *low = u8_tolower(run, (size_t)(p - run), NULL, NULL, NULL, &n);
-		if (low) { buf_put(&b, low, n); free(low); }
-		else buf_put(&b, run, (size_t)(p - run));
+		if (low) { vm_buf_addn(&b, low, n); free(low); }
+		else vm_buf_addn(&b, run, (size_t)(p - run));
 	}
 	free(cp);
-	return b.p;
+	return vm_buf_steal(&b);
 }
 
 char *clip_bpe_clean(const char *text)
@@ -717,13 +683,13 @@ char *clip_bpe_clean(const char *text)
 static void bpe_word(const clip_bpe_tok *t, const char *tok, size_t len, int32_t **out, size_t *nout, size_t *cap)
 {
 	/* byte-encode */
-	buf enc = {0};
+	vm_buf enc = {0};
 	for (size_t i = 0; i < len; i++)
-		buf_put(&enc, t->byte_enc[(unsigned char)tok[i]], strlen(t->byte_enc[(unsigned char)tok[i]]));
+		vm_buf_addn(&enc, t->byte_enc[(unsigned char)tok[i]], strlen(t->byte_enc[(unsigned char)tok[i]]));
 	/* split into characters; the last gets </w> */
-	size_t nchar = (size_t)u8_mbsnlen((const uint8_t *)enc.p, enc.n);
+	size_t nchar = (size_t)u8_mbsnlen((const uint8_t *)enc.p, enc.len);
 	int32_t *w = xmalloc((nchar + 1) * sizeof *w);
-	const uint8_t *p = (const uint8_t *)enc.p, *e = p + enc.n;
+	const uint8_t *p = (const uint8_t *)enc.p, *e = p + enc.len;
 	size_t nw = 0;
 	while (p < e) {
 		ucs4_t c;
@@ -738,7 +704,7 @@ static void bpe_word(const clip_bpe_tok *t, const char *tok, size_t len, int32_t
 		}
 		p += k;
 	}
-	free(enc.p);
+	vm_buf_free(&enc);
 	while (nw > 1) {
 		int32_t best = -1, brank = 0x7fffffff;
 		for (size_t i = 0; i + 1 < nw; i++) {

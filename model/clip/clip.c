@@ -76,21 +76,13 @@ int clip_config_load(clip_config *c, const char *path, char *err, size_t errlen)
 		.image_size = 224, .patch_size = 32, .vocab_size = 49408, .max_pos = 77, .proj_dim = 512,
 	};
 	*c = d;
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
+	size_t len;
+	char *text = vm_read_file(path, &len);
+	if (!text) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	char *text = NULL;
-	size_t len = 0, cap = 0, k;
-	char tmp[8192];
-	while ((k = fread(tmp, 1, sizeof tmp, fp)) > 0) {
-		if (len + k + 1 > cap) { cap = (len + k + 1) * 2; text = xrealloc(text, cap); }
-		memcpy(text + len, tmp, k);
-		len += k;
-	}
-	fclose(fp);
-	cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
+	cJSON *root = cJSON_ParseWithLength(text, len);
 	free(text);
 	int rc = -1;
 	if (!root || !cJSON_IsObject(root)) {

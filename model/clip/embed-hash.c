@@ -12,27 +12,17 @@
 #include <unictype.h>
 #include <unistr.h>
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t fnv1a(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char *s = p;
-	for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ull;
-	return h;
-}
+/* The seed of the word hashes: FNV-1a's offset basis with its last digit
+ * lost (the standard one is 14695981039346656037). Kept, since every hash
+ * feature depends on it. */
+#define WORD_HASH_SEED 1469598103934665603ull
 
 /* add the fixed +-1 vector of feature key to v */
 static void add_feature(float *v, uint64_t key, float w)
 {
 	uint64_t s = key;
 	for (int d = 0; d < CLIP_HASH_DIM; d += 64) {
-		uint64_t bits = splitmix(&s);
+		uint64_t bits = vm_splitmix64(&s);
 		for (int k = 0; k < 64; k++)
 			v[d + k] += (bits >> k & 1) ? w : -w;
 	}
@@ -58,7 +48,7 @@ void clip_hash_text(const char *text, float out[CLIP_HASH_DIM])
 			if (!uc_is_general_category(c, UC_CATEGORY_L) && !uc_is_general_category(c, UC_CATEGORY_N)) break;
 			q += k;
 		}
-		uint64_t h = fnv1a(p, (size_t)(q - p), 1469598103934665603ull);
+		uint64_t h = vm_fnv1a64_more(WORD_HASH_SEED, p, (size_t)(q - p));
 		add_feature(out, h ^ 0x756e696772616d31ull, 1.0f);               /* unigram */
 		if (have_prev)
 			add_feature(out, (prev * 0x100000001b3ull) ^ h ^ 0x62696772616d3232ull, 1.0f); /* bigram */

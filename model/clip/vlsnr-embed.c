@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <vips/vips.h>
 
@@ -237,18 +236,12 @@ static char *underscores_to_spaces(const char *s)
 	return r;
 }
 
-static int file_exists(const char *p)
-{
-	struct stat sb;
-	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
 static char *find_image(const char *dir, const char *id)
 {
 	static const char *ext[] = {"jpg", "jpeg", "png", "webp"};
 	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
 		char *p = xasprintf("%s/%s.%s", dir, id, ext[i]);
-		if (file_exists(p)) return p;
+		if (vm_regular_file_exists(p)) return p;
 		free(p);
 	}
 	return NULL;
@@ -412,7 +405,7 @@ static int cmd_news(ctx *c, const char **news, size_t n_news, const char *images
 	for (size_t k = 0; k < nchunks; k++) {
 		size_t a = k * chunk, b = a + chunk < n ? a + chunk : n;
 		char *p = xasprintf("%s/parts/%06zu.image.npy", out, k);
-		int have = file_exists(p);
+		int have = vm_regular_file_exists(p);
 		free(p);
 		if (have) { done_items += b - a; continue; }
 		prog.base = done_items;
@@ -523,25 +516,6 @@ static long long id_num(const char *id)
 	return v > 0xffffffffLL ? -1 : v;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-	if (!fp) return NULL;
-	do {
-		if (n + 4096 > cap) buf = xrealloc(buf, cap = cap ? cap * 2 : 8192);
-		r = fread(buf + n, 1, cap - n - 1, fp);
-		n += r;
-	} while (r > 0);
-	int bad = ferror(fp);
-	fclose(fp);
-	if (bad) { free(buf); return NULL; }
-	buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
 /* Read DIR/NAME as lines; NULL (with a warning) when unreadable. */
 static char **read_lines_file(const char *dir, const char *name, size_t *n)
 {
@@ -596,7 +570,7 @@ static int cmd_merge(const char **news, size_t n_news, const char *out, char **d
 		}
 		char *p = xasprintf("%s/white.npy", dirs[d]);
 		size_t len;
-		char *w = slurp(p, &len);
+		char *w = vm_read_file(p, &len);
 		if (!w) { vm_warn_errno("%s", p); free(p); goto out; }
 		if (!white) {
 			vm_npy_f32 a;

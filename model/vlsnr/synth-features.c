@@ -16,6 +16,7 @@
  * Reached through `vlsnr-train --synth-features MINDDIR --features FEATDIR`
  * (documented in vlsnr-train(1) as test scaffolding). */
 #include "config.h"
+#include "layers.h"
 #include "vlsnr-data.h"
 #include "vmind/lib/mind.h"
 #include "vmind/lib/npy.h"
@@ -28,22 +29,23 @@
 
 #define NATTR 21
 
-static uint64_t fnv(const char *s, size_t n)
+/* FNV-1a of the lower-cased bytes from the seed 1469598103934665603 (the
+ * standard offset basis with its last digit lost, kept: the features depend
+ * on it); never 0, which would stall the xorshift generator it seeds. */
+static uint64_t word_seed(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;
 	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)tolower((unsigned char)s[i]);
-		h *= 1099511628211ULL;
+		unsigned char c = (unsigned char)tolower((unsigned char)s[i]);
+		h = vm_fnv1a64_more(h, &c, 1);
 	}
 	return h ? h : 1;
 }
 
+/* A standard normal number: two xorshift64* draws through Box-Muller. */
 static double gauss(uint64_t *s)
 {
-	/* xorshift64* pairs through Box-Muller */
-	uint64_t a, b;
-	*s ^= *s >> 12; *s ^= *s << 25; *s ^= *s >> 27; a = *s * 0x2545F4914F6CDD1DULL;
-	*s ^= *s >> 12; *s ^= *s << 25; *s ^= *s >> 27; b = *s * 0x2545F4914F6CDD1DULL;
+	uint64_t a = layers_rand(s), b = layers_rand(s);
 	double u = ((a >> 11) + 0.5) / 9007199254740992.0, v = (b >> 11) / 9007199254740992.0;
 	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 }
@@ -180,13 +182,13 @@ void vlsnr_fake_features(const char *mind, const char *out, int D)
 				t++;
 			size_t len = strcspn(t, " ");
 			if (len)
-				add_random(tit + i * D, D, fnv(t, len), 1);
+				add_random(tit + i * D, D, word_seed(t, len), 1);
 			t += len;
 		}
 		normalise(tit + i * D, D);
 		char *k1 = xasprintf("cat:%s", it->cat), *k2 = xasprintf("sub:%s", it->sub);
-		add_random(cat + i * D, D, fnv(k1, strlen(k1)), 1);
-		add_random(sub + i * D, D, fnv(k2, strlen(k2)), 1);
+		add_random(cat + i * D, D, word_seed(k1, strlen(k1)), 1);
+		add_random(sub + i * D, D, word_seed(k2, strlen(k2)), 1);
 		normalise(cat + i * D, D);
 		normalise(sub + i * D, D);
 		free(k1);

@@ -153,10 +153,7 @@ int vlsnr_keeps_image(const vlsnr_feats *f, size_t row)
 {
 	if (f->image_ratio >= 1)
 		return 1;
-	uint64_t z = f->num[row] + 0x9E3779B97F4A7C15ULL;  /* splitmix64 */
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	z ^= z >> 31;
+	uint64_t z = vm_mix64(f->num[row]);
 	return (double)(z >> 11) / 9007199254740992.0 < f->image_ratio;
 }
 

@@ -21,7 +21,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 enum {
 	OPT_TRAIN = 256, OPT_FEATURES, OPT_OUT, OPT_DEV, OPT_EPOCHS, OPT_BATCH, OPT_LR,
@@ -73,12 +72,12 @@ typedef struct sample {
 	uint32_t pos;   /* index into cand of the split */
 } sample;
 
+/* The xorshift state of an epoch: splitmix64's output function of seed *
+ * golden + epoch * 0xD1B54A32D192ED03 + 1 (vm_mix64 adds the golden ratio
+ * itself, hence seed - 1); never 0. */
 static uint64_t epoch_seed(uint64_t seed, int epoch)
 {
-	uint64_t z = seed * 0x9E3779B97F4A7C15ULL + (uint64_t)epoch * 0xD1B54A32D192ED03ULL + 1;
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	z ^= z >> 31;
+	uint64_t z = vm_mix64((seed - 1) * 0x9E3779B97F4A7C15ULL + (uint64_t)epoch * 0xD1B54A32D192ED03ULL + 1);
 	return z ? z : 1;
 }
 
@@ -121,12 +120,6 @@ static int save_all(const vlsnr_model *m, const opts *o, int epoch, char *err, s
 		rc = vlsnr_save(m, o->out, kv, n, err, errlen);
 	free(op);
 	return rc;
-}
-
-static int file_exists(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0;
 }
 
 static void dev_metrics(const vlsnr_model *m, const vlsnr_feats *f, const vlsnr_split *dev,
@@ -240,7 +233,7 @@ int main(int argc, char **argv)
 
 	/* resume: the architecture, fields and image ratio come from the checkpoint */
 	int start_epoch = 0;
-	if (o.resume && file_exists(opt_path)) {
+	if (o.resume && vm_file_exists(opt_path)) {
 		if (vlsnr_load(&m, opt_path, err, sizeof err) != 0 || vlsnr_load_opt(&m, opt_path, err, sizeof err) != 0) {
 			vm_warn("%s", err);
 			goto out;
@@ -350,7 +343,7 @@ int main(int argc, char **argv)
 	hmask = xmalloc((size_t)B * P * sizeof *hmask);
 	feats = xmalloc((size_t)Umax * m.cfg.F * m.cfg.D * sizeof(float));
 
-	int new_log = !file_exists(log_path);
+	int new_log = !vm_file_exists(log_path);
 	logf = fopen(log_path, o.resume ? "a" : "w");
 	if (!logf) {
 		vm_warn_errno("%s", log_path);

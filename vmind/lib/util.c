@@ -384,3 +384,9 @@ int vm_stderr_is_tty(void)
 {
 	return isatty(STDERR_FILENO);
 }
+
+int vm_regular_file_exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}

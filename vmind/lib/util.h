@@ -140,4 +140,8 @@ double vm_now(void);
 /* 1 when stderr is a terminal and progress lines may be drawn. */
 int vm_stderr_is_tty(void);
 
+/* 1 when path names a regular file (symbolic links followed), else 0: an
+ * input looked for by name, where a directory of that name does not count. */
+int vm_regular_file_exists(const char *path);
+
 #endif
