@@ -177,6 +177,7 @@ static void stack_qkv(clip_layer *L, int n, int D)
 int clip_load(clip_model *m, const char *dir, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
+	m->simd = 1;
 	char *p = xasprintf("%s/config.json", dir);
 	int rc = clip_config_load(&m->cfg, p, err, errlen);
 	free(p);
@@ -800,47 +801,50 @@ static AVX2 void attention_avx2(float *out, const float *q, const float *k, cons
 	attention_body(out, q, k, v, ld, T, D, hd, h0, h1, causal, scale, ws);
 }
 
-static int have_avx2(void)
+static int cpu_has_avx2(void)
 {
-	return clip_simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
-#define DISPATCH(name, ...) (have_avx2() ? name##_avx2(__VA_ARGS__) : name##_base(__VA_ARGS__))
+#define DISPATCH(avx2, name, ...) ((avx2) ? name##_avx2(__VA_ARGS__) : name##_base(__VA_ARGS__))
 #else
-#define DISPATCH(name, ...) name##_base(__VA_ARGS__)
+static int cpu_has_avx2(void)
+{
+	return 0;
+}
+#define DISPATCH(avx2, name, ...) ((void)(avx2), name##_base(__VA_ARGS__))
 #endif
 
+/* The layers below take avx2: 1 to run the AVX2 loops (the CPU has them
+ * and the model's simd allows them), 0 for the portable ones. */
+
 /* y[M, D] = LayerNorm(x[M, D]) (y may equal x), then x += add if add */
-static void layernorm_add(float *y, float *x, const float *w, const float *b, const float *add, int M, int D,
-			  float eps)
+static void layernorm_add(int avx2, float *y, float *x, const float *w, const float *b, const float *add, int M,
+			  int D, float eps)
 {
-	DISPATCH(layernorm, y, x, w, b, add, M, D, eps);
+	DISPATCH(avx2, layernorm, y, x, w, b, add, M, D, eps);
 }
 
-static void layernorm_forward(float *out, const float *in, const float *w, const float *b, int M, int D, float eps)
+static void layernorm_forward(int avx2, float *out, const float *in, const float *w, const float *b, int M, int D,
+			      float eps)
 {
-	layernorm_add(out, (float *)in, w, b, NULL, M, D, eps);
+	layernorm_add(avx2, out, (float *)in, w, b, NULL, M, D, eps);
 }
 
-static void act_forward(float *x, size_t n, int act)
+static void act_forward(int avx2, float *x, size_t n, int act)
 {
 	if (act == CLIP_QUICK_GELU) {
-		DISPATCH(quick_gelu, x, n);
+		DISPATCH(avx2, quick_gelu, x, n);
 	} else {
 		for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
 	}
 }
 
-/* Multi-head attention: qkv [B*T, 3D] (each row q, k, v, unscaled), out
- * [B*T, D]. The items, or when there are fewer items than clip_threads
- * groups of an item's heads, are shared among clip_threads threads. */
-int clip_threads = 1;
-int clip_simd = 1;
-
 typedef struct attn_args {
-	float *out;
-	const float *qkv;
+	float *out;                /* [B*T, D] */
+	const float *qkv;          /* [B*T, 3D] */
 	int B, T, D, H, causal;
 	float scale;
+	int avx2;
 	int groups;                /* head groups per item */
 	int next;                  /* next (item, group) */
 	pthread_mutex_t mu;
@@ -858,20 +862,24 @@ static void *attention_worker(void *arg)
 		if (u >= a->B * G) break;
 		int b = u / G, g = u % G;
 		const float *q = a->qkv + (size_t)b * T * 3 * D;
-		DISPATCH(attention, a->out + (size_t)b * T * D, q, q + D, q + 2 * D, 3 * D, T, D, hd, g * H / G,
+		DISPATCH(a->avx2, attention, a->out + (size_t)b * T * D, q, q + D, q + 2 * D, 3 * D, T, D, hd, g * H / G,
 			 (g + 1) * H / G, a->causal, a->scale, ws);
 	}
 	free(ws);
 	return NULL;
 }
 
-static void attention_forward(float *out, const float *qkv, int B, int T, int D, int H, int causal, float scale)
+/* Multi-head attention: qkv [B*T, 3D] (each row q, k, v, unscaled), out
+ * [B*T, D]. The items, or when there are fewer items than threads groups
+ * of an item's heads, are shared among threads threads. */
+static void attention_forward(float *out, const float *qkv, int B, int T, int D, int H, int causal, float scale,
+			      int threads, int avx2)
 {
-	int nt = clip_threads < 1 ? 1 : clip_threads > 64 ? 64 : clip_threads;
+	int nt = threads < 1 ? 1 : threads > 64 ? 64 : threads;
 	int G = B >= nt ? 1 : (nt + B - 1) / B;
 	if (G > H) G = H;
 	if (nt > B * G) nt = B * G;
-	attn_args a = {out, qkv, B, T, D, H, causal, scale, G, 0, PTHREAD_MUTEX_INITIALIZER};
+	attn_args a = {out, qkv, B, T, D, H, causal, scale, avx2, G, 0, PTHREAD_MUTEX_INITIALIZER};
 	pthread_t th[64];
 	int started = 1;
 	for (int t = 1; t < nt; t++)
@@ -884,7 +892,8 @@ static void attention_forward(float *out, const float *qkv, int B, int T, int D,
 /* The pre-LN encoder over x [B*T, D] in place. Each residual branch's last
  * sgemm adds onto x (beta 1), its bias added to x by the LayerNorm pass
  * before the branch. */
-static void encoder_forward(float *x, const clip_layer *L, const clip_tower_cfg *c, int B, int T, int causal)
+static void encoder_forward(float *x, const clip_layer *L, const clip_tower_cfg *c, int B, int T, int causal,
+			    int threads, int avx2)
 {
 	int D = c->hidden, NI = c->inter, M = B * T;
 	float scale = 1.0f / sqrtf((float)(D / c->heads));
@@ -893,21 +902,22 @@ static void encoder_forward(float *x, const clip_layer *L, const clip_tower_cfg 
 	float *f = xmalloc((size_t)M * NI * sizeof *f);
 	for (int l = 0; l < c->layers; l++) {
 		const clip_layer *y = &L[l];
-		layernorm_add(h, x, y->ln1_w, y->ln1_b, y->o_b, M, D, c->eps);
+		layernorm_add(avx2, h, x, y->ln1_w, y->ln1_b, y->o_b, M, D, c->eps);
 		linear_forward(qkv, h, y->qkv_w, y->qkv_b, M, D, 3 * D);
-		attention_forward(h, qkv, B, T, D, c->heads, causal, scale);
+		attention_forward(h, qkv, B, T, D, c->heads, causal, scale, threads, avx2);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, D, D, 1.0f, h, D, y->o_w, D, 1.0f, x, D);
-		layernorm_add(h, x, y->ln2_w, y->ln2_b, y->fc2_b, M, D, c->eps);
+		layernorm_add(avx2, h, x, y->ln2_w, y->ln2_b, y->fc2_b, M, D, c->eps);
 		linear_forward(f, h, y->fc1_w, y->fc1_b, M, D, NI);
-		act_forward(f, (size_t)M * NI, c->act);
+		act_forward(avx2, f, (size_t)M * NI, c->act);
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, D, NI, 1.0f, f, NI, y->fc2_w, NI, 1.0f, x, D);
 	}
 	free(h); free(qkv); free(f);
 }
 
-void clip_image_forward(const clip_model *m, const float *pixels, int B, float *out)
+void clip_image_forward(const clip_model *m, const float *pixels, int B, float *out, int threads)
 {
 	const clip_config *c = &m->cfg;
+	int avx2 = m->simd && cpu_has_avx2();
 	int S = c->image_size, P = c->patch_size, G = S / P, np = G * G, T = np + 1, D = c->v.hidden;
 	int K = 3 * P * P;
 	/* unfold patches: row (b, py*G+px), column c*P*P + ky*P + kx */
@@ -934,19 +944,21 @@ void clip_image_forward(const clip_model *m, const float *pixels, int B, float *
 				x0[(size_t)(p + 1) * D + j] = pe[((size_t)b * np + p) * D + j] + m->vpos[(size_t)(p + 1) * D + j];
 	}
 	free(pe);
-	layernorm_forward(x, x, m->pre_ln_w, m->pre_ln_b, B * T, D, c->v.eps);
-	encoder_forward(x, m->vl, &c->v, B, T, 0);
+	layernorm_forward(avx2, x, x, m->pre_ln_w, m->pre_ln_b, B * T, D, c->v.eps);
+	encoder_forward(x, m->vl, &c->v, B, T, 0, threads, avx2);
 	float *pooled = xmalloc((size_t)B * D * sizeof *pooled);
 	for (int b = 0; b < B; b++)
-		layernorm_forward(pooled + (size_t)b * D, x + (size_t)b * T * D, m->post_ln_w, m->post_ln_b, 1, D, c->v.eps);
+		layernorm_forward(avx2, pooled + (size_t)b * D, x + (size_t)b * T * D, m->post_ln_w, m->post_ln_b, 1, D,
+				  c->v.eps);
 	linear_forward(out, pooled, m->vproj, NULL, B, D, c->proj_dim);
 	free(pooled);
 	free(x);
 }
 
-void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, float *out)
+void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, float *out, int threads)
 {
 	const clip_config *c = &m->cfg;
+	int avx2 = m->simd && cpu_has_avx2();
 	int D = c->t.hidden;
 	int32_t eos = clip_bpe_eos(m->tok);
 	float *x = xmalloc((size_t)B * T * D * sizeof *x);
@@ -958,14 +970,14 @@ void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, fl
 			const float *te = m->tok_emb + (size_t)id * D, *pe = m->tpos + (size_t)t * D;
 			for (int j = 0; j < D; j++) xr[j] = te[j] + pe[j];
 		}
-	encoder_forward(x, m->tl, &c->t, B, T, 1);
+	encoder_forward(x, m->tl, &c->t, B, T, 1, threads, avx2);
 	float *pooled = xmalloc((size_t)B * D * sizeof *pooled);
 	for (int b = 0; b < B; b++) {
 		int pos = T - 1;
 		for (int t = 0; t < T; t++)
 			if (ids[(size_t)b * T + t] == eos) { pos = t; break; }
-		layernorm_forward(pooled + (size_t)b * D, x + ((size_t)b * T + pos) * D, m->final_ln_w, m->final_ln_b,
-				  1, D, c->t.eps);
+		layernorm_forward(avx2, pooled + (size_t)b * D, x + ((size_t)b * T + pos) * D, m->final_ln_w,
+				  m->final_ln_b, 1, D, c->t.eps);
 	}
 	linear_forward(out, pooled, m->tproj, NULL, B, D, c->proj_dim);
 	free(pooled);
@@ -980,13 +992,14 @@ typedef struct fwd_job {
 	const int32_t *ids;      /* text: [B, T] */
 	int B, T;
 	float *out;              /* [B, proj] */
+	int threads;             /* for the attention */
 } fwd_job;
 
 static void *fwd_worker(void *arg)
 {
 	fwd_job *j = arg;
-	if (j->pix) clip_image_forward(j->m, j->pix, j->B, j->out);
-	else clip_text_forward(j->m, j->ids, j->B, j->T, j->out);
+	if (j->pix) clip_image_forward(j->m, j->pix, j->B, j->out, j->threads);
+	else clip_text_forward(j->m, j->ids, j->B, j->T, j->out, j->threads);
 	return NULL;
 }
 
@@ -998,13 +1011,11 @@ static void forward_mt(const clip_model *m, const float *pix, const int32_t *ids
 	int nt = jobs < B ? jobs : B;
 	if (nt <= 1) {
 		openblas_set_num_threads(jobs);
-		clip_threads = jobs;
-		fwd_job j = {m, pix, ids, B, T, out};
+		fwd_job j = {m, pix, ids, B, T, out, jobs};
 		fwd_worker(&j);
 		return;
 	}
 	openblas_set_num_threads(1);
-	clip_threads = 1;
 	fwd_job *jobv = xcalloc((size_t)nt, sizeof *jobv);
 	pthread_t *th = xcalloc((size_t)nt, sizeof *th);
 	size_t per_item = pix ? 3 * (size_t)c->image_size * c->image_size : (size_t)T;
@@ -1012,7 +1023,7 @@ static void forward_mt(const clip_model *m, const float *pix, const int32_t *ids
 	for (int t = 0; t < nt; t++) {
 		int n = B / nt + (t < B % nt);
 		jobv[t] = (fwd_job){m, pix ? pix + (size_t)start * per_item : NULL, pix ? NULL : ids + (size_t)start * per_item,
-				    n, T, out + (size_t)start * c->proj_dim};
+				    n, T, out + (size_t)start * c->proj_dim, 1};
 		start += n;
 	}
 	char *running = xcalloc((size_t)nt, 1);

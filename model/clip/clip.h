@@ -54,6 +54,10 @@ typedef struct clip_model {
 	const float *final_ln_w, *final_ln_b; /* [Dt] */
 	clip_layer *tl;             /* [Lt] */
 	const float *tproj;         /* [proj, Dt] */
+	/* 1 (clip_load's default): the 8-wide AVX2 loops where the CPU has
+	 * AVX2 and FMA; 0: the portable loops everywhere (tests compare the
+	 * two) */
+	int simd;
 } clip_model;
 
 /* Parse config.json only. 0, or -1 with "FILE: message" in err. */
@@ -73,23 +77,19 @@ void clip_preprocess_u8(const uint8_t *rgb, int w, int h, int S, uint8_t *out);
 /* Normalised planar pixels [3, S, S] from the cropped uint8 image. */
 void clip_normalize(const uint8_t *crop, int S, float *out);
 
-/* Threads for the attention and other non-sgemm work (set it to the
- * OpenBLAS thread count); 1 by default. */
-extern int clip_threads;
-/* 1 (default): the 8-wide AVX2 loops where the CPU has AVX2 and FMA; 0: the
- * portable loops everywhere (tests compare the two). */
-extern int clip_simd;
-
-/* pixels [B, 3, S, S] -> out [B, proj] */
-void clip_image_forward(const clip_model *m, const float *pixels, int B, float *out);
+/* pixels [B, 3, S, S] -> out [B, proj]. The attention is shared among
+ * threads threads; the sgemms use OpenBLAS's own thread count, which the
+ * caller sets. */
+void clip_image_forward(const clip_model *m, const float *pixels, int B, float *out, int threads);
 /* ids [B, T] (each row: start ... end, padded with anything after the end
- * token), lens[B] -> out [B, proj]; pooled at each row's first end token. */
-void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, float *out);
+ * token) -> out [B, proj]; pooled at each row's first end token (the last
+ * position when a row has none). Threads as clip_image_forward. */
+void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, float *out, int threads);
 
 /* The same with jobs threads: a batch is split among min(jobs, B) threads,
  * each with single-threaded sgemm (no barriers between threads, which is
  * what a shared machine punishes); a single item uses jobs OpenBLAS threads.
- * Changes the OpenBLAS thread count and clip_threads. */
+ * Changes the OpenBLAS thread count. */
 void clip_image_forward_mt(const clip_model *m, const float *pixels, int B, float *out, int jobs);
 void clip_text_forward_mt(const clip_model *m, const int32_t *ids, int B, int T, float *out, int jobs);
 

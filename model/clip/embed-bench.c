@@ -99,7 +99,6 @@ int main(int argc, char **argv)
 	int blas = argc == 6 && strcmp(argv[5], "blas") == 0;
 	const char *mode = blas ? "blas" : "items";
 	openblas_set_num_threads(threads);
-	clip_threads = threads;
 	clip_model m;
 	char err[1024];
 	if (clip_load(&m, argv[1], err, sizeof err) < 0) vm_die("%s", err);
@@ -121,8 +120,9 @@ int main(int argc, char **argv)
 	for (int b = 0; b < B; b++) memcpy(bids + (size_t)b * T, ids, (size_t)T * sizeof *ids);
 	double txt_flop = 2 * (encoder_macs(&c->t, T) + (double)c->t.hidden * c->proj_dim);
 
-#define IMG() (blas ? clip_image_forward(&m, pix, B, out) : clip_image_forward_mt(&m, pix, B, out, threads))
-#define TXT() (blas ? clip_text_forward(&m, bids, B, T, out) : clip_text_forward_mt(&m, bids, B, T, out, threads))
+#define IMG() (blas ? clip_image_forward(&m, pix, B, out, threads) : clip_image_forward_mt(&m, pix, B, out, threads))
+#define TXT() (blas ? clip_text_forward(&m, bids, B, T, out, threads) \
+		    : clip_text_forward_mt(&m, bids, B, T, out, threads))
 	IMG();   /* warm up */
 	double t0 = vm_now(), c0 = cpu_now();
 	int done = 0;

@@ -41,11 +41,20 @@ static const vm_option options[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
+/* Progress on a terminal during news: items of earlier chunks (base), of
+ * the run (total), done by this process (fresh), and when it started. */
+typedef struct progress {
+	int on;
+	size_t base, total, fresh;
+	double t0;
+} progress;
+
 typedef struct ctx {
 	int hash;              /* --encoder hash */
 	clip_model m;
 	int jobs, batch;
 	int dim;               /* output width */
+	progress prog;         /* news only */
 } ctx;
 
 /* ------------------------------------------------------------ text lines */
@@ -116,16 +125,12 @@ static void embed_texts(ctx *c, char *const *texts, size_t n, float *out)
 	free(order);
 }
 
-/* Progress on a terminal during news: items of earlier chunks (base), of
- * the run (total), done by this process (fresh), and when it started. */
-static struct { int on; size_t base, total, fresh; double t0; } prog;
-
-static void progress_show(size_t in_chunk)
+static void progress_show(const progress *prog, size_t in_chunk)
 {
-	if (!prog.on) return;
-	double dt = vm_now() - prog.t0;
-	fprintf(stderr, "\r%s: %zu/%zu items, %.1f items/s   ", vm_progname, prog.base + in_chunk, prog.total,
-		dt > 0 ? (prog.fresh + in_chunk) / dt : 0.0);
+	if (!prog->on) return;
+	double dt = vm_now() - prog->t0;
+	fprintf(stderr, "\r%s: %zu/%zu items, %.1f items/s   ", vm_progname, prog->base + in_chunk, prog->total,
+		dt > 0 ? (prog->fresh + in_chunk) / dt : 0.0);
 }
 
 /* One image job: path (NULL = white image) -> pixels or hash features. */
@@ -216,7 +221,7 @@ static size_t embed_images(ctx *c, const char *const *paths, size_t n, float *ou
 			}
 		if (!c->hash)
 			clip_image_forward_mt(&c->m, pix, (int)B, out + s * (size_t)c->dim, c->jobs);
-		progress_show(s + B);
+		progress_show(&c->prog, s + B);
 	}
 	free(jobs);
 	free(pix);
@@ -399,23 +404,23 @@ static int cmd_news(ctx *c, const char **news, size_t n_news, const char *images
 	free(sig_text);
 	free(prog_path);
 	size_t nchunks = (n + chunk - 1) / chunk, done_items = 0, todo = 0;
-	prog.on = vm_stderr_is_tty();
-	prog.total = n;
-	prog.t0 = vm_now();
+	c->prog.on = vm_stderr_is_tty();
+	c->prog.total = n;
+	c->prog.t0 = vm_now();
 	for (size_t k = 0; k < nchunks; k++) {
 		size_t a = k * chunk, b = a + chunk < n ? a + chunk : n;
 		char *p = xasprintf("%s/parts/%06zu.image.npy", out, k);
 		int have = vm_regular_file_exists(p);
 		free(p);
 		if (have) { done_items += b - a; continue; }
-		prog.base = done_items;
-		prog.fresh = todo;
+		c->prog.base = done_items;
+		c->prog.fresh = todo;
 		if (do_chunk(c, out, images, it, a, b, k) < 0) goto out;
 		done_items += b - a;
 		todo += b - a;
 	}
-	if (prog.on && todo) fputc('\n', stderr);
-	prog.on = 0;
+	if (c->prog.on && todo) fputc('\n', stderr);
+	c->prog.on = 0;
 	/* the final files */
 	{
 		vm_atomic_file af;
@@ -827,7 +832,6 @@ int main(int argc, char **argv)
 	if (VIPS_INIT(argv[0]))
 		vm_die("cannot start libvips");
 	openblas_set_num_threads(c.jobs);
-	clip_threads = c.jobs;
 	char err[1024];
 	if (!c.hash) {
 		if (clip_load(&c.m, clipdir, err, sizeof err) < 0)

@@ -92,8 +92,7 @@ static void softmax_masked(float *r, const float *m, int T)
  * T x T x dh products run in OpenBLAS's vector kernels instead of scalar
  * dot products. Same equations as the loops below (which stay for short T,
  * the news encoder's F fields, where a call per head would cost more than
- * the work); tests switch between the two through mha_gemm_min_t. */
-int mha_gemm_min_t = 12;
+ * the work); the gemm argument of mha_forward/mha_backward chooses. */
 
 static void mha_forward_gemm(float *y, const float *qkv, float *att, const float *mask,
 			     int B, int T, int E, int NH)
@@ -151,12 +150,12 @@ static void mha_backward_gemm(float *dqkv, const float *dy, const float *qkv, co
 }
 
 void mha_forward(float *y, float *qkv, float *att, const float *x,
-		 const float *mask, const float *Wqkv, int B, int T, int C, int E, int NH)
+		 const float *mask, const float *Wqkv, int B, int T, int C, int E, int NH, int gemm)
 {
 	int dh = E / NH;
 	float scale = 1.0f / sqrtf((float)dh);
 	linear_forward(qkv, x, Wqkv, NULL, B * T, C, 3 * E);
-	if (T >= mha_gemm_min_t) {
+	if (gemm) {
 		mha_forward_gemm(y, qkv, att, mask, B, T, E, NH);
 		return;
 	}
@@ -187,13 +186,13 @@ void mha_forward(float *y, float *qkv, float *att, const float *x,
 
 void mha_backward(float *dx, float *dWqkv, float *scratch, const float *dy,
 		  const float *qkv, const float *att, const float *x,
-		  const float *mask, const float *Wqkv, int B, int T, int C, int E, int NH)
+		  const float *mask, const float *Wqkv, int B, int T, int C, int E, int NH, int gemm)
 {
 	int dh = E / NH;
 	float scale = 1.0f / sqrtf((float)dh);
 	float *dqkv = scratch;
 	memset(dqkv, 0, (size_t)B * T * 3 * E * sizeof(float));
-	if (T >= mha_gemm_min_t) {
+	if (gemm) {
 		mha_backward_gemm(dqkv, dy, qkv, att, B, T, E, NH);
 		linear_backward(dx, dWqkv, NULL, dqkv, x, Wqkv, B * T, C, 3 * E);
 		return;

@@ -32,16 +32,18 @@ void relu_backward(float *dx, const float *dy, const float *y, size_t n);
  * weight 0 (a row whose keys are all masked is all 0, so its output is 0);
  * y[B,T,E] = att v, heads concatenated. No biases, no output projection
  * (paper eq. 1-2, 7-8, 10: one query and one value matrix per head). */
+/* gemm chooses how the attention products run, with the same result: 1 as
+ * sgemm calls per (item, head), for long sequences; 0 as loops, for short
+ * ones, where a call per head would cost more than the work. Callers take
+ * gemm = T >= MHA_GEMM_MIN_T (tests compare the two). */
+#define MHA_GEMM_MIN_T 12
 void mha_forward(float *y, float *qkv, float *att, const float *x,
-		 const float *mask, const float *Wqkv, int B, int T, int C, int E, int NH);
-/* Sequences of at least this many items run the attention products as
- * sgemm calls per head, shorter ones as loops (default 12; tests set it to
- * compare the two). */
-extern int mha_gemm_min_t;
-/* dx[B,T,C] += ..., dWqkv[C,3E] += ...; scratch: [B*T*3E] floats */
+		 const float *mask, const float *Wqkv, int B, int T, int C, int E, int NH, int gemm);
+/* dx[B,T,C] += ... (skipped when dx NULL), dWqkv[C,3E] += ...; scratch:
+ * [B*T*3E] floats */
 void mha_backward(float *dx, float *dWqkv, float *scratch, const float *dy,
 		  const float *qkv, const float *att, const float *x,
-		  const float *mask, const float *Wqkv, int B, int T, int C, int E, int NH);
+		  const float *mask, const float *Wqkv, int B, int T, int C, int E, int NH, int gemm);
 
 /* Additive attention pooling (paper eq. 3-5, 11-12):
  * p[B,T,A] = tanh(x W[E,A] + b[A]); s[b,t] = q[A].p[b,t]; a[B,T] = softmax_t

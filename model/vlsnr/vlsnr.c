@@ -135,6 +135,7 @@ void vlsnr_acts_create(vlsnr_acts *a, const vlsnr_config *c, int Umax, int Bmax,
 	a->Bmax = Bmax;
 	a->P = P;
 	a->NC = NC;
+	a->mha_gemm_min_t = MHA_GEMM_MIN_T;
 	size_t U = (size_t)Umax, B = (size_t)Bmax, F = c->F, D = c->D, E = c->E, A = c->A, M = c->M,
 	       NH = c->NH, Pp = (size_t)P;
 	size_t scratch = max3(U * F * 3 * E, U * F * A, B * Pp * 3 * M + 5 * B * M);
@@ -179,7 +180,8 @@ void vlsnr_news_forward(const vlsnr_model *m, vlsnr_acts *a, const float *feats,
 	int F = c->F, D = c->D, E = c->E, A = c->A, M = c->M;
 	size_t nL = (size_t)U * F * D, nT = (size_t)U * F * E;
 	dropout_forward(a->Ld, a->Lm, feats, nL, dropout, rng);
-	mha_forward(a->T, a->qkv, a->att, a->Ld, NULL, vlsnr_param(m, P_NEWS_WQKV), U, F, D, E, c->NH);
+	mha_forward(a->T, a->qkv, a->att, a->Ld, NULL, vlsnr_param(m, P_NEWS_WQKV), U, F, D, E, c->NH,
+		    F >= a->mha_gemm_min_t);
 	dropout_forward(a->Td, a->Tm, a->T, nT, dropout, rng);
 	addatt_forward(a->x, a->p, a->a, a->Td, NULL, vlsnr_param(m, P_NEWS_ATT_W),
 		       vlsnr_param(m, P_NEWS_ATT_B), vlsnr_param(m, P_NEWS_ATT_Q), U, F, E, A);
@@ -209,22 +211,22 @@ static void news_backward(vlsnr_model *m, vlsnr_acts *a, int U)
 		a->dT[i] *= a->Tm[i];
 	/* the features are fixed: no gradient for the input fields */
 	mha_backward(NULL, vlsnr_grad(m, P_NEWS_WQKV), a->scratch, a->dT, a->qkv, a->att, a->Ld,
-		     NULL, vlsnr_param(m, P_NEWS_WQKV), U, F, D, E, c->NH);
+		     NULL, vlsnr_param(m, P_NEWS_WQKV), U, F, D, E, c->NH, F >= a->mha_gemm_min_t);
 }
 
 void vlsnr_user_forward(const vlsnr_model *m, vlsnr_acts *a, const float *hmask, int B)
 {
 	const vlsnr_config *c = &m->cfg;
-	int P = a->P, M = c->M, A = c->A, NH = c->NH;
+	int P = a->P, M = c->M, A = c->A, NH = c->NH, gemm = P >= a->mha_gemm_min_t;
 	switch (c->user) {
 	case VLSNR_USER_VLSNR:
-		mha_forward(a->S1, a->tqkv, a->tatt, a->H, hmask, vlsnr_param(m, P_TIME_WQKV), B, P, M, M, NH);
+		mha_forward(a->S1, a->tqkv, a->tatt, a->H, hmask, vlsnr_param(m, P_TIME_WQKV), B, P, M, M, NH, gemm);
 		gru_forward(a->o1, a->gx, a->hs, a->gates, a->S1, hmask, vlsnr_param(m, P_GRU_WX),
 			    vlsnr_param(m, P_GRU_WH), vlsnr_param(m, P_GRU_BX), vlsnr_param(m, P_GRU_BH), B, P, M);
 		/* fall through: o2 as in selfattn */
 		/* FALLTHROUGH */
 	case VLSNR_USER_SELFATT:
-		mha_forward(a->S2, a->uqkv, a->uatt, a->H, hmask, vlsnr_param(m, P_USER_WQKV), B, P, M, M, NH);
+		mha_forward(a->S2, a->uqkv, a->uatt, a->H, hmask, vlsnr_param(m, P_USER_WQKV), B, P, M, M, NH, gemm);
 		addatt_forward(a->o2, a->up, a->ua, a->S2, hmask, vlsnr_param(m, P_USER_ATT_W),
 			       vlsnr_param(m, P_USER_ATT_B), vlsnr_param(m, P_USER_ATT_Q), B, P, M, A);
 		break;
@@ -245,7 +247,7 @@ void vlsnr_user_forward(const vlsnr_model *m, vlsnr_acts *a, const float *hmask,
 static void user_backward(vlsnr_model *m, vlsnr_acts *a, const float *hmask, int B)
 {
 	const vlsnr_config *c = &m->cfg;
-	int P = a->P, M = c->M, A = c->A, NH = c->NH;
+	int P = a->P, M = c->M, A = c->A, NH = c->NH, gemm = P >= a->mha_gemm_min_t;
 	size_t nH = (size_t)B * P * M;
 	switch (c->user) {
 	case VLSNR_USER_VLSNR:
@@ -254,7 +256,7 @@ static void user_backward(vlsnr_model *m, vlsnr_acts *a, const float *hmask, int
 			     vlsnr_grad(m, P_GRU_BH), a->scratch, a->do1, a->gx, a->hs, a->gates, a->S1, hmask,
 			     vlsnr_param(m, P_GRU_WX), vlsnr_param(m, P_GRU_WH), B, P, M);
 		mha_backward(a->dH, vlsnr_grad(m, P_TIME_WQKV), a->scratch, a->dS, a->tqkv, a->tatt, a->H,
-			     hmask, vlsnr_param(m, P_TIME_WQKV), B, P, M, M, NH);
+			     hmask, vlsnr_param(m, P_TIME_WQKV), B, P, M, M, NH, gemm);
 		/* FALLTHROUGH */
 	case VLSNR_USER_SELFATT:
 		memset(a->dS, 0, nH * sizeof(float));
@@ -262,7 +264,7 @@ static void user_backward(vlsnr_model *m, vlsnr_acts *a, const float *hmask, int
 				vlsnr_grad(m, P_USER_ATT_Q), a->scratch, a->do2, a->up, a->ua, a->S2, hmask,
 				vlsnr_param(m, P_USER_ATT_W), vlsnr_param(m, P_USER_ATT_Q), B, P, M, A);
 		mha_backward(a->dH, vlsnr_grad(m, P_USER_WQKV), a->scratch, a->dS, a->uqkv, a->uatt, a->H,
-			     hmask, vlsnr_param(m, P_USER_WQKV), B, P, M, M, NH);
+			     hmask, vlsnr_param(m, P_USER_WQKV), B, P, M, M, NH, gemm);
 		break;
 	case VLSNR_USER_GRU:
 		gru_backward(a->dH, vlsnr_grad(m, P_GRU_WX), vlsnr_grad(m, P_GRU_WH), vlsnr_grad(m, P_GRU_BX),

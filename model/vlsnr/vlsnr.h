@@ -93,6 +93,9 @@ static inline float *vlsnr_grad(const vlsnr_model *m, int i) { return m->grads +
  * history length P and NC candidates each: one float block. */
 typedef struct vlsnr_acts {
 	int Umax, Bmax, P, NC;
+	/* attention over at least this many items runs as per-head sgemm
+	 * (layers.h's MHA_GEMM_MIN_T; tests lower it to check that path) */
+	int mha_gemm_min_t;
 	float *block;
 	/* news encoder */
 	float *Ld, *Lm;         /* [U,F,D] dropped-out fields, dropout mask */

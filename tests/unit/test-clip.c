@@ -136,15 +136,15 @@ int main(void)
 		n++;
 	}
 	ok(n == 9, "9 test images (PNG: RGB, grey, RGBA; JPEG: RGB, CMYK)");
-	clip_image_forward(&m, pix, n, got);
+	clip_image_forward(&m, pix, n, got, 1);
 	compare_rows("image embeddings (batch of 9)", got, want, n, dim);
-	clip_simd = 0;   /* the portable loops (what a CPU without AVX2 runs) */
-	clip_image_forward(&m, pix, n, got);
+	m.simd = 0;   /* the portable loops (what a CPU without AVX2 runs) */
+	clip_image_forward(&m, pix, n, got, 1);
 	compare_rows("image embeddings, portable loops", got, want, n, dim);
-	clip_simd = 1;
+	m.simd = 1;
 	/* batch 1 gives the same as in a batch */
 	float one[64];
-	clip_image_forward(&m, pix + 3 * (size_t)S * S, 1, one);
+	clip_image_forward(&m, pix + 3 * (size_t)S * S, 1, one, 1);
 	compare_rows("image embedding (batch of 1)", one, want + dim, 1, dim);
 	free(p1); free(p2); free(crops); free(gimg); free(crop);
 
@@ -168,14 +168,14 @@ int main(void)
 	for (int i = 0; i < nt; i++)
 		for (int j = 0; j < T; j++)
 			batch[i * T + j] = j < lens[i] ? all[(size_t)i * ctx + j] : clip_bpe_eos(m.tok);
-	clip_text_forward(&m, batch, nt, T, got);
+	clip_text_forward(&m, batch, nt, T, got, 1);
 	compare_rows("text embeddings", got, want, nt, dim);
-	clip_simd = 0;
-	clip_text_forward(&m, batch, nt, T, got);
+	m.simd = 0;
+	clip_text_forward(&m, batch, nt, T, got, 1);
 	compare_rows("text embeddings, portable loops", got, want, nt, dim);
-	clip_simd = 1;
+	m.simd = 1;
 	/* unpadded, one at a time: the same (causal mask, pooled at the end token) */
-	clip_text_forward(&m, all, 1, lens[0], one);
+	clip_text_forward(&m, all, 1, lens[0], one, 1);
 	compare_rows("text embedding unpadded", one, want, 1, dim);
 	ok(lens[nt - 1] == ctx, "a long text is truncated to %d tokens", ctx);
 	free(p1); free(p2); free(texts); free(gtext); free(all); free(batch);

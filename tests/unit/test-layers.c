@@ -110,16 +110,16 @@ static void test_relu(void)
 }
 
 /* ---- multi-head attention ---- */
-typedef struct { int B, T, C, E, NH; float *x, *W, *mask, *y, *qkv, *att, *R; } mha_ctx;
+typedef struct { int B, T, C, E, NH, gemm; float *x, *W, *mask, *y, *qkv, *att, *R; } mha_ctx;
 static double mha_loss(void *c_)
 {
 	mha_ctx *c = c_;
-	mha_forward(c->y, c->qkv, c->att, c->x, c->mask, c->W, c->B, c->T, c->C, c->E, c->NH);
+	mha_forward(c->y, c->qkv, c->att, c->x, c->mask, c->W, c->B, c->T, c->C, c->E, c->NH, c->gemm);
 	return proj(c->y, c->R, (size_t)c->B * c->T * c->E);
 }
-static void test_mha(int with_mask)
+static void test_mha(int with_mask, int gemm)
 {
-	mha_ctx c = { 3, 4, 6, 8, 2, 0, 0, 0, 0, 0, 0, 0 };
+	mha_ctx c = { 3, 4, 6, 8, 2, gemm, 0, 0, 0, 0, 0, 0, 0 };
 	size_t nx = (size_t)c.B * c.T * c.C, nw = (size_t)c.C * 3 * c.E, ny = (size_t)c.B * c.T * c.E;
 	c.x = rnd(nx, 1); c.W = rnd(nw, 0.7f); c.y = zeros(ny); c.R = rnd(ny, 1);
 	c.qkv = zeros((size_t)c.B * c.T * 3 * c.E); c.att = zeros((size_t)c.B * c.NH * c.T * c.T);
@@ -127,9 +127,9 @@ static void test_mha(int with_mask)
 	c.mask = with_mask ? mask : NULL;
 	float *dx = zeros(nx), *dW = zeros(nw), *scratch = zeros((size_t)c.B * c.T * 3 * c.E);
 	mha_loss(&c);
-	mha_backward(dx, dW, scratch, c.R, c.qkv, c.att, c.x, c.mask, c.W, c.B, c.T, c.C, c.E, c.NH);
-	const char *name = mha_gemm_min_t <= c.T ? (with_mask ? "mha, sgemm path (masked)" : "mha, sgemm path")
-						  : (with_mask ? "mha (masked)" : "mha");
+	mha_backward(dx, dW, scratch, c.R, c.qkv, c.att, c.x, c.mask, c.W, c.B, c.T, c.C, c.E, c.NH, c.gemm);
+	const char *name = gemm ? (with_mask ? "mha, sgemm path (masked)" : "mha, sgemm path")
+				: (with_mask ? "mha (masked)" : "mha");
 	check_grad(name, "x", c.x, dx, nx, mha_loss, &c);
 	check_grad(name, "Wqkv", c.W, dW, nw, mha_loss, &c);
 	if (with_mask) {
@@ -181,16 +181,13 @@ static void test_mha_paths_agree(void)
 		mask[2 * T + t] = 0;               /* empty history */
 	}
 	float *y[2], *dx[2], *dW[2];
-	int saved = mha_gemm_min_t;
 	for (int path = 0; path < 2; path++) {
-		mha_gemm_min_t = path ? 1 : T + 1;
 		float *qkv = zeros(nq), *att = zeros((size_t)B * NH * T * T), *scratch = zeros(nq);
 		y[path] = zeros(ny); dx[path] = zeros(nx); dW[path] = zeros(nw);
-		mha_forward(y[path], qkv, att, x, mask, W, B, T, C, E, NH);
-		mha_backward(dx[path], dW[path], scratch, dy, qkv, att, x, mask, W, B, T, C, E, NH);
+		mha_forward(y[path], qkv, att, x, mask, W, B, T, C, E, NH, path);
+		mha_backward(dx[path], dW[path], scratch, dy, qkv, att, x, mask, W, B, T, C, E, NH, path);
 		free(qkv); free(att); free(scratch);
 	}
-	mha_gemm_min_t = saved;
 	double dmax[3] = { 0, 0, 0 };
 	for (size_t i = 0; i < ny; i++) dmax[0] = fmax(dmax[0], fabs(y[0][i] - y[1][i]));
 	for (size_t i = 0; i < nx; i++) dmax[1] = fmax(dmax[1], fabs(dx[0][i] - dx[1][i]));
@@ -400,13 +397,10 @@ int main(void)
 {
 	test_linear();
 	test_relu();
-	test_mha(0);
-	test_mha(1);
-	int saved = mha_gemm_min_t;
-	mha_gemm_min_t = 1;   /* the same checks through the per-head sgemm path */
-	test_mha(0);
-	test_mha(1);
-	mha_gemm_min_t = saved;
+	test_mha(0, 0);
+	test_mha(1, 0);
+	test_mha(0, 1);   /* the same checks through the per-head sgemm path */
+	test_mha(1, 1);
 	test_mha_paths_agree();
 	test_addatt();
 	test_gru();

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 static const char *path_label = "";   /* which attention path is under test */
+static int gemm_min_t = MHA_GEMM_MIN_T;  /* and its vlsnr_acts.mha_gemm_min_t */
 
 static const void *need(const st_file *st, const char *name, int dtype, size_t *count)
 {
@@ -103,6 +104,7 @@ static void check_case(const char *dir, const char *user)
 
 	vlsnr_acts a;
 	vlsnr_acts_create(&a, &c, U, B, P, NC);
+	a.mha_gemm_min_t = gemm_min_t;
 	vlsnr_zero_grad(&m);
 	double loss = vlsnr_forward_backward(&m, &a, feats, U, hist, hmask, cand, B, 0, NULL, 1);
 	is_near(loss, *want_loss, 1e-5 * fmax(1, fabs(*want_loss)), "%s%s: loss matches PyTorch", path_label, user);
@@ -198,7 +200,7 @@ int main(void)
 	for (int i = 0; i < 5; i++)
 		check_case(dir, users[i]);
 	/* again with the attention products as per-head sgemm calls */
-	mha_gemm_min_t = 1;
+	gemm_min_t = 1;
 	path_label = "sgemm attention, ";
 	for (int i = 0; i < 5; i++)
 		check_case(dir, users[i]);
