@@ -1,12 +1,13 @@
 # model/vlsnr/local.mk: libvlsnr (layers as forward/backward pairs, the VLSNR
 # model with Adam and safetensors checkpoints, feature and behaviors loading
-# with split scoring, and the --synth-features scaffolding) and the two tools
-# over it, vlsnr-train and vlsnr-eval.
+# with split scoring, the training data loader, and the --synth-features
+# scaffolding) and the two tools over it, vlsnr-train and vlsnr-eval.
 noinst_LIBRARIES += model/vlsnr/libvlsnr.a
 model_vlsnr_libvlsnr_a_SOURCES = \
 	model/vlsnr/layers.c model/vlsnr/layers.h \
 	model/vlsnr/vlsnr.c model/vlsnr/vlsnr.h \
 	model/vlsnr/vlsnr-data.c model/vlsnr/vlsnr-data.h \
+	model/vlsnr/loader.c model/vlsnr/loader.h \
 	model/vlsnr/synth-features.c
 model_vlsnr_libvlsnr_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(CJSON_CFLAGS)
 VLSNR_LIBS = model/vlsnr/libvlsnr.a $(VMIND_LIBS) $(OPENBLAS_LIBS) $(CJSON_LIBS) -lm

@@ -53,6 +53,14 @@ void vlsnr_fields_text(const int *fields, int nf, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "", field_names[fields[i]]);
 }
 
+int vlsnr_meta_fields(const char *path, const char *def, int fields[NFIELDS], char *err, size_t errlen)
+{
+	char *v = vlsnr_st_meta(path, "fields");
+	int nf = vlsnr_parse_fields(v ? v : def, fields, err, errlen);
+	free(v);
+	return nf;
+}
+
 void vlsnr_feats_free(vlsnr_feats *f)
 {
 	for (int i = 0; i < NFIELDS; i++)
@@ -182,14 +190,17 @@ void vlsnr_split_free(vlsnr_split *s)
 	memset(s, 0, sizeof *s);
 }
 
-int vlsnr_split_load(vlsnr_split *s, const char *path, const vlsnr_feats *f, char *err, size_t errlen)
+int vlsnr_split_load(vlsnr_split *s, const char *dir, const vlsnr_feats *f, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof *s);
+	char *path = xasprintf("%s/behaviors.tsv", dir);
 	vm_mind_reader *r = vm_mind_open(path, 0);
 	if (!r) {
 		snprintf(err, errlen, "%s: cannot open", path);
+		free(path);
 		return -1;
 	}
+	free(path);
 	size_t icap = 0, hcap = 0, ccap = 0, nh = 0, nc = 0;
 	vm_behavior b;
 	int rc, labelled = 1;
@@ -239,6 +250,15 @@ int vlsnr_split_load(vlsnr_split *s, const char *path, const vlsnr_feats *f, cha
 	return 0;
 }
 
+void vlsnr_split_history(const vlsnr_split *s, size_t i, int P, int32_t *rows)
+{
+	size_t h0 = s->hist_off[i], hn = s->hist_off[i + 1] - h0;
+	size_t take = hn < (size_t)P ? hn : (size_t)P;
+	int pad = P - (int)take;
+	for (int t = 0; t < P; t++)
+		rows[t] = t < pad ? -1 : s->hist[h0 + hn - take + (size_t)(t - pad)];
+}
+
 void vlsnr_score_split(const vlsnr_model *m, const vlsnr_feats *f, const vlsnr_split *s,
 		       int history, double *scores)
 {
@@ -268,14 +288,10 @@ void vlsnr_score_split(const vlsnr_model *m, const vlsnr_feats *f, const vlsnr_s
 	for (size_t i0 = 0; i0 < s->n; i0 += (size_t)BB) {
 		int B = (int)(s->n - i0 < (size_t)BB ? s->n - i0 : (size_t)BB);
 		for (int b = 0; b < B; b++) {
-			size_t i = i0 + (size_t)b, h0 = s->hist_off[i], hn = s->hist_off[i + 1] - h0;
-			size_t take = hn < (size_t)P ? hn : (size_t)P;
-			int pad = P - (int)take;   /* the last P items, left-padded */
-			for (int t = 0; t < P; t++) {
-				int32_t row = t < pad ? -1 : s->hist[h0 + hn - take + (size_t)(t - pad)];
-				hidx[(size_t)b * P + t] = row;
-				hmask[(size_t)b * P + t] = row >= 0;
-			}
+			int32_t *hb = hidx + (size_t)b * P;
+			vlsnr_split_history(s, i0 + (size_t)b, P, hb);
+			for (int t = 0; t < P; t++)
+				hmask[(size_t)b * P + t] = hb[t] >= 0;
 		}
 		gather_forward(a.H, table, hidx, B * P, M);
 		vlsnr_user_forward(m, &a, hmask, B);
@@ -306,6 +322,15 @@ void vlsnr_score_split(const vlsnr_model *m, const vlsnr_feats *f, const vlsnr_s
 	vlsnr_acts_free(&a);
 }
 
+void vlsnr_split_metrics(const vlsnr_split *s, const double *scores, vm_metrics *mt)
+{
+	vm_metrics_init(mt);
+	for (size_t i = 0; i < s->n; i++) {
+		size_t k0 = s->cand_off[i], n = s->cand_off[i + 1] - k0;
+		vm_metrics_add(mt, s->label + k0, scores + k0, n);
+	}
+}
+
 void vlsnr_write_prediction(FILE *fp, const vlsnr_split *s, const double *scores)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -319,6 +344,16 @@ void vlsnr_write_prediction(FILE *fp, const vlsnr_split *s, const double *scores
 					rank++;
 			fprintf(fp, "%s%zu", k ? "," : "", rank);
 		}
+		fputs("]\n", fp);
+	}
+}
+
+void vlsnr_write_truth(FILE *fp, const vlsnr_split *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		fprintf(fp, "%llu [", (unsigned long long)s->imp_id[i]);
+		for (size_t k = s->cand_off[i]; k < s->cand_off[i + 1]; k++)
+			fprintf(fp, "%s%d", k > s->cand_off[i] ? "," : "", s->label[k]);
 		fputs("]\n", fp);
 	}
 }

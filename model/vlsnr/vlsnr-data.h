@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "vlsnr.h"
+#include "vmind/lib/metrics.h"
 
 enum { FIELD_IMAGE, FIELD_TITLE, FIELD_CATEGORY, FIELD_SUBCATEGORY, NFIELDS };
 
@@ -20,6 +21,9 @@ enum { FIELD_IMAGE, FIELD_TITLE, FIELD_CATEGORY, FIELD_SUBCATEGORY, NFIELDS };
 int vlsnr_parse_fields(const char *s, int fields[NFIELDS], char *err, size_t errlen);
 /* Canonical text of a field list, into buf. */
 void vlsnr_fields_text(const int *fields, int nf, char *buf, size_t len);
+/* The field list a checkpoint's metadata records ("fields"), or def when
+ * it records none, parsed as vlsnr_parse_fields does. */
+int vlsnr_meta_fields(const char *path, const char *def, int fields[NFIELDS], char *err, size_t errlen);
 
 typedef struct vlsnr_feats {
 	size_t n;              /* news items */
@@ -62,17 +66,25 @@ typedef struct vlsnr_split {
 	size_t missing;         /* candidate or history items without features */
 } vlsnr_split;
 
-/* Read FILE (a behaviors.tsv). 0, or -1 with "FILE:LINE: ..." in err. */
-int vlsnr_split_load(vlsnr_split *s, const char *path, const vlsnr_feats *f, char *err, size_t errlen);
+/* Read DIR/behaviors.tsv. 0, or -1 with "FILE:LINE: ..." in err. */
+int vlsnr_split_load(vlsnr_split *s, const char *dir, const vlsnr_feats *f, char *err, size_t errlen);
 void vlsnr_split_free(vlsnr_split *s);
+/* rows[P] = the last P history rows of impression i, oldest first,
+ * left-padded with -1. */
+void vlsnr_split_history(const vlsnr_split *s, size_t i, int P, int32_t *rows);
 
 /* Score every impression of a split: scores laid out like cand. Computes
  * news vectors for every feature row once, then user vectors in batches. */
 void vlsnr_score_split(const vlsnr_model *m, const vlsnr_feats *f, const vlsnr_split *s,
 		       int history, double *scores);
+/* AUC, MRR and nDCG of every impression of a labelled split, from scores
+ * laid out like cand. */
+void vlsnr_split_metrics(const vlsnr_split *s, const double *scores, vm_metrics *mt);
 /* Write prediction.txt lines "ImpressionID [r1,r2,...]" (rank 1 = highest
  * score, ties by candidate order). */
 void vlsnr_write_prediction(FILE *fp, const vlsnr_split *s, const double *scores);
+/* Write truth.txt lines "ImpressionID [l1,l2,...]" of a labelled split. */
+void vlsnr_write_truth(FILE *fp, const vlsnr_split *s);
 
 /* TEST SCAFFOLDING (synth-features.c): write FEATDIR in vlsnr-embed's layout
  * from a vmind-synth dataset's truth (hashed title words, category names and

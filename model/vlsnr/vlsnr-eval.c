@@ -191,6 +191,156 @@ out:
 	return rc;
 }
 
+typedef struct eval_opts {
+	const char *model, *features, *split;
+	const char *pred;     /* --prediction, default prediction.txt */
+	const char *truth;    /* --truth or NULL */
+	int json, score, jobs;
+	int history;          /* 0: the model's */
+} eval_opts;
+
+static void parse_options(eval_opts *o, vm_cli *cli, int argc, char **argv)
+{
+	int c;
+	*o = (eval_opts){ .pred = "prediction.txt", .jobs = 1 };
+	while ((c = vm_cli_next(cli, argc, argv)) != -1) {
+		switch (c) {
+		case OPT_MODEL: o->model = optarg; break;
+		case OPT_FEATURES: o->features = optarg; break;
+		case OPT_SPLIT: o->split = optarg; break;
+		case OPT_PREDICTION: o->pred = optarg; break;
+		case OPT_TRUTH: o->truth = optarg; break;
+		case OPT_HISTORY: o->history = (int)vm_cli_int("history", optarg, 1, 10000); break;
+		case OPT_SCORE: o->score = 1; break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") == 0)
+				o->json = 1;
+			else if (strcmp(optarg, "text") != 0)
+				vm_cli_usage_error(cli, "--format: text or json, not '%s'", optarg);
+			break;
+		case 'j': o->jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
+		default: vm_cli_usage_error(cli, NULL);
+		}
+	}
+	if (o->score) {
+		if (argc - optind != 2 || o->model)
+			vm_cli_usage_error(cli, "--score takes two files, TRUTH and PREDICTION");
+		return;
+	}
+	if (optind < argc)
+		vm_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
+	if (!o->model || !o->features || !o->split)
+		vm_cli_usage_error(cli, "--model, --features and --split are required (or --score TRUTH PREDICTION)");
+}
+
+/* --model mode: the model, the data it was trained on, the scores. */
+typedef struct scoring {
+	vlsnr_model m;
+	vlsnr_feats f;
+	vlsnr_split s;
+	int history;
+	double *scores;    /* laid out like s.cand */
+	char err[1024];
+} scoring;
+
+/* The model and, as its metadata says (fields, image ratio, history unless
+ * --history), the features and the split. 0 or -1 (warned). */
+static int load_model_and_data(const eval_opts *o, scoring *r)
+{
+	int fields[NFIELDS], nf;
+	if (vlsnr_load(&r->m, o->model, r->err, sizeof r->err) != 0) {
+		vm_warn("%s", r->err);
+		return -1;
+	}
+	nf = vlsnr_meta_fields(o->model, "image,title,category,subcategory", fields, r->err, sizeof r->err);
+	if (nf != r->m.cfg.F) {
+		vm_warn("%s: metadata 'fields' does not match the model", o->model);
+		return -1;
+	}
+	double ratio = vlsnr_st_meta_double(o->model, "image_ratio", 1);
+	r->history = o->history;
+	if (!r->history) {
+		r->history = vlsnr_st_meta_int(o->model, "history", 50);
+		if (r->history < 1)
+			r->history = 50;
+	}
+	if (vlsnr_feats_load(&r->f, o->features, fields, nf, ratio, r->err, sizeof r->err) != 0) {
+		vm_warn("%s", r->err);
+		return -1;
+	}
+	if (r->f.D != r->m.cfg.D) {
+		vm_warn("%s: features are %d-d, the model wants %d", o->features, r->f.D, r->m.cfg.D);
+		return -1;
+	}
+	if (vlsnr_split_load(&r->s, o->split, &r->f, r->err, sizeof r->err) != 0) {
+		vm_warn("%s", r->err);
+		return -1;
+	}
+	return 0;
+}
+
+/* path written atomically by write(fp, s, scores). 0 or -1 (warned). */
+static int write_atomic(const char *path, const scoring *r,
+			void (*write)(FILE *fp, const vlsnr_split *s, const double *scores))
+{
+	vm_atomic_file af;
+	if (vm_atomic_open(&af, path) != 0) {
+		vm_warn_errno("%s", path);
+		return -1;
+	}
+	write(af.fp, &r->s, r->scores);
+	if (vm_atomic_commit(&af) != 0) {
+		vm_warn_errno("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void write_truth(FILE *fp, const vlsnr_split *s, const double *scores)
+{
+	(void)scores;
+	vlsnr_write_truth(fp, s);
+}
+
+/* Score o->split with o->model: prediction.txt (and truth.txt), then the
+ * metrics or, for an unlabelled split, the impression count. */
+static int score_model(const eval_opts *o)
+{
+	scoring r = { 0 };
+	int status = VM_EXIT_USAGE;
+	openblas_set_num_threads(o->jobs);
+	if (load_model_and_data(o, &r))
+		goto out;
+	if (r.s.missing)
+		vm_warn("%zu history or candidate items have no features (scored as empty)", r.s.missing);
+	r.scores = xmalloc((r.s.cand_off[r.s.n] + 1) * sizeof(double));
+	vlsnr_score_split(&r.m, &r.f, &r.s, r.history, r.scores);
+	if (write_atomic(o->pred, &r, vlsnr_write_prediction))
+		goto out;
+	if (o->truth && !r.s.labelled) {
+		vm_warn("%s/behaviors.tsv is not labelled: no %s written", o->split, o->truth);
+		goto out;
+	}
+	if (o->truth && write_atomic(o->truth, &r, write_truth))
+		goto out;
+	if (r.s.labelled) {
+		vm_metrics mt;
+		vlsnr_split_metrics(&r.s, r.scores, &mt);
+		print_metrics(&mt, o->json, stdout);
+	} else if (o->json) {
+		printf("{\"impressions\": %zu}\n", r.s.n);
+	} else {
+		printf("impressions %zu (unlabelled: ranks written to %s)\n", r.s.n, o->pred);
+	}
+	status = VM_EXIT_OK;
+out:
+	free(r.scores);
+	vlsnr_split_free(&r.s);
+	vlsnr_feats_free(&r.f);
+	vlsnr_model_free(&r.m);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static vm_cli cli = {
@@ -201,137 +351,10 @@ int main(int argc, char **argv)
 		.options = options,
 		.footer = "Exit status: 0 done, 2 usage or input error (bad or mismatched lines included).\n",
 	};
-	const char *model = NULL, *features = NULL, *split = NULL, *pred = "prediction.txt", *truth = NULL;
-	int c, json = 0, score = 0, jobs = 1, history = 0, status = VM_EXIT_USAGE;
-	char err[1024];
-	vlsnr_model m = { 0 };
-	vlsnr_feats f = { 0 };
-	vlsnr_split s = { 0 };
-	double *scores = NULL;
-
+	eval_opts o;
 	vm_set_progname(argv[0]);
-	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
-		switch (c) {
-		case OPT_MODEL: model = optarg; break;
-		case OPT_FEATURES: features = optarg; break;
-		case OPT_SPLIT: split = optarg; break;
-		case OPT_PREDICTION: pred = optarg; break;
-		case OPT_TRUTH: truth = optarg; break;
-		case OPT_HISTORY: history = (int)vm_cli_int("history", optarg, 1, 10000); break;
-		case OPT_SCORE: score = 1; break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else if (strcmp(optarg, "text") != 0)
-				vm_cli_usage_error(&cli, "--format: text or json, not '%s'", optarg);
-			break;
-		case 'j': jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
-		default: vm_cli_usage_error(&cli, NULL);
-		}
-	}
-	if (score) {
-		if (argc - optind != 2 || model)
-			vm_cli_usage_error(&cli, "--score takes two files, TRUTH and PREDICTION");
-		status = score_files(argv[optind], argv[optind + 1], json);
-		vm_cli_free(&cli);
-		return status;
-	}
-	if (optind < argc)
-		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
-	if (!model || !features || !split)
-		vm_cli_usage_error(&cli, "--model, --features and --split are required (or --score TRUTH PREDICTION)");
-	openblas_set_num_threads(jobs);
-
-	if (vlsnr_load(&m, model, err, sizeof err) != 0) {
-		vm_warn("%s", err);
-		goto out;
-	}
-	int fields[NFIELDS], nf;
-	char *v = vlsnr_st_meta(model, "fields");
-	nf = vlsnr_parse_fields(v ? v : "image,title,category,subcategory", fields, err, sizeof err);
-	free(v);
-	if (nf != m.cfg.F) {
-		vm_warn("%s: metadata 'fields' does not match the model", model);
-		goto out;
-	}
-	v = vlsnr_st_meta(model, "image_ratio");
-	double ratio = v ? atof(v) : 1;
-	free(v);
-	if (!history) {
-		v = vlsnr_st_meta(model, "history");
-		history = v ? atoi(v) : 50;
-		free(v);
-		if (history < 1)
-			history = 50;
-	}
-	if (vlsnr_feats_load(&f, features, fields, nf, ratio, err, sizeof err) != 0) {
-		vm_warn("%s", err);
-		goto out;
-	}
-	if (f.D != m.cfg.D) {
-		vm_warn("%s: features are %d-d, the model wants %d", features, f.D, m.cfg.D);
-		goto out;
-	}
-	char *bp = xasprintf("%s/behaviors.tsv", split);
-	int lrc = vlsnr_split_load(&s, bp, &f, err, sizeof err);
-	free(bp);
-	if (lrc != 0) {
-		vm_warn("%s", err);
-		goto out;
-	}
-	if (s.missing)
-		vm_warn("%zu history or candidate items have no features (scored as empty)", s.missing);
-	scores = xmalloc((s.cand_off[s.n] + 1) * sizeof(double));
-	vlsnr_score_split(&m, &f, &s, history, scores);
-
-	vm_atomic_file af;
-	if (vm_atomic_open(&af, pred) != 0) {
-		vm_warn_errno("%s", pred);
-		goto out;
-	}
-	vlsnr_write_prediction(af.fp, &s, scores);
-	if (vm_atomic_commit(&af) != 0) {
-		vm_warn_errno("%s", pred);
-		goto out;
-	}
-	if (truth) {
-		if (!s.labelled) {
-			vm_warn("%s/behaviors.tsv is not labelled: no %s written", split, truth);
-			goto out;
-		}
-		if (vm_atomic_open(&af, truth) != 0) {
-			vm_warn_errno("%s", truth);
-			goto out;
-		}
-		for (size_t i = 0; i < s.n; i++) {
-			fprintf(af.fp, "%llu [", (unsigned long long)s.imp_id[i]);
-			for (size_t k = s.cand_off[i]; k < s.cand_off[i + 1]; k++)
-				fprintf(af.fp, "%s%d", k > s.cand_off[i] ? "," : "", s.label[k]);
-			fputs("]\n", af.fp);
-		}
-		if (vm_atomic_commit(&af) != 0) {
-			vm_warn_errno("%s", truth);
-			goto out;
-		}
-	}
-	if (s.labelled) {
-		vm_metrics mt;
-		vm_metrics_init(&mt);
-		for (size_t i = 0; i < s.n; i++)
-			vm_metrics_add(&mt, s.label + s.cand_off[i], scores + s.cand_off[i],
-				       s.cand_off[i + 1] - s.cand_off[i]);
-		print_metrics(&mt, json, stdout);
-	} else if (json) {
-		printf("{\"impressions\": %zu}\n", s.n);
-	} else {
-		printf("impressions %zu (unlabelled: ranks written to %s)\n", s.n, pred);
-	}
-	status = VM_EXIT_OK;
-out:
-	free(scores);
-	vlsnr_split_free(&s);
-	vlsnr_feats_free(&f);
-	vlsnr_model_free(&m);
+	parse_options(&o, &cli, argc, argv);
+	int status = o.score ? score_files(argv[optind], argv[optind + 1], o.json) : score_model(&o);
 	vm_cli_free(&cli);
 	return status;
 }

@@ -1,19 +1,19 @@
-/* vlsnr-train.c: trains the VLSNR model (model/vlsnr/vlsnr.h) on a MIND split and
- * the features vlsnr-embed wrote. Each clicked candidate of a labelled
- * impression is one sample, scored against K non-clicks of the same
- * impression (drawn without replacement, or with replacement when the
- * impression has fewer than K); samples are shuffled each epoch; a batch's
- * news vectors are computed once per distinct news item. Adam; the model is
- * checkpointed atomically as safetensors at the end of every epoch, with the
- * optimizer state beside it (MODEL.opt), so --resume continues a killed run
- * from its last finished epoch. A NaN or infinite loss stops the run (exit 1)
- * with the last good checkpoint kept. The epoch's random stream is a function
- * of --seed and the epoch number only, so a run is reproducible with -j 1. */
+/* vlsnr-train.c: trains the VLSNR model (model/vlsnr/vlsnr.h) on a MIND split
+ * and the features vlsnr-embed wrote, with batches from the data loader
+ * (loader.h: each clicked candidate of a labelled impression scored against
+ * K non-clicks of the same impression, samples shuffled each epoch; a
+ * batch's news vectors are computed once per distinct news item). Adam; the
+ * model is checkpointed atomically as safetensors at the end of every epoch,
+ * with the optimizer state beside it (MODEL.opt), so --resume continues a
+ * killed run from its last finished epoch. A NaN or infinite loss stops the
+ * run (exit 1) with the last good checkpoint kept. The epoch's random stream
+ * is a function of --seed and the epoch number only, so a run is
+ * reproducible with -j 1. */
 #include "config.h"
 #include "vmind/lib/cli.h"
-#include "layers.h"
 #include "vmind/lib/metrics.h"
 #include "vmind/lib/util.h"
+#include "loader.h"
 #include "vlsnr-data.h"
 #include "vlsnr.h"
 
@@ -59,6 +59,8 @@ static const vm_option options[] = {
 
 typedef struct opts {
 	const char *train, *features, *out, *dev, *log;
+	const char *synth;        /* --synth-features MINDDIR */
+	const char *fields_text;  /* --fields */
 	int epochs, batch, negatives, history, heads, dim, att_dim, user, jobs, resume, quiet;
 	int lr_linear;    /* --lr-schedule linear */
 	double lr, dropout, image_ratio, mask_prob;
@@ -66,11 +68,20 @@ typedef struct opts {
 	int fields[NFIELDS], nf;
 } opts;
 
-/* one training sample: impression and the position of its click */
-typedef struct sample {
-	uint32_t imp;
-	uint32_t pos;   /* index into cand of the split */
-} sample;
+/* A training run: its options and everything it holds. */
+typedef struct trainer {
+	opts o;
+	char *opt_path, *log_path;   /* MODEL.opt, the CSV log */
+	int start_epoch;             /* epochs finished before this run */
+	vlsnr_feats f;
+	vlsnr_split tr, dev;
+	vlsnr_model m;
+	vlsnr_acts a;
+	vlsnr_loader l;
+	FILE *logf;
+	int tty;                     /* draw a progress line */
+	char err[1024];
+} trainer;
 
 /* The xorshift state of an epoch: splitmix64's output function of seed *
  * golden + epoch * 0xD1B54A32D192ED03 + 1 (vm_mix64 adds the golden ratio
@@ -79,11 +90,6 @@ static uint64_t epoch_seed(uint64_t seed, int epoch)
 {
 	uint64_t z = vm_mix64((seed - 1) * 0x9E3779B97F4A7C15ULL + (uint64_t)epoch * 0xD1B54A32D192ED03ULL + 1);
 	return z ? z : 1;
-}
-
-static uint32_t below(uint64_t *rng, uint32_t n)
-{
-	return (uint32_t)((layers_rand(rng) >> 32) % n);
 }
 
 /* the training options a checkpoint records (metadata key/value pairs) */
@@ -122,19 +128,6 @@ static int save_all(const vlsnr_model *m, const opts *o, int epoch, char *err, s
 	return rc;
 }
 
-static void dev_metrics(const vlsnr_model *m, const vlsnr_feats *f, const vlsnr_split *dev,
-			int history, vm_metrics *mt)
-{
-	double *scores = xmalloc((dev->cand_off[dev->n] + 1) * sizeof(double));
-	vlsnr_score_split(m, f, dev, history, scores);
-	vm_metrics_init(mt);
-	for (size_t i = 0; i < dev->n; i++) {
-		size_t k0 = dev->cand_off[i], n = dev->cand_off[i + 1] - k0;
-		vm_metrics_add(mt, dev->label + k0, scores + k0, n);
-	}
-	free(scores);
-}
-
 static void fmt_eta(double s, char *buf, size_t len)
 {
 	if (s < 90)
@@ -143,6 +136,299 @@ static void fmt_eta(double s, char *buf, size_t len)
 		snprintf(buf, len, "%.0fm", s / 60);
 	else
 		snprintf(buf, len, "%.1fh", s / 3600);
+}
+
+static void parse_options(opts *o, vm_cli *cli, int argc, char **argv)
+{
+	int c;
+	*o = (opts){ 0 };
+	o->epochs = 3; o->batch = 256; o->negatives = 3; o->history = 50; o->heads = 8; o->dim = 128;
+	o->att_dim = 128; o->user = VLSNR_USER_VLSNR; o->jobs = 1; o->lr = 1e-4; o->dropout = 0.5;
+	o->image_ratio = 1; o->mask_prob = 0.1; o->seed = 1;
+	o->fields_text = "image,title,category,subcategory";
+	while ((c = vm_cli_next(cli, argc, argv)) != -1) {
+		switch (c) {
+		case OPT_TRAIN: o->train = optarg; break;
+		case OPT_FEATURES: o->features = optarg; break;
+		case OPT_OUT: o->out = optarg; break;
+		case OPT_DEV: o->dev = optarg; break;
+		case OPT_EPOCHS: o->epochs = (int)vm_cli_int("epochs", optarg, 1, 100000); break;
+		case OPT_BATCH: o->batch = (int)vm_cli_int("batch", optarg, 1, 1 << 16); break;
+		case OPT_LR: o->lr = vm_cli_double("lr", optarg, 0, 1e300); break;
+		case OPT_LR_SCHEDULE:
+			if (strcmp(optarg, "constant") == 0) o->lr_linear = 0;
+			else if (strcmp(optarg, "linear") == 0) o->lr_linear = 1;
+			else vm_cli_usage_error(cli, "--lr-schedule: '%s' is not constant or linear", optarg);
+			break;
+		case OPT_NEGATIVES: o->negatives = (int)vm_cli_int("negatives", optarg, 1, 1000); break;
+		case OPT_HISTORY: o->history = (int)vm_cli_int("history", optarg, 1, 10000); break;
+		case OPT_DROPOUT: o->dropout = vm_cli_double("dropout", optarg, 0, 0.95); break;
+		case OPT_HEADS: o->heads = (int)vm_cli_int("heads", optarg, 1, 256); break;
+		case OPT_DIM: o->dim = (int)vm_cli_int("dim", optarg, 1, 1 << 14); break;
+		case OPT_ATT_DIM: o->att_dim = (int)vm_cli_int("att-dim", optarg, 1, 1 << 14); break;
+		case OPT_USER:
+			if ((o->user = vlsnr_user_parse(optarg)) < 0)
+				vm_cli_usage_error(cli, "--user-encoder: unknown '%s'", optarg);
+			break;
+		case OPT_FIELDS: o->fields_text = optarg; break;
+		case OPT_IMAGE_RATIO: o->image_ratio = vm_cli_double("image-ratio", optarg, 0, 1); break;
+		case OPT_MASK_PROB: o->mask_prob = vm_cli_double("mask-prob", optarg, 0, 0.95); break;
+		case OPT_SEED: o->seed = (uint64_t)vm_cli_int("seed", optarg, 0, INT64_MAX); break;
+		case 'j': o->jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
+		case OPT_RESUME: o->resume = 1; break;
+		case OPT_LOG: o->log = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case OPT_SYNTH_FEATURES: o->synth = optarg; break;
+		default: vm_cli_usage_error(cli, NULL);
+		}
+	}
+	if (optind < argc)
+		vm_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
+}
+
+/* The options a training run needs, checked (usage errors exit 2). */
+static void check_options(opts *o, vm_cli *cli)
+{
+	char err[1024];
+	if (!o->train || !o->features || !o->out)
+		vm_cli_usage_error(cli, "--train, --features and --out are required");
+	if ((o->nf = vlsnr_parse_fields(o->fields_text, o->fields, err, sizeof err)) < 0)
+		vm_cli_usage_error(cli, "--fields: %s", err);
+	if (o->dim % o->heads)
+		vm_cli_usage_error(cli, "--dim (%d) must be a multiple of --heads (%d)", o->dim, o->heads);
+}
+
+/* --resume with MODEL.opt present: the model, its optimizer state and the
+ * epochs done; the architecture, fields and image ratio come from the
+ * checkpoint. A model file behind its .opt (killed between the two writes)
+ * is written again. 0 or -1 (warned). */
+static int resume(trainer *t)
+{
+	opts *o = &t->o;
+	if (!o->resume)
+		return 0;
+	if (!vm_file_exists(t->opt_path)) {
+		if (!o->quiet)
+			fprintf(stderr, "%s: nothing to resume (%s absent): starting afresh\n", vm_progname, t->opt_path);
+		return 0;
+	}
+	if (vlsnr_load(&t->m, t->opt_path, t->err, sizeof t->err) != 0 ||
+	    vlsnr_load_opt(&t->m, t->opt_path, t->err, sizeof t->err) != 0) {
+		vm_warn("%s", t->err);
+		return -1;
+	}
+	t->start_epoch = vlsnr_st_meta_int(t->opt_path, "epoch", 0);
+	if ((o->nf = vlsnr_meta_fields(t->opt_path, o->fields_text, o->fields, t->err, sizeof t->err)) < 0) {
+		vm_warn("%s: fields: %s", t->opt_path, t->err);
+		return -1;
+	}
+	o->image_ratio = vlsnr_st_meta_double(t->opt_path, "image_ratio", o->image_ratio);
+	o->user = t->m.cfg.user;
+	int model_epoch = vlsnr_st_meta_int(o->out, "epoch", -1);
+	if (model_epoch != t->start_epoch && save_all(&t->m, o, t->start_epoch, t->err, sizeof t->err) != 0) {
+		vm_warn("%s", t->err);
+		return -1;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "%s: resuming %s after epoch %d of %d\n", vm_progname, o->out, t->start_epoch, o->epochs);
+	return 0;
+}
+
+/* The features and the train (and dev) split. 0 or -1 (warned). */
+static int load_data(trainer *t)
+{
+	const opts *o = &t->o;
+	if (vlsnr_feats_load(&t->f, o->features, o->fields, o->nf, o->image_ratio, t->err, sizeof t->err) != 0 ||
+	    vlsnr_split_load(&t->tr, o->train, &t->f, t->err, sizeof t->err) != 0 ||
+	    (o->dev && vlsnr_split_load(&t->dev, o->dev, &t->f, t->err, sizeof t->err) != 0)) {
+		vm_warn("%s", t->err);
+		return -1;
+	}
+	if (o->dev && !t->dev.labelled) {
+		vm_warn("%s/behaviors.tsv: not labelled: cannot report dev metrics", o->dev);
+		return -1;
+	}
+	return 0;
+}
+
+/* A new model from the options and --seed, or the resumed one checked
+ * against the features. 0 or -1 (warned). */
+static int ready_model(trainer *t)
+{
+	const opts *o = &t->o;
+	if (!t->m.params) {
+		vlsnr_config cfg = { t->f.D, o->nf, o->heads, o->dim, o->att_dim, o->dim, o->user };
+		vlsnr_model_create(&t->m, &cfg);
+		vlsnr_init(&t->m, o->seed);
+	} else if (t->m.cfg.D != t->f.D || t->m.cfg.F != o->nf) {
+		vm_warn("%s: model has D=%d F=%d, features D=%d F=%d", t->opt_path, t->m.cfg.D, t->m.cfg.F, t->f.D,
+			o->nf);
+		return -1;
+	}
+	return 0;
+}
+
+/* The samples, and the activations sized for a batch. 0 or -1 (warned). */
+static int ready_batches(trainer *t)
+{
+	const opts *o = &t->o;
+	if (!vlsnr_loader_init(&t->l, &t->tr, &t->f, o->batch, o->history, o->negatives, o->mask_prob)) {
+		vm_warn("%s/behaviors.tsv: no clicked candidate with features and a non-click to train on", o->train);
+		return -1;
+	}
+	if (t->l.skipped && !o->quiet)
+		vm_warn("%zu clicks skipped (no features, or no non-click in the impression)", t->l.skipped);
+	vlsnr_acts_create(&t->a, &t->m.cfg, t->l.Umax, t->l.B, o->history, o->negatives + 1);
+	return 0;
+}
+
+/* The CSV log: appended to on --resume, with the header when it is new. */
+static int open_log(trainer *t)
+{
+	int new_log = !vm_file_exists(t->log_path);
+	t->logf = fopen(t->log_path, t->o.resume ? "a" : "w");
+	if (!t->logf) {
+		vm_warn_errno("%s", t->log_path);
+		return -1;
+	}
+	if (new_log || !t->o.resume)
+		fprintf(t->logf, "kind,epoch,step,loss,auc,mrr,ndcg5,ndcg10,seconds\n");
+	return 0;
+}
+
+/* The progress line after step st of epoch ep, done samples in (t0 the
+ * epoch's start) */
+static void show_progress(const trainer *t, int ep, size_t st, size_t done, double loss_sum, double t0,
+			  double now)
+{
+	const opts *o = &t->o;
+	size_t ns = t->l.n;
+	double rate = (double)done / (now - t0);
+	char eta[32];
+	fmt_eta((double)(ns - done) / rate + (double)(o->epochs - ep - 1) * ns / rate, eta, sizeof eta);
+	fprintf(stderr, "\repoch %d/%d step %zu/%zu loss %.4f  %.0f samples/s  ETA %s   ", ep + 1, o->epochs, st + 1,
+		t->l.steps, loss_sum / (double)(st + 1), rate, eta);
+}
+
+/* One pass over the samples, from time t0: every step logged, the loss
+ * summed into *loss_sum. VM_EXIT_OK, or VM_EXIT_ITEMS on a NaN or infinite
+ * loss (warned). */
+static int train_epoch(trainer *t, int ep, double t0, double *loss_sum)
+{
+	const opts *o = &t->o;
+	vlsnr_loader *l = &t->l;
+	uint64_t rng = epoch_seed(o->seed, ep);
+	double last_draw = 0;
+	vlsnr_loader_shuffle(l, &rng);
+	for (size_t st = 0; st < l->steps; st++) {
+		vlsnr_loader_next(l, st, &rng);
+		vlsnr_zero_grad(&t->m);
+		double loss = vlsnr_forward_backward(&t->m, &t->a, l->x, l->U, l->hist, l->hmask, l->cand, l->Bn,
+						     (float)o->dropout, &rng, 1);
+		if (!isfinite(loss)) {
+			if (t->tty)
+				fputc('\n', stderr);
+			vm_warn("epoch %d step %zu: the loss is %g: stopping; %s", ep + 1, st + 1, loss,
+				ep > 0 ? "the checkpoint of the last finished epoch is kept"
+				       : "no epoch finished, no checkpoint written");
+			return VM_EXIT_ITEMS;
+		}
+		/* linear: lr (1 - t / T) over the T steps of the whole run */
+		double lr_now = o->lr;
+		if (o->lr_linear)
+			lr_now = o->lr * (1.0 - (double)((size_t)ep * l->steps + st) / ((double)o->epochs * (double)l->steps));
+		vlsnr_adam_step(&t->m, (float)lr_now);
+		*loss_sum += loss;
+		fprintf(t->logf, "step,%d,%ld,%.6f,,,,,%.3f\n", ep + 1, t->m.step, loss, vm_now() - t0);
+		double now = vm_now();
+		if (t->tty && (now - last_draw > 0.5 || st + 1 == l->steps)) {
+			show_progress(t, ep, st, st * (size_t)l->B + (size_t)l->Bn, *loss_sum, t0, now);
+			last_draw = now;
+		}
+	}
+	if (t->tty)
+		fputc('\n', stderr);
+	return VM_EXIT_OK;
+}
+
+/* After epoch ep (started at t0, summed loss loss_sum): dev metrics, the
+ * epoch's log line, the checkpoint, the summary on stderr. VM_EXIT_OK, or
+ * VM_EXIT_USAGE when the checkpoint cannot be written (warned). */
+static int finish_epoch(trainer *t, int ep, double t0, double loss_sum)
+{
+	const opts *o = &t->o;
+	size_t ns = t->l.n, steps = t->l.steps;
+	vm_metrics mt;
+	if (o->dev) {
+		double *scores = xmalloc((t->dev.cand_off[t->dev.n] + 1) * sizeof(double));
+		vlsnr_score_split(&t->m, &t->f, &t->dev, o->history, scores);
+		vlsnr_split_metrics(&t->dev, scores, &mt);
+		free(scores);
+	}
+	double secs = vm_now() - t0;
+	if (o->dev)
+		fprintf(t->logf, "epoch,%d,%ld,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f\n", ep + 1, t->m.step,
+			loss_sum / (double)steps, vm_metrics_auc(&mt), vm_metrics_mrr(&mt), vm_metrics_ndcg5(&mt),
+			vm_metrics_ndcg10(&mt), secs);
+	else
+		fprintf(t->logf, "epoch,%d,%ld,%.6f,,,,,%.3f\n", ep + 1, t->m.step, loss_sum / (double)steps, secs);
+	fflush(t->logf);
+	if (save_all(&t->m, o, ep + 1, t->err, sizeof t->err) != 0) {
+		vm_warn("%s", t->err);
+		return VM_EXIT_USAGE;
+	}
+	if (!o->quiet) {
+		fprintf(stderr, "%s: epoch %d/%d: loss %.4f, %zu samples in %.1fs (%.0f/s)", vm_progname, ep + 1,
+			o->epochs, loss_sum / (double)steps, ns, secs, (double)ns / secs);
+		if (o->dev)
+			fprintf(stderr, ", dev AUC %.4f MRR %.4f nDCG@5 %.4f nDCG@10 %.4f", vm_metrics_auc(&mt),
+				vm_metrics_mrr(&mt), vm_metrics_ndcg5(&mt), vm_metrics_ndcg10(&mt));
+		fputc('\n', stderr);
+	}
+	return VM_EXIT_OK;
+}
+
+/* The epochs left after start_epoch; the exit status. */
+static int train(trainer *t)
+{
+	for (int ep = t->start_epoch; ep < t->o.epochs; ep++) {
+		double t0 = vm_now(), loss_sum = 0;
+		int status = train_epoch(t, ep, t0, &loss_sum);
+		if (status == VM_EXIT_OK)
+			status = finish_epoch(t, ep, t0, loss_sum);
+		if (status != VM_EXIT_OK)
+			return status;
+	}
+	return VM_EXIT_OK;
+}
+
+/* A training run of the checked options; the exit status. */
+static int run(const opts *o)
+{
+	trainer t = { 0 };
+	int status = VM_EXIT_USAGE;
+	t.o = *o;
+	openblas_set_num_threads(o->jobs);
+	t.opt_path = xasprintf("%s.opt", o->out);
+	t.log_path = o->log ? xstrdup(o->log) : xasprintf("%s.csv", o->out);
+	if (resume(&t) || load_data(&t) || ready_model(&t) || ready_batches(&t) || open_log(&t))
+		goto out;
+	t.tty = !o->quiet && vm_stderr_is_tty();
+	status = train(&t);
+out:
+	if (t.logf && fclose(t.logf) != 0 && status == VM_EXIT_OK) {
+		vm_warn_errno("%s", t.log_path);
+		status = VM_EXIT_USAGE;
+	}
+	vlsnr_acts_free(&t.a);
+	vlsnr_model_free(&t.m);
+	vlsnr_feats_free(&t.f);
+	vlsnr_split_free(&t.tr);
+	vlsnr_split_free(&t.dev);
+	vlsnr_loader_free(&t.l);
+	free(t.log_path);
+	free(t.opt_path);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -156,338 +442,18 @@ int main(int argc, char **argv)
 		.options = options,
 		.footer = "Exit status: 0 done, 1 stopped on a NaN/Inf loss (last checkpoint kept), 2 usage or input error.\n",
 	};
-	opts o = { 0 };
-	o.epochs = 3; o.batch = 256; o.negatives = 3; o.history = 50; o.heads = 8; o.dim = 128;
-	o.att_dim = 128; o.user = VLSNR_USER_VLSNR; o.jobs = 1; o.lr = 1e-4; o.dropout = 0.5;
-	o.image_ratio = 1; o.mask_prob = 0.1; o.seed = 1;
-	const char *fields_text = "image,title,category,subcategory", *synth = NULL;
-	char err[1024];
-	int c, status = VM_EXIT_USAGE;
-	vlsnr_feats f = { 0 };
-	vlsnr_split tr = { 0 }, dev = { 0 };
-	vlsnr_model m = { 0 };
-	vlsnr_acts a = { 0 };
-	sample *samples = NULL;
-	uint32_t *perm = NULL, *negbuf = NULL;
-	int32_t *local_of = NULL, *rows = NULL, *hist = NULL, *cand = NULL;
-	uint32_t *stamp = NULL;
-	float *hmask = NULL, *feats = NULL;
-	char *log_path = NULL, *opt_path = NULL;
-	FILE *logf = NULL;
-
+	opts o;
 	vm_set_progname(argv[0]);
-	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
-		switch (c) {
-		case OPT_TRAIN: o.train = optarg; break;
-		case OPT_FEATURES: o.features = optarg; break;
-		case OPT_OUT: o.out = optarg; break;
-		case OPT_DEV: o.dev = optarg; break;
-		case OPT_EPOCHS: o.epochs = (int)vm_cli_int("epochs", optarg, 1, 100000); break;
-		case OPT_BATCH: o.batch = (int)vm_cli_int("batch", optarg, 1, 1 << 16); break;
-		case OPT_LR: o.lr = vm_cli_double("lr", optarg, 0, 1e300); break;
-		case OPT_LR_SCHEDULE:
-			if (strcmp(optarg, "constant") == 0) o.lr_linear = 0;
-			else if (strcmp(optarg, "linear") == 0) o.lr_linear = 1;
-			else vm_cli_usage_error(&cli, "--lr-schedule: '%s' is not constant or linear", optarg);
-			break;
-		case OPT_NEGATIVES: o.negatives = (int)vm_cli_int("negatives", optarg, 1, 1000); break;
-		case OPT_HISTORY: o.history = (int)vm_cli_int("history", optarg, 1, 10000); break;
-		case OPT_DROPOUT: o.dropout = vm_cli_double("dropout", optarg, 0, 0.95); break;
-		case OPT_HEADS: o.heads = (int)vm_cli_int("heads", optarg, 1, 256); break;
-		case OPT_DIM: o.dim = (int)vm_cli_int("dim", optarg, 1, 1 << 14); break;
-		case OPT_ATT_DIM: o.att_dim = (int)vm_cli_int("att-dim", optarg, 1, 1 << 14); break;
-		case OPT_USER:
-			if ((o.user = vlsnr_user_parse(optarg)) < 0)
-				vm_cli_usage_error(&cli, "--user-encoder: unknown '%s'", optarg);
-			break;
-		case OPT_FIELDS: fields_text = optarg; break;
-		case OPT_IMAGE_RATIO: o.image_ratio = vm_cli_double("image-ratio", optarg, 0, 1); break;
-		case OPT_MASK_PROB: o.mask_prob = vm_cli_double("mask-prob", optarg, 0, 0.95); break;
-		case OPT_SEED: o.seed = (uint64_t)vm_cli_int("seed", optarg, 0, INT64_MAX); break;
-		case 'j': o.jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
-		case OPT_RESUME: o.resume = 1; break;
-		case OPT_LOG: o.log = optarg; break;
-		case 'q': o.quiet = 1; break;
-		case OPT_SYNTH_FEATURES: synth = optarg; break;
-		default: vm_cli_usage_error(&cli, NULL);
-		}
-	}
-	if (optind < argc)
-		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
-	if (synth) {
+	parse_options(&o, &cli, argc, argv);
+	if (o.synth) {
 		if (!o.features)
 			vm_cli_usage_error(&cli, "--synth-features needs --features DIR to write");
-		vlsnr_fake_features(synth, o.features, 512);
+		vlsnr_fake_features(o.synth, o.features, 512);
 		vm_cli_free(&cli);
 		return 0;
 	}
-	if (!o.train || !o.features || !o.out)
-		vm_cli_usage_error(&cli, "--train, --features and --out are required");
-	if ((o.nf = vlsnr_parse_fields(fields_text, o.fields, err, sizeof err)) < 0)
-		vm_cli_usage_error(&cli, "--fields: %s", err);
-	if (o.dim % o.heads)
-		vm_cli_usage_error(&cli, "--dim (%d) must be a multiple of --heads (%d)", o.dim, o.heads);
-	openblas_set_num_threads(o.jobs);
-	opt_path = xasprintf("%s.opt", o.out);
-	log_path = o.log ? xstrdup(o.log) : xasprintf("%s.csv", o.out);
-
-	/* resume: the architecture, fields and image ratio come from the checkpoint */
-	int start_epoch = 0;
-	if (o.resume && vm_file_exists(opt_path)) {
-		if (vlsnr_load(&m, opt_path, err, sizeof err) != 0 || vlsnr_load_opt(&m, opt_path, err, sizeof err) != 0) {
-			vm_warn("%s", err);
-			goto out;
-		}
-		char *v = vlsnr_st_meta(opt_path, "epoch");
-		start_epoch = v ? atoi(v) : 0;
-		free(v);
-		v = vlsnr_st_meta(opt_path, "fields");
-		if (v && (o.nf = vlsnr_parse_fields(v, o.fields, err, sizeof err)) < 0) {
-			vm_warn("%s: fields: %s", opt_path, err);
-			free(v);
-			goto out;
-		}
-		free(v);
-		v = vlsnr_st_meta(opt_path, "image_ratio");
-		if (v)
-			o.image_ratio = atof(v);
-		free(v);
-		o.user = m.cfg.user;
-		char *mv = vlsnr_st_meta(o.out, "epoch");
-		int model_epoch = mv ? atoi(mv) : -1;
-		free(mv);
-		if (model_epoch != start_epoch && save_all(&m, &o, start_epoch, err, sizeof err) != 0) {
-			vm_warn("%s", err);
-			goto out;
-		}
-		if (!o.quiet)
-			fprintf(stderr, "%s: resuming %s after epoch %d of %d\n", vm_progname, o.out, start_epoch, o.epochs);
-	} else if (o.resume && !o.quiet) {
-		fprintf(stderr, "%s: nothing to resume (%s absent): starting afresh\n", vm_progname, opt_path);
-	}
-
-	if (vlsnr_feats_load(&f, o.features, o.fields, o.nf, o.image_ratio, err, sizeof err) != 0) {
-		vm_warn("%s", err);
-		goto out;
-	}
-	char *bp = xasprintf("%s/behaviors.tsv", o.train);
-	int lrc = vlsnr_split_load(&tr, bp, &f, err, sizeof err);
-	free(bp);
-	if (lrc != 0) {
-		vm_warn("%s", err);
-		goto out;
-	}
-	if (o.dev) {
-		bp = xasprintf("%s/behaviors.tsv", o.dev);
-		lrc = vlsnr_split_load(&dev, bp, &f, err, sizeof err);
-		free(bp);
-		if (lrc != 0) {
-			vm_warn("%s", err);
-			goto out;
-		}
-		if (!dev.labelled) {
-			vm_warn("%s/behaviors.tsv: not labelled: cannot report dev metrics", o.dev);
-			goto out;
-		}
-	}
-	if (!m.params) {
-		vlsnr_config cfg = { f.D, o.nf, o.heads, o.dim, o.att_dim, o.dim, o.user };
-		vlsnr_model_create(&m, &cfg);
-		vlsnr_init(&m, o.seed);
-	} else if (m.cfg.D != f.D || m.cfg.F != o.nf) {
-		vm_warn("%s: model has D=%d F=%d, features D=%d F=%d", opt_path, m.cfg.D, m.cfg.F, f.D, o.nf);
-		goto out;
-	}
-
-	/* samples: each click with a feature row in an impression that has a
-	 * non-click with one */
-	size_t ns = 0, scap = 0, maxneg = 1, skipped = 0;
-	for (size_t i = 0; i < tr.n; i++) {
-		size_t nneg = 0;
-		for (size_t k = tr.cand_off[i]; k < tr.cand_off[i + 1]; k++)
-			nneg += tr.label[k] == 0 && tr.cand[k] >= 0;
-		if (nneg > maxneg)
-			maxneg = nneg;
-		for (size_t k = tr.cand_off[i]; k < tr.cand_off[i + 1]; k++) {
-			if (tr.label[k] != 1)
-				continue;
-			if (tr.cand[k] < 0 || nneg == 0) {
-				skipped++;
-				continue;
-			}
-			if (ns == scap)
-				samples = xrealloc(samples, (scap = scap ? 2 * scap : 4096) * sizeof *samples);
-			samples[ns].imp = (uint32_t)i;
-			samples[ns++].pos = (uint32_t)k;
-		}
-	}
-	if (ns == 0) {
-		vm_warn("%s/behaviors.tsv: no clicked candidate with features and a non-click to train on", o.train);
-		goto out;
-	}
-	if (skipped && !o.quiet)
-		vm_warn("%zu clicks skipped (no features, or no non-click in the impression)", skipped);
-
-	int B = o.batch < (int)ns ? o.batch : (int)ns, P = o.history, K = o.negatives, NC = K + 1;
-	int Umax = B * (P + NC);
-	if ((size_t)Umax > f.n)
-		Umax = (int)f.n;
-	vlsnr_acts_create(&a, &m.cfg, Umax, B, P, NC);
-	perm = xmalloc(ns * sizeof *perm);
-	negbuf = xmalloc(maxneg * sizeof *negbuf);
-	local_of = xmalloc(f.n * sizeof *local_of);
-	stamp = xcalloc(f.n, sizeof *stamp);
-	rows = xmalloc((size_t)Umax * sizeof *rows);
-	hist = xmalloc((size_t)B * P * sizeof *hist);
-	cand = xmalloc((size_t)B * NC * sizeof *cand);
-	hmask = xmalloc((size_t)B * P * sizeof *hmask);
-	feats = xmalloc((size_t)Umax * m.cfg.F * m.cfg.D * sizeof(float));
-
-	int new_log = !vm_file_exists(log_path);
-	logf = fopen(log_path, o.resume ? "a" : "w");
-	if (!logf) {
-		vm_warn_errno("%s", log_path);
-		goto out;
-	}
-	if (new_log || !o.resume)
-		fprintf(logf, "kind,epoch,step,loss,auc,mrr,ndcg5,ndcg10,seconds\n");
-
-	int tty = !o.quiet && vm_stderr_is_tty();
-	size_t steps = (ns + (size_t)B - 1) / (size_t)B;
-	uint32_t batch_no = 0;
-	status = VM_EXIT_OK;
-	for (int ep = start_epoch; ep < o.epochs; ep++) {
-		uint64_t rng = epoch_seed(o.seed, ep);
-		double t0 = vm_now(), loss_sum = 0, last_draw = 0;
-		for (size_t i = 0; i < ns; i++)
-			perm[i] = (uint32_t)i;
-		for (size_t i = ns - 1; i > 0; i--) {
-			uint32_t j = below(&rng, (uint32_t)(i + 1)), t = perm[i];
-			perm[i] = perm[j];
-			perm[j] = t;
-		}
-		for (size_t st = 0; st < steps; st++) {
-			size_t s0 = st * (size_t)B;
-			int Bn = (int)(ns - s0 < (size_t)B ? ns - s0 : (size_t)B);
-			int U = 0;
-			batch_no++;
-#define LOCAL(row) (stamp[row] == batch_no ? local_of[row] : \
-		    (stamp[row] = batch_no, rows[U] = (row), local_of[row] = U++))
-			for (int b = 0; b < Bn; b++) {
-				const sample *sp = &samples[perm[s0 + (size_t)b]];
-				size_t h0 = tr.hist_off[sp->imp], hn = tr.hist_off[sp->imp + 1] - h0;
-				size_t take = hn < (size_t)P ? hn : (size_t)P;
-				int pad = P - (int)take;
-				for (int t = 0; t < P; t++) {
-					int32_t row = t < pad ? -1 : tr.hist[h0 + hn - take + (size_t)(t - pad)];
-					if (row >= 0 && o.mask_prob > 0 && layers_randf(&rng) < o.mask_prob)
-						row = -1;   /* history noise: masked out */
-					hist[(size_t)b * P + t] = row >= 0 ? LOCAL(row) : -1;
-					hmask[(size_t)b * P + t] = row >= 0;
-				}
-				int32_t *cb = cand + (size_t)b * NC;
-				cb[0] = LOCAL(tr.cand[sp->pos]);
-				uint32_t nneg = 0;
-				for (size_t k = tr.cand_off[sp->imp]; k < tr.cand_off[sp->imp + 1]; k++)
-					if (tr.label[k] == 0 && tr.cand[k] >= 0)
-						negbuf[nneg++] = (uint32_t)tr.cand[k];
-				for (int k = 0; k < K; k++) {
-					uint32_t j;
-					if (nneg >= (uint32_t)K) {   /* without replacement */
-						j = (uint32_t)k + below(&rng, nneg - (uint32_t)k);
-						uint32_t t = negbuf[k];
-						negbuf[k] = negbuf[j];
-						negbuf[j] = t;
-						j = (uint32_t)k;
-					} else {
-						j = below(&rng, nneg);
-					}
-					cb[1 + k] = LOCAL((int32_t)negbuf[j]);
-				}
-			}
-#undef LOCAL
-			vlsnr_feats_fill(&f, rows, U, feats);
-			vlsnr_zero_grad(&m);
-			double loss = vlsnr_forward_backward(&m, &a, feats, U, hist, hmask, cand, Bn,
-							     (float)o.dropout, &rng, 1);
-			if (!isfinite(loss)) {
-				if (tty)
-					fputc('\n', stderr);
-				vm_warn("epoch %d step %zu: the loss is %g: stopping; %s", ep + 1, st + 1, loss,
-					ep > 0 ? "the checkpoint of the last finished epoch is kept"
-					       : "no epoch finished, no checkpoint written");
-				status = VM_EXIT_ITEMS;
-				goto out;
-			}
-			/* linear: lr (1 - t / T) over the T steps of the whole run */
-			double lr_now = o.lr;
-			if (o.lr_linear)
-				lr_now = o.lr * (1.0 - (double)((size_t)ep * steps + st) / ((double)o.epochs * (double)steps));
-			vlsnr_adam_step(&m, (float)lr_now);
-			loss_sum += loss;
-			fprintf(logf, "step,%d,%ld,%.6f,,,,,%.3f\n", ep + 1, m.step, loss, vm_now() - t0);
-			double now = vm_now();
-			if (tty && (now - last_draw > 0.5 || st + 1 == steps)) {
-				double rate = (double)(s0 + (size_t)Bn) / (now - t0);
-				char eta[32];
-				fmt_eta((double)(ns - s0 - (size_t)Bn) / rate + (double)(o.epochs - ep - 1) * ns / rate,
-					eta, sizeof eta);
-				fprintf(stderr, "\repoch %d/%d step %zu/%zu loss %.4f  %.0f samples/s  ETA %s   ",
-					ep + 1, o.epochs, st + 1, steps, loss_sum / (double)(st + 1), rate, eta);
-				last_draw = now;
-			}
-		}
-		if (tty)
-			fputc('\n', stderr);
-		vm_metrics mt;
-		int have_dev = 0;
-		if (o.dev) {
-			dev_metrics(&m, &f, &dev, P, &mt);
-			have_dev = 1;
-		}
-		double secs = vm_now() - t0;
-		if (have_dev)
-			fprintf(logf, "epoch,%d,%ld,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f\n", ep + 1, m.step, loss_sum / (double)steps,
-				vm_metrics_auc(&mt), vm_metrics_mrr(&mt), vm_metrics_ndcg5(&mt), vm_metrics_ndcg10(&mt), secs);
-		else
-			fprintf(logf, "epoch,%d,%ld,%.6f,,,,,%.3f\n", ep + 1, m.step, loss_sum / (double)steps, secs);
-		fflush(logf);
-		if (save_all(&m, &o, ep + 1, err, sizeof err) != 0) {
-			vm_warn("%s", err);
-			status = VM_EXIT_USAGE;
-			goto out;
-		}
-		if (!o.quiet) {
-			fprintf(stderr, "%s: epoch %d/%d: loss %.4f, %zu samples in %.1fs (%.0f/s)", vm_progname,
-				ep + 1, o.epochs, loss_sum / (double)steps, ns, secs, (double)ns / secs);
-			if (have_dev)
-				fprintf(stderr, ", dev AUC %.4f MRR %.4f nDCG@5 %.4f nDCG@10 %.4f", vm_metrics_auc(&mt),
-					vm_metrics_mrr(&mt), vm_metrics_ndcg5(&mt), vm_metrics_ndcg10(&mt));
-			fputc('\n', stderr);
-		}
-	}
-out:
-	if (logf && fclose(logf) != 0 && status == VM_EXIT_OK) {
-		vm_warn_errno("%s", log_path);
-		status = VM_EXIT_USAGE;
-	}
-	vlsnr_acts_free(&a);
-	vlsnr_model_free(&m);
-	vlsnr_feats_free(&f);
-	vlsnr_split_free(&tr);
-	vlsnr_split_free(&dev);
-	free(samples);
-	free(perm);
-	free(negbuf);
-	free(local_of);
-	free(stamp);
-	free(rows);
-	free(hist);
-	free(cand);
-	free(hmask);
-	free(feats);
-	free(log_path);
-	free(opt_path);
+	check_options(&o, &cli);
+	int status = run(&o);
 	vm_cli_free(&cli);
 	return status;
 }

@@ -448,6 +448,22 @@ char *vlsnr_st_meta(const char *path, const char *key)
 	return r;
 }
 
+int vlsnr_st_meta_int(const char *path, const char *key, int def)
+{
+	char *v = vlsnr_st_meta(path, key);
+	int r = v ? atoi(v) : def;
+	free(v);
+	return r;
+}
+
+double vlsnr_st_meta_double(const char *path, const char *key, double def)
+{
+	char *v = vlsnr_st_meta(path, key);
+	double r = v ? atof(v) : def;
+	free(v);
+	return r;
+}
+
 /* Copy tensors PREFIX+name into block; -1 when one is missing or misshapen. */
 static int st_read_block(const st_file *st, const vlsnr_model *m, const char *prefix, float *block,
 			 const char *path, char *err, size_t errlen)

@@ -155,5 +155,9 @@ int vlsnr_load_opt(vlsnr_model *m, const char *path, char *err, size_t errlen);
 /* A metadata value of a safetensors file (malloc'ed) or NULL. Models are
  * read with vmind/lib/safetensors.h's reader. */
 char *vlsnr_st_meta(const char *path, const char *key);
+/* A metadata value read with atoi / atof, or def when the key (or the
+ * file) is absent. */
+int vlsnr_st_meta_int(const char *path, const char *key, int def);
+double vlsnr_st_meta_double(const char *path, const char *key, double def);
 
 #endif
