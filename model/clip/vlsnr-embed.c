@@ -49,6 +49,21 @@ typedef struct progress {
 	double t0;
 } progress;
 
+/* The options, parsed. */
+typedef struct opts {
+	const char *cmd;                /* news, text, image, tokenize or merge */
+	const char *clipdir, *encoder, *images, *out;
+	const char **news;              /* [n_news] --news FILE */
+	size_t n_news, chunk;
+	const char *shard_spec;         /* --shard I/N */
+	long shards;                    /* --shards N */
+	vm_shard shard;                 /* news: the one to embed */
+	int jobs, batch;
+	char **args;                    /* [nargs] IMAGE... or SHARDDIR... */
+	size_t nargs;
+} opts;
+
+/* An embedding command's context: the encoder and how it runs. */
 typedef struct ctx {
 	int hash;              /* --encoder hash */
 	clip_model m;
@@ -254,10 +269,118 @@ static char *find_image(const char *dir, const char *id)
 
 static const char *const kinds[4] = {"image", "title", "category", "subcategory"};
 
+/* A news run: the items to embed and where the outputs go. */
+typedef struct news_run {
+	ctx *c;
+	const char *out, *images;   /* OUTDIR, the covers' folder (or NULL) */
+	size_t chunk;               /* items a chunk */
+	item *it;                   /* [n] in row order */
+	size_t n;
+	size_t nchunks;
+} news_run;
+
+/* The items of the --news files (each once) that belong to shard. 0 or -1
+ * (warned). */
+static int read_items(news_run *r, const char **news, size_t n_news, const vm_shard *shard)
+{
+	size_t cap = 0;
+	int status = -1;
+	vm_u64set seen;
+	vm_u64set_init(&seen);
+	for (size_t f = 0; f < n_news; f++) {
+		vm_mind_reader *mr = vm_mind_open(news[f], 0);
+		if (!mr) goto out;
+		vm_news row;
+		int rc;
+		while ((rc = vm_news_next(mr, &row)) == VM_MIND_ROW) {
+			if (!vm_u64set_add(&seen, (uint64_t)row.num + 1)) continue;   /* same item in several splits */
+			if (!vm_shard_mine(shard, row.id)) continue;
+			if (r->n == cap) { cap = cap ? cap * 2 : 1024; r->it = xrealloc(r->it, cap * sizeof *r->it); }
+			item *it = &r->it[r->n++];
+			it->id = xstrdup(row.id);
+			it->title = xstrdup(row.title);
+			it->cat = underscores_to_spaces(row.category);
+			it->sub = underscores_to_spaces(row.subcategory);
+		}
+		if (rc == VM_MIND_ERROR) vm_warn("%s", vm_mind_error(mr));
+		vm_mind_close(mr);
+		if (rc == VM_MIND_ERROR) goto out;
+	}
+	status = 0;
+out:
+	vm_u64set_free(&seen);
+	return status;
+}
+
+/* The run's identity, what OUTDIR/parts/progress holds: a restart with
+ * other inputs or another model starts over instead of mixing chunks. */
+static char *run_signature(const news_run *r)
+{
+	const ctx *c = r->c;
+	char *text = NULL, hex[65];
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	fprintf(m, "encoder %s\nmodel %s %zu\ndim %d\nchunk %zu\nimages %s\n", c->hash ? "hash" : "clip",
+		c->hash ? "-" : c->m.st.path, c->hash ? (size_t)0 : c->m.st.size, c->dim, r->chunk,
+		r->images ? r->images : "-");
+	for (size_t i = 0; i < r->n; i++)
+		fprintf(m, "%s\t%s\t%s\t%s\n", r->it[i].id, r->it[i].title, r->it[i].cat, r->it[i].sub);
+	fclose(m);
+	vm_sha256_hex(text, len, hex);
+	free(text);
+	return xasprintf("vlsnr-embed progress\nsignature %s\nitems %zu\n", hex, r->n);
+}
+
+/* The files of folder dir: those a killed run left under a temporary name
+ * (every_file 0), or every one but the hidden (every_file 1). */
+static void remove_files(const char *dir, int every_file)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (every_file ? de->d_name[0] == '.' : !strstr(de->d_name, ".tmp.")) continue;
+		char *p = xasprintf("%s/%s", dir, de->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (d) closedir(d);
+}
+
+/* OUTDIR/parts ready for the run: temporary files of a killed run removed;
+ * the chunks of a run with another signature (or none) removed too, and
+ * this run's signature written. 0 or -1 (warned). */
+static int prepare_parts(const news_run *r)
+{
+	if (vm_mkdir_p(r->out) < 0) { vm_warn_errno("%s", r->out); return -1; }
+	char *parts = xasprintf("%s/parts", r->out), *prog_path = xasprintf("%s/parts/progress", r->out);
+	char *sig = NULL, old[512] = "";
+	int rc = -1;
+	if (vm_mkdir_p(parts) < 0) { vm_warn_errno("%s/parts", r->out); goto out; }
+	sig = run_signature(r);
+	FILE *fp = fopen(prog_path, "r");
+	size_t got = fp ? fread(old, 1, sizeof old - 1, fp) : 0;
+	old[got] = 0;
+	if (fp) fclose(fp);
+	remove_files(parts, 0);
+	if (strcmp(old, sig) != 0) {
+		remove_files(parts, 1);
+		if (vm_write_file_atomic(prog_path, sig, strlen(sig)) < 0) { vm_warn_errno("%s", prog_path); goto out; }
+	}
+	rc = 0;
+out:
+	free(sig);
+	free(prog_path);
+	free(parts);
+	return rc;
+}
+
 /* Embed items [a, b) into parts/NNNNNN.*; 0 or -1 (write error). The image
  * part is written last: its presence marks the chunk done. */
-static int do_chunk(ctx *c, const char *out, const char *images, item *it, size_t a, size_t b, size_t k)
+static int do_chunk(const news_run *r, size_t a, size_t b, size_t k)
 {
+	ctx *c = r->c;
+	const char *out = r->out;
+	const item *it = r->it;
 	size_t n = b - a;
 	float *img = xmalloc((n ? n : 1) * (size_t)c->dim * sizeof *img);
 	float *e = xmalloc((n ? n : 1) * (size_t)c->dim * sizeof *e);
@@ -267,7 +390,7 @@ static int do_chunk(ctx *c, const char *out, const char *images, item *it, size_
 	vm_atomic_file af;
 	const char **paths = xcalloc(n ? n : 1, sizeof *paths);
 	char *failed = xcalloc(n ? n : 1, 1);
-	for (size_t i = 0; i < n; i++) paths[i] = images ? find_image(images, it[a + i].id) : NULL;
+	for (size_t i = 0; i < n; i++) paths[i] = r->images ? find_image(r->images, it[a + i].id) : NULL;
 	embed_images(c, paths, n, img, failed);
 	if (vm_atomic_open(&af, miss_path) < 0) {
 		vm_warn_errno("%s", miss_path);
@@ -307,195 +430,141 @@ out:
 	return rc;
 }
 
-static int cmd_news(ctx *c, const char **news, size_t n_news, const char *images, const char *out, size_t chunk,
-		    const vm_shard *shard)
+/* Every chunk not done yet (its image part missing), with the progress
+ * line. 0 or -1 (warned). */
+static int embed_chunks(news_run *r)
 {
-	item *it = NULL;
-	size_t n = 0, cap = 0, nfail = 0;
-	int status = VM_EXIT_USAGE;
-	char err[512];
-	vm_u64set seen;
-	vm_u64set_init(&seen);
-	for (size_t f = 0; f < n_news; f++) {
-		vm_mind_reader *r = vm_mind_open(news[f], 0);
-		if (!r) goto out;
-		vm_news row;
-		int rc;
-		while ((rc = vm_news_next(r, &row)) == VM_MIND_ROW) {
-			if (!vm_u64set_add(&seen, (uint64_t)row.num + 1)) continue;   /* same item in several splits */
-			if (!vm_shard_mine(shard, row.id)) continue;
-			if (n == cap) { cap = cap ? cap * 2 : 1024; it = xrealloc(it, cap * sizeof *it); }
-			it[n].id = xstrdup(row.id);
-			it[n].title = xstrdup(row.title);
-			it[n].cat = underscores_to_spaces(row.category);
-			it[n].sub = underscores_to_spaces(row.subcategory);
-			n++;
-		}
-		if (rc == VM_MIND_ERROR) {
-			vm_warn("%s", vm_mind_error(r));
-			vm_mind_close(r);
-			goto out;
-		}
-		vm_mind_close(r);
-	}
-	if (vm_mkdir_p(out) < 0) { vm_warn_errno("%s", out); goto out; }
-	char *parts = xasprintf("%s/parts", out);
-	int mk = vm_mkdir_p(parts);
-	free(parts);
-	if (mk < 0) { vm_warn_errno("%s/parts", out); goto out; }
-	/* the run's identity: a restart with other inputs or another model
-	 * starts over instead of mixing chunks */
-	char *sig_text = NULL;
-	{
-		size_t len = 0;
-		FILE *m = open_memstream(&sig_text, &len);
-		fprintf(m, "encoder %s\nmodel %s %zu\ndim %d\nchunk %zu\nimages %s\n", c->hash ? "hash" : "clip",
-			c->hash ? "-" : c->m.st.path, c->hash ? (size_t)0 : c->m.st.size, c->dim, chunk,
-			images ? images : "-");
-		for (size_t i = 0; i < n; i++) fprintf(m, "%s\t%s\t%s\t%s\n", it[i].id, it[i].title, it[i].cat, it[i].sub);
-		fclose(m);
-		char hex[65];
-		vm_sha256_hex(sig_text, len, hex);
-		free(sig_text);
-		sig_text = xasprintf("vlsnr-embed progress\nsignature %s\nitems %zu\n", hex, n);
-	}
-	char *prog_path = xasprintf("%s/parts/progress", out);
-	{
-		FILE *fp = fopen(prog_path, "r");
-		char buf[512] = "";
-		size_t got = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
-		buf[got] = 0;
-		if (fp) fclose(fp);
-		/* temporary files of a killed run */
-		{
-			char *pd = xasprintf("%s/parts", out);
-			DIR *d = opendir(pd);
-			struct dirent *de;
-			while (d && (de = readdir(d))) {
-				if (!strstr(de->d_name, ".tmp.")) continue;
-				char *tp = xasprintf("%s/%s", pd, de->d_name);
-				unlink(tp);
-				free(tp);
-			}
-			if (d) closedir(d);
-			free(pd);
-		}
-		if (strcmp(buf, sig_text) != 0) {
-			/* different or no previous run: forget old chunks */
-			char *pd = xasprintf("%s/parts", out);
-			DIR *d = opendir(pd);
-			struct dirent *de;
-			while (d && (de = readdir(d))) {
-				if (de->d_name[0] == '.') continue;
-				char *p = xasprintf("%s/%s", pd, de->d_name);
-				unlink(p);
-				free(p);
-			}
-			if (d) closedir(d);
-			free(pd);
-			if (vm_write_file_atomic(prog_path, sig_text, strlen(sig_text)) < 0) {
-				vm_warn_errno("%s", prog_path);
-				free(prog_path);
-				free(sig_text);
-				goto out;
-			}
-		}
-	}
-	free(sig_text);
-	free(prog_path);
-	size_t nchunks = (n + chunk - 1) / chunk, done_items = 0, todo = 0;
-	c->prog.on = vm_stderr_is_tty();
-	c->prog.total = n;
-	c->prog.t0 = vm_now();
-	for (size_t k = 0; k < nchunks; k++) {
-		size_t a = k * chunk, b = a + chunk < n ? a + chunk : n;
-		char *p = xasprintf("%s/parts/%06zu.image.npy", out, k);
+	progress *prog = &r->c->prog;
+	size_t done_items = 0, todo = 0;
+	int rc = 0;
+	prog->on = vm_stderr_is_tty();
+	prog->total = r->n;
+	prog->t0 = vm_now();
+	for (size_t k = 0; k < r->nchunks && rc == 0; k++) {
+		size_t a = k * r->chunk, b = a + r->chunk < r->n ? a + r->chunk : r->n;
+		char *p = xasprintf("%s/parts/%06zu.image.npy", r->out, k);
 		int have = vm_regular_file_exists(p);
 		free(p);
-		if (have) { done_items += b - a; continue; }
-		c->prog.base = done_items;
-		c->prog.fresh = todo;
-		if (do_chunk(c, out, images, it, a, b, k) < 0) goto out;
+		if (!have) {
+			prog->base = done_items;
+			prog->fresh = todo;
+			if ((rc = do_chunk(r, a, b, k)) < 0) break;
+			todo += b - a;
+		}
 		done_items += b - a;
-		todo += b - a;
 	}
-	if (c->prog.on && todo) fputc('\n', stderr);
-	c->prog.on = 0;
-	/* the final files */
-	{
-		vm_atomic_file af;
-		char *p = xasprintf("%s/ids.txt", out);
-		if (vm_atomic_open(&af, p) < 0) { vm_warn_errno("%s", p); free(p); goto out; }
-		for (size_t i = 0; i < n; i++) fprintf(af.fp, "%s\n", it[i].id);
-		if (vm_atomic_commit(&af) < 0) { vm_warn_errno("%s", p); free(p); goto out; }
-		free(p);
-		p = xasprintf("%s/missing.txt", out);
-		if (vm_atomic_open(&af, p) < 0) { vm_warn_errno("%s", p); free(p); goto out; }
-		for (size_t k = 0; k < nchunks; k++) {
-			char *mp = xasprintf("%s/parts/%06zu.missing", out, k);
-			FILE *fp = fopen(mp, "r");
-			free(mp);
-			if (!fp) continue;
-			char line[256];
-			while (fgets(line, sizeof line, fp)) {
-				char *tab = strchr(line, '\t');
-				if (tab) {
-					strcpy(tab, "\n");
-					nfail++;
-				}
-				fputs(line, af.fp);
+	if (rc == 0 && prog->on && todo) fputc('\n', stderr);
+	prog->on = 0;
+	return rc;
+}
+
+/* OUTDIR/ids.txt, and OUTDIR/missing.txt from the chunks' lists; *nfail =
+ * the items whose image could not be decoded. 0 or -1 (warned). */
+static int write_lists(const news_run *r, size_t *nfail)
+{
+	vm_atomic_file af;
+	char *p = xasprintf("%s/ids.txt", r->out);
+	int rc = -1;
+	if (vm_atomic_open(&af, p) < 0) goto out;
+	for (size_t i = 0; i < r->n; i++) fprintf(af.fp, "%s\n", r->it[i].id);
+	if (vm_atomic_commit(&af) < 0) goto out;
+	free(p);
+	p = xasprintf("%s/missing.txt", r->out);
+	if (vm_atomic_open(&af, p) < 0) goto out;
+	for (size_t k = 0; k < r->nchunks; k++) {
+		char *mp = xasprintf("%s/parts/%06zu.missing", r->out, k);
+		FILE *fp = fopen(mp, "r");
+		free(mp);
+		if (!fp) continue;
+		char line[256];
+		while (fgets(line, sizeof line, fp)) {
+			char *tab = strchr(line, '\t');
+			if (tab) {
+				strcpy(tab, "\n");
+				(*nfail)++;
 			}
-			fclose(fp);
+			fputs(line, af.fp);
 		}
-		if (vm_atomic_commit(&af) < 0) { vm_warn_errno("%s", p); free(p); goto out; }
-		free(p);
+		fclose(fp);
 	}
-	float *all = xmalloc((n ? n : 1) * (size_t)c->dim * sizeof *all);
-	for (int kind = 0; kind < 4; kind++) {
-		for (size_t k = 0; k < nchunks; k++) {
-			char *p = xasprintf("%s/parts/%06zu.%s.npy", out, k, kinds[kind]);
-			vm_npy_f32 a;
-			if (vm_npy_read_f32(p, &a, err, sizeof err) < 0) {
-				vm_warn("%s", err);
-				free(p);
-				free(all);
-				goto out;
-			}
-			free(p);
-			size_t rows = (k + 1) * chunk < n ? chunk : n - k * chunk;
-			if (a.rows != rows || a.cols != (size_t)c->dim) {
-				vm_warn("%s/parts/%06zu.%s.npy: %zu x %zu, expected %zu x %d", out, k, kinds[kind], a.rows,
-					a.cols, rows, c->dim);
-				vm_npy_f32_free(&a);
-				free(all);
-				goto out;
-			}
-			memcpy(all + k * chunk * (size_t)c->dim, a.data, rows * (size_t)c->dim * sizeof *all);
+	if (vm_atomic_commit(&af) < 0) goto out;
+	rc = 0;
+out:
+	if (rc < 0) vm_warn_errno("%s", p);
+	free(p);
+	return rc;
+}
+
+/* all[n, dim] = the chunks' parts of one kind, checked; 0 or -1 (warned) */
+static int join_kind(const news_run *r, int kind, float *all)
+{
+	const ctx *c = r->c;
+	char err[512];
+	for (size_t k = 0; k < r->nchunks; k++) {
+		char *p = xasprintf("%s/parts/%06zu.%s.npy", r->out, k, kinds[kind]);
+		vm_npy_f32 a;
+		int rc = vm_npy_read_f32(p, &a, err, sizeof err);
+		free(p);
+		if (rc < 0) { vm_warn("%s", err); return -1; }
+		size_t rows = (k + 1) * r->chunk < r->n ? r->chunk : r->n - k * r->chunk;
+		if (a.rows != rows || a.cols != (size_t)c->dim) {
+			vm_warn("%s/parts/%06zu.%s.npy: %zu x %zu, expected %zu x %d", r->out, k, kinds[kind], a.rows,
+				a.cols, rows, c->dim);
 			vm_npy_f32_free(&a);
+			return -1;
 		}
-		char *p = xasprintf("%s/%s.npy", out, kinds[kind]);
-		int w = vm_npy_write_f32(p, all, n, (size_t)c->dim, err, sizeof err);
-		free(p);
-		if (w) { vm_warn("%s", err); free(all); goto out; }
+		memcpy(all + k * r->chunk * (size_t)c->dim, a.data, rows * (size_t)c->dim * sizeof *all);
+		vm_npy_f32_free(&a);
 	}
-	/* white.npy: the embedding given to items without an image */
-	{
-		const char *none = NULL;
-		embed_images(c, &none, 1, all, NULL);
-		char *p = xasprintf("%s/white.npy", out);
-		int w = vm_npy_write_f32(p, all, 1, (size_t)c->dim, err, sizeof err);
+	return 0;
+}
+
+/* OUTDIR/KIND.npy of the four kinds, joined from the chunks, and
+ * OUTDIR/white.npy, the embedding given to items without an image. 0 or -1
+ * (warned). */
+static int write_features(news_run *r)
+{
+	ctx *c = r->c;
+	char err[512];
+	float *all = xmalloc((r->n ? r->n : 1) * (size_t)c->dim * sizeof *all);
+	int rc = -1;
+	for (int kind = 0; kind < 4; kind++) {
+		if (join_kind(r, kind, all) < 0) goto out;
+		char *p = xasprintf("%s/%s.npy", r->out, kinds[kind]);
+		int w = vm_npy_write_f32(p, all, r->n, (size_t)c->dim, err, sizeof err);
 		free(p);
-		if (w) { vm_warn("%s", err); free(all); goto out; }
+		if (w) { vm_warn("%s", err); goto out; }
 	}
+	const char *none = NULL;
+	embed_images(c, &none, 1, all, NULL);
+	char *p = xasprintf("%s/white.npy", r->out);
+	int w = vm_npy_write_f32(p, all, 1, (size_t)c->dim, err, sizeof err);
+	free(p);
+	if (w) { vm_warn("%s", err); goto out; }
+	rc = 0;
+out:
 	free(all);
+	return rc;
+}
+
+/* vlsnr-embed news: see the man page. */
+static int cmd_news(ctx *c, const opts *o)
+{
+	news_run r = { c, o->out, o->images, o->chunk, NULL, 0, 0 };
+	size_t nfail = 0;
+	int status = VM_EXIT_USAGE;
+	if (read_items(&r, o->news, o->n_news, &o->shard) < 0 || prepare_parts(&r) < 0)
+		goto out;
+	r.nchunks = (r.n + r.chunk - 1) / r.chunk;
+	if (embed_chunks(&r) < 0 || write_lists(&r, &nfail) < 0 || write_features(&r) < 0)
+		goto out;
 	status = nfail ? VM_EXIT_ITEMS : VM_EXIT_OK;
 	if (nfail) vm_warn("%zu images could not be decoded (embedded as the white image, listed in missing.txt)", nfail);
 out:
-	for (size_t i = 0; i < n; i++) {
-		free(it[i].id); free(it[i].title); free(it[i].cat); free(it[i].sub);
+	for (size_t i = 0; i < r.n; i++) {
+		free(r.it[i].id); free(r.it[i].title); free(r.it[i].cat); free(r.it[i].sub);
 	}
-	free(it);
-	vm_u64set_free(&seen);
+	free(r.it);
 	return status;
 }
 
@@ -536,204 +605,450 @@ static char **read_lines_file(const char *dir, const char *name, size_t *n)
 	return v;
 }
 
+/* A merge: the shard directories read, their items indexed and ordered. */
+typedef struct merge {
+	char **dirs;                 /* [nd] SHARDDIR... */
+	size_t nd;
+	char ***ids;                 /* [nd][nids[d]] each shard's ids.txt */
+	size_t *nids;                /* [nd] */
+	vm_npy_f32 (*feat)[4];       /* [nd][kind] each shard's features */
+	int dim;                     /* their width (-1 until the first is read) */
+	char *white;                 /* [white_len] the bytes of the first shard's white.npy */
+	size_t white_len;
+	size_t total;                /* items of all shards */
+	mrow *rows;                  /* [total] sorted by news number */
+	mrow *order;                 /* [total] the final order */
+	char *missing;               /* [total] by final position: 1 when listed in a missing.txt */
+} merge;
+
+/* DIR/KIND.npy of the four kinds of shard d: rows as its ids, the width of
+ * the first. 0 or -1 (warned). */
+static int merge_read_features(merge *mg, size_t d)
+{
+	char err[512];
+	for (int k = 0; k < 4; k++) {
+		char *p = xasprintf("%s/%s.npy", mg->dirs[d], kinds[k]);
+		vm_npy_f32 *a = &mg->feat[d][k];
+		int rc = -1;
+		if (vm_npy_read_f32(p, a, err, sizeof err) < 0) {
+			vm_warn("%s", err);
+		} else if (a->rows != mg->nids[d]) {
+			vm_warn("%s: %zu rows, but ids.txt has %zu ids", p, a->rows, mg->nids[d]);
+		} else {
+			if (mg->dim < 0) mg->dim = (int)a->cols;
+			if (a->cols != (size_t)mg->dim)
+				vm_warn("%s: %zu columns, but %s/%s.npy has %d", p, a->cols, mg->dirs[0], kinds[0], mg->dim);
+			else
+				rc = 0;
+		}
+		free(p);
+		if (rc < 0) return -1;
+	}
+	return 0;
+}
+
+/* DIR/white.npy of shard d: 1 x dim for the first shard, the same bytes
+ * for every other. 0 or -1 (warned). */
+static int merge_read_white(merge *mg, size_t d)
+{
+	char err[512], *p = xasprintf("%s/white.npy", mg->dirs[d]);
+	size_t len;
+	int rc = -1;
+	char *w = vm_read_file(p, &len);
+	if (!w) {
+		vm_warn_errno("%s", p);
+	} else if (!mg->white) {
+		vm_npy_f32 a;
+		if (vm_npy_read_f32(p, &a, err, sizeof err) < 0) {
+			vm_warn("%s", err);
+		} else {
+			if (a.rows != 1 || a.cols != (size_t)mg->dim)
+				vm_warn("%s: %zu x %zu, expected 1 x %d", p, a.rows, a.cols, mg->dim);
+			else
+				rc = 0;
+			vm_npy_f32_free(&a);
+		}
+		if (rc == 0) {
+			mg->white = w;
+			mg->white_len = len;
+			w = NULL;
+		}
+	} else if (len == mg->white_len && !memcmp(w, mg->white, len)) {
+		rc = 0;
+	} else {
+		vm_warn("%s differs from %s/white.npy: the shards were embedded with other models or encoders", p,
+			mg->dirs[0]);
+	}
+	free(w);
+	free(p);
+	return rc;
+}
+
+/* Every shard's ids, features and white.npy, checked. 0 or -1 (warned). */
+static int merge_read(merge *mg)
+{
+	for (size_t d = 0; d < mg->nd; d++) {
+		if (!(mg->ids[d] = read_lines_file(mg->dirs[d], "ids.txt", &mg->nids[d]))) return -1;
+		mg->total += mg->nids[d];
+		if (merge_read_features(mg, d) < 0 || merge_read_white(mg, d) < 0) return -1;
+	}
+	return 0;
+}
+
+/* mg->rows: every item once, sorted by news number. 0 or -1 (warned). */
+static int merge_index(merge *mg)
+{
+	size_t k = 0;
+	mg->rows = xmalloc((mg->total ? mg->total : 1) * sizeof *mg->rows);
+	for (size_t d = 0; d < mg->nd; d++)
+		for (size_t i = 0; i < mg->nids[d]; i++) {
+			long long v = id_num(mg->ids[d][i]);
+			if (v < 0) {
+				vm_warn("%s/ids.txt:%zu: '%s' is not a news id", mg->dirs[d], i + 1, mg->ids[d][i]);
+				return -1;
+			}
+			mg->rows[k++] = (mrow){(uint32_t)v, (uint32_t)d, (uint32_t)i};
+		}
+	qsort(mg->rows, mg->total, sizeof *mg->rows, cmp_mrow);
+	for (size_t i = 1; i < mg->total; i++)
+		if (mg->rows[i].num == mg->rows[i - 1].num) {
+			vm_warn("N%u is in two shards: %s and %s", mg->rows[i].num, mg->dirs[mg->rows[i - 1].shard],
+				mg->dirs[mg->rows[i].shard]);
+			return -1;
+		}
+	return 0;
+}
+
+/* Items of one --news file, in its order, appended to mg->order (each
+ * once: seen). 0 or -1 (warned). */
+static int merge_order_file(merge *mg, const char *news, vm_u64set *seen, size_t *norder)
+{
+	vm_mind_reader *r = vm_mind_open(news, 0);
+	if (!r) return -1;
+	vm_news row;
+	int rc;
+	while ((rc = vm_news_next(r, &row)) == VM_MIND_ROW) {
+		if (!vm_u64set_add(seen, (uint64_t)row.num + 1)) continue;
+		mrow key = {row.num, 0, 0}, *hit = bsearch(&key, mg->rows, mg->total, sizeof *mg->rows, cmp_mrow);
+		if (!hit) {
+			vm_warn("%s: %s is in no shard", news, row.id);
+			vm_mind_close(r);
+			return -1;
+		}
+		mg->order[(*norder)++] = *hit;
+	}
+	if (rc == VM_MIND_ERROR) vm_warn("%s", vm_mind_error(r));
+	vm_mind_close(r);
+	return rc == VM_MIND_ERROR ? -1 : 0;
+}
+
+/* mg->order: the --news files' order (as one run over them), where every
+ * item of the shards must be; without --news, ascending news number. 0 or
+ * -1 (warned). */
+static int merge_order(merge *mg, const char **news, size_t n_news)
+{
+	if (!n_news) {
+		mg->order = mg->rows;
+		mg->rows = NULL;
+		return 0;
+	}
+	vm_u64set seen;
+	size_t norder = 0;
+	int rc = 0;
+	vm_u64set_init(&seen);
+	mg->order = xmalloc((mg->total ? mg->total : 1) * sizeof *mg->order);
+	for (size_t f = 0; f < n_news && rc == 0; f++)
+		rc = merge_order_file(mg, news[f], &seen, &norder);
+	for (size_t i = 0; i < mg->total && rc == 0; i++)
+		if (!vm_u64set_has(&seen, (uint64_t)mg->rows[i].num + 1)) {
+			vm_warn("%s/ids.txt: N%u is in none of the --news files", mg->dirs[mg->rows[i].shard],
+				mg->rows[i].num);
+			rc = -1;
+		}
+	vm_u64set_free(&seen);
+	return rc;
+}
+
+/* mg->missing from each shard's missing.txt, which lists ids of that shard
+ * only. 0 or -1 (warned). */
+static int merge_missing(merge *mg)
+{
+	size_t total = mg->total;
+	int rc = 0;
+	mrow *pos = xmalloc((total ? total : 1) * sizeof *pos);   /* num -> final position, sorted by num */
+	mg->missing = xcalloc(total ? total : 1, 1);
+	for (size_t i = 0; i < total; i++) pos[i] = (mrow){mg->order[i].num, 0, (uint32_t)i};
+	qsort(pos, total, sizeof *pos, cmp_mrow);
+	for (size_t d = 0; d < mg->nd && rc == 0; d++) {
+		size_t n;
+		char **m = read_lines_file(mg->dirs[d], "missing.txt", &n);
+		if (!m) { rc = -1; break; }
+		for (size_t i = 0; i < n; i++) {
+			long long v = id_num(m[i]);
+			mrow key = {(uint32_t)(v < 0 ? 0 : v), 0, 0}, *hit = v < 0 ? NULL
+				: bsearch(&key, pos, total, sizeof *pos, cmp_mrow);
+			if (!hit || mg->order[hit->row].shard != d) {
+				vm_warn("%s/missing.txt:%zu: '%s' is not an item of that shard", mg->dirs[d], i + 1, m[i]);
+				rc = -1;
+				break;
+			}
+			mg->missing[hit->row] = 1;
+		}
+		free_lines(m, n);
+	}
+	free(pos);
+	return rc;
+}
+
+/* OUTDIR/KIND.npy of the four kinds in the final order. 0 or -1 (warned). */
+static int merge_write_features(const merge *mg, const char *out)
+{
+	char err[512];
+	size_t dim = (size_t)mg->dim;
+	float *all = xmalloc((mg->total ? mg->total : 1) * dim * sizeof *all);
+	int rc = 0;
+	for (int k = 0; k < 4 && rc == 0; k++) {
+		for (size_t i = 0; i < mg->total; i++)
+			memcpy(all + i * dim, mg->feat[mg->order[i].shard][k].data + (size_t)mg->order[i].row * dim,
+			       dim * sizeof *all);
+		char *p = xasprintf("%s/%s.npy", out, kinds[k]);
+		if (vm_npy_write_f32(p, all, mg->total, dim, err, sizeof err)) { vm_warn("%s", err); rc = -1; }
+		free(p);
+	}
+	free(all);
+	return rc;
+}
+
+/* OUTDIR/missing.txt, white.npy and, last, ids.txt. 0 or -1 (warned). */
+static int merge_write_lists(const merge *mg, const char *out)
+{
+	vm_atomic_file af;
+	char *p = xasprintf("%s/missing.txt", out);
+	int rc = -1;
+	if (vm_atomic_open(&af, p) < 0) goto out;
+	for (size_t i = 0; i < mg->total; i++)
+		if (mg->missing[i]) fprintf(af.fp, "N%u\n", mg->order[i].num);
+	if (vm_atomic_commit(&af) < 0) goto out;
+	free(p);
+	p = xasprintf("%s/white.npy", out);
+	if (vm_write_file_atomic(p, mg->white, mg->white_len) < 0) goto out;
+	free(p);
+	p = xasprintf("%s/ids.txt", out);
+	if (vm_atomic_open(&af, p) < 0) goto out;
+	for (size_t i = 0; i < mg->total; i++)
+		fprintf(af.fp, "%s\n", mg->ids[mg->order[i].shard][mg->order[i].row]);
+	if (vm_atomic_commit(&af) < 0) goto out;
+	rc = 0;
+out:
+	if (rc < 0) vm_warn_errno("%s", p);
+	free(p);
+	return rc;
+}
+
+static void merge_free(merge *mg)
+{
+	for (size_t d = 0; d < mg->nd; d++) {
+		if (mg->ids[d]) free_lines(mg->ids[d], mg->nids[d]);
+		for (int k = 0; k < 4; k++) vm_npy_f32_free(&mg->feat[d][k]);
+	}
+	free(mg->ids);
+	free(mg->nids);
+	free(mg->feat);
+	free(mg->white);
+	free(mg->rows);
+	free(mg->order);
+	free(mg->missing);
+}
+
 /* vlsnr-embed merge --out OUTDIR [--news FILE...] SHARDDIR...: see the man
  * page. Everything is read and checked before anything is written. */
-static int cmd_merge(const char **news, size_t n_news, const char *out, char **dirs, size_t nd)
+static int cmd_merge(const opts *o)
 {
+	merge mg = { .dirs = o->args, .nd = o->nargs, .dim = -1 };
 	int status = VM_EXIT_USAGE;
-	char err[512];
-	size_t total = 0, nmiss = 0, norder = 0;
-	int dim = -1;
-	char *white = NULL;
-	size_t white_len = 0;
-	char ***ids = xcalloc(nd, sizeof *ids);
-	size_t *nids = xcalloc(nd, sizeof *nids);
-	vm_npy_f32 (*feat)[4] = xcalloc(nd, sizeof *feat);
-	mrow *rows = NULL, *order = NULL;
-	char *missing = NULL;   /* by final position: 1 when listed in a missing.txt */
-	float *all = NULL;
-
-	for (size_t d = 0; d < nd; d++) {
-		if (!(ids[d] = read_lines_file(dirs[d], "ids.txt", &nids[d]))) goto out;
-		total += nids[d];
-		for (int k = 0; k < 4; k++) {
-			char *p = xasprintf("%s/%s.npy", dirs[d], kinds[k]);
-			int rc = vm_npy_read_f32(p, &feat[d][k], err, sizeof err);
-			if (rc < 0) { vm_warn("%s", err); free(p); goto out; }
-			if (feat[d][k].rows != nids[d]) {
-				vm_warn("%s: %zu rows, but ids.txt has %zu ids", p, feat[d][k].rows, nids[d]);
-				free(p);
-				goto out;
-			}
-			if (dim < 0) dim = (int)feat[d][k].cols;
-			if (feat[d][k].cols != (size_t)dim) {
-				vm_warn("%s: %zu columns, but %s/%s.npy has %d", p, feat[d][k].cols, dirs[0], kinds[0], dim);
-				free(p);
-				goto out;
-			}
-			free(p);
-		}
-		char *p = xasprintf("%s/white.npy", dirs[d]);
-		size_t len;
-		char *w = vm_read_file(p, &len);
-		if (!w) { vm_warn_errno("%s", p); free(p); goto out; }
-		if (!white) {
-			vm_npy_f32 a;
-			if (vm_npy_read_f32(p, &a, err, sizeof err) < 0) { vm_warn("%s", err); free(w); free(p); goto out; }
-			int bad = a.rows != 1 || a.cols != (size_t)dim;
-			if (bad) vm_warn("%s: %zu x %zu, expected 1 x %d", p, a.rows, a.cols, dim);
-			vm_npy_f32_free(&a);
-			if (bad) { free(w); free(p); goto out; }
-			white = w;
-			white_len = len;
-		} else {
-			int same = len == white_len && !memcmp(w, white, len);
-			free(w);
-			if (!same) {
-				vm_warn("%s differs from %s/white.npy: the shards were embedded with other models or encoders",
-					p, dirs[0]);
-				free(p);
-				goto out;
-			}
-		}
-		free(p);
-	}
-	/* every item once, sorted by news number */
-	rows = xmalloc((total ? total : 1) * sizeof *rows);
-	{
-		size_t k = 0;
-		for (size_t d = 0; d < nd; d++)
-			for (size_t i = 0; i < nids[d]; i++) {
-				long long v = id_num(ids[d][i]);
-				if (v < 0) { vm_warn("%s/ids.txt:%zu: '%s' is not a news id", dirs[d], i + 1, ids[d][i]); goto out; }
-				rows[k++] = (mrow){(uint32_t)v, (uint32_t)d, (uint32_t)i};
-			}
-		qsort(rows, total, sizeof *rows, cmp_mrow);
-		for (size_t i = 1; i < total; i++)
-			if (rows[i].num == rows[i - 1].num) {
-				vm_warn("N%u is in two shards: %s and %s", rows[i].num, dirs[rows[i - 1].shard],
-					dirs[rows[i].shard]);
-				goto out;
-			}
-	}
-	/* the final order: the --news files' (as one run over them), or ascending news number */
-	if (n_news) {
-		vm_u64set seen;
-		vm_u64set_init(&seen);
-		order = xmalloc((total ? total : 1) * sizeof *order);
-		for (size_t f = 0; f < n_news; f++) {
-			vm_mind_reader *r = vm_mind_open(news[f], 0);
-			if (!r) { vm_u64set_free(&seen); goto out; }
-			vm_news row;
-			int rc;
-			while ((rc = vm_news_next(r, &row)) == VM_MIND_ROW) {
-				if (!vm_u64set_add(&seen, (uint64_t)row.num + 1)) continue;
-				mrow key = {row.num, 0, 0}, *hit = bsearch(&key, rows, total, sizeof *rows, cmp_mrow);
-				if (!hit) {
-					vm_warn("%s: %s is in no shard", news[f], row.id);
-					vm_mind_close(r);
-					vm_u64set_free(&seen);
-					goto out;
-				}
-				order[norder++] = *hit;
-			}
-			if (rc == VM_MIND_ERROR) {
-				vm_warn("%s", vm_mind_error(r));
-				vm_mind_close(r);
-				vm_u64set_free(&seen);
-				goto out;
-			}
-			vm_mind_close(r);
-		}
-		for (size_t i = 0; i < total; i++)
-			if (!vm_u64set_has(&seen, (uint64_t)rows[i].num + 1)) {
-				vm_warn("%s/ids.txt: N%u is in none of the --news files", dirs[rows[i].shard], rows[i].num);
-				vm_u64set_free(&seen);
-				goto out;
-			}
-		vm_u64set_free(&seen);
-	} else {
-		order = rows;
-		rows = NULL;
-		norder = total;
-	}
-	/* missing.txt of every shard: ids of that shard only */
-	missing = xcalloc(total ? total : 1, 1);
-	{
-		mrow *pos = xmalloc((total ? total : 1) * sizeof *pos);   /* num -> final position, sorted by num */
-		for (size_t i = 0; i < total; i++) pos[i] = (mrow){order[i].num, 0, (uint32_t)i};
-		qsort(pos, total, sizeof *pos, cmp_mrow);
-		for (size_t d = 0; d < nd; d++) {
-			size_t n;
-			char **m = read_lines_file(dirs[d], "missing.txt", &n);
-			if (!m) { free(pos); goto out; }
-			for (size_t i = 0; i < n; i++) {
-				long long v = id_num(m[i]);
-				mrow key = {(uint32_t)(v < 0 ? 0 : v), 0, 0}, *hit = v < 0 ? NULL
-					: bsearch(&key, pos, total, sizeof *pos, cmp_mrow);
-				if (!hit || order[hit->row].shard != d) {
-					vm_warn("%s/missing.txt:%zu: '%s' is not an item of that shard", dirs[d], i + 1, m[i]);
-					free_lines(m, n);
-					free(pos);
-					goto out;
-				}
-				if (!missing[hit->row]) nmiss++;
-				missing[hit->row] = 1;
-			}
-			free_lines(m, n);
-		}
-		free(pos);
-	}
-	/* write: the features, missing.txt and white.npy, then ids.txt */
-	if (vm_mkdir_p(out) < 0) { vm_warn_errno("%s", out); goto out; }
-	all = xmalloc((total ? total : 1) * (size_t)dim * sizeof *all);
-	for (int k = 0; k < 4; k++) {
-		for (size_t i = 0; i < total; i++)
-			memcpy(all + i * (size_t)dim, feat[order[i].shard][k].data + (size_t)order[i].row * dim,
-			       (size_t)dim * sizeof *all);
-		char *p = xasprintf("%s/%s.npy", out, kinds[k]);
-		int w = vm_npy_write_f32(p, all, total, (size_t)dim, err, sizeof err);
-		free(p);
-		if (w) { vm_warn("%s", err); goto out; }
-	}
-	{
-		vm_atomic_file af;
-		char *p = xasprintf("%s/missing.txt", out);
-		if (vm_atomic_open(&af, p) < 0) { vm_warn_errno("%s", p); free(p); goto out; }
-		for (size_t i = 0; i < total; i++)
-			if (missing[i]) fprintf(af.fp, "N%u\n", order[i].num);
-		if (vm_atomic_commit(&af) < 0) { vm_warn_errno("%s", p); free(p); goto out; }
-		free(p);
-		p = xasprintf("%s/white.npy", out);
-		if (vm_write_file_atomic(p, white, white_len) < 0) { vm_warn_errno("%s", p); free(p); goto out; }
-		free(p);
-		p = xasprintf("%s/ids.txt", out);
-		if (vm_atomic_open(&af, p) < 0) { vm_warn_errno("%s", p); free(p); goto out; }
-		for (size_t i = 0; i < total; i++)
-			fprintf(af.fp, "%s\n", ids[order[i].shard][order[i].row]);
-		if (vm_atomic_commit(&af) < 0) { vm_warn_errno("%s", p); free(p); goto out; }
-		free(p);
-	}
-	(void)nmiss;
-	(void)norder;
+	mg.ids = xcalloc(mg.nd, sizeof *mg.ids);
+	mg.nids = xcalloc(mg.nd, sizeof *mg.nids);
+	mg.feat = xcalloc(mg.nd, sizeof *mg.feat);
+	if (merge_read(&mg) < 0 || merge_index(&mg) < 0 || merge_order(&mg, o->news, o->n_news) < 0 ||
+	    merge_missing(&mg) < 0)
+		goto out;
+	if (vm_mkdir_p(o->out) < 0) { vm_warn_errno("%s", o->out); goto out; }
+	if (merge_write_features(&mg, o->out) < 0 || merge_write_lists(&mg, o->out) < 0)
+		goto out;
 	status = VM_EXIT_OK;
 out:
-	for (size_t d = 0; d < nd; d++) {
-		if (ids[d]) free_lines(ids[d], nids[d]);
-		for (int k = 0; k < 4; k++) vm_npy_f32_free(&feat[d][k]);
+	merge_free(&mg);
+	return status;
+}
+
+/* ------------------------------------------------------------ text, image, tokenize */
+
+/* vlsnr-embed tokenize: the token ids of each line of standard input */
+static int cmd_tokenize(ctx *c)
+{
+	size_t n;
+	int status = VM_EXIT_OK;
+	char **lines = read_lines(stdin, &n);
+	int32_t *ids = xmalloc((size_t)c->m.cfg.max_pos * sizeof *ids);
+	for (size_t i = 0; i < n; i++) {
+		int k = clip_bpe_encode(c->m.tok, lines[i], ids, c->m.cfg.max_pos);
+		for (int j = 0; j < k; j++) printf(j ? " %d" : "%d", ids[j]);
+		putchar('\n');
 	}
 	free(ids);
-	free(nids);
-	free(feat);
-	free(rows);
-	free(order);
-	free(missing);
-	free(white);
-	free(all);
+	free_lines(lines, n);
+	if (fflush(stdout) != 0 || ferror(stdout)) { vm_warn_errno("standard output"); status = VM_EXIT_USAGE; }
+	return status;
+}
+
+/* vlsnr-embed text: the embedding of each line of standard input */
+static int cmd_text(ctx *c, const char *out)
+{
+	size_t n;
+	int status = VM_EXIT_OK;
+	char err[1024];
+	char **lines = read_lines(stdin, &n);
+	float *e = xmalloc((n ? n : 1) * (size_t)c->dim * sizeof *e);
+	embed_texts(c, lines, n, e);
+	if (vm_npy_write_f32(out, e, n, (size_t)c->dim, err, sizeof err) < 0) {
+		vm_warn("%s", err);
+		status = VM_EXIT_USAGE;
+	}
+	free(e);
+	free_lines(lines, n);
+	return status;
+}
+
+/* vlsnr-embed image: the embedding of each IMAGE (zeros for one that
+ * cannot be decoded, exit 1) */
+static int cmd_image(ctx *c, const char *out, char *const *paths, size_t n)
+{
+	int status = VM_EXIT_OK;
+	char err[1024];
+	if (!n) vm_die("image: give at least one IMAGE");
+	float *e = xcalloc(n, (size_t)c->dim * sizeof *e);
+	char *failed = xcalloc(n, 1);
+	size_t nf = embed_images(c, (const char *const *)paths, n, e, failed);
+	for (size_t i = 0; i < n; i++)
+		if (failed[i]) memset(e + i * c->dim, 0, (size_t)c->dim * sizeof *e);
+	if (vm_npy_write_f32(out, e, n, (size_t)c->dim, err, sizeof err) < 0) {
+		vm_warn("%s", err);
+		status = VM_EXIT_USAGE;
+	} else if (nf) {
+		status = VM_EXIT_ITEMS;
+	}
+	free(failed);
+	free(e);
 	return status;
 }
 
 /* ------------------------------------------------------------ main */
+
+static void parse_options(opts *o, vm_cli *cli, int argc, char **argv)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int opt;
+	*o = (opts){ .encoder = "clip", .chunk = 2048, .shard = {0, 1}, .jobs = ncpu > 0 ? (int)ncpu : 1, .batch = 32 };
+	while ((opt = vm_cli_next(cli, argc, argv)) != -1) {
+		switch (opt) {
+		case OPT_CLIP: o->clipdir = optarg; break;
+		case OPT_ENCODER: o->encoder = optarg; break;
+		case OPT_NEWS:
+			o->news = xrealloc(o->news, (o->n_news + 1) * sizeof *o->news);
+			o->news[o->n_news++] = optarg;
+			break;
+		case OPT_IMAGES: o->images = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'j': o->jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
+		case OPT_BATCH: o->batch = (int)vm_cli_int("batch", optarg, 1, 4096); break;
+		case OPT_CHUNK: o->chunk = (size_t)vm_cli_int("chunk", optarg, 1, 100000000); break;
+		case OPT_SHARD: o->shard_spec = optarg; break;
+		case OPT_SHARDS: o->shards = (long)vm_cli_int("shards", optarg, 1, 0xffffffffLL); break;
+		default:
+			vm_cli_usage_error(cli, NULL);
+		}
+	}
+	if (optind >= argc)
+		vm_cli_usage_error(cli, "give a subcommand: news, text, image or tokenize");
+	o->cmd = argv[optind++];
+	o->args = argv + optind;
+	o->nargs = (size_t)(argc - optind);
+}
+
+/* The options the subcommand takes and needs (usage errors exit 2); the
+ * shard of news resolved. */
+static void check_options(opts *o, vm_cli *cli)
+{
+	const char *cmd = o->cmd;
+	int is_news = !strcmp(cmd, "news"), is_text = !strcmp(cmd, "text"), is_image = !strcmp(cmd, "image"),
+	    is_tok = !strcmp(cmd, "tokenize"), is_merge = !strcmp(cmd, "merge"), hash = !strcmp(o->encoder, "hash");
+	if (!is_news && !is_text && !is_image && !is_tok && !is_merge)
+		vm_cli_usage_error(cli, "unknown subcommand '%s'", cmd);
+	if (!is_news && (o->shard_spec || o->shards))
+		vm_cli_usage_error(cli, "--shard and --shards belong to the news subcommand");
+	if (is_merge) {
+		if (o->clipdir || strcmp(o->encoder, "clip") || o->images)
+			vm_cli_usage_error(cli, "merge takes no --clip, --encoder or --images");
+		if (!o->out)
+			vm_cli_usage_error(cli, "give --out");
+		if (!o->nargs)
+			vm_cli_usage_error(cli, "merge needs at least one SHARDDIR");
+		return;
+	}
+	if (is_news) {
+		char serr[512];
+		if (vm_shard_resolve(o->shard_spec, o->shards, &o->shard, serr, sizeof serr) != 0)
+			vm_cli_usage_error(cli, "%s", serr);
+		if (o->shard_spec && o->shards > 0 && (long)o->shard.count != o->shards)
+			vm_cli_usage_error(cli, "--shard %s disagrees with --shards %ld", o->shard_spec, o->shards);
+	}
+	if (strcmp(o->encoder, "clip") && !hash)
+		vm_cli_usage_error(cli, "--encoder: '%s' is not clip or hash", o->encoder);
+	if (hash && o->clipdir)
+		vm_cli_usage_error(cli, "--encoder hash takes no --clip");
+	if (!hash && !o->clipdir)
+		vm_cli_usage_error(cli, "give --clip DIR (or --encoder hash)");
+	if (hash && is_tok)
+		vm_cli_usage_error(cli, "tokenize needs --clip DIR");
+	if (!is_image && o->nargs)
+		vm_cli_usage_error(cli, "unexpected argument '%s'", o->args[0]);
+	if ((is_news || is_text || is_image) && !o->out)
+		vm_cli_usage_error(cli, "give --out");
+	if (is_news && !o->n_news)
+		vm_cli_usage_error(cli, "news needs at least one --news FILE");
+	if (!is_news && (o->n_news || o->images))
+		vm_cli_usage_error(cli, "--news and --images belong to the news subcommand");
+}
+
+/* news, text, image or tokenize: libvips and OpenBLAS started, the encoder
+ * loaded (death on failure), the subcommand run; the exit status. */
+static int run_encoder(const opts *o, const char *argv0)
+{
+	ctx c = { .hash = !strcmp(o->encoder, "hash"), .jobs = o->jobs, .batch = o->batch };
+	char err[1024];
+	int status;
+	if (VIPS_INIT(argv0))
+		vm_die("cannot start libvips");
+	openblas_set_num_threads(c.jobs);
+	if (!c.hash) {
+		if (clip_load(&c.m, o->clipdir, err, sizeof err) < 0)
+			vm_die("%s", err);
+		c.dim = c.m.cfg.proj_dim;
+	} else {
+		c.dim = CLIP_HASH_DIM;
+	}
+	if (!strcmp(o->cmd, "tokenize"))
+		status = cmd_tokenize(&c);
+	else if (!strcmp(o->cmd, "text"))
+		status = cmd_text(&c, o->out);
+	else if (!strcmp(o->cmd, "image"))
+		status = cmd_image(&c, o->out, o->args, o->nargs);
+	else
+		status = cmd_news(&c, o);
+	if (!c.hash) clip_free(&c.m);
+	vips_shutdown();
+	return status;
+}
 
 int main(int argc, char **argv)
 {
@@ -750,141 +1065,13 @@ int main(int argc, char **argv)
 			  "  text --out FILE.npy < lines      image --out FILE.npy IMAGE...      tokenize < lines\n"
 			  "Exit status: 0 done, 1 some images could not be read, 2 usage or input error.\n",
 	};
+	opts o;
+	int status;
 	vm_set_progname(argv[0]);
-	const char *clipdir = NULL, *encoder = "clip", *images = NULL, *out = NULL;
-	const char **news = NULL;
-	size_t n_news = 0, chunk = 2048;
-	const char *shard_spec = NULL;
-	long shards = 0;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	ctx c;
-	memset(&c, 0, sizeof c);
-	c.jobs = ncpu > 0 ? (int)ncpu : 1;
-	c.batch = 32;
-	int opt;
-	while ((opt = vm_cli_next(&cli, argc, argv)) != -1) {
-		switch (opt) {
-		case OPT_CLIP: clipdir = optarg; break;
-		case OPT_ENCODER: encoder = optarg; break;
-		case OPT_NEWS:
-			news = xrealloc(news, (n_news + 1) * sizeof *news);
-			news[n_news++] = optarg;
-			break;
-		case OPT_IMAGES: images = optarg; break;
-		case 'o': out = optarg; break;
-		case 'j': c.jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
-		case OPT_BATCH: c.batch = (int)vm_cli_int("batch", optarg, 1, 4096); break;
-		case OPT_CHUNK: chunk = (size_t)vm_cli_int("chunk", optarg, 1, 100000000); break;
-		case OPT_SHARD: shard_spec = optarg; break;
-		case OPT_SHARDS: shards = (long)vm_cli_int("shards", optarg, 1, 0xffffffffLL); break;
-		default:
-			vm_cli_usage_error(&cli, NULL);
-		}
-	}
-	if (optind >= argc)
-		vm_cli_usage_error(&cli, "give a subcommand: news, text, image or tokenize");
-	const char *cmd = argv[optind++];
-	int is_news = !strcmp(cmd, "news"), is_text = !strcmp(cmd, "text"), is_image = !strcmp(cmd, "image"),
-	    is_tok = !strcmp(cmd, "tokenize"), is_merge = !strcmp(cmd, "merge");
-	if (!is_news && !is_text && !is_image && !is_tok && !is_merge)
-		vm_cli_usage_error(&cli, "unknown subcommand '%s'", cmd);
-	if (!is_news && (shard_spec || shards))
-		vm_cli_usage_error(&cli, "--shard and --shards belong to the news subcommand");
-	if (is_merge) {
-		if (clipdir || strcmp(encoder, "clip") || images)
-			vm_cli_usage_error(&cli, "merge takes no --clip, --encoder or --images");
-		if (!out)
-			vm_cli_usage_error(&cli, "give --out");
-		if (optind >= argc)
-			vm_cli_usage_error(&cli, "merge needs at least one SHARDDIR");
-		vm_cli_free(&cli);
-		int st = cmd_merge(news, n_news, out, argv + optind, (size_t)(argc - optind));
-		free(news);
-		return st;
-	}
-	vm_shard shard = {0, 1};
-	if (is_news) {
-		char serr[512];
-		if (vm_shard_resolve(shard_spec, shards, &shard, serr, sizeof serr) != 0)
-			vm_cli_usage_error(&cli, "%s", serr);
-		if (shard_spec && shards > 0 && (long)shard.count != shards)
-			vm_cli_usage_error(&cli, "--shard %s disagrees with --shards %ld", shard_spec, shards);
-	}
-	if (strcmp(encoder, "clip") && strcmp(encoder, "hash"))
-		vm_cli_usage_error(&cli, "--encoder: '%s' is not clip or hash", encoder);
-	c.hash = !strcmp(encoder, "hash");
-	if (c.hash && clipdir)
-		vm_cli_usage_error(&cli, "--encoder hash takes no --clip");
-	if (!c.hash && !clipdir)
-		vm_cli_usage_error(&cli, "give --clip DIR (or --encoder hash)");
-	if (c.hash && is_tok)
-		vm_cli_usage_error(&cli, "tokenize needs --clip DIR");
-	if (!is_image && optind < argc)
-		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
-	if ((is_news || is_text || is_image) && !out)
-		vm_cli_usage_error(&cli, "give --out");
-	if (is_news && !n_news)
-		vm_cli_usage_error(&cli, "news needs at least one --news FILE");
-	if (!is_news && (n_news || images))
-		vm_cli_usage_error(&cli, "--news and --images belong to the news subcommand");
+	parse_options(&o, &cli, argc, argv);
+	check_options(&o, &cli);
 	vm_cli_free(&cli);
-
-	if (VIPS_INIT(argv[0]))
-		vm_die("cannot start libvips");
-	openblas_set_num_threads(c.jobs);
-	char err[1024];
-	if (!c.hash) {
-		if (clip_load(&c.m, clipdir, err, sizeof err) < 0)
-			vm_die("%s", err);
-		c.dim = c.m.cfg.proj_dim;
-	} else {
-		c.dim = CLIP_HASH_DIM;
-	}
-	int status = VM_EXIT_OK;
-	if (is_tok) {
-		size_t n;
-		char **lines = read_lines(stdin, &n);
-		int32_t *ids = xmalloc((size_t)c.m.cfg.max_pos * sizeof *ids);
-		for (size_t i = 0; i < n; i++) {
-			int k = clip_bpe_encode(c.m.tok, lines[i], ids, c.m.cfg.max_pos);
-			for (int j = 0; j < k; j++) printf(j ? " %d" : "%d", ids[j]);
-			putchar('\n');
-		}
-		free(ids);
-		free_lines(lines, n);
-		if (fflush(stdout) != 0 || ferror(stdout)) { vm_warn_errno("standard output"); status = VM_EXIT_USAGE; }
-	} else if (is_text) {
-		size_t n;
-		char **lines = read_lines(stdin, &n);
-		float *e = xmalloc((n ? n : 1) * (size_t)c.dim * sizeof *e);
-		embed_texts(&c, lines, n, e);
-		if (vm_npy_write_f32(out, e, n, (size_t)c.dim, err, sizeof err) < 0) {
-			vm_warn("%s", err);
-			status = VM_EXIT_USAGE;
-		}
-		free(e);
-		free_lines(lines, n);
-	} else if (is_image) {
-		size_t n = (size_t)(argc - optind);
-		if (!n) vm_die("image: give at least one IMAGE");
-		float *e = xcalloc(n, (size_t)c.dim * sizeof *e);
-		char *failed = xcalloc(n, 1);
-		size_t nf = embed_images(&c, (const char *const *)argv + optind, n, e, failed);
-		for (size_t i = 0; i < n; i++)
-			if (failed[i]) memset(e + i * c.dim, 0, (size_t)c.dim * sizeof *e);
-		if (vm_npy_write_f32(out, e, n, (size_t)c.dim, err, sizeof err) < 0) {
-			vm_warn("%s", err);
-			status = VM_EXIT_USAGE;
-		} else if (nf) {
-			status = VM_EXIT_ITEMS;
-		}
-		free(failed);
-		free(e);
-	} else {
-		status = cmd_news(&c, news, n_news, images, out, chunk, &shard);
-	}
-	if (!c.hash) clip_free(&c.m);
-	free(news);
-	vips_shutdown();
+	status = !strcmp(o.cmd, "merge") ? cmd_merge(&o) : run_encoder(&o, argv[0]);
+	free(o.news);
 	return status;
 }
