@@ -131,57 +131,86 @@ static char *read_or_err(const char *path, size_t *len, char *err, size_t errlen
 	return text;
 }
 
-clip_bpe_tok *clip_bpe_load(const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
+/* vocab.json, an object of token -> id: the tokens interned in file order
+ * (symbol i is token i), *idsp their ids (malloc'ed). The count, or -1
+ * with "FILE: message" in err. */
+static int load_vocab(clip_bpe_tok *t, const char *path, int32_t **idsp, char *err, size_t errlen)
 {
-	clip_bpe_tok *t = xcalloc(1, sizeof *t);
-	char *vtext = NULL, *mtext = NULL;
-	cJSON *root = NULL;
 	size_t len;
-	int ok = 0;
-	bytes_to_unicode(t);
-	if (!(vtext = read_or_err(vocab_json, &len, err, errlen)))
-		goto out;
-	root = cJSON_ParseWithLength(vtext, len);
+	char *text = read_or_err(path, &len, err, errlen);
+	if (!text)
+		return -1;
+	cJSON *root = cJSON_ParseWithLength(text, len), *it;
+	int32_t *ids = NULL;
+	int i = 0, n = -1;
+	free(text);
 	if (!root || !cJSON_IsObject(root)) {
-		snprintf(err, errlen, "%s: bad JSON (an object of token -> id is expected)", vocab_json);
+		snprintf(err, errlen, "%s: bad JSON (an object of token -> id is expected)", path);
 		goto out;
 	}
-	int n = cJSON_GetArraySize(root);
-	int32_t *ids = xmalloc(((size_t)n + 1) * sizeof *ids);
-	int i = 0;
-	cJSON *it;
-	t->vocab_size = 0;
+	ids = xmalloc(((size_t)cJSON_GetArraySize(root) + 1) * sizeof *ids);
 	cJSON_ArrayForEach(it, root) {
 		if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 1e8) {
-			snprintf(err, errlen, "%s: token %s: id is not a number", vocab_json, it->string);
-			free(ids);
+			snprintf(err, errlen, "%s: token %s: id is not a number", path, it->string);
 			goto out;
 		}
-		int32_t s = strtab_add(&t->sym, it->string, strlen(it->string));
-		if (s != i) {
-			snprintf(err, errlen, "%s: token %s appears twice", vocab_json, it->string);
-			free(ids);
+		if (strtab_add(&t->sym, it->string, strlen(it->string)) != i) {
+			snprintf(err, errlen, "%s: token %s appears twice", path, it->string);
 			goto out;
 		}
 		ids[i++] = (int32_t)it->valuedouble;
 		if (ids[i - 1] + 1 > t->vocab_size) t->vocab_size = ids[i - 1] + 1;
 	}
-	/* merges: line 0 is the "#version" line and is skipped, as CLIP does;
-	 * at most 49152-256-2 merges are used (simple_tokenizer.py, HF). */
-	if (!(mtext = read_or_err(merges_txt, &len, err, errlen))) {
+	n = i;
+out:
+	if (root) cJSON_Delete(root);
+	if (n < 0) {
 		free(ids);
-		goto out;
+		ids = NULL;
 	}
-	size_t nlines = 0;
-	for (size_t k = 0; k < len; k++) nlines += mtext[k] == '\n';
+	*idsp = ids;
+	return n;
+}
+
+/* The merge "a b" of a line [p, e) whose space is at sp, at rank: the pair
+ * (a, b) -> a b merged; the first (lowest) rank of a pair wins. */
+static void add_merge(clip_bpe_tok *t, const char *p, const char *sp, const char *e, int rank)
+{
+	int32_t a = strtab_add(&t->sym, p, (size_t)(sp - p));
+	int32_t b = strtab_add(&t->sym, sp + 1, (size_t)(e - sp - 1));
+	char *ab = xmalloc((size_t)(e - p));
+	memcpy(ab, p, (size_t)(sp - p));
+	memcpy(ab + (sp - p), sp + 1, (size_t)(e - sp - 1));
+	int32_t m = strtab_add(&t->sym, ab, (size_t)(e - p - 1));
+	free(ab);
+	uint64_t k = pair_key(a, b);
+	size_t s = mix64(k) & (t->mcap - 1);
+	while (t->merges[s].key && t->merges[s].key != k) s = (s + 1) & (t->mcap - 1);
+	if (!t->merges[s].key) {
+		t->merges[s].key = k;
+		t->merges[s].rank = rank;
+		t->merges[s].merged = m;
+	}
+}
+
+/* merges.txt, stripped then split at "\n" like HF's: line 1 is the
+ * "#version" line and is skipped, as CLIP does; at most 49152-256-2 merges
+ * are used (simple_tokenizer.py, HF). 0, or -1 with "FILE:LINE: message"
+ * in err. */
+static int load_merges(clip_bpe_tok *t, const char *path, char *err, size_t errlen)
+{
+	size_t len, nlines = 0;
+	char *text = read_or_err(path, &len, err, errlen);
+	if (!text)
+		return -1;
+	for (size_t k = 0; k < len; k++) nlines += text[k] == '\n';
 	t->mcap = 1024;
 	while (t->mcap < 2 * (nlines + 1)) t->mcap *= 2;
 	t->merges = xcalloc(t->mcap, sizeof *t->merges);
-	char *p = mtext, *end = mtext + len;
-	/* strip() then split("\n"), like HF */
+	char *p = text, *end = text + len;
 	while (end > p && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r' || end[-1] == '\t')) end--;
-	int lineno = 0, rank = 0;
-	while (p < end) {
+	int lineno = 0, rank = 0, rc = 0;
+	for (; p < end && rc == 0; ) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *le = nl ? nl : end;
 		lineno++;
@@ -190,51 +219,43 @@ clip_bpe_tok *clip_bpe_load(const char *vocab_json, const char *merges_txt, char
 			char *e2 = le;
 			if (e2 > p && e2[-1] == '\r') e2--;
 			if (!sp || sp == p || sp + 1 >= e2 || memchr(sp + 1, ' ', (size_t)(e2 - sp - 1))) {
-				snprintf(err, errlen, "%s:%d: a merge is two symbols separated by one space", merges_txt, lineno);
-				free(ids);
-				goto out;
+				snprintf(err, errlen, "%s:%d: a merge is two symbols separated by one space", path, lineno);
+				rc = -1;
+			} else {
+				add_merge(t, p, sp, e2, rank++);
 			}
-			int32_t a = strtab_add(&t->sym, p, (size_t)(sp - p));
-			int32_t b = strtab_add(&t->sym, sp + 1, (size_t)(e2 - sp - 1));
-			char *ab = xmalloc((size_t)(e2 - p));
-			memcpy(ab, p, (size_t)(sp - p));
-			memcpy(ab + (sp - p), sp + 1, (size_t)(e2 - sp - 1));
-			int32_t m = strtab_add(&t->sym, ab, (size_t)(e2 - p - 1));
-			free(ab);
-			uint64_t k = pair_key(a, b);
-			size_t s = mix64(k) & (t->mcap - 1);
-			while (t->merges[s].key && t->merges[s].key != k) s = (s + 1) & (t->mcap - 1);
-			if (!t->merges[s].key) { /* first (lowest) rank wins */
-				t->merges[s].key = k;
-				t->merges[s].rank = rank;
-				t->merges[s].merged = m;
-			}
-			rank++;
 		}
 		p = le + 1;
 	}
+	free(text);
+	return rc;
+}
+
+clip_bpe_tok *clip_bpe_load(const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
+{
+	clip_bpe_tok *t = xcalloc(1, sizeof *t);
+	int32_t *ids = NULL;
+	bytes_to_unicode(t);
+	int n = load_vocab(t, vocab_json, &ids, err, errlen);
+	if (n < 0 || load_merges(t, merges_txt, err, errlen) < 0)
+		goto fail;
 	t->sym_id = xmalloc((t->sym.count + 1) * sizeof *t->sym_id);
 	for (size_t k = 0; k < t->sym.count; k++)
 		t->sym_id[k] = (int)k < n ? ids[k] : -1;
-	free(ids);
 	int32_t sb = strtab_find(&t->sym, "<|startoftext|>", 15);
 	int32_t se = strtab_find(&t->sym, "<|endoftext|>", 13);
 	if (sb < 0 || se < 0 || t->sym_id[sb] < 0 || t->sym_id[se] < 0) {
 		snprintf(err, errlen, "%s: <|startoftext|> and <|endoftext|> must be in the vocabulary", vocab_json);
-		goto out;
+		goto fail;
 	}
 	t->bos = t->sym_id[sb];
 	t->eos = t->sym_id[se];
-	ok = 1;
-out:
-	if (root) cJSON_Delete(root);
-	free(vtext);
-	free(mtext);
-	if (!ok) {
-		clip_bpe_free(t);
-		return NULL;
-	}
+	free(ids);
 	return t;
+fail:
+	free(ids);
+	clip_bpe_free(t);
+	return NULL;
 }
 
 void clip_bpe_free(clip_bpe_tok *t)

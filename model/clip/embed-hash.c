@@ -131,38 +131,54 @@ static int blobs(const uint8_t *m, int min_area, int *n_big)
 	return best;
 }
 
-void clip_hash_image(const uint8_t *rgb, int w, int h, float out[CLIP_HASH_DIM], float *stats)
+/* The 64 x 64 thumbnail every image statistic is taken from. */
+typedef struct thumb {
+	uint8_t rgb[G * G * 3];               /* Pillow's bicubic resize of the image */
+	float H[G * G], S[G * G], V[G * G];   /* hue (degrees), saturation, value */
+	float bgrow[G][3];                    /* each row's background colour */
+	uint8_t fg[G * G];                    /* 1: far from its row's background */
+	int nfg;                              /* foreground pixels */
+} thumb;
+
+/* a pixel of usable hue: saturated and bright enough */
+static int chromatic(const thumb *t, int i)
 {
-	float f[CLIP_HASH_IMG_STATS];
-	memset(f, 0, sizeof f);
-	uint8_t *im = xmalloc(G * G * 3);
-	clip_resize_bicubic(rgb, w, h, im, G, G);
-	float H[G * G], S[G * G], V[G * G];
-	for (int i = 0; i < G * G; i++) rgb2hsv(im + i * 3, &H[i], &S[i], &V[i]);
+	return t->S[i] >= 0.15f && t->V[i] >= 0.15f;
+}
+
+/* f[0..35] hue x saturation, f[36..39] achromatic value; f[40..87] a 4x4
+ * grid of (s cos h, s sin h, v) */
+static void colour_stats(const thumb *t, float *f)
+{
 	const float inv = 1.0f / (G * G);
-	/* 0..35 hue x saturation, 36..39 achromatic value */
 	for (int i = 0; i < G * G; i++) {
-		if (S[i] >= 0.15f && V[i] >= 0.15f) {
-			int hb = (int)(H[i] / 30.0f) % 12, sb = S[i] < 0.45f ? 0 : S[i] < 0.75f ? 1 : 2;
+		if (chromatic(t, i)) {
+			int hb = (int)(t->H[i] / 30.0f) % 12, sb = t->S[i] < 0.45f ? 0 : t->S[i] < 0.75f ? 1 : 2;
 			f[hb * 3 + sb] += inv;
 		} else {
-			int vb = (int)(V[i] * 4);
+			int vb = (int)(t->V[i] * 4);
 			f[36 + (vb > 3 ? 3 : vb)] += inv;
 		}
 	}
-	/* 40..87 4x4 grid of (s cos h, s sin h, v) */
 	for (int y = 0; y < G; y++)
 		for (int x = 0; x < G; x++) {
 			int i = y * G + x, c = (y / (G / 4)) * 4 + x / (G / 4);
-			float a = H[i] * (float)M_PI / 180.0f, k = 16.0f * inv;
-			f[40 + c * 3] += S[i] * cosf(a) * k;
-			f[40 + c * 3 + 1] += S[i] * sinf(a) * k;
-			f[40 + c * 3 + 2] += V[i] * k;
+			float a = t->H[i] * (float)M_PI / 180.0f, k = 16.0f * inv;
+			f[40 + c * 3] += t->S[i] * cosf(a) * k;
+			f[40 + c * 3 + 1] += t->S[i] * sinf(a) * k;
+			f[40 + c * 3 + 2] += t->V[i] * k;
 		}
-	/* background: per row, the mean of the 2 leftmost and 2 rightmost
-	 * pixels (covers have vertical gradients); a row whose two sides
-	 * disagree (a shape touches the edge) takes the row above's */
-	float bgrow[G][3], bg[3] = {0, 0, 0};
+}
+
+/* t->bgrow: per row, the mean of the 2 leftmost and 2 rightmost pixels
+ * (covers have vertical gradients); a row whose two sides disagree (a
+ * shape touches the edge) takes the row above's. f[88..99] the hue of the
+ * 2-pixel border; f[100..102] (s cos h, s sin h, v), f[148] saturation and
+ * f[149] lightness of the mean background. */
+static void background_stats(thumb *t, float *f)
+{
+	const uint8_t *im = t->rgb;
+	float bg[3] = {0, 0, 0};
 	for (int y = 0; y < G; y++) {
 		float l[3] = {0, 0, 0}, r[3] = {0, 0, 0}, d = 0;
 		for (int c = 0; c < 3; c++) {
@@ -171,8 +187,8 @@ void clip_hash_image(const uint8_t *rgb, int w, int h, float out[CLIP_HASH_DIM],
 			d = fmaxf(d, fabsf(l[c] - r[c]));
 		}
 		for (int c = 0; c < 3; c++)
-			bgrow[y][c] = d > 40 && y > 0 ? bgrow[y - 1][c] : (l[c] + r[c]) / 2;
-		for (int c = 0; c < 3; c++) bg[c] += bgrow[y][c] / G;
+			t->bgrow[y][c] = d > 40 && y > 0 ? t->bgrow[y - 1][c] : (l[c] + r[c]) / 2;
+		for (int c = 0; c < 3; c++) bg[c] += t->bgrow[y][c] / G;
 	}
 	int nb = 0;
 	for (int y = 0; y < G; y++)
@@ -181,102 +197,148 @@ void clip_hash_image(const uint8_t *rgb, int w, int h, float out[CLIP_HASH_DIM],
 	for (int y = 0; y < G; y++)
 		for (int x = 0; x < G; x++) {
 			int i = y * G + x;
-			if ((x < 2 || y < 2 || x >= G - 2 || y >= G - 2) && S[i] >= 0.15f && V[i] >= 0.15f)
-				f[88 + (int)(H[i] / 30.0f) % 12] += 1.0f / nb;
+			if ((x < 2 || y < 2 || x >= G - 2 || y >= G - 2) && chromatic(t, i))
+				f[88 + (int)(t->H[i] / 30.0f) % 12] += 1.0f / nb;
 		}
-	{
-		uint8_t b8[3] = {(uint8_t)lrintf(bg[0]), (uint8_t)lrintf(bg[1]), (uint8_t)lrintf(bg[2])};
-		float bh, bs, bv;
-		rgb2hsv(b8, &bh, &bs, &bv);
-		f[100] = bs * cosf(bh * (float)M_PI / 180.0f);
-		f[101] = bs * sinf(bh * (float)M_PI / 180.0f);
-		f[102] = bv;
-		f[148] = bs;
-		f[149] = hsl_light(b8);
-	}
-	/* foreground: pixels far from their row's background colour */
-	uint8_t fg[G * G];
-	int nfg = 0;
+	uint8_t b8[3] = {(uint8_t)lrintf(bg[0]), (uint8_t)lrintf(bg[1]), (uint8_t)lrintf(bg[2])};
+	float bh, bs, bv;
+	rgb2hsv(b8, &bh, &bs, &bv);
+	f[100] = bs * cosf(bh * (float)M_PI / 180.0f);
+	f[101] = bs * sinf(bh * (float)M_PI / 180.0f);
+	f[102] = bv;
+	f[148] = bs;
+	f[149] = hsl_light(b8);
+}
+
+/* t->fg, t->nfg: pixels far from their row's background colour. f[103..114]
+ * their hue, f[115..117] (s cos h, s sin h, v), f[145..147] saturation,
+ * value and lightness, f[118] their share. */
+static void foreground_stats(thumb *t, float *f)
+{
+	t->nfg = 0;
 	for (int i = 0; i < G * G; i++) {
-		const uint8_t *p = im + i * 3;
+		const uint8_t *p = t->rgb + i * 3;
 		float d = 0;
-		for (int c = 0; c < 3; c++) d = fmaxf(d, fabsf(p[c] - bgrow[i / G][c]));
-		fg[i] = d > 40;
-		nfg += fg[i];
+		for (int c = 0; c < 3; c++) d = fmaxf(d, fabsf(p[c] - t->bgrow[i / G][c]));
+		t->fg[i] = d > 40;
+		t->nfg += t->fg[i];
 	}
+	int nfg = t->nfg;
 	if (nfg) {
 		for (int i = 0; i < G * G; i++)
-			if (fg[i]) {
-				float a = H[i] * (float)M_PI / 180.0f;
-				if (S[i] >= 0.15f && V[i] >= 0.15f) f[103 + (int)(H[i] / 30.0f) % 12] += 1.0f / nfg;
-				f[115] += S[i] * cosf(a) / nfg;
-				f[116] += S[i] * sinf(a) / nfg;
-				f[117] += V[i] / nfg;
-				f[145] += S[i] / nfg;
-				f[146] += V[i] / nfg;
-				f[147] += hsl_light(im + i * 3) / nfg;
+			if (t->fg[i]) {
+				float a = t->H[i] * (float)M_PI / 180.0f;
+				if (chromatic(t, i)) f[103 + (int)(t->H[i] / 30.0f) % 12] += 1.0f / nfg;
+				f[115] += t->S[i] * cosf(a) / nfg;
+				f[116] += t->S[i] * sinf(a) / nfg;
+				f[117] += t->V[i] / nfg;
+				f[145] += t->S[i] / nfg;
+				f[146] += t->V[i] / nfg;
+				f[147] += hsl_light(t->rgb + i * 3) / nfg;
 			}
 	}
-	f[118] = nfg * inv;
-	/* connected foreground blobs (4-connected, >= 8 pixels) */
-	int lab[G * G];
-	int *stack = xmalloc(G * G * sizeof *stack);
-	memset(lab, 0, sizeof lab);
-	int ncomp = 0;
-	double fill = 0, aspect = 0, compact = 0;
-	int holes = 0;
-	for (int s0 = 0; s0 < G * G; s0++) {
-		if (!fg[s0] || lab[s0]) continue;
-		int top = 0, area = 0, x0 = G, y0 = G, x1 = -1, y1 = -1, perim = 0, id = ncomp + 1;
-		stack[top++] = s0;
-		lab[s0] = id;
-		while (top) {
-			int i = stack[--top], x = i % G, y = i / G;
-			area++;
-			if (x < x0) x0 = x;
-			if (x > x1) x1 = x;
-			if (y < y0) y0 = y;
-			if (y > y1) y1 = y;
-			static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
-			for (int k = 0; k < 4; k++) {
-				int nx = x + dx[k], ny = y + dy[k];
-				if (nx < 0 || ny < 0 || nx >= G || ny >= G || !fg[ny * G + nx]) { perim++; continue; }
-				if (!lab[ny * G + nx]) { lab[ny * G + nx] = id; stack[top++] = ny * G + nx; }
-			}
+	f[118] = nfg * (1.0f / (G * G));
+}
+
+/* Sums over the foreground blobs of at least 8 pixels. */
+typedef struct blob_sums {
+	int n;                          /* blobs */
+	double fill, aspect, compact;   /* of the bounding box; perimeter^2 / (4 pi area) */
+	int holes;                      /* blobs with a hole */
+} blob_sums;
+
+/* Label the 4-connected blob of foreground pixel s0 with id in lab;
+ * its area, bounding box [x0, x1] x [y0, y1] and perimeter. */
+static int label_blob(const thumb *t, int *lab, int *stack, int s0, int id, int box[4], int *perim)
+{
+	static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
+	int top = 0, area = 0;
+	box[0] = box[2] = G;
+	box[1] = box[3] = -1;
+	*perim = 0;
+	stack[top++] = s0;
+	lab[s0] = id;
+	while (top) {
+		int i = stack[--top], x = i % G, y = i / G;
+		area++;
+		if (x < box[0]) box[0] = x;
+		if (x > box[1]) box[1] = x;
+		if (y < box[2]) box[2] = y;
+		if (y > box[3]) box[3] = y;
+		for (int k = 0; k < 4; k++) {
+			int nx = x + dx[k], ny = y + dy[k];
+			if (nx < 0 || ny < 0 || nx >= G || ny >= G || !t->fg[ny * G + nx]) { (*perim)++; continue; }
+			if (!lab[ny * G + nx]) { lab[ny * G + nx] = id; stack[top++] = ny * G + nx; }
 		}
+	}
+	return area;
+}
+
+/* 1 when blob id has a hole: a background pixel inside its bounding box
+ * with the blob on all four sides */
+static int has_hole(const thumb *t, const int *lab, int id, const int box[4])
+{
+	int x0 = box[0], x1 = box[1], y0 = box[2], y1 = box[3], hole = 0;
+	for (int y = y0 + 1; y < y1 && !hole; y++)
+		for (int x = x0 + 1; x < x1 && !hole; x++) {
+			if (t->fg[y * G + x]) continue;
+			int l = 0, r = 0, u = 0, d = 0;
+			for (int k = x0; k < x; k++) l |= lab[y * G + k] == id;
+			for (int k = x + 1; k <= x1; k++) r |= lab[y * G + k] == id;
+			for (int k = y0; k < y; k++) u |= lab[k * G + x] == id;
+			for (int k = y + 1; k <= y1; k++) d |= lab[k * G + x] == id;
+			hole = l && r && u && d;
+		}
+	return hole;
+}
+
+/* f[119..125] the number of foreground blobs (4-connected, >= 8 pixels)
+ * one-hot, f[126] a quarter of it; f[135] their mean fill, f[136..140]
+ * the fill near 5 centres, f[141] the share with a hole, f[142] aspect,
+ * f[143] compactness, f[144] 1 */
+static void blob_stats(const thumb *t, float *f)
+{
+	int lab[G * G], box[4], perim;
+	int *stack = xmalloc(G * G * sizeof *stack);
+	blob_sums b = {0, 0, 0, 0, 0};
+	memset(lab, 0, sizeof lab);
+	for (int s0 = 0; s0 < G * G; s0++) {
+		if (!t->fg[s0] || lab[s0]) continue;
+		int id = b.n + 1, area = label_blob(t, lab, stack, s0, id, box, &perim);
 		if (area < 8) {
 			/* too small to count: mark as visited with a negative label */
 			for (int i = 0; i < G * G; i++) if (lab[i] == id) lab[i] = -1;
 			continue;
 		}
-		ncomp++;
-		int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
-		fill += (double)area / (bw * bh);
-		aspect += (double)(bw < bh ? bw : bh) / (bw > bh ? bw : bh);
-		compact += (double)perim * perim / (4 * M_PI * area);
-		/* a hole: a background region inside the bounding box not reaching it */
-		int hole = 0;
-		for (int y = y0 + 1; y < y1 && !hole; y++)
-			for (int x = x0 + 1; x < x1 && !hole; x++) {
-				if (fg[y * G + x]) continue;
-				int l = 0, r = 0, u = 0, d = 0;
-				for (int k = x0; k < x; k++) l |= lab[y * G + k] == id;
-				for (int k = x + 1; k <= x1; k++) r |= lab[y * G + k] == id;
-				for (int k = y0; k < y; k++) u |= lab[k * G + x] == id;
-				for (int k = y + 1; k <= y1; k++) d |= lab[k * G + x] == id;
-				hole = l && r && u && d;
-			}
-		holes += hole;
+		b.n++;
+		int bw = box[1] - box[0] + 1, bh = box[3] - box[2] + 1;
+		b.fill += (double)area / (bw * bh);
+		b.aspect += (double)(bw < bh ? bw : bh) / (bw > bh ? bw : bh);
+		b.compact += (double)perim * perim / (4 * M_PI * area);
+		b.holes += has_hole(t, lab, id, box);
 	}
 	free(stack);
-	f[119 + (ncomp > 6 ? 6 : ncomp)] = 1;
-	f[126] = ncomp / 4.0f;
-	if (ncomp) {
-		fill /= ncomp;
-		aspect /= ncomp;
-		compact /= ncomp;
+	f[119 + (b.n > 6 ? 6 : b.n)] = 1;
+	f[126] = b.n / 4.0f;
+	if (b.n) {
+		b.fill /= b.n;
+		b.aspect /= b.n;
+		b.compact /= b.n;
 	}
-	/* 127..134 edge orientation (undirected) weighted by gradient magnitude */
+	f[135] = (float)b.fill;
+	static const float centres[5] = {0.3f, 0.5f, 0.65f, 0.8f, 1.0f};
+	for (int k = 0; k < 5 && b.n; k++) f[136 + k] = expf(-powf(((float)b.fill - centres[k]) / 0.08f, 2));
+	f[141] = b.n ? (float)b.holes / b.n : 0;
+	f[142] = (float)b.aspect;
+	f[143] = (float)(b.compact > 10 ? 1.0 : b.compact / 10);
+	f[144] = 1;
+}
+
+/* f[127..134] edge orientation (undirected) weighted by gradient magnitude */
+static void edge_stats(const thumb *t, float *f)
+{
+	const uint8_t *im = t->rgb;
+	const float *V = t->V;
 	double tot = 0;
 	for (int y = 1; y < G - 1; y++)
 		for (int x = 1; x < G - 1; x++) {
@@ -296,51 +358,63 @@ void clip_hash_image(const uint8_t *rgb, int w, int h, float out[CLIP_HASH_DIM],
 			tot += mag;
 		}
 	if (tot > 0) for (int b = 0; b < 8; b++) f[127 + b] /= (float)tot;
-	f[135] = (float)fill;
-	static const float centres[5] = {0.3f, 0.5f, 0.65f, 0.8f, 1.0f};
-	for (int b = 0; b < 5 && ncomp; b++) f[136 + b] = expf(-powf(((float)fill - centres[b]) / 0.08f, 2));
-	f[141] = ncomp ? (float)holes / ncomp : 0;
-	f[142] = (float)aspect;
-	f[143] = (float)(compact > 10 ? 1.0 : compact / 10);
-	f[144] = 1;
-	/* touching or overlapping shapes: blobs left after eroding the
-	 * foreground once and twice (4-neighbourhood) */
-	{
-		uint8_t e1[G * G], e2[G * G];
-		erode(fg, e1);
-		erode(e1, e2);
-		int c1, c2;
-		blobs(e1, 6, &c1);
-		blobs(e2, 4, &c2);
-		f[150 + (c1 > 6 ? 6 : c1)] = 1;
-		f[157] = c1 / 4.0f;
-		f[158] = c2 / 4.0f;
-		int perim = 0;
-		for (int i = 0; i < G * G; i++) perim += fg[i] && !e1[i];
-		f[159] = nfg ? perim / sqrtf((float)nfg) / 10.0f : 0;
-		/* shapes side by side: runs of foreground columns and rows (of
-		 * the once-eroded mask), and the foreground over the largest
-		 * blob's area (about the count for equal, separate shapes) */
-		int xr = 0, yr = 0, inx = 0, iny = 0;
-		for (int x = 0; x < G; x++) {
-			int any = 0;
-			for (int y = 0; y < G && !any; y++) any = e1[y * G + x];
-			xr += any && !inx;
-			inx = any;
-		}
-		for (int y = 0; y < G; y++) {
-			int any = 0;
-			for (int x = 0; x < G && !any; x++) any = e1[y * G + x];
-			yr += any && !iny;
-			iny = any;
-		}
-		if (xr) f[160 + (xr > 4 ? 4 : xr) - 1] = 1;
-		if (yr) f[164 + (yr > 4 ? 4 : yr) - 1] = 1;
-		int largest = blobs(fg, 0, NULL);
-		f[168] = largest ? (float)nfg / largest / 4.0f : 0;
-		f[169] = xr * yr / 8.0f;
+}
+
+/* Touching or overlapping shapes: f[150..156] blobs left after eroding the
+ * foreground once (4-neighbourhood) one-hot, f[157] and f[158] a quarter
+ * of the blobs after one and two erosions, f[159] the eroded-away border
+ * per sqrt of the foreground. Shapes side by side: f[160..163] and
+ * f[164..167] runs of foreground columns and rows of the once-eroded mask
+ * one-hot, f[168] the foreground over the largest blob's area (about the
+ * count for equal, separate shapes), f[169] the two runs' product. */
+static void erosion_stats(const thumb *t, float *f)
+{
+	uint8_t e1[G * G], e2[G * G];
+	erode(t->fg, e1);
+	erode(e1, e2);
+	int c1, c2;
+	blobs(e1, 6, &c1);
+	blobs(e2, 4, &c2);
+	f[150 + (c1 > 6 ? 6 : c1)] = 1;
+	f[157] = c1 / 4.0f;
+	f[158] = c2 / 4.0f;
+	int perim = 0;
+	for (int i = 0; i < G * G; i++) perim += t->fg[i] && !e1[i];
+	f[159] = t->nfg ? perim / sqrtf((float)t->nfg) / 10.0f : 0;
+	int xr = 0, yr = 0, inx = 0, iny = 0;
+	for (int x = 0; x < G; x++) {
+		int any = 0;
+		for (int y = 0; y < G && !any; y++) any = e1[y * G + x];
+		xr += any && !inx;
+		inx = any;
 	}
-	free(im);
+	for (int y = 0; y < G; y++) {
+		int any = 0;
+		for (int x = 0; x < G && !any; x++) any = e1[y * G + x];
+		yr += any && !iny;
+		iny = any;
+	}
+	if (xr) f[160 + (xr > 4 ? 4 : xr) - 1] = 1;
+	if (yr) f[164 + (yr > 4 ? 4 : yr) - 1] = 1;
+	int largest = blobs(t->fg, 0, NULL);
+	f[168] = largest ? (float)t->nfg / largest / 4.0f : 0;
+	f[169] = xr * yr / 8.0f;
+}
+
+void clip_hash_image(const uint8_t *rgb, int w, int h, float out[CLIP_HASH_DIM], float *stats)
+{
+	float f[CLIP_HASH_IMG_STATS];
+	memset(f, 0, sizeof f);
+	thumb *t = xmalloc(sizeof *t);
+	clip_resize_bicubic(rgb, w, h, t->rgb, G, G);
+	for (int i = 0; i < G * G; i++) rgb2hsv(t->rgb + i * 3, &t->H[i], &t->S[i], &t->V[i]);
+	colour_stats(t, f);
+	background_stats(t, f);
+	foreground_stats(t, f);
+	blob_stats(t, f);
+	edge_stats(t, f);
+	erosion_stats(t, f);
+	free(t);
 	if (stats) memcpy(stats, f, sizeof f);
 	/* fixed +-1 matrix [512, CLIP_HASH_IMG_STATS], scaled by 1/sqrt(CLIP_HASH_IMG_STATS) */
 	memset(out, 0, CLIP_HASH_DIM * sizeof *out);

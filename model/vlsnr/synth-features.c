@@ -72,6 +72,13 @@ typedef struct item {
 	char *cat, *sub, *title;
 } item;
 
+/* The items of a vmind-synth dataset's truth, with their titles. */
+typedef struct truth {
+	item *items;        /* [n] in truth/news.tsv order */
+	size_t n;
+	uint32_t maxnum;    /* largest news number */
+} truth;
+
 static const char *shapes[] = { "circle", "square", "triangle", "stripes", "ring", "cross" };
 
 static char *field(char **p)
@@ -89,62 +96,72 @@ static char *field(char **p)
 	return s;
 }
 
-void vlsnr_fake_features(const char *mind, const char *out, int D)
+/* it->attr from the cover columns of truth/news.tsv: saturation * (cos,
+ * sin) of 1, 2 and 3 times the hue, lightness, shape and count one-hot,
+ * background hue */
+static void cover_attributes(item *it, char *const *col)
 {
-	/* truth/news.tsv: header, then id msn_id category subcategory vis_hue
-	 * vis_sat vis_light vis_shape vis_count vis_bg_hue ... */
+	double hue = atof(col[4]) * M_PI / 180, sat = atof(col[5]), light = atof(col[6]);
+	double bg = atof(col[9]) * M_PI / 180;
+	int k = 0;
+	for (int h = 1; h <= 3; h++) {
+		it->attr[k++] = sat * cos(h * hue);
+		it->attr[k++] = sat * sin(h * hue);
+	}
+	it->attr[k++] = light;
+	for (int s = 0; s < 6; s++)
+		it->attr[k++] = strcmp(col[7], shapes[s]) == 0;
+	int cnt = atoi(col[8]);
+	for (int s = 1; s <= 4; s++)
+		it->attr[k++] = cnt == s;
+	it->attr[k++] = 0.5 * cos(bg);
+	it->attr[k++] = 0.5 * sin(bg);
+}
+
+/* truth/news.tsv: header, then id msn_id category subcategory vis_hue
+ * vis_sat vis_light vis_shape vis_count vis_bg_hue ... Dies on error. */
+static void read_truth(truth *t, const char *mind)
+{
 	char *tpath = xasprintf("%s/truth/news.tsv", mind);
 	FILE *fp = fopen(tpath, "r");
 	if (!fp)
 		vm_die_errno("%s", tpath);
-	item *items = NULL;
-	size_t n = 0, cap = 0, lineno = 0, linecap = 0;
+	size_t cap = 0, lineno = 0, linecap = 0;
 	char *line = NULL;
-	uint32_t maxnum = 0;
 	while (getline(&line, &linecap, fp) > 0) {
 		if (lineno++ == 0)
 			continue;
 		char *p = line, *col[10];
 		for (int i = 0; i < 10; i++)
 			col[i] = field(&p);
-		if (n == cap)
-			items = xrealloc(items, (cap = cap ? 2 * cap : 1024) * sizeof *items);
-		item *it = &items[n++];
+		if (t->n == cap)
+			t->items = xrealloc(t->items, (cap = cap ? 2 * cap : 1024) * sizeof *t->items);
+		item *it = &t->items[t->n++];
 		memset(it, 0, sizeof *it);
 		it->id = xstrdup(col[0]);
 		it->cat = xstrdup(col[2]);
 		it->sub = xstrdup(col[3]);
-		double hue = atof(col[4]) * M_PI / 180, sat = atof(col[5]), light = atof(col[6]);
-		double bg = atof(col[9]) * M_PI / 180;
-		int k = 0;
-		for (int h = 1; h <= 3; h++) {
-			it->attr[k++] = sat * cos(h * hue);
-			it->attr[k++] = sat * sin(h * hue);
-		}
-		it->attr[k++] = light;
-		for (int s = 0; s < 6; s++)
-			it->attr[k++] = strcmp(col[7], shapes[s]) == 0;
-		int cnt = atoi(col[8]);
-		for (int s = 1; s <= 4; s++)
-			it->attr[k++] = cnt == s;
-		it->attr[k++] = 0.5 * cos(bg);
-		it->attr[k++] = 0.5 * sin(bg);
+		cover_attributes(it, col);
 		uint32_t num;
 		if (vm_parse_news_id(it->id, strlen(it->id), &num) != 0)
 			vm_die("%s:%zu: bad news id '%s'", tpath, lineno, it->id);
-		if (num > maxnum)
-			maxnum = num;
+		if (num > t->maxnum)
+			t->maxnum = num;
 	}
 	fclose(fp);
 	free(line);
-	if (n == 0)
+	if (t->n == 0)
 		vm_die("%s: no news", tpath);
+	free(tpath);
+}
 
-	/* titles from train/ and dev/ news.tsv */
-	size_t *row_of = xcalloc((size_t)maxnum + 1, sizeof(size_t));
-	for (size_t i = 0; i < n; i++) {
+/* Each item's title, from train/ and then dev/ news.tsv. Dies on error. */
+static void read_titles(truth *t, const char *mind)
+{
+	size_t *row_of = xcalloc((size_t)t->maxnum + 1, sizeof(size_t));
+	for (size_t i = 0; i < t->n; i++) {
 		uint32_t num;
-		vm_parse_news_id(items[i].id, strlen(items[i].id), &num);
+		vm_parse_news_id(t->items[i].id, strlen(t->items[i].id), &num);
 		row_of[num] = i + 1;
 	}
 	const char *splits[] = { "train", "dev" };
@@ -156,34 +173,47 @@ void vlsnr_fake_features(const char *mind, const char *out, int D)
 		vm_news row;
 		int rc;
 		while ((rc = vm_news_next(r, &row)) == VM_MIND_ROW)
-			if (row.num <= maxnum && row_of[row.num] && !items[row_of[row.num] - 1].title)
-				items[row_of[row.num] - 1].title = xstrdup(row.title);
+			if (row.num <= t->maxnum && row_of[row.num] && !t->items[row_of[row.num] - 1].title)
+				t->items[row_of[row.num] - 1].title = xstrdup(row.title);
 		if (rc == VM_MIND_ERROR)
 			vm_die("%s", vm_mind_error(r));
 		vm_mind_close(r);
 		free(np);
 	}
+	free(row_of);
+}
 
+/* The features, one allocation per field: [n,D] each, white [D]. */
+typedef struct fake {
+	float *field[4];    /* image, title, category, subcategory */
+	float *white;
+} fake;
+
+/* fk from the items (see the opening comment) */
+static void project(fake *fk, const truth *t, int D)
+{
+	size_t n = t->n;
 	/* the fixed projection of the cover attributes */
 	float *proj = xcalloc((size_t)NATTR * D, sizeof(float));
 	for (int k = 0; k < NATTR; k++)
 		add_random(proj + (size_t)k * D, D, 0x5EED0000ULL + (uint64_t)k, sqrt(D));
-	float *img = xcalloc(n * D, sizeof(float)), *tit = xcalloc(n * D, sizeof(float));
-	float *cat = xcalloc(n * D, sizeof(float)), *sub = xcalloc(n * D, sizeof(float));
-	float *white = xcalloc((size_t)D, sizeof(float));
+	for (int f = 0; f < 4; f++)
+		fk->field[f] = xcalloc(n * D, sizeof(float));
+	fk->white = xcalloc((size_t)D, sizeof(float));
+	float *img = fk->field[0], *tit = fk->field[1], *cat = fk->field[2], *sub = fk->field[3];
 	for (size_t i = 0; i < n; i++) {
-		item *it = &items[i];
+		const item *it = &t->items[i];
 		for (int k = 0; k < NATTR; k++)
 			for (int d = 0; d < D; d++)
 				img[i * D + d] += (float)(it->attr[k] * proj[(size_t)k * D + d] / sqrt(D));
-		const char *t = it->title ? it->title : "";
-		while (*t) {
-			while (*t == ' ')
-				t++;
-			size_t len = strcspn(t, " ");
+		const char *w = it->title ? it->title : "";
+		while (*w) {
+			while (*w == ' ')
+				w++;
+			size_t len = strcspn(w, " ");
 			if (len)
-				add_random(tit + i * D, D, word_seed(t, len), 1);
-			t += len;
+				add_random(tit + i * D, D, word_seed(w, len), 1);
+			w += len;
 		}
 		normalise(tit + i * D, D);
 		char *k1 = xasprintf("cat:%s", it->cat), *k2 = xasprintf("sub:%s", it->sub);
@@ -195,45 +225,54 @@ void vlsnr_fake_features(const char *mind, const char *out, int D)
 		free(k2);
 	}
 	for (int d = 0; d < D; d++)
-		white[d] = (float)(1.0 * proj[6 * (size_t)D + d] / sqrt(D)); /* lightness is attribute 6 */
+		fk->white[d] = (float)(1.0 * proj[6 * (size_t)D + d] / sqrt(D)); /* lightness is attribute 6 */
+	free(proj);
+}
 
-	if (vm_mkdir_p(out) != 0)
-		vm_die_errno("%s", out);
+/* FEATDIR in vlsnr-embed's layout. Dies on error. */
+static void write_fake(const fake *fk, const truth *t, const char *out, int D)
+{
 	char err[512];
 	const char *names[] = { "image", "title", "category", "subcategory" };
-	float *arrs[] = { img, tit, cat, sub };
+	if (vm_mkdir_p(out) != 0)
+		vm_die_errno("%s", out);
 	for (int f = 0; f < 4; f++) {
 		char *p = xasprintf("%s/%s.npy", out, names[f]);
-		if (vm_npy_write_f32(p, arrs[f], n, (size_t)D, err, sizeof err) != 0)
+		if (vm_npy_write_f32(p, fk->field[f], t->n, (size_t)D, err, sizeof err) != 0)
 			vm_die("%s", err);
 		free(p);
 	}
 	char *wp = xasprintf("%s/white.npy", out);
-	if (vm_npy_write_f32(wp, white, 1, (size_t)D, err, sizeof err) != 0)
+	if (vm_npy_write_f32(wp, fk->white, 1, (size_t)D, err, sizeof err) != 0)
 		vm_die("%s", err);
 	char *ip = xasprintf("%s/ids.txt", out);
 	vm_atomic_file af;
 	if (vm_atomic_open(&af, ip) != 0)
 		vm_die_errno("%s", ip);
-	for (size_t i = 0; i < n; i++)
-		fprintf(af.fp, "%s\n", items[i].id);
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(af.fp, "%s\n", t->items[i].id);
 	if (vm_atomic_commit(&af) != 0)
 		vm_die_errno("%s", ip);
-	for (size_t i = 0; i < n; i++) {
-		free(items[i].id);
-		free(items[i].cat);
-		free(items[i].sub);
-		free(items[i].title);
-	}
-	free(items);
-	free(row_of);
-	free(proj);
-	free(img);
-	free(tit);
-	free(cat);
-	free(sub);
-	free(white);
 	free(wp);
 	free(ip);
-	free(tpath);
+}
+
+void vlsnr_fake_features(const char *mind, const char *out, int D)
+{
+	truth t = { 0 };
+	fake fk = { 0 };
+	read_truth(&t, mind);
+	read_titles(&t, mind);
+	project(&fk, &t, D);
+	write_fake(&fk, &t, out, D);
+	for (size_t i = 0; i < t.n; i++) {
+		free(t.items[i].id);
+		free(t.items[i].cat);
+		free(t.items[i].sub);
+		free(t.items[i].title);
+	}
+	free(t.items);
+	for (int f = 0; f < 4; f++)
+		free(fk.field[f]);
+	free(fk.white);
 }
