@@ -71,21 +71,18 @@ void vlsnr_feats_free(vlsnr_feats *f)
 	memset(f, 0, sizeof *f);
 }
 
-int vlsnr_feats_load(vlsnr_feats *f, const char *dir, const int *fields, int nf,
-		     double image_ratio, char *err, size_t errlen)
+/* f->num, f->n and f->maxnum from the ids file path, then f->row_of. 0, or
+ * -1 with "FILE:LINE: message" in err. */
+static int read_ids(vlsnr_feats *f, const char *path, char *err, size_t errlen)
 {
-	memset(f, 0, sizeof *f);
-	f->nf = nf;
-	memcpy(f->fields, fields, (size_t)nf * sizeof(int));
-	f->image_ratio = image_ratio;
-	char *path = xasprintf("%s/ids.txt", dir), *line = NULL;
+	char *line = NULL;
 	size_t cap = 0, ncap = 0, lineno = 0;
 	ssize_t len;
 	int rc = -1;
 	FILE *fp = fopen(path, "r");
 	if (!fp) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
+		return -1;
 	}
 	while ((len = getline(&line, &cap, fp)) > 0) {
 		lineno++;
@@ -94,8 +91,7 @@ int vlsnr_feats_load(vlsnr_feats *f, const char *dir, const int *fields, int nf,
 		uint32_t num;
 		if (vm_parse_news_id(line, (size_t)len, &num) != 0) {
 			snprintf(err, errlen, "%s:%zu: not a news id: '%.40s'", path, lineno, line);
-			fclose(fp);
-			goto fail;
+			goto out;
 		}
 		if (f->n == ncap)
 			f->num = xrealloc(f->num, (ncap = ncap ? 2 * ncap : 4096) * sizeof *f->num);
@@ -103,20 +99,37 @@ int vlsnr_feats_load(vlsnr_feats *f, const char *dir, const int *fields, int nf,
 		if (num > f->maxnum)
 			f->maxnum = num;
 	}
-	fclose(fp);
 	if (f->n == 0) {
 		snprintf(err, errlen, "%s: no news ids", path);
-		goto fail;
+		goto out;
 	}
 	f->row_of = xmalloc(((size_t)f->maxnum + 1) * sizeof(int32_t));
 	memset(f->row_of, 0xff, ((size_t)f->maxnum + 1) * sizeof(int32_t));
 	for (size_t i = 0; i < f->n; i++) {
 		if (f->row_of[f->num[i]] >= 0) {
 			snprintf(err, errlen, "%s:%zu: N%u listed twice", path, i + 1, f->num[i]);
-			goto fail;
+			goto out;
 		}
 		f->row_of[f->num[i]] = (int32_t)i;
 	}
+	rc = 0;
+out:
+	fclose(fp);
+	free(line);
+	return rc;
+}
+
+int vlsnr_feats_load(vlsnr_feats *f, const char *dir, const int *fields, int nf,
+		     double image_ratio, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof *f);
+	f->nf = nf;
+	memcpy(f->fields, fields, (size_t)nf * sizeof(int));
+	f->image_ratio = image_ratio;
+	char *path = xasprintf("%s/ids.txt", dir);
+	int rc = -1;
+	if (read_ids(f, path, err, errlen) != 0)
+		goto fail;
 	int need_white = 0;
 	for (int i = 0; i < nf; i++) {
 		free(path);
@@ -151,7 +164,6 @@ int vlsnr_feats_load(vlsnr_feats *f, const char *dir, const int *fields, int nf,
 	rc = 0;
 fail:
 	free(path);
-	free(line);
 	if (rc != 0)
 		vlsnr_feats_free(f);
 	return rc;

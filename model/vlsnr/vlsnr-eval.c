@@ -91,15 +91,95 @@ static long parse_line(char *line, char **id, long **vals, size_t *cap)
 	return n;
 }
 
+/* One impression's numbers for --score, the buffers reused line after line. */
+typedef struct impression {
+	long *labels, *ranks;   /* [nl] */
+	size_t lcap, rcap;
+	long nl;                /* labels */
+	double *sc;             /* [nl] 1 / rank */
+	int8_t *lab8;           /* [nl] */
+	size_t scap;
+} impression;
+
+/* im->labels from truth line `line` (its id into *tid); -1 (warned) when the
+ * line is not "ID [0,1,...]" */
+static int read_labels(impression *im, const char *truth, size_t line, char *tl, char **tid)
+{
+	im->nl = parse_line(tl, tid, &im->labels, &im->lcap);
+	if (im->nl < 0) {
+		vm_warn("%s:%zu: invalid line (want 'ImpressionID [0,1,...]')", truth, line);
+		return -1;
+	}
+	for (long i = 0; i < im->nl; i++)
+		if (im->labels[i] != 0 && im->labels[i] != 1) {
+			vm_warn("%s:%zu: label %ld is not 0 or 1", truth, line, im->labels[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/* im->ranks from prediction line pl, which must be of impression tid with
+ * as many ranks as labels; every rank 1 when the line is missing (pl NULL)
+ * or blank. 0 or -1 (warned). */
+static int read_ranks(impression *im, const char *pred, const char *truth, size_t line, char *pl, const char *tid)
+{
+	char *pid;
+	int blank = 1;
+	for (char *q = pl; q && *q; q++)
+		if (!isspace((unsigned char)*q))
+			blank = 0;
+	if (blank) {
+		if ((size_t)im->nl > im->rcap)
+			im->ranks = xrealloc(im->ranks, (im->rcap = (size_t)im->nl) * sizeof(long));
+		for (long i = 0; i < im->nl; i++)
+			im->ranks[i] = 1;
+		return 0;
+	}
+	long nr = parse_line(pl, &pid, &im->ranks, &im->rcap);
+	if (nr < 0) {
+		vm_warn("%s:%zu: invalid line (want 'ImpressionID [r1,r2,...]')", pred, line);
+		return -1;
+	}
+	if (strcmp(pid, tid) != 0) {
+		vm_warn("%s:%zu: impression id %s, but %s:%zu has %s", pred, line, pid, truth, line, tid);
+		return -1;
+	}
+	if (nr != im->nl) {
+		vm_warn("%s:%zu: %ld ranks for the %ld labels of impression %s", pred, line, nr, im->nl, tid);
+		return -1;
+	}
+	return 0;
+}
+
+/* The impression into m, each rank r scored 1/r. 0 or -1 (warned: a rank
+ * below 1). */
+static int add_impression(impression *im, vm_metrics *m, const char *pred, size_t line)
+{
+	if ((size_t)im->nl > im->scap) {
+		im->scap = (size_t)im->nl;
+		im->sc = xrealloc(im->sc, im->scap * sizeof(double));
+		im->lab8 = xrealloc(im->lab8, im->scap);
+	}
+	for (long i = 0; i < im->nl; i++) {
+		if (im->ranks[i] < 1) {
+			vm_warn("%s:%zu: rank %ld: ranks start at 1", pred, line, im->ranks[i]);
+			return -1;
+		}
+		im->sc[i] = 1.0 / (double)im->ranks[i];
+		im->lab8[i] = (int8_t)im->labels[i];
+	}
+	vm_metrics_add(m, im->lab8, im->sc, (size_t)im->nl);
+	return 0;
+}
+
+/* --score TRUTH PREDICTION: the metrics on standard output; the exit
+ * status. */
 static int score_files(const char *truth, const char *pred, int json)
 {
 	FILE *tf = fopen(truth, "r"), *pf = NULL;
-	char *tl = NULL, *pl = NULL;
-	size_t tcap = 0, pcap = 0, lcap = 0, rcap = 0, line = 0;
-	long *labels = NULL, *ranks = NULL;
-	int8_t *lab8 = NULL;
-	double *sc = NULL;
-	size_t scap = 0;
+	char *tl = NULL, *pl = NULL, *tid;
+	size_t tcap = 0, pcap = 0, line = 0;
+	impression im = { 0 };
 	int rc = VM_EXIT_USAGE, pred_eof = 0;
 	vm_metrics m;
 	vm_metrics_init(&m);
@@ -116,60 +196,13 @@ static int score_files(const char *truth, const char *pred, int json)
 		ssize_t pn = pred_eof ? -1 : getline(&pl, &pcap, pf);
 		if (pn <= 0)
 			pred_eof = 1;
-		char *tid, *pid;
-		long nl = parse_line(tl, &tid, &labels, &lcap);
-		if (nl < 0) {
-			vm_warn("%s:%zu: invalid line (want 'ImpressionID [0,1,...]')", truth, line);
+		if (read_labels(&im, truth, line, tl, &tid) < 0)
 			goto out;
-		}
-		for (long i = 0; i < nl; i++)
-			if (labels[i] != 0 && labels[i] != 1) {
-				vm_warn("%s:%zu: label %ld is not 0 or 1", truth, line, labels[i]);
-				goto out;
-			}
-		if (nl == 0)
+		if (im.nl == 0)
 			continue;   /* masked impression: skipped (its prediction line is consumed) */
-		long nr;
-		int blank = 1;
-		for (char *q = pl; !pred_eof && q && *q; q++)
-			if (!isspace((unsigned char)*q))
-				blank = 0;
-		if (pred_eof || blank) {
-			/* missing line: every rank 1 */
-			if ((size_t)nl > rcap)
-				ranks = xrealloc(ranks, (rcap = (size_t)nl) * sizeof(long));
-			for (long i = 0; i < nl; i++)
-				ranks[i] = 1;
-			nr = nl;
-		} else {
-			nr = parse_line(pl, &pid, &ranks, &rcap);
-			if (nr < 0) {
-				vm_warn("%s:%zu: invalid line (want 'ImpressionID [r1,r2,...]')", pred, line);
-				goto out;
-			}
-			if (strcmp(pid, tid) != 0) {
-				vm_warn("%s:%zu: impression id %s, but %s:%zu has %s", pred, line, pid, truth, line, tid);
-				goto out;
-			}
-			if (nr != nl) {
-				vm_warn("%s:%zu: %ld ranks for the %ld labels of impression %s", pred, line, nr, nl, tid);
-				goto out;
-			}
-		}
-		if ((size_t)nl > scap) {
-			scap = (size_t)nl;
-			sc = xrealloc(sc, scap * sizeof(double));
-			lab8 = xrealloc(lab8, scap);
-		}
-		for (long i = 0; i < nl; i++) {
-			if (ranks[i] < 1) {
-				vm_warn("%s:%zu: rank %ld: ranks start at 1", pred, line, ranks[i]);
-				goto out;
-			}
-			sc[i] = 1.0 / (double)ranks[i];
-			lab8[i] = (int8_t)labels[i];
-		}
-		vm_metrics_add(&m, lab8, sc, (size_t)nl);
+		if (read_ranks(&im, pred, truth, line, pred_eof ? NULL : pl, tid) < 0 ||
+		    add_impression(&im, &m, pred, line) < 0)
+			goto out;
 	}
 	if (ferror(tf) || ferror(pf)) {
 		vm_warn("read error");
@@ -184,10 +217,10 @@ out:
 		fclose(pf);
 	free(tl);
 	free(pl);
-	free(labels);
-	free(ranks);
-	free(lab8);
-	free(sc);
+	free(im.labels);
+	free(im.ranks);
+	free(im.lab8);
+	free(im.sc);
 	return rc;
 }
 
