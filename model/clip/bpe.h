@@ -16,7 +16,7 @@
 
 typedef struct clip_bpe_tok clip_bpe_tok;
 
-/* NULL with "FILE: message" in err. */
+/* NULL with "FILE: message" (merges.txt: "FILE:LINE: message") in err. */
 clip_bpe_tok *clip_bpe_load(const char *vocab_json, const char *merges_txt, char *err, size_t errlen);
 void clip_bpe_free(clip_bpe_tok *t);
 int32_t clip_bpe_bos(const clip_bpe_tok *t);        /* id of <|startoftext|> */
@@ -32,8 +32,9 @@ char *clip_bpe_clean(const char *text);
  * kept one is replaced by the end token when the text is too long). Returns
  * the count. max_len >= 2. */
 int clip_bpe_encode(const clip_bpe_tok *t, const char *text, int32_t *ids, int max_len);
-/* All BPE ids without start/end and without truncation: malloc'ed array,
- * count in *n. */
+/* All BPE ids without the added start and end tokens and without
+ * truncation (<|startoftext|> and <|endoftext|> written in the text still
+ * give theirs): malloc'ed array, count in *n. */
 int32_t *clip_bpe_encode_all(const clip_bpe_tok *t, const char *text, size_t *n);
 
 #endif

@@ -1,5 +1,6 @@
 /* clip.h: the CLIP model of a Hugging Face checkpoint folder (config.json,
- * model.safetensors, vocab.json, merges.txt; NOTES 8): configuration, weights
+ * model.safetensors, vocab.json, merges.txt; vlsnr-embed(1), "The
+ * checkpoint folder"): configuration, weights
  * (every tensor's name and shape checked against config.json), the image
  * preprocessing of CLIPImageProcessor (short side to image_size with
  * Pillow's bicubic resampler reproduced bit for bit, centre crop, normalise)
@@ -28,13 +29,15 @@ typedef struct clip_config {
 	int proj_dim;
 } clip_config;
 
+/* The weights of a model point into its mmapped model.safetensors (st);
+ * qkv_w and qkv_b are the model's own copies. */
 typedef struct clip_layer {
 	const float *ln1_w, *ln1_b, *ln2_w, *ln2_b;   /* [D] */
 	const float *q_w, *k_w, *v_w, *o_w;           /* [D, D] (out, in) */
 	const float *q_b, *k_b, *v_b, *o_b;           /* [D] */
 	const float *fc1_w, *fc1_b;                   /* [I, D], [I] */
 	const float *fc2_w, *fc2_b;                   /* [D, I], [D] */
-	float *qkv_w, *qkv_b;     /* [3D, D], [3D]: q, k, v stacked (owned), one sgemm */
+	float *qkv_w, *qkv_b;     /* [3D, D], [3D]: q, k, v stacked, one sgemm */
 } clip_layer;
 
 typedef struct clip_model {
@@ -62,19 +65,23 @@ typedef struct clip_model {
 
 /* Parse config.json only. 0, or -1 with "FILE: message" in err. */
 int clip_config_load(clip_config *c, const char *path, char *err, size_t errlen);
-/* Load a whole checkpoint folder. 0, or -1 with a message naming the file. */
+/* Load a whole checkpoint folder (the tokenizer too, into m->tok). 0, or
+ * -1 with a message naming the file (m then holds nothing to free). */
 int clip_load(clip_model *m, const char *dir, char *err, size_t errlen);
 void clip_free(clip_model *m);
 
-/* Image file -> interleaved 8-bit RGB (libvips; alpha dropped, grey
- * replicated, as PIL's convert("RGB")). malloc'ed; NULL with message. */
+/* Image file -> interleaved 8-bit RGB, *w x *h (libvips; alpha dropped,
+ * grey replicated, CMYK converted without colour management, as PIL's
+ * convert("RGB")). NULL with "FILE: cannot decode image: ..." in err. */
 uint8_t *clip_decode_image(const char *path, int *w, int *h, char *err, size_t errlen);
-/* Pillow's Image.resize(BICUBIC) of 8-bit RGB, exactly. */
+/* Pillow's Image.resize(BICUBIC) of 8-bit RGB, exactly: in [h, w, 3] ->
+ * out [oh, ow, 3]. */
 void clip_resize_bicubic(const uint8_t *in, int w, int h, uint8_t *out, int ow, int oh);
-/* CLIPImageProcessor up to the crop: short side to S (bicubic), centre crop
- * SxS. out is [S*S*3] uint8. */
+/* CLIPImageProcessor up to the crop: short side to S (bicubic, the long
+ * side to int(S * long / short)), centre crop SxS. out is [S*S*3] uint8. */
 void clip_preprocess_u8(const uint8_t *rgb, int w, int h, int S, uint8_t *out);
-/* Normalised planar pixels [3, S, S] from the cropped uint8 image. */
+/* Normalised planar pixels out [3, S, S] from the cropped uint8 image:
+ * scaled to [0, 1], then CLIP's mean and standard deviation. */
 void clip_normalize(const uint8_t *crop, int S, float *out);
 
 /* pixels [B, 3, S, S] -> out [B, proj]. The attention is shared among
@@ -87,9 +94,10 @@ void clip_image_forward(const clip_model *m, const float *pixels, int B, float *
 void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, float *out, int threads);
 
 /* The same with jobs threads: a batch is split among min(jobs, B) threads,
- * each with single-threaded sgemm (no barriers between threads, which is
- * what a shared machine punishes); a single item uses jobs OpenBLAS threads.
- * Changes the OpenBLAS thread count. */
+ * each with single-threaded sgemm and attention (no barriers between
+ * threads, which is what a shared machine punishes); when that is one
+ * thread (a single item, or jobs 1) the batch runs with jobs OpenBLAS
+ * threads and jobs attention threads. Sets the OpenBLAS thread count. */
 void clip_image_forward_mt(const clip_model *m, const float *pixels, int B, float *out, int jobs);
 void clip_text_forward_mt(const clip_model *m, const int32_t *ids, int B, int T, float *out, int jobs);
 

@@ -16,8 +16,11 @@
 #define CLIP_HASH_DIM 512
 #define CLIP_HASH_IMG_STATS 170
 
+/* The empty text (or one without letters and digits) gives the zero vector. */
 void clip_hash_text(const char *text, float out[CLIP_HASH_DIM]);
-/* 8-bit RGB interleaved, any size. stats may be NULL. */
+/* rgb: 8-bit RGB interleaved, w x h, any size (resized to 64x64 with
+ * clip_resize_bicubic first). stats, when not NULL, receives the
+ * CLIP_HASH_IMG_STATS statistics. */
 void clip_hash_image(const uint8_t *rgb, int w, int h, float out[CLIP_HASH_DIM], float *stats);
 
 #endif

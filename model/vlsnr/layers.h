@@ -17,7 +17,8 @@
 /* y[N,OC] = x[N,C] W[C,OC] (+ b[OC] when b != NULL) */
 void linear_forward(float *y, const float *x, const float *W, const float *b,
 		    int N, int C, int OC);
-/* dx[N,C] += dy W^T (skipped when dx NULL); dW[C,OC] += x^T dy; db[OC] += sum dy */
+/* dx[N,C] += dy W^T; dW[C,OC] += x^T dy; db[OC] += sum dy; each skipped
+ * when NULL */
 void linear_backward(float *dx, float *dW, float *db, const float *dy,
 		     const float *x, const float *W, int N, int C, int OC);
 
@@ -66,14 +67,16 @@ void addatt_backward(float *dx, float *dW, float *db, float *dq, float *scratch,
 void gru_forward(float *y, float *gx, float *hs, float *gates, const float *x,
 		 const float *mask, const float *Wx, const float *Wh, const float *bx,
 		 const float *bh, int B, int T, int G);
-/* dx[B,T,G], dWx, dWh, dbx, dbh += ...; scratch: [B*T*3G + 5*B*G] floats */
+/* dx[B,T,G], dWx, dWh, dbx, dbh += ...; scratch: [B*T*3G + 4*B*G] floats
+ * (gx is not read) */
 void gru_backward(float *dx, float *dWx, float *dWh, float *dbx, float *dbh,
 		  float *scratch, const float *dy, const float *gx, const float *hs,
 		  const float *gates, const float *x, const float *mask,
 		  const float *Wx, const float *Wh, int B, int T, int G);
 
 /* Inverted dropout: m[n] = 0 with probability p, else 1/(1-p); y = x * m.
- * p = 0 (or evaluation) copies. rng is the caller's xorshift state. */
+ * rng is the caller's xorshift state. p <= 0 (evaluation) copies, with m
+ * all 1, and does not touch rng (which may then be NULL). */
 void dropout_forward(float *y, float *m, const float *x, size_t n, float p, uint64_t *rng);
 void dropout_backward(float *dx, const float *dy, const float *m, size_t n);
 

@@ -31,7 +31,8 @@ typedef struct vlsnr_feats {
 	int nf;                /* fields used */
 	int fields[NFIELDS];   /* FIELD_* in model order */
 	float *data[NFIELDS];  /* [n,D] per field id, NULL when unused */
-	float *white;          /* [D] the white-image feature */
+	float *white;          /* [D] the white-image feature (NULL unless the
+				* image field is used with image_ratio < 1) */
 	double image_ratio;    /* share of news keeping their real image */
 	uint32_t maxnum;       /* largest news number */
 	int32_t *row_of;       /* [maxnum+1] feature row of news N<num>, -1 if absent */
@@ -50,7 +51,8 @@ static inline int32_t vlsnr_feats_row(const vlsnr_feats *f, uint32_t num)
 /* 1 when news row keeps its real image under image_ratio (a fixed hash of
  * its news number, so train and eval agree). */
 int vlsnr_keeps_image(const vlsnr_feats *f, size_t row);
-/* out[u,F,D] = the model's fields of rows[u], u < U. */
+/* out[u,F,D] = the model's fields of rows[u], u < U (the white-image
+ * feature for an image vlsnr_keeps_image drops). */
 void vlsnr_feats_fill(const vlsnr_feats *f, const int32_t *rows, int U, float *out);
 
 /* A split's impressions, as feature rows. */
@@ -73,8 +75,9 @@ void vlsnr_split_free(vlsnr_split *s);
  * left-padded with -1. */
 void vlsnr_split_history(const vlsnr_split *s, size_t i, int P, int32_t *rows);
 
-/* Score every impression of a split: scores laid out like cand. Computes
- * news vectors for every feature row once, then user vectors in batches. */
+/* Score every impression of a split with its last history items: scores
+ * laid out like cand (0 for a candidate without features). Computes news
+ * vectors for every feature row once, then user vectors in batches. */
 void vlsnr_score_split(const vlsnr_model *m, const vlsnr_feats *f, const vlsnr_split *s,
 		       int history, double *scores);
 /* AUC, MRR and nDCG of every impression of a labelled split, from scores

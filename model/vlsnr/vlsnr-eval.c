@@ -6,7 +6,7 @@
  *     format (labelled split or not) and, for a labelled split, prints AUC,
  *     MRR, nDCG@5 and nDCG@10 (and can write the matching truth.txt);
  *   --score TRUTH PREDICTION: the official scorer's computation on a
- *     truth.txt / prediction.txt pair (NOTES 3): lines in truth order, ids
+ *     truth.txt / prediction.txt pair (vlsnr-eval(1)): lines in truth order, ids
  *     must match, a missing or empty prediction line counts as all ranks 1,
  *     impressions with an empty label list are skipped, and each rank r
  *     becomes the score 1/r. */

@@ -1,8 +1,9 @@
 /* vlsnr.c: the VLSNR model of vlsnr.h: parameter layout and initialisation,
  * the activation block, the forward/backward pass of a training batch
  * (news encoder once per distinct news item, user encoder, click score,
- * softmax cross-entropy), Adam, and safetensors checkpoints (format in NOTES
- * 9: 8-byte little-endian header length, JSON header, raw data). */
+ * softmax cross-entropy), Adam, and safetensors checkpoints (8-byte
+ * little-endian header length, JSON header, raw data; read back with
+ * vmind/lib/safetensors.h). */
 #include "config.h"
 #include "vlsnr.h"
 #include "layers.h"
@@ -138,7 +139,7 @@ void vlsnr_acts_create(vlsnr_acts *a, const vlsnr_config *c, int Umax, int Bmax,
 	a->mha_gemm_min_t = MHA_GEMM_MIN_T;
 	size_t U = (size_t)Umax, B = (size_t)Bmax, F = c->F, D = c->D, E = c->E, A = c->A, M = c->M,
 	       NH = c->NH, Pp = (size_t)P;
-	size_t scratch = max3(U * F * 3 * E, U * F * A, B * Pp * 3 * M + 5 * B * M);
+	size_t scratch = max3(U * F * 3 * E, U * F * A, B * Pp * 3 * M + 4 * B * M);
 	if (B * Pp * A > scratch)
 		scratch = B * Pp * A;
 	struct { float **p; size_t n; } list[] = {

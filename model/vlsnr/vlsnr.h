@@ -1,4 +1,4 @@
-/* vlsnr.h: the VLSNR model (paper section 3, our reading in NOTES 1) built
+/* vlsnr.h: the VLSNR model (paper section 3, our reading in vlsnr-train(1)) built
  * from model/vlsnr/layers.h: parameters, gradients and Adam moments each in one
  * float block, activations in one block sized for a batch, the forward and
  * backward pass of one training batch, news/user encoders for evaluation,
@@ -77,12 +77,15 @@ typedef struct vlsnr_model {
 	size_t nparams;   /* floats in each block */
 	float *params;    /* [nparams] */
 	float *grads;     /* [nparams] */
-	float *m, *v;     /* [nparams] Adam moments (NULL until vlsnr_adam_step) */
+	float *m, *v;     /* [nparams] Adam moments (NULL until vlsnr_adam_step or vlsnr_load_opt) */
 	long step;        /* Adam steps taken */
 } vlsnr_model;
 
-/* Lay out and allocate; vlsnr_init fills the parameters (Xavier uniform for
- * matrices, 0 for biases, alpha_raw 0, 0.01 scale for u0) from seed. */
+/* Lay out and allocate (parameters and gradients 0); vlsnr_init fills the
+ * parameters from seed: GRU matrices uniform in +-1/sqrt(M) (PyTorch's
+ * nn.GRU), the additive attention queries uniform in +-sqrt(3/A), u0 in
+ * +-0.01, the other matrices Xavier uniform (a Wqkv's fan-out counted per
+ * q, k or v part), biases and alpha_raw 0. */
 void vlsnr_model_create(vlsnr_model *m, const vlsnr_config *cfg);
 void vlsnr_init(vlsnr_model *m, uint64_t seed);
 void vlsnr_model_free(vlsnr_model *m);
@@ -111,11 +114,18 @@ typedef struct vlsnr_acts {
 	float *tqkv, *tatt, *S1;/* [B,P,3M], [B,NH,P,P], [B,P,M] time self-attention */
 	float *gx, *hs, *gates; /* [B,P,3M], [B,P+1,M], [B,P,4M] GRU */
 	float *o1, *o2;         /* [B,M] */
-	float *uqkv, *uatt, *S2;/* user self-attention */
+	float *uqkv, *uatt, *S2;/* [B,P,3M], [B,NH,P,P], [B,P,M] user self-attention */
 	float *up, *ua;         /* [B,P,A], [B,P] */
 	float *s, *ds;          /* [B,NC] scores and their gradient */
 	/* gradients of activations */
-	float *dnews, *dH, *dCe, *dS, *do1, *do2, *dx, *dh1, *dr1, *dT, *scratch;
+	float *dnews;           /* [U,M] */
+	float *dH, *dS;         /* [B,P,M] */
+	float *dCe;             /* [B,NC,M] */
+	float *do1, *do2;       /* [B,M] */
+	float *dx;              /* [U,E] */
+	float *dh1, *dr1;       /* [U,M] */
+	float *dT;              /* [U,F,E] */
+	float *scratch;         /* the largest scratch a backward of layers.h needs */
 } vlsnr_acts;
 void vlsnr_acts_create(vlsnr_acts *a, const vlsnr_config *cfg, int Umax, int Bmax, int P, int NC);
 void vlsnr_acts_free(vlsnr_acts *a);
@@ -125,14 +135,16 @@ void vlsnr_acts_free(vlsnr_acts *a);
 void vlsnr_news_forward(const vlsnr_model *m, vlsnr_acts *a, const float *feats, int U,
 			float dropout, uint64_t *rng);
 /* User encoder from history vectors a->H [B,P,M] (filled by the caller or
- * vlsnr_forward) into a->o1 / a->o2 (NULL-able according to cfg.user). */
+ * vlsnr_forward_backward) into a->o1 and/or a->o2, the ones cfg.user
+ * produces (vlsnr_has_o1, vlsnr_has_o2). */
 void vlsnr_user_forward(const vlsnr_model *m, vlsnr_acts *a, const float *hmask, int B);
 /* Which user vectors a model produces. */
 int vlsnr_has_o1(const vlsnr_config *c);
 int vlsnr_has_o2(const vlsnr_config *c);
 
-/* One training batch: forward, loss, and (when backward) gradients
- * accumulated into m->grads (zero them first with vlsnr_zero_grad). */
+/* One training batch: forward, and (when backward) gradients accumulated
+ * into m->grads (zero them first with vlsnr_zero_grad). Returns the mean
+ * loss. */
 double vlsnr_forward_backward(vlsnr_model *m, vlsnr_acts *a, const float *feats, int U,
 			      const int32_t *hist, const float *hmask, const int32_t *cand,
 			      int B, float dropout, uint64_t *rng, int backward);
@@ -145,12 +157,15 @@ void vlsnr_adam_step(vlsnr_model *m, float lr);
 int vlsnr_save(const vlsnr_model *m, const char *path, const char *const *meta_kv, int nmeta,
 	       char *err, size_t errlen);
 /* Everything a resume needs: the parameters (as vlsnr_save, so vlsnr_load
- * reads this file too), m.NAME and v.NAME Adam moments, step, metadata. */
+ * reads this file too), m.NAME and v.NAME Adam moments, step, metadata.
+ * -1 (with err) when m has no optimizer state yet. */
 int vlsnr_save_opt(const vlsnr_model *m, const char *path, const char *const *meta_kv, int nmeta,
 		   char *err, size_t errlen);
 /* Load a checkpoint written by vlsnr_save (creates the model from its
- * config). 0 or -1. */
+ * config). 0, or -1 with "FILE: message" in err. */
 int vlsnr_load(vlsnr_model *m, const char *path, char *err, size_t errlen);
+/* The Adam moments and step of a file written by vlsnr_save_opt, into m
+ * (from vlsnr_load of the same file). 0, or -1 with err. */
 int vlsnr_load_opt(vlsnr_model *m, const char *path, char *err, size_t errlen);
 /* A metadata value of a safetensors file (malloc'ed) or NULL. Models are
  * read with vmind/lib/safetensors.h's reader. */

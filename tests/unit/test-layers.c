@@ -248,7 +248,7 @@ static void test_gru(void)
 	c.mask = mask; c.y = zeros(15); c.gx = zeros(nx * 3); c.hs = zeros((size_t)c.B * (c.T + 1) * c.G);
 	c.gates = zeros(nx * 4); c.R = rnd(15, 1);
 	float *dx = zeros(nx), *dWx = zeros(nw), *dWh = zeros(nw), *dbx = zeros(15), *dbh = zeros(15);
-	float *scr = zeros(nx * 3 + 5 * (size_t)c.B * c.G);
+	float *scr = zeros(nx * 3 + 4 * (size_t)c.B * c.G);
 	gru_loss(&c);
 	gru_backward(dx, dWx, dWh, dbx, dbh, scr, c.R, c.gx, c.hs, c.gates, c.x, c.mask, c.Wx, c.Wh, c.B, c.T, c.G);
 	check_grad("gru", "x", c.x, dx, nx, gru_loss, &c);
