@@ -10,31 +10,17 @@
 #include "vmind/lib/util.h"
 #include "tap.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	if (!fp) return NULL;
-	fseek(fp, 0, SEEK_END);
-	long n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	char *s = xmalloc((size_t)n + 1);
-	size_t got = fread(s, 1, (size_t)n, fp);
-	s[got] = 0;
-	fclose(fp);
-	if (len) *len = got;
-	return s;
-}
-
+/* path holds exactly s[n] (the test's checkpoint copies) */
 static void spit(const char *path, const char *s, size_t n)
 {
-	FILE *fp = fopen(path, "wb");
-	fwrite(s, 1, n, fp);
-	fclose(fp);
+	if (vm_write_file_renamed(path, s, n) != 0)
+		printf("# %s: %s\n", path, strerror(errno));
 }
 
 /* next '\n'-terminated line of *p (in place) */
@@ -92,7 +78,7 @@ int main(void)
 
 	/* token ids */
 	char *p1 = xasprintf("%s/strings.txt", data), *p2 = xasprintf("%s/tokens.txt", data);
-	char *strings = slurp(p1, NULL), *tokens = slurp(p2, NULL);
+	char *strings = vm_read_file(p1, NULL), *tokens = vm_read_file(p2, NULL);
 	char *sp = strings, *tp = tokens, *s, *t;
 	int nstr = 0, nsame = 0;
 	int32_t *ids = xmalloc((size_t)ctx * sizeof *ids);
@@ -111,7 +97,7 @@ int main(void)
 	/* crops and image embeddings */
 	p1 = xasprintf("%s/crops.txt", data);
 	p2 = xasprintf("%s/golden-image.txt", data);
-	char *crops = slurp(p1, NULL), *gimg = slurp(p2, NULL);
+	char *crops = vm_read_file(p1, NULL), *gimg = vm_read_file(p2, NULL);
 	char *cp = crops, *gp = gimg, *c, *g;
 	int S = m.cfg.image_size, n = 0;
 	float *pix = xmalloc(16 * 3 * (size_t)S * S * sizeof *pix);
@@ -151,7 +137,7 @@ int main(void)
 	/* text embeddings (padded with the end token to the longest) */
 	p1 = xasprintf("%s/texts.txt", data);
 	p2 = xasprintf("%s/golden-text.txt", data);
-	char *texts = slurp(p1, NULL), *gtext = slurp(p2, NULL);
+	char *texts = vm_read_file(p1, NULL), *gtext = vm_read_file(p2, NULL);
 	char *xp = texts;
 	gp = gtext;
 	int nt = 0, T = 0;
@@ -188,12 +174,12 @@ int main(void)
 	if (!tmp) return 99;
 	size_t clen, slen;
 	char *cfgp = xasprintf("%s/config.json", model), *stp = xasprintf("%s/model.safetensors", model);
-	char *cfg = slurp(cfgp, &clen), *st = slurp(stp, &slen);
+	char *cfg = vm_read_file(cfgp, &clen), *st = vm_read_file(stp, &slen);
 	const char *files[] = {"vocab.json", "merges.txt"};
 	for (int i = 0; i < 2; i++) {
 		char *a = xasprintf("%s/%s", model, files[i]), *b = xasprintf("%s/%s", tmp, files[i]);
 		size_t l;
-		char *x = slurp(a, &l);
+		char *x = vm_read_file(a, &l);
 		spit(b, x, l);
 		free(x); free(a); free(b);
 	}
