@@ -331,8 +331,8 @@ static char *run_signature(const news_run *r)
 	return xasprintf("vlsnr-embed progress\nsignature %s\nitems %zu\n", hex, r->n);
 }
 
-/* The files of folder dir: those a killed run left under a temporary name
- * (every_file 0), or every one but the hidden (every_file 1). */
+/* Remove from folder dir the files a killed run left under a temporary
+ * name (every_file 0), or every file but the hidden ones (every_file 1). */
 static void remove_files(const char *dir, int every_file)
 {
 	DIR *d = opendir(dir);
