@@ -96,11 +96,11 @@ typedef struct robotsrow {
 	double at;
 } robotsrow;
 
-struct vm_crawl {
-	vm_crawl_opts o;
+struct crawl_ctx {
+	crawl_opts o;
 	sqlite3 *db;
-	vm_fetch *fetch;
-	const vm_tier *tiers[4];
+	crawl_fetch *fetch;
+	const crawl_tier *tiers[4];
 	int ntiers;
 	int retry_failed, quiet, batch;
 	/* the window */
@@ -108,7 +108,7 @@ struct vm_crawl {
 	uint32_t cursor;
 	int exhausted;
 	/* results waiting for the next commit */
-	vm_item *results, *results_tail;
+	crawl_item *results, *results_tail;
 	size_t nresults;
 	reqrow *reqs;
 	size_t nreqs, capreqs;
@@ -141,10 +141,10 @@ struct vm_crawl {
 	size_t unsynced;         /* files written since the last syncfs */
 };
 
-const vm_crawl_opts *vm_crawl_options(const vm_crawl *C) { return &C->o; }
-vm_fetch *vm_crawl_fetch(vm_crawl *C) { return C->fetch; }
+const crawl_opts *crawl_ctx_options(const crawl_ctx *C) { return &C->o; }
+crawl_fetch *crawl_ctx_fetch(crawl_ctx *C) { return C->fetch; }
 
-void vm_item_error(vm_item *it, const char *cls, const char *fmt, ...)
+void crawl_item_error(crawl_item *it, const char *cls, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -156,14 +156,14 @@ void vm_item_error(vm_item *it, const char *cls, const char *fmt, ...)
 
 /* One image to validate, and what came of it. */
 struct vjob {
-	vm_item *it;
-	vm_req *r;
+	crawl_item *it;
+	crawl_req *r;
 	const char *tier;
 	char *page_url, *image_url;
-	vm_validate_fn done;
+	crawl_validate_fn done;
 	int ok;
 	char err[256];
-	vm_image_info info;
+	crawl_image_info info;
 	char sha256[65];
 	char *rel;               /* raw/<id>.<ext> when ok */
 	struct vjob *next;
@@ -182,11 +182,11 @@ static uint64_t sha_key(const char *hex)
 
 /* The work of a job, on any thread: probe, hash, refuse a rejected image,
  * write. */
-static void vjob_run(vm_crawl *C, vjob *j)
+static void vjob_run(crawl_ctx *C, vjob *j)
 {
-	const vm_req *r = j->r;
+	const crawl_req *r = j->r;
 	j->ok = 0;
-	if (vm_image_probe(r->body, r->len, C->o.min_size, &j->info, j->err, sizeof j->err) != 0)
+	if (crawl_image_probe(r->body, r->len, C->o.min_size, &j->info, j->err, sizeof j->err) != 0)
 		return;
 	vm_sha256_hex(r->body, r->len, j->sha256);
 	if (C->rejected.count && vm_u64set_has(&C->rejected, sha_key(j->sha256))) {
@@ -202,9 +202,9 @@ static void vjob_run(vm_crawl *C, vjob *j)
 }
 
 /* Back on the main thread: record the image and call the tier. */
-static void vjob_finish(vm_crawl *C, vjob *j)
+static void vjob_finish(crawl_ctx *C, vjob *j)
 {
-	vm_item *it = j->it;
+	crawl_item *it = j->it;
 	if (j->ok && strcmp(j->tier, "search") == 0 && vm_u64set_has(&C->used, sha_key(j->sha256))) {
 		/* a search result's image that another item already has is a
 		 * stock photo or a logo shared by many pages, not this cover */
@@ -244,7 +244,7 @@ static void vjob_finish(vm_crawl *C, vjob *j)
 
 static void *validator(void *arg)
 {
-	vm_crawl *C = arg;
+	crawl_ctx *C = arg;
 	pthread_mutex_lock(&C->vmu);
 	for (;;) {
 		while (!C->vq && !C->vstop)
@@ -261,15 +261,15 @@ static void *validator(void *arg)
 		j->next = C->vdone;
 		C->vdone = j;
 		pthread_mutex_unlock(&C->vmu);
-		vm_fetch_wakeup(C->fetch);
+		crawl_fetch_wakeup(C->fetch);
 		pthread_mutex_lock(&C->vmu);
 	}
 	pthread_mutex_unlock(&C->vmu);
 	return NULL;
 }
 
-void vm_crawl_validate(vm_crawl *C, vm_item *it, vm_req *r, const char *tier,
-                       const char *page_url, const char *image_url, vm_validate_fn done)
+void crawl_validate(crawl_ctx *C, crawl_item *it, crawl_req *r, const char *tier,
+                    const char *page_url, const char *image_url, crawl_validate_fn done)
 {
 	vjob *j = xcalloc(1, sizeof *j);
 	j->it = it;
@@ -295,7 +295,7 @@ void vm_crawl_validate(vm_crawl *C, vm_item *it, vm_req *r, const char *tier,
 }
 
 /* Finish the jobs the validators are done with (main thread). */
-static void drain_validated(vm_crawl *C)
+static void drain_validated(crawl_ctx *C)
 {
 	vjob *list, *rev = NULL;
 	if (C->nthreads == 0)
@@ -318,7 +318,7 @@ static void drain_validated(vm_crawl *C)
 	}
 }
 
-static void item_free(vm_item *it)
+static void item_free(crawl_item *it)
 {
 	free(it->url);
 	free(it->title);
@@ -338,7 +338,7 @@ static void item_free(vm_item *it)
 static const char *const tier_names[4] = { "origin", "archive", "search", "placeholder" };
 
 /* A white 224x224 JPEG, made once with libvips. */
-static void make_placeholder(vm_crawl *C)
+static void make_placeholder(crawl_ctx *C)
 {
 	VipsImage *black = NULL, *white = NULL;
 	if (vips_black(&black, 224, 224, "bands", 3, NULL) != 0 ||
@@ -350,7 +350,7 @@ static void make_placeholder(vm_crawl *C)
 }
 
 /* An item left without an image gets the placeholder (main thread). */
-static void give_placeholder(vm_crawl *C, vm_item *it)
+static void give_placeholder(crawl_ctx *C, crawl_item *it)
 {
 	char *rel = xasprintf("raw/%s.jpg", it->id);
 	char *path = xasprintf("%s/%s", C->o.out_dir, rel);
@@ -369,11 +369,11 @@ static void give_placeholder(vm_crawl *C, vm_item *it)
 	it->img.similarity = it->img.runner_up = -1;
 }
 
-void vm_crawl_tier_done(vm_crawl *C, vm_item *it, int result)
+void crawl_tier_done(crawl_ctx *C, crawl_item *it, int result)
 {
-	if (result == VM_TIER_ERROR)
+	if (result == CRAWL_TIER_ERROR)
 		it->had_error = 1;
-	if (result != VM_TIER_FOUND && it->tier + 1 < C->ntiers) {
+	if (result != CRAWL_TIER_FOUND && it->tier + 1 < C->ntiers) {
 		it->tier++;
 		C->tiers[it->tier]->start(C, it);
 		return;
@@ -415,9 +415,9 @@ void vm_crawl_tier_done(vm_crawl *C, vm_item *it, int result)
 		C->n_noimage++;
 }
 
-static void on_request(const vm_fetch_record *rec, void *arg)
+static void on_request(const crawl_fetch_record *rec, void *arg)
 {
-	vm_crawl *C = arg;
+	crawl_ctx *C = arg;
 	if (C->nreqs == C->capreqs) {
 		C->capreqs = C->capreqs ? 2 * C->capreqs : 1024;
 		C->reqs = xrealloc(C->reqs, C->capreqs * sizeof *C->reqs);
@@ -436,7 +436,7 @@ static void on_request(const vm_fetch_record *rec, void *arg)
 
 static void on_robots(const char *host, long status, const char *body, size_t len, void *arg)
 {
-	vm_crawl *C = arg;
+	crawl_ctx *C = arg;
 	if (C->nrobots == C->caprobots) {
 		C->caprobots = C->caprobots ? 2 * C->caprobots : 16;
 		C->robots = xrealloc(C->robots, C->caprobots * sizeof *C->robots);
@@ -473,7 +473,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 }
 
 /* Write everything finished since the last commit in one transaction. */
-static void commit_results(vm_crawl *C)
+static void commit_results(crawl_ctx *C)
 {
 	double now = vm_unix_now();
 	if (!C->nresults && !C->nreqs && !C->nrobots)
@@ -485,7 +485,7 @@ static void commit_results(vm_crawl *C)
 		C->unsynced = 0;
 	}
 	vm_db_begin(C->db);
-	for (vm_item *it = C->results; it; it = it->next) {
+	for (crawl_item *it = C->results; it; it = it->next) {
 		const char *state, *outcome;
 		if (it->has_image) {
 			state = "done";
@@ -561,7 +561,7 @@ static void commit_results(vm_crawl *C)
 		step_done(C->db, s);
 	}
 	vm_db_commit(C->db);
-	for (vm_item *it = C->results, *nx; it; it = nx) {
+	for (crawl_item *it = C->results, *nx; it; it = nx) {
 		nx = it->next;
 		item_free(it);
 	}
@@ -581,19 +581,19 @@ static void commit_results(vm_crawl *C)
 }
 
 /* Start up to `room` more items from the database. */
-static void fill_window(vm_crawl *C)
+static void fill_window(crawl_ctx *C)
 {
 	if (C->exhausted || C->inflight >= C->window)
 		return;
 	int want = (int)(C->window - C->inflight);
 	sqlite3_stmt *s = C->st_select;
-	vm_item *batch = NULL, **tail = &batch;
+	crawl_item *batch = NULL, **tail = &batch;
 	int got = 0;
 	sqlite3_bind_int64(s, 1, C->cursor);
 	sqlite3_bind_int(s, 2, want);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		vm_item *it = xcalloc(1, sizeof *it);
+		crawl_item *it = xcalloc(1, sizeof *it);
 		it->num = (uint32_t)sqlite3_column_int64(s, 0);
 		snprintf(it->id, sizeof it->id, "%s", (const char *)sqlite3_column_text(s, 1));
 		const unsigned char *u = sqlite3_column_text(s, 2);
@@ -619,7 +619,7 @@ static void fill_window(vm_crawl *C)
 		C->exhausted = 1;
 	/* start them after the statement is reset: a tier may finish an item
 	 * at once */
-	for (vm_item *it = batch, *nx; it; it = nx) {
+	for (crawl_item *it = batch, *nx; it; it = nx) {
 		nx = it->next;
 		it->next = NULL;
 		it->tier = 0;
@@ -628,7 +628,7 @@ static void fill_window(vm_crawl *C)
 	}
 }
 
-static void progress(vm_crawl *C, int final)
+static void progress(crawl_ctx *C, int final)
 {
 	double now = vm_now();
 	if (C->quiet || !vm_stderr_is_tty())
@@ -648,7 +648,7 @@ static void progress(vm_crawl *C, int final)
 }
 
 /* Remove temporary files and raw files that no image row names. */
-static void clean_raw(vm_crawl *C, const char *rawdir)
+static void clean_raw(crawl_ctx *C, const char *rawdir)
 {
 	DIR *d = opendir(rawdir);
 	struct dirent *e;
@@ -687,7 +687,7 @@ static void clean_raw(vm_crawl *C, const char *rawdir)
 	closedir(d);
 }
 
-static void register_news(vm_crawl *C, char **files, int nfiles)
+static void register_news(crawl_ctx *C, char **files, int nfiles)
 {
 	char err[512];
 	vm_db_begin(C->db);
@@ -723,7 +723,7 @@ static void register_news(vm_crawl *C, char **files, int nfiles)
  * and blank lines are skipped. A rejected pick moves to the rejected table,
  * its image row goes and its item is pending again. Returns the number of
  * picks rejected; dies on a malformed line (FILE:LINE). */
-static long apply_rejects(vm_crawl *C, const char *file)
+static long apply_rejects(crawl_ctx *C, const char *file)
 {
 	FILE *f = fopen(file, "r");
 	char line[1024];
@@ -803,7 +803,7 @@ static long apply_rejects(vm_crawl *C, const char *file)
 }
 
 /* Every image ever rejected stays rejected (except the placeholder). */
-static void load_rejected(vm_crawl *C)
+static void load_rejected(crawl_ctx *C)
 {
 	sqlite3_stmt *s = prep(C->db, "SELECT DISTINCT sha256 FROM rejected WHERE sha256 IS NOT NULL "
 	                       "AND tier != 'placeholder'");
@@ -813,7 +813,7 @@ static void load_rejected(vm_crawl *C)
 }
 
 /* The images already chosen (a search result may not take them). */
-static void load_used(vm_crawl *C)
+static void load_used(crawl_ctx *C)
 {
 	sqlite3_stmt *s = prep(C->db, "SELECT sha256 FROM image WHERE sha256 IS NOT NULL AND tier != 'placeholder'");
 	while (sqlite3_step(s) == SQLITE_ROW)
@@ -822,21 +822,21 @@ static void load_used(vm_crawl *C)
 }
 
 /* The news titles, as the document frequencies of the search tier. */
-static void load_titles(vm_crawl *C)
+static void load_titles(crawl_ctx *C)
 {
 	sqlite3_stmt *s = prep(C->db, "SELECT title FROM news");
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		char *t = vm_title_normalise((const char *)sqlite3_column_text(s, 0));
-		vm_title_corpus_add(t);
+		char *t = crawl_title_normalise((const char *)sqlite3_column_text(s, 0));
+		crawl_title_corpus_add(t);
 		free(t);
 	}
 	sqlite3_finalize(s);
 }
 
 /* --search BACKEND */
-static void add_backend(vm_cli *cli, vm_crawl_opts *o, const char *arg)
+static void add_backend(vm_cli *cli, crawl_opts *o, const char *arg)
 {
-	struct vm_search_backend *b;
+	struct crawl_search_backend *b;
 	if (o->nsearch == (int)(sizeof o->search / sizeof o->search[0]))
 		vm_cli_usage_error(cli, "--search: at most %d backends", o->nsearch);
 	b = &o->search[o->nsearch];
@@ -864,28 +864,28 @@ static void add_backend(vm_cli *cli, vm_crawl_opts *o, const char *arg)
 	o->nsearch++;
 }
 
-static void load_robots(vm_crawl *C)
+static void load_robots(crawl_ctx *C)
 {
 	sqlite3_stmt *s = prep(C->db, "SELECT host, status, body FROM robots");
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *h = (const char *)sqlite3_column_text(s, 0);
 		const char *b = (const char *)sqlite3_column_text(s, 2);
-		vm_fetch_set_robots(C->fetch, h, (long)sqlite3_column_int64(s, 1), b,
-		                    b ? (size_t)sqlite3_column_bytes(s, 2) : 0);
+		crawl_fetch_set_robots(C->fetch, h, (long)sqlite3_column_int64(s, 1), b,
+		                       b ? (size_t)sqlite3_column_bytes(s, 2) : 0);
 	}
 	sqlite3_finalize(s);
 }
 
 /* More than the origin tier (or a placeholder) in this run? */
-static int more_tiers(const vm_crawl *C)
+static int more_tiers(const crawl_ctx *C)
 {
-	return C->ntiers > 1 || C->tiers[0] != &vm_tier_origin || C->placeholder;
+	return C->ntiers > 1 || C->tiers[0] != &crawl_tier_origin || C->placeholder;
 }
 
-static void write_stats(vm_crawl *C, const char *path, double secs)
+static void write_stats(crawl_ctx *C, const char *path, double secs)
 {
-	vm_fetch_stats fs;
-	vm_fetch_get_stats(C->fetch, &fs);
+	crawl_fetch_stats fs;
+	crawl_fetch_get_stats(C->fetch, &fs);
 	char by[32 * 48] = "", *b = by;
 	for (int k = 0; k < C->nfail_class; k++)
 		b += snprintf(b, sizeof by - (size_t)(b - by), "%s\"%s\": %llu", k ? ", " : "",
@@ -919,16 +919,16 @@ int main(int argc, char **argv)
 		.options = options,
 		.footer = "Exit status: 0 every item was worked, 1 some items failed, 2 usage or set-up error.\n",
 	};
-	vm_crawl C0, *C = &C0;
+	crawl_ctx C0, *C = &C0;
 	const char *db_path = NULL, *stats_json = NULL, *ua = DEFAULT_UA;
-	vm_connect_to *ct = NULL;
+	crawl_connect_to *ct = NULL;
 	const char *tiers = NULL, *reject_file = NULL, *shard_spec = NULL;
 	const char *url_google = NULL, *url_brave = NULL;
 	long shards = 0;
 	int archive_given = 0;
 	char tiers_default[64];
 	size_t nct = 0;
-	vm_fetch_opts fo;
+	crawl_fetch_opts fo;
 	char err[512];
 	int c, rc = VM_EXIT_OK;
 
@@ -968,7 +968,7 @@ int main(int argc, char **argv)
 		case OPT_ALLOW_PRIVATE: fo.allow_private = 1; break;
 		case OPT_CONNECT_TO:
 			ct = xrealloc(ct, (nct + 1) * sizeof *ct);
-			if (vm_connect_to_parse(optarg, &ct[nct]) != 0)
+			if (crawl_connect_to_parse(optarg, &ct[nct]) != 0)
 				vm_cli_usage_error(&cli, "--connect-to: '%s' is not HOST:PORT:HOST2:PORT2", optarg);
 			nct++;
 			break;
@@ -1013,7 +1013,7 @@ int main(int argc, char **argv)
 	if (optind >= argc)
 		vm_cli_usage_error(&cli, "no NEWS.tsv given");
 	for (int k = 0; k < C->o.nsearch; k++) {
-		struct vm_search_backend *b = &C->o.search[k];
+		struct crawl_search_backend *b = &C->o.search[k];
 		const char *u = strcmp(b->kind, "google-cse") == 0 ? url_google : strcmp(b->kind, "brave") == 0 ? url_brave : NULL;
 		if (u) {
 			free(b->url);
@@ -1028,15 +1028,15 @@ int main(int argc, char **argv)
 	{
 		char *list = xstrdup(tiers), *save = NULL;
 		for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			const vm_tier *tier = strcmp(t, "origin") == 0 ? &vm_tier_origin
-				: strcmp(t, "archive") == 0 ? &vm_tier_archive
-				: strcmp(t, "search") == 0 ? &vm_tier_search : NULL;
+			const crawl_tier *tier = strcmp(t, "origin") == 0 ? &crawl_tier_origin
+				: strcmp(t, "archive") == 0 ? &crawl_tier_archive
+				: strcmp(t, "search") == 0 ? &crawl_tier_search : NULL;
 			if (!tier)
 				vm_cli_usage_error(&cli, "--tiers: unknown tier '%s' (origin, archive, search)", t);
 			for (int k = 0; k < C->ntiers; k++)
 				if (C->tiers[k] == tier)
 					vm_cli_usage_error(&cli, "--tiers: '%s' given twice", t);
-			if (tier == &vm_tier_search && C->o.nsearch == 0)
+			if (tier == &crawl_tier_search && C->o.nsearch == 0)
 				continue;   /* no backend: nothing to search with */
 			C->tiers[C->ntiers++] = tier;
 		}
@@ -1047,7 +1047,7 @@ int main(int argc, char **argv)
 	if (vm_shard_resolve(shard_spec, shards, &C->shard, err, sizeof err) != 0)
 		vm_cli_usage_error(&cli, "%s", err);
 	signal(SIGPIPE, SIG_IGN);
-	vm_image_init(argv[0]);
+	crawl_image_init(argv[0]);
 	if (C->placeholder_len)
 		make_placeholder(C);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
@@ -1071,7 +1071,7 @@ int main(int argc, char **argv)
 	load_rejected(C);
 	load_used(C);
 	for (int k = 0; k < C->ntiers; k++)
-		if (C->tiers[k] == &vm_tier_search)
+		if (C->tiers[k] == &crawl_tier_search)
 			load_titles(C);
 	clean_raw(C, rawdir);
 
@@ -1082,7 +1082,7 @@ int main(int argc, char **argv)
 	fo.on_request = on_request;
 	fo.on_robots = on_robots;
 	fo.arg = C;
-	C->fetch = vm_fetch_new(&fo);
+	C->fetch = crawl_fetch_new(&fo);
 	if (!fo.ignore_robots)
 		load_robots(C);
 	pthread_mutex_init(&C->vmu, NULL);
@@ -1122,9 +1122,9 @@ int main(int argc, char **argv)
 	C->t0 = C->last_commit = vm_now();
 	for (;;) {
 		fill_window(C);
-		if (C->exhausted && C->inflight == 0 && vm_fetch_busy(C->fetch) == 0 && C->validating == 0)
+		if (C->exhausted && C->inflight == 0 && crawl_fetch_busy(C->fetch) == 0 && C->validating == 0)
 			break;
-		vm_fetch_step(C->fetch, 100);
+		crawl_fetch_step(C->fetch, 100);
 		drain_validated(C);
 		if (C->nresults >= (size_t)C->batch || (vm_now() - C->last_commit >= 1.0))
 			commit_results(C);
@@ -1149,8 +1149,8 @@ int main(int argc, char **argv)
 		sqlite3_finalize(s);
 	}
 	if (!C->quiet) {
-		vm_fetch_stats fs;
-		vm_fetch_get_stats(C->fetch, &fs);
+		crawl_fetch_stats fs;
+		crawl_fetch_get_stats(C->fetch, &fs);
 		if (!more_tiers(C))
 			fprintf(stderr, "%s: %llu items worked in %.1f s (%.1f/s): %llu image, %llu no-image, %llu failed; %llu requests\n",
 			        vm_progname, (unsigned long long)C->worked, secs, secs > 0 ? C->worked / secs : 0.0,
@@ -1170,10 +1170,10 @@ int main(int argc, char **argv)
 	sqlite3_finalize(C->st_image);
 	sqlite3_finalize(C->st_req);
 	sqlite3_finalize(C->st_robots);
-	vm_fetch_free(C->fetch);
+	crawl_fetch_free(C->fetch);
 	vm_db_close(C->db);
 	for (size_t i = 0; i < nct; i++)
-		vm_connect_to_free(&ct[i]);
+		crawl_connect_to_free(&ct[i]);
 	free(ct);
 	free(C->reqs);
 	free(C->robots);

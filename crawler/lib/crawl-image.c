@@ -56,7 +56,7 @@ static const struct fmt {
 	{ NULL, NULL, NULL, SHRINK_NONE, NULL }
 };
 
-/* fmts[i].nick exists in this libvips (set once by vm_image_init) */
+/* fmts[i].nick exists in this libvips (set once by crawl_image_init) */
 static int have_nick[4];
 
 /* The four common web formats, by the same signatures libvips' loaders
@@ -77,7 +77,7 @@ static int sniff(const unsigned char *b, size_t len)
 	return k >= 0 && have_nick[k] ? k : -1;
 }
 
-void vm_image_init(const char *argv0)
+void crawl_image_init(const char *argv0)
 {
 	if (VIPS_INIT(argv0 ? argv0 : "vmind-crawl"))
 		vm_die("libvips could not be initialised: %s", vips_error_buffer());
@@ -201,8 +201,8 @@ static int jpeg_sof_size(const unsigned char *b, size_t len, int *w, int *h)
 	return 0;
 }
 
-int vm_image_probe(const void *buf, size_t len, int min_size, vm_image_info *info,
-                   char *err, size_t errlen)
+int crawl_image_probe(const void *buf, size_t len, int min_size, crawl_image_info *info,
+                      char *err, size_t errlen)
 {
 	const char *loader, *cls, *op;
 	const struct fmt *f;

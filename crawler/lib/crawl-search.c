@@ -3,7 +3,7 @@
  * --search-hint category, followed by the category) is sent to each --search
  * backend in turn: a searx/SearXNG JSON API, Google's Custom Search JSON API
  * (image search) or Brave's image search API. Each result's title is
- * normalised and compared with the headline (vm_title_similarity). The best result is accepted only when it reaches
+ * normalised and compared with the headline (crawl_title_similarity). The best result is accepted only when it reaches
  * --min-similarity, the best result with a different normalised title does
  * not, and it stands --min-margin above that one; the accepted results (the best title's
  * results, in the backend's order) are tried until an image validates:
@@ -32,8 +32,8 @@ typedef struct result {
 } result;
 
 typedef struct srch {
-	vm_crawl *C;
-	vm_item *it;
+	crawl_ctx *C;
+	crawl_item *it;
 	int backend;
 	char *query;
 	result *v;
@@ -41,7 +41,7 @@ typedef struct srch {
 	int *acc;               /* accepted results, indices into v */
 	int nacc, a;
 	double runner;
-	vm_cands cands;
+	crawl_cands cands;
 	size_t cand;            /* (size_t)-1: the result's own image */
 	int page_asked;         /* the current result's page was fetched */
 	int had_error;
@@ -60,20 +60,20 @@ static void clear_results(srch *s)
 	s->v = NULL;
 	s->acc = NULL;
 	s->n = s->nacc = s->a = 0;
-	vm_cands_free(&s->cands);
+	crawl_cands_free(&s->cands);
 	memset(&s->cands, 0, sizeof s->cands);
 }
 
-static void search_finish(srch *s, vm_req *r, int outcome)
+static void search_finish(srch *s, crawl_req *r, int outcome)
 {
-	vm_crawl *C = s->C;
-	vm_item *it = s->it;
-	vm_req_free(r);
+	crawl_ctx *C = s->C;
+	crawl_item *it = s->it;
+	crawl_req_free(r);
 	clear_results(s);
 	free(s->query);
 	free(s);
 	it->tier_state = NULL;
-	vm_crawl_tier_done(C, it, outcome);
+	crawl_tier_done(C, it, outcome);
 }
 
 static char *pct_encode(const char *str)
@@ -96,8 +96,8 @@ static char *pct_encode(const char *str)
 	return o;
 }
 
-static void backend_next(srch *s, vm_req *r);
-static void result_next(srch *s, vm_req *r);
+static void backend_next(srch *s, crawl_req *r);
+static void result_next(srch *s, crawl_req *r);
 
 /* Image URLs shared by many pages (stock photos, logos): on how many
  * distinct result pages each image URL was met so far (a pair key counts a
@@ -192,7 +192,7 @@ static void add_result(srch *s, const char *page, const char *title, const char 
 	x->page = page ? xstrdup(page) : NULL;
 	x->title = xstrdup(title);
 	x->img = img ? xstrdup(img) : NULL;
-	x->norm = vm_title_normalise(title);
+	x->norm = crawl_title_normalise(title);
 	x->rank = s->n + 1;
 	x->sim = 0;
 	s->n++;
@@ -249,13 +249,13 @@ out:
 /* Score the results and choose the accepted ones. */
 static void rank_results(srch *s, const char *headline)
 {
-	const vm_crawl_opts *o = vm_crawl_options(s->C);
+	const crawl_opts *o = crawl_ctx_options(s->C);
 	char **ctx = xcalloc((size_t)s->n + 1, sizeof *ctx);
 	int best = -1;
 	for (int i = 0; i < s->n; i++)
 		ctx[i] = s->v[i].norm;
 	for (int i = 0; i < s->n; i++) {
-		s->v[i].sim = vm_title_similarity(headline, s->v[i].norm, ctx, (size_t)s->n);
+		s->v[i].sim = crawl_title_similarity(headline, s->v[i].norm, ctx, (size_t)s->n);
 		if (best < 0 || s->v[i].sim > s->v[best].sim)
 			best = i;
 	}
@@ -278,16 +278,16 @@ static void rank_results(srch *s, const char *headline)
 			s->acc[s->nacc++] = i;
 }
 
-static void api_done(vm_req *r, void *arg)
+static void api_done(crawl_req *r, void *arg)
 {
-	vm_item *it = arg;
+	crawl_item *it = arg;
 	srch *s = it->tier_state;
-	const struct vm_search_backend *b = &vm_crawl_options(s->C)->search[s->backend];
-	if (r->result != VM_FETCH_OK) {
-		if (r->result == VM_FETCH_HTTP)
-			vm_item_error(it, NULL, "search %s: %s", b->kind, r->error);
+	const struct crawl_search_backend *b = &crawl_ctx_options(s->C)->search[s->backend];
+	if (r->result != CRAWL_FETCH_OK) {
+		if (r->result == CRAWL_FETCH_HTTP)
+			crawl_item_error(it, NULL, "search %s: %s", b->kind, r->error);
 		else {
-			vm_item_error(it, r->error_class, "search %s: %s", b->kind, r->error);
+			crawl_item_error(it, r->error_class, "search %s: %s", b->kind, r->error);
 			s->had_error = 1;
 		}
 		s->backend++;
@@ -295,19 +295,19 @@ static void api_done(vm_req *r, void *arg)
 		return;
 	}
 	if (parse_results(s, b->kind, r->body, r->len) != 0) {
-		vm_item_error(it, "search", "search %s: not a %s JSON answer", b->kind, b->kind);
+		crawl_item_error(it, "search", "search %s: not a %s JSON answer", b->kind, b->kind);
 		s->had_error = 1;
 		clear_results(s);
 		s->backend++;
 		backend_next(s, r);
 		return;
 	}
-	char *headline = vm_title_normalise(it->title);
+	char *headline = crawl_title_normalise(it->title);
 	note_images(s);
 	rank_results(s, headline);
 	free(headline);
 	if (s->nacc == 0) {
-		vm_item_error(it, NULL, "search %s: no result similar enough (%d results)", b->kind, s->n);
+		crawl_item_error(it, NULL, "search %s: no result similar enough (%d results)", b->kind, s->n);
 		clear_results(s);
 		s->backend++;
 		backend_next(s, r);
@@ -319,14 +319,14 @@ static void api_done(vm_req *r, void *arg)
 	result_next(s, r);
 }
 
-static void backend_next(srch *s, vm_req *r)
+static void backend_next(srch *s, crawl_req *r)
 {
-	const vm_crawl_opts *o = vm_crawl_options(s->C);
+	const crawl_opts *o = crawl_ctx_options(s->C);
 	if (s->backend >= o->nsearch) {
-		search_finish(s, r, s->had_error ? VM_TIER_ERROR : VM_TIER_NONE);
+		search_finish(s, r, s->had_error ? CRAWL_TIER_ERROR : CRAWL_TIER_NONE);
 		return;
 	}
-	const struct vm_search_backend *b = &o->search[s->backend];
+	const struct crawl_search_backend *b = &o->search[s->backend];
 	char *q = pct_encode(s->query), *url, *hdr = NULL;
 	if (strcmp(b->kind, "searx") == 0) {
 		size_t n = strlen(b->url);
@@ -348,50 +348,50 @@ static void backend_next(srch *s, vm_req *r)
 	}
 	free(q);
 	if (r)
-		vm_req_reset(r, url, "search", 4 << 20);
+		crawl_req_reset(r, url, "search", 4 << 20);
 	else
-		r = vm_req_new(url, s->it->num, "search", "search", 4 << 20, NULL, NULL);
+		r = crawl_req_new(url, s->it->num, "search", "search", 4 << 20, NULL, NULL);
 	r->done = api_done;
 	r->arg = s->it;
-	vm_req_set_api(r, hdr);
+	crawl_req_set_api(r, hdr);
 	free(hdr);
 	free(url);
-	vm_fetch_submit(vm_crawl_fetch(s->C), r);
+	crawl_fetch_submit(crawl_ctx_fetch(s->C), r);
 }
 
-static void img_done(vm_req *r, void *arg);
-static void page_done(vm_req *r, void *arg);
+static void img_done(crawl_req *r, void *arg);
+static void page_done(crawl_req *r, void *arg);
 
-static void validated(vm_crawl *C, vm_item *it, vm_req *r, int ok, const char *err)
+static void validated(crawl_ctx *C, crawl_item *it, crawl_req *r, int ok, const char *err)
 {
 	srch *s = it->tier_state;
 	const result *x = &s->v[s->acc[s->a]];
 	(void)C;
 	if (ok) {
-		it->img.search_backend = vm_crawl_options(s->C)->search[s->backend].kind;
+		it->img.search_backend = crawl_ctx_options(s->C)->search[s->backend].kind;
 		it->img.search_query = xstrdup(s->query);
 		it->img.search_rank = x->rank;
 		it->img.matched_title = xstrdup(x->title);
 		it->img.similarity = x->sim;
 		it->img.runner_up = s->runner;
-		search_finish(s, r, VM_TIER_FOUND);
+		search_finish(s, r, CRAWL_TIER_FOUND);
 		return;
 	}
-	vm_item_error(it, NULL, "search image %s: %s", r->first_url, err);
+	crawl_item_error(it, NULL, "search image %s: %s", r->first_url, err);
 	s->cand++;
 	result_next(s, r);
 }
 
-static void fetch_image(srch *s, vm_req *r, const char *url)
+static void fetch_image(srch *s, crawl_req *r, const char *url)
 {
-	vm_req_reset(r, url, "image", vm_crawl_options(s->C)->max_bytes);
+	crawl_req_reset(r, url, "image", crawl_ctx_options(s->C)->max_bytes);
 	r->done = img_done;
 	r->arg = s->it;
-	vm_fetch_submit(vm_crawl_fetch(s->C), r);
+	crawl_fetch_submit(crawl_ctx_fetch(s->C), r);
 }
 
 /* Try the next image of the current accepted result, or the next result. */
-static void result_next(srch *s, vm_req *r)
+static void result_next(srch *s, crawl_req *r)
 {
 	for (;;) {
 		if (s->a >= s->nacc) {
@@ -411,11 +411,11 @@ static void result_next(srch *s, vm_req *r)
 		if (!s->page_asked && x->page) {
 			/* the result's page: its covers */
 			s->page_asked = 1;
-			vm_req_reset(r, x->page, "page", vm_crawl_options(s->C)->max_page_bytes);
+			crawl_req_reset(r, x->page, "page", crawl_ctx_options(s->C)->max_page_bytes);
 			r->keep_partial = 1;
 			r->done = page_done;
 			r->arg = s->it;
-			vm_fetch_submit(vm_crawl_fetch(s->C), r);
+			crawl_fetch_submit(crawl_ctx_fetch(s->C), r);
 			return;
 		}
 		while (s->cand < s->cands.n && ((x->img && strcmp(s->cands.v[s->cand].url, x->img) == 0) ||
@@ -426,7 +426,7 @@ static void result_next(srch *s, vm_req *r)
 			return;
 		}
 		/* this result is used up */
-		vm_cands_free(&s->cands);
+		crawl_cands_free(&s->cands);
 		memset(&s->cands, 0, sizeof s->cands);
 		s->a++;
 		s->cand = (size_t)-1;
@@ -434,44 +434,44 @@ static void result_next(srch *s, vm_req *r)
 	}
 }
 
-static void img_done(vm_req *r, void *arg)
+static void img_done(crawl_req *r, void *arg)
 {
-	vm_item *it = arg;
+	crawl_item *it = arg;
 	srch *s = it->tier_state;
 	const result *x = &s->v[s->acc[s->a]];
-	if (r->result == VM_FETCH_OK) {
-		vm_crawl_validate(s->C, it, r, "search", x->page, r->first_url, validated);
+	if (r->result == CRAWL_FETCH_OK) {
+		crawl_validate(s->C, it, r, "search", x->page, r->first_url, validated);
 		return;
 	}
-	vm_item_error(it, NULL, "search image %s: %s", r->first_url, r->error);
+	crawl_item_error(it, NULL, "search image %s: %s", r->first_url, r->error);
 	s->cand++;
 	result_next(s, r);
 }
 
-static void page_done(vm_req *r, void *arg)
+static void page_done(crawl_req *r, void *arg)
 {
-	vm_item *it = arg;
+	crawl_item *it = arg;
 	srch *s = it->tier_state;
-	if (r->result != VM_FETCH_OK)
-		vm_item_error(it, NULL, "search page %s: %s", r->first_url, r->error);
+	if (r->result != CRAWL_FETCH_OK)
+		crawl_item_error(it, NULL, "search page %s: %s", r->first_url, r->error);
 	else
-		vm_extract_covers(r->body, r->len, r->url, &s->cands);
+		crawl_extract_covers(r->body, r->len, r->url, &s->cands);
 	s->cand = 0;
 	result_next(s, r);
 }
 
-static void search_start(vm_crawl *C, vm_item *it)
+static void search_start(crawl_ctx *C, crawl_item *it)
 {
-	const vm_crawl_opts *o = vm_crawl_options(C);
+	const crawl_opts *o = crawl_ctx_options(C);
 	srch *s = xcalloc(1, sizeof *s);
 	s->C = C;
 	s->it = it;
 	it->tier_state = s;
-	char *q = vm_title_normalise(it->title);
+	char *q = crawl_title_normalise(it->title);
 	if (!q[0]) {
 		free(q);
-		vm_item_error(it, NULL, "search: empty headline");
-		search_finish(s, NULL, VM_TIER_NONE);
+		crawl_item_error(it, NULL, "search: empty headline");
+		search_finish(s, NULL, CRAWL_TIER_NONE);
 		return;
 	}
 	if (o->search_hint_category && it->category && it->category[0]) {
@@ -482,4 +482,4 @@ static void search_start(vm_crawl *C, vm_item *it)
 	backend_next(s, NULL);
 }
 
-const vm_tier vm_tier_search = { "search", search_start };
+const crawl_tier crawl_tier_search = { "search", search_start };

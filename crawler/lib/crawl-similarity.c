@@ -35,7 +35,7 @@ static int site_like(const char *s, size_t len)
 	return words <= 3;
 }
 
-char *vm_title_normalise(const char *title)
+char *crawl_title_normalise(const char *title)
 {
 	static const char *const seps[] = { " | ", " - ", " \xe2\x80\x94 ", " \xe2\x80\x93 ", ": ", " :: ", NULL };
 	const char *b = title ? title : "", *e = b + strlen(b);
@@ -185,7 +185,7 @@ static uint32_t *df_slot(uint64_t k, int add)
 	return &corpus.df[j];
 }
 
-void vm_title_corpus_add(const char *t)
+void crawl_title_corpus_add(const char *t)
 {
 	uint64_t *f;
 	size_t n = features(t, &f);
@@ -232,7 +232,7 @@ static size_t weigh(const uint64_t *f, size_t n, uint64_t *keys, double *w, uint
 	return m;
 }
 
-double vm_title_similarity(const char *a, const char *b, char *const *ctx, size_t n)
+double crawl_title_similarity(const char *a, const char *b, char *const *ctx, size_t n)
 {
 	uint64_t *fa, *fb, **cf = n ? xcalloc(n, sizeof *cf) : NULL;
 	size_t na = features(a, &fa), nb = features(b, &fb), *ncf = n ? xcalloc(n, sizeof *ncf) : NULL;

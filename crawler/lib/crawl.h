@@ -3,7 +3,7 @@
  * way of finding an item's cover (origin page, archive capture, search
  * result); the core runs an item through the tiers in order until one finds
  * an image. A tier's start() submits requests to the shared fetch engine and,
- * from its callbacks, eventually calls vm_crawl_tier_done() exactly once. */
+ * from its callbacks, eventually calls crawl_tier_done() exactly once. */
 #ifndef VMIND_CRAWL_H
 #define VMIND_CRAWL_H
 
@@ -11,23 +11,23 @@
 #include <stdint.h>
 #include "fetch.h"
 
-typedef struct vm_crawl vm_crawl;
-typedef struct vm_item vm_item;
+typedef struct crawl_ctx crawl_ctx;
+typedef struct crawl_item crawl_item;
 
-typedef struct vm_tier {
+typedef struct crawl_tier {
 	const char *name;                          /* "origin" */
-	void (*start)(vm_crawl *C, vm_item *it);
-} vm_tier;
+	void (*start)(crawl_ctx *C, crawl_item *it);
+} crawl_tier;
 
 /* What a tier reports */
 enum {
-	VM_TIER_FOUND = 0,   /* it->img holds the image, its file is in place */
-	VM_TIER_NONE,        /* definitely nothing here (dead page, no candidate) */
-	VM_TIER_ERROR        /* errors left after retries; the item may fail */
+	CRAWL_TIER_FOUND = 0,   /* it->img holds the image, its file is in place */
+	CRAWL_TIER_NONE,        /* definitely nothing here (dead page, no candidate) */
+	CRAWL_TIER_ERROR        /* errors left after retries; the item may fail */
 };
 
 /* The image chosen for an item, as recorded in the image table. */
-typedef struct vm_item_image {
+typedef struct crawl_item_image {
 	const char *tier;
 	char *page_url, *image_url, *final_url;
 	long http_status;
@@ -44,9 +44,9 @@ typedef struct vm_item_image {
 	char *search_query, *matched_title;
 	int search_rank;         /* 0 = none */
 	double similarity, runner_up;   /* -1 = none */
-} vm_item_image;
+} crawl_item_image;
 
-struct vm_item {
+struct crawl_item {
 	uint32_t num;
 	char id[16];
 	char *url;
@@ -54,15 +54,15 @@ struct vm_item {
 	int tier;                /* index of the tier working it */
 	void *tier_state;        /* owned by that tier while it works */
 	int has_image;
-	vm_item_image img;
-	int had_error;           /* some tier reported VM_TIER_ERROR */
+	crawl_item_image img;
+	int had_error;           /* some tier reported CRAWL_TIER_ERROR */
 	char last_error[320];    /* the last error met, "" when none */
 	char error_class[24];    /* class of the error that decides a failure */
-	vm_item *next;           /* in the results queue */
+	crawl_item *next;           /* in the results queue */
 };
 
 /* Options the tiers read */
-typedef struct vm_crawl_opts {
+typedef struct crawl_opts {
 	const char *out_dir;
 	size_t max_bytes;        /* images */
 	size_t max_page_bytes;   /* pages are read up to this */
@@ -71,7 +71,7 @@ typedef struct vm_crawl_opts {
 	const char *archive;     /* base URL of a Wayback-style server */
 	int archive_parallel;    /* requests to it at once */
 	/* search tier */
-	struct vm_search_backend {
+	struct crawl_search_backend {
 		const char *kind;    /* "searx", "google-cse", "brave" */
 		char *url;           /* API endpoint */
 		char *key, *cx;      /* google-cse, brave */
@@ -79,13 +79,13 @@ typedef struct vm_crawl_opts {
 	int nsearch;
 	int search_hint_category;
 	double min_similarity, min_margin;
-} vm_crawl_opts;
+} crawl_opts;
 
-const vm_crawl_opts *vm_crawl_options(const vm_crawl *C);
-vm_fetch *vm_crawl_fetch(vm_crawl *C);
+const crawl_opts *crawl_ctx_options(const crawl_ctx *C);
+crawl_fetch *crawl_ctx_fetch(crawl_ctx *C);
 
 /* Note an error on the item ("page: HTTP 500"); cls may be NULL. */
-void vm_item_error(vm_item *it, const char *cls, const char *fmt, ...)
+void crawl_item_error(crawl_item *it, const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Validate r's body as the item's cover, on a validation thread (libvips
@@ -93,32 +93,32 @@ void vm_item_error(vm_item *it, const char *cls, const char *fmt, ...)
  * written to DIR/raw/<id>.<ext> (temporary name, then rename) and it->img is
  * filled. done is then called from the main loop with ok = 1, or ok = 0 and
  * the reason; r is given back untouched. */
-typedef void (*vm_validate_fn)(vm_crawl *C, vm_item *it, vm_req *r, int ok, const char *err);
-void vm_crawl_validate(vm_crawl *C, vm_item *it, vm_req *r, const char *tier,
-                       const char *page_url, const char *image_url, vm_validate_fn done);
+typedef void (*crawl_validate_fn)(crawl_ctx *C, crawl_item *it, crawl_req *r, int ok, const char *err);
+void crawl_validate(crawl_ctx *C, crawl_item *it, crawl_req *r, const char *tier,
+                    const char *page_url, const char *image_url, crawl_validate_fn done);
 
-/* A tier is finished with the item (result VM_TIER_*); the tier has freed
+/* A tier is finished with the item (result CRAWL_TIER_*); the tier has freed
  * its state. */
-void vm_crawl_tier_done(vm_crawl *C, vm_item *it, int result);
+void crawl_tier_done(crawl_ctx *C, crawl_item *it, int result);
 
 /* Mark r as an API request (search backends): robots.txt is not asked for
  * its host, and header ("Name: value", may be NULL) is sent with it. Cleared
- * by vm_req_reset. (Implemented in fetch.c.) */
-void vm_req_set_api(vm_req *r, const char *header);
+ * by crawl_req_reset. (Implemented in fetch.c.) */
+void crawl_req_set_api(crawl_req *r, const char *header);
 
 /* The tiers */
-extern const vm_tier vm_tier_origin;
-extern const vm_tier vm_tier_archive;
-extern const vm_tier vm_tier_search;
+extern const crawl_tier crawl_tier_origin;
+extern const crawl_tier crawl_tier_archive;
+extern const crawl_tier crawl_tier_search;
 
 /* Headline similarity (crawl-similarity.c; see vmind-crawl(1), Search tier).
- * vm_title_normalise returns a new lower-case string of the title's words
- * with site prefixes/suffixes stripped. vm_title_similarity compares two
+ * crawl_title_normalise returns a new lower-case string of the title's words
+ * with site prefixes/suffixes stripped. crawl_title_similarity compares two
  * normalised titles by TF-IDF cosine over word unigrams, bigrams and trigrams, with
  * document frequencies from the n titles of ctx (the result set; may be 0)
- * plus the crawl's corpus counts given to vm_title_corpus_add. In [0, 1]. */
-char *vm_title_normalise(const char *title);
-void vm_title_corpus_add(const char *normalised_title);
-double vm_title_similarity(const char *a, const char *b, char *const *ctx, size_t n);
+ * plus the crawl's corpus counts given to crawl_title_corpus_add. In [0, 1]. */
+char *crawl_title_normalise(const char *title);
+void crawl_title_corpus_add(const char *normalised_title);
+double crawl_title_similarity(const char *a, const char *b, char *const *ctx, size_t n);
 
 #endif

@@ -5,7 +5,7 @@
  * thread, so the shared DNS and connection caches need no locks. */
 #include "config.h"
 #include "fetch.h"
-#include "crawl.h"   /* vm_req_set_api */
+#include "crawl.h"   /* crawl_req_set_api */
 #include "crawl-robots.h"
 #include "vmind/lib/util.h"
 
@@ -22,15 +22,15 @@ typedef struct host {
 	char *key;                /* "host" or "host:port" (non-default port) */
 	struct host *next;        /* hash chain */
 	int robots_state;         /* 0 unknown, 1 fetching, 2 known */
-	vm_robots *robots;
+	crawl_robots *robots;
 	double not_before;        /* monotonic time before which nothing starts */
 	int backoff_level;
 	double crawl_delay;
 	char robots_err[256];     /* why everything is disallowed, when it is for want of robots.txt */
 } host;
 
-struct vm_req_priv {
-	vm_req *next, *prev;      /* queue links */
+struct crawl_req_priv {
+	crawl_req *next, *prev;      /* queue links */
 	double not_before;        /* monotonic */
 	int attempts;             /* tries of the current URL */
 	host *h;
@@ -49,33 +49,26 @@ struct vm_req_priv {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers;
 	int is_robots;
-	int no_robots;            /* an API request (vm_req_set_api): robots.txt not asked */
+	int no_robots;            /* an API request (crawl_req_set_api): robots.txt not asked */
 	char *extra_header;       /* sent with it, e.g. an API key header */
 };
 
-struct vm_fetch {
-	vm_fetch_opts o;
+struct crawl_fetch {
+	crawl_fetch_opts o;
 	CURLM *multi;
 	CURLSH *share;
 	struct curl_slist *connect_to;
-	vm_req *head, *tail;      /* waiting */
+	crawl_req *head, *tail;      /* waiting */
 	size_t n_waiting, n_active;
 	host **hosts;
 	size_t nbuckets, nhosts;
 	CURL **pool;
 	size_t npool, cappool;
-	vm_fetch_stats st;
+	crawl_fetch_stats st;
 	uint64_t rng;
 };
 
-double vm_unix_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double rnd(vm_fetch *F)   /* [0, 1) */
+static double rnd(crawl_fetch *F)   /* [0, 1) */
 {
 	F->rng ^= F->rng << 13;
 	F->rng ^= F->rng >> 7;
@@ -91,7 +84,7 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-static host *host_get(vm_fetch *F, const char *key)
+static host *host_get(crawl_fetch *F, const char *key)
 {
 	uint64_t b = hash_str(key) % F->nbuckets;
 	for (host *h = F->hosts[b]; h; h = h->next)
@@ -122,9 +115,9 @@ static host *host_get(vm_fetch *F, const char *key)
 	return h;
 }
 
-vm_fetch *vm_fetch_new(const vm_fetch_opts *opts)
+crawl_fetch *crawl_fetch_new(const crawl_fetch_opts *opts)
 {
-	vm_fetch *F = xcalloc(1, sizeof *F);
+	crawl_fetch *F = xcalloc(1, sizeof *F);
 	F->o = *opts;
 	if (F->o.max_redirects <= 0)
 		F->o.max_redirects = 5;
@@ -150,7 +143,7 @@ vm_fetch *vm_fetch_new(const vm_fetch_opts *opts)
 	return F;
 }
 
-void vm_fetch_free(vm_fetch *F)
+void crawl_fetch_free(crawl_fetch *F)
 {
 	if (!F)
 		return;
@@ -164,7 +157,7 @@ void vm_fetch_free(vm_fetch *F)
 		host *h = F->hosts[i], *nx;
 		for (; h; h = nx) {
 			nx = h->next;
-			vm_robots_free(h->robots);
+			crawl_robots_free(h->robots);
 			free(h->key);
 			free(h);
 		}
@@ -173,10 +166,10 @@ void vm_fetch_free(vm_fetch *F)
 	free(F);
 }
 
-vm_req *vm_req_new(const char *url, uint32_t news_num, const char *tier, const char *purpose,
-                   size_t max_bytes, vm_req_done_fn done, void *arg)
+crawl_req *crawl_req_new(const char *url, uint32_t news_num, const char *tier, const char *purpose,
+                         size_t max_bytes, crawl_req_done_fn done, void *arg)
 {
-	vm_req *r = xcalloc(1, sizeof *r);
+	crawl_req *r = xcalloc(1, sizeof *r);
 	r->priv = xcalloc(1, sizeof *r->priv);
 	r->url = xstrdup(url);
 	r->first_url = xstrdup(url);
@@ -189,18 +182,18 @@ vm_req *vm_req_new(const char *url, uint32_t news_num, const char *tier, const c
 	return r;
 }
 
-static void req_clear_result(vm_req *r)
+static void req_clear_result(crawl_req *r)
 {
 	free(r->body);
 	r->body = NULL;
 	r->len = r->cap = 0;
 	r->truncated = 0;
 	r->status = 0;
-	r->result = VM_FETCH_OK;
+	r->result = CRAWL_FETCH_OK;
 	r->error[0] = r->error_class[0] = '\0';
 }
 
-void vm_req_reset(vm_req *r, const char *url, const char *purpose, size_t max_bytes)
+void crawl_req_reset(crawl_req *r, const char *url, const char *purpose, size_t max_bytes)
 {
 	req_clear_result(r);
 	free(r->url);
@@ -221,14 +214,14 @@ void vm_req_reset(vm_req *r, const char *url, const char *purpose, size_t max_by
 
 /* An API request (a search backend, declared in crawl.h): robots.txt is not
  * asked for its host, and header (may be NULL) is sent with it. */
-void vm_req_set_api(vm_req *r, const char *header)
+void crawl_req_set_api(crawl_req *r, const char *header)
 {
 	r->priv->no_robots = 1;
 	free(r->priv->extra_header);
 	r->priv->extra_header = header ? xstrdup(header) : NULL;
 }
 
-void vm_req_free(vm_req *r)
+void crawl_req_free(crawl_req *r)
 {
 	if (!r)
 		return;
@@ -245,9 +238,9 @@ void vm_req_free(vm_req *r)
 	free(r);
 }
 
-static void q_push(vm_fetch *F, vm_req *r, int front)
+static void q_push(crawl_fetch *F, crawl_req *r, int front)
 {
-	struct vm_req_priv *p = r->priv;
+	struct crawl_req_priv *p = r->priv;
 	p->next = p->prev = NULL;
 	if (!F->head) {
 		F->head = F->tail = r;
@@ -263,9 +256,9 @@ static void q_push(vm_fetch *F, vm_req *r, int front)
 	F->n_waiting++;
 }
 
-static void q_remove(vm_fetch *F, vm_req *r)
+static void q_remove(crawl_fetch *F, crawl_req *r)
 {
-	struct vm_req_priv *p = r->priv;
+	struct crawl_req_priv *p = r->priv;
 	if (p->prev)
 		p->prev->priv->next = p->next;
 	else
@@ -280,9 +273,9 @@ static void q_remove(vm_fetch *F, vm_req *r)
 
 /* Parse r->url into scheme/host/port/path and find its host. -1 when the URL
  * can't be used (message in r->error). */
-static int req_parse_url(vm_fetch *F, vm_req *r)
+static int req_parse_url(crawl_fetch *F, crawl_req *r)
 {
-	struct vm_req_priv *p = r->priv;
+	struct crawl_req_priv *p = r->priv;
 	CURLU *u = curl_url();
 	char *scheme = NULL, *hostname = NULL, *port = NULL, *path = NULL, *query = NULL;
 	int rc = -1;
@@ -315,7 +308,7 @@ static int req_parse_url(vm_fetch *F, vm_req *r)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c + 32);
 	p->path = query ? xasprintf("%s?%s", path ? path : "/", query) : xstrdup(path ? path : "/");
-	p->url_private = vm_ip_text_is_private(p->hostname);
+	p->url_private = crawl_ip_text_is_private(p->hostname);
 	{
 		int def = strcmp(p->scheme, "https") == 0 ? 443 : 80;
 		char *key = p->port == def ? xstrdup(p->hostname) : xasprintf("%s:%d", p->hostname, p->port);
@@ -334,24 +327,24 @@ out:
 	return rc;
 }
 
-static void robots_done(vm_req *r, void *arg);
+static void robots_done(crawl_req *r, void *arg);
 
-void vm_fetch_set_robots(vm_fetch *F, const char *key, long status, const char *body, size_t len)
+void crawl_fetch_set_robots(crawl_fetch *F, const char *key, long status, const char *body, size_t len)
 {
 	host *h = host_get(F, key);
 	h->robots_err[0] = '\0';
-	vm_robots_free(h->robots);
+	crawl_robots_free(h->robots);
 	if (status >= 200 && status < 300)
-		h->robots = vm_robots_parse(body ? body : "", body ? len : 0, F->o.robots_agent);
+		h->robots = crawl_robots_parse(body ? body : "", body ? len : 0, F->o.robots_agent);
 	else
-		h->robots = vm_robots_for_status(status);
-	h->crawl_delay = vm_robots_crawl_delay(h->robots);
+		h->robots = crawl_robots_for_status(status);
+	h->crawl_delay = crawl_robots_crawl_delay(h->robots);
 	if (h->crawl_delay > 30)
 		h->crawl_delay = 30;
 	h->robots_state = 2;
 }
 
-static void finish(vm_fetch *F, vm_req *r)
+static void finish(crawl_fetch *F, crawl_req *r)
 {
 	(void)F;
 	if (r->priv->is_robots) {
@@ -361,7 +354,7 @@ static void finish(vm_fetch *F, vm_req *r)
 	r->done(r, r->arg);
 }
 
-static void fail_now(vm_fetch *F, vm_req *r, int result, const char *cls, const char *msg)
+static void fail_now(crawl_fetch *F, crawl_req *r, int result, const char *cls, const char *msg)
 {
 	r->result = result;
 	snprintf(r->error_class, sizeof r->error_class, "%s", cls);
@@ -369,12 +362,12 @@ static void fail_now(vm_fetch *F, vm_req *r, int result, const char *cls, const 
 	finish(F, r);
 }
 
-void vm_fetch_submit(vm_fetch *F, vm_req *r)
+void crawl_fetch_submit(crawl_fetch *F, crawl_req *r)
 {
 	req_clear_result(r);
 	r->priv->not_before = 0;
 	if (req_parse_url(F, r) != 0) {
-		r->result = VM_FETCH_BLOCKED;
+		r->result = CRAWL_FETCH_BLOCKED;
 		finish(F, r);
 		return;
 	}
@@ -383,7 +376,7 @@ void vm_fetch_submit(vm_fetch *F, vm_req *r)
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 {
-	vm_req *r = arg;
+	crawl_req *r = arg;
 	size_t n = size * nmemb;
 	if (r->max_bytes && r->len + n > r->max_bytes) {
 		r->priv->too_big = 1;
@@ -407,25 +400,25 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 
 static curl_socket_t on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	vm_req *r = arg;
-	struct vm_req_priv *p = r->priv;
+	crawl_req *r = arg;
+	struct crawl_req_priv *p = r->priv;
 	(void)purpose;
 	/* installed only without --allow-private; a --connect-to target given
 	 * as an IP literal is trusted for the requests that rule maps */
-	if (vm_addr_is_private(&a->addr) &&
-	    !(p->trusted && vm_addr_equal(&a->addr, (struct sockaddr *)&p->trusted_addr))) {
+	if (crawl_addr_is_private(&a->addr) &&
+	    !(p->trusted && crawl_addr_equal(&a->addr, (struct sockaddr *)&p->trusted_addr))) {
 		p->refused = 1;
-		vm_addr_format(&a->addr, p->refused_addr, sizeof p->refused_addr);
+		crawl_addr_format(&a->addr, p->refused_addr, sizeof p->refused_addr);
 		return CURL_SOCKET_BAD;
 	}
 	return socket(a->family, a->socktype, a->protocol);
 }
 
 /* The --connect-to target of this request, when it is an IP literal. */
-static void set_trusted(vm_fetch *F, vm_req *r)
+static void set_trusted(crawl_fetch *F, crawl_req *r)
 {
-	struct vm_req_priv *p = r->priv;
-	const vm_connect_to *c = vm_connect_to_match(F->o.connect_to, F->o.n_connect_to, p->hostname, p->port);
+	struct crawl_req_priv *p = r->priv;
+	const crawl_connect_to *c = crawl_connect_to_match(F->o.connect_to, F->o.n_connect_to, p->hostname, p->port);
 	p->trusted = 0;
 	if (!c || !c->host2[0])
 		return;
@@ -455,9 +448,9 @@ static void set_trusted(vm_fetch *F, vm_req *r)
 	}
 }
 
-static void start_one(vm_fetch *F, vm_req *r, double now)
+static void start_one(crawl_fetch *F, crawl_req *r, double now)
 {
-	struct vm_req_priv *p = r->priv;
+	struct crawl_req_priv *p = r->priv;
 	CURL *e = F->npool ? F->pool[--F->npool] : curl_easy_init();
 	if (!e)
 		vm_die("libcurl: out of easy handles");
@@ -515,24 +508,24 @@ static void start_one(vm_fetch *F, vm_req *r, double now)
 	F->n_active++;
 }
 
-static void robots_submit(vm_fetch *F, host *h, vm_req *for_req)
+static void robots_submit(crawl_fetch *F, host *h, crawl_req *for_req)
 {
-	struct vm_req_priv *fp = for_req->priv;
+	struct crawl_req_priv *fp = for_req->priv;
 	int def = strcmp(fp->scheme, "https") == 0 ? 443 : 80;
 	char *url;
 	if (fp->port == def)
 		url = xasprintf("%s://%s/robots.txt", fp->scheme, fp->hostname);
 	else
 		url = xasprintf("%s://%s:%d/robots.txt", fp->scheme, fp->hostname, fp->port);
-	vm_req *r = vm_req_new(url, 0, for_req->tier, "robots", 512 * 1024, NULL, h);
+	crawl_req *r = crawl_req_new(url, 0, for_req->tier, "robots", 512 * 1024, NULL, h);
 	r->keep_partial = 1;
 	r->priv->is_robots = 1;
 	free(url);
 	h->robots_state = 1;
 	F->st.robots_fetched++;
 	if (req_parse_url(F, r) != 0) {
-		vm_req_free(r);
-		vm_fetch_set_robots(F, h->key, 0, NULL, 0);
+		crawl_req_free(r);
+		crawl_fetch_set_robots(F, h->key, 0, NULL, 0);
 		return;
 	}
 	/* the first request for a host is always its robots.txt */
@@ -540,9 +533,9 @@ static void robots_submit(vm_fetch *F, host *h, vm_req *for_req)
 	q_push(F, r, 1);
 }
 
-static void robots_done(vm_req *r, void *arg)
+static void robots_done(crawl_req *r, void *arg)
 {
-	vm_fetch *F = arg;
+	crawl_fetch *F = arg;
 	host *h = NULL;
 	/* the host robots.txt was asked for is the first URL's host */
 	CURLU *u = curl_url();
@@ -564,28 +557,28 @@ static void robots_done(vm_req *r, void *arg)
 	curl_free(scheme);
 	if (u)
 		curl_url_cleanup(u);
-	if (h && r->result == VM_FETCH_BLOCKED) {
+	if (h && r->result == CRAWL_FETCH_BLOCKED) {
 		/* our own rules refused robots.txt (a private address): they will
 		 * refuse the host's other requests as well, each with its reason */
-		vm_fetch_set_robots(F, h->key, 404, NULL, 0);
+		crawl_fetch_set_robots(F, h->key, 404, NULL, 0);
 	} else if (h) {
-		long st = r->result == VM_FETCH_OK || r->result == VM_FETCH_HTTP ? r->status : 0;
-		vm_fetch_set_robots(F, h->key, st, r->body, r->len);
+		long st = r->result == CRAWL_FETCH_OK || r->result == CRAWL_FETCH_HTTP ? r->status : 0;
+		crawl_fetch_set_robots(F, h->key, st, r->body, r->len);
 		if (st == 0 || st >= 500)
 			snprintf(h->robots_err, sizeof h->robots_err, "robots.txt unavailable (%.200s): all disallowed",
 			         r->error[0] ? r->error : "no answer");
 		if (F->o.on_robots && st >= 200 && st < 500)
 			F->o.on_robots(h->key, st, r->body, r->len, F->o.arg);
 	}
-	vm_req_free(r);
+	crawl_req_free(r);
 }
 
-static void start_ready(vm_fetch *F)
+static void start_ready(crawl_fetch *F)
 {
 	double now = vm_now();
-	vm_req *r = F->head, *next;
+	crawl_req *r = F->head, *next;
 	for (; r && F->n_active < (size_t)F->o.parallel; r = next) {
-		struct vm_req_priv *p = r->priv;
+		struct crawl_req_priv *p = r->priv;
 		host *h = p->h;
 		next = p->next;
 		if (p->not_before > now || h->not_before > now)
@@ -596,14 +589,14 @@ static void start_ready(vm_fetch *F)
 			snprintf(msg, sizeof msg, "private address refused: %s", p->hostname);
 			if (F->o.on_request) {
 				/* not sent, but recorded: the URL was asked for */
-				vm_fetch_record rec = {
+				crawl_fetch_record rec = {
 					.news_num = r->news_num, .time = vm_unix_now(), .tier = r->tier,
 					.purpose = r->purpose, .url = r->url, .status = 0, .error = msg,
 					.bytes = 0, .ms = 0
 				};
 				F->o.on_request(&rec, F->o.arg);
 			}
-			fail_now(F, r, VM_FETCH_BLOCKED, "private", msg);
+			fail_now(F, r, CRAWL_FETCH_BLOCKED, "private", msg);
 			next = F->head;   /* the callback may have changed the queue */
 			continue;
 		}
@@ -615,9 +608,9 @@ static void start_ready(vm_fetch *F)
 			}
 			if (h->robots_state == 1)
 				continue;
-			if (!vm_robots_allowed(h->robots, p->path)) {
+			if (!crawl_robots_allowed(h->robots, p->path)) {
 				q_remove(F, r);
-				fail_now(F, r, VM_FETCH_BLOCKED, "robots",
+				fail_now(F, r, CRAWL_FETCH_BLOCKED, "robots",
 				         h->robots_err[0] ? h->robots_err : "robots.txt disallows it");
 				next = F->head;
 				continue;
@@ -667,17 +660,17 @@ static const char *code_class(CURLcode c)
 }
 
 /* Put r back in the queue to try again in `wait` seconds. */
-static void requeue(vm_fetch *F, vm_req *r, double wait, int front)
+static void requeue(crawl_fetch *F, crawl_req *r, double wait, int front)
 {
 	r->priv->not_before = vm_now() + wait;
 	F->st.retries++;
 	q_push(F, r, front);
 }
 
-static void complete(vm_fetch *F, CURL *e, CURLcode code)
+static void complete(crawl_fetch *F, CURL *e, CURLcode code)
 {
-	vm_req *r = NULL;
-	struct vm_req_priv *p;
+	crawl_req *r = NULL;
+	struct crawl_req_priv *p;
 	long status = 0;
 	curl_off_t total_us = 0, retry_after = 0;
 	char *redirect = NULL;
@@ -700,30 +693,30 @@ static void complete(vm_fetch *F, CURL *e, CURLcode code)
 	r->status = status;
 
 	/* classify this exchange */
-	int result = VM_FETCH_OK;
+	int result = CRAWL_FETCH_OK;
 	char msg[256] = "";
 	const char *cls = "";
 	int retry = 0;
 	double wait = 0;
 	if (p->refused) {
-		result = VM_FETCH_BLOCKED;
+		result = CRAWL_FETCH_BLOCKED;
 		cls = "private";
 		snprintf(msg, sizeof msg, "private address refused: %s", p->refused_addr);
 	} else if (p->too_big && r->keep_partial && status >= 200 && status < 300) {
 		r->truncated = 1;
 	} else if (p->too_big || code == CURLE_FILESIZE_EXCEEDED) {
-		result = VM_FETCH_TOO_BIG;
+		result = CRAWL_FETCH_TOO_BIG;
 		cls = "too-big";
 		snprintf(msg, sizeof msg, "body over %zu bytes", r->max_bytes);
 	} else if (code != CURLE_OK) {
-		result = VM_FETCH_ERROR;
+		result = CRAWL_FETCH_ERROR;
 		cls = code_class(code);
 		snprintf(msg, sizeof msg, "%s", p->errbuf[0] ? p->errbuf : curl_easy_strerror(code));
 		retry = retryable_code(code);
 		wait = F->o.backoff_base * (1 << (p->attempts < 8 ? p->attempts - 1 : 7)) * (0.5 + rnd(F));
 	} else if (status == 429 || status == 503) {
 		host *h = p->h;
-		result = VM_FETCH_ERROR;
+		result = CRAWL_FETCH_ERROR;
 		cls = status == 429 ? "http-429" : "http-5xx";
 		snprintf(msg, sizeof msg, "HTTP %ld", status);
 		if (retry_after > 0)
@@ -738,7 +731,7 @@ static void complete(vm_fetch *F, CURL *e, CURLcode code)
 		} else
 			snprintf(msg, sizeof msg, "HTTP %ld, Retry-After %lds is too long", status, (long)retry_after);
 	} else if (status >= 500) {
-		result = VM_FETCH_ERROR;
+		result = CRAWL_FETCH_ERROR;
 		cls = "http-5xx";
 		snprintf(msg, sizeof msg, "HTTP %ld", status);
 		retry = 1;
@@ -746,24 +739,24 @@ static void complete(vm_fetch *F, CURL *e, CURLcode code)
 	} else if (status >= 300 && status < 400 && redir) {
 		result = -1;   /* redirect */
 	} else if (status < 200 || status >= 300) {
-		result = VM_FETCH_HTTP;
+		result = CRAWL_FETCH_HTTP;
 		cls = "http";
 		snprintf(msg, sizeof msg, "HTTP %ld", status);
 	}
-	if (result == VM_FETCH_OK || result == VM_FETCH_HTTP || result == -1)
+	if (result == CRAWL_FETCH_OK || result == CRAWL_FETCH_HTTP || result == -1)
 		p->h->backoff_level = 0;
 
 	/* log the exchange */
 	F->st.requests++;
 	F->st.bytes += r->len;
 	if (F->o.on_request) {
-		vm_fetch_record rec = {
+		crawl_fetch_record rec = {
 			.news_num = r->news_num, .time = p->t_wall, .tier = r->tier,
 			.purpose = r->purpose, .url = r->url, .status = status,
-			.error = result == VM_FETCH_OK || result == -1 ? NULL : msg,
+			.error = result == CRAWL_FETCH_OK || result == -1 ? NULL : msg,
 			.bytes = r->len, .ms = total_us / 1000.0
 		};
-		if (result == VM_FETCH_HTTP)
+		if (result == CRAWL_FETCH_HTTP)
 			rec.error = NULL;   /* a complete answer is not an error of ours */
 		F->o.on_request(&rec, F->o.arg);
 	}
@@ -771,7 +764,7 @@ static void complete(vm_fetch *F, CURL *e, CURLcode code)
 	if (result == -1) {
 		if (r->redirects >= F->o.max_redirects) {
 			free(redir);
-			fail_now(F, r, VM_FETCH_ERROR, "redirects", "too many redirects");
+			fail_now(F, r, CRAWL_FETCH_ERROR, "redirects", "too many redirects");
 			return;
 		}
 		free(r->url);
@@ -782,7 +775,7 @@ static void complete(vm_fetch *F, CURL *e, CURLcode code)
 		r->body = NULL;
 		r->len = r->cap = 0;
 		if (req_parse_url(F, r) != 0) {
-			r->result = VM_FETCH_BLOCKED;
+			r->result = CRAWL_FETCH_BLOCKED;
 			finish(F, r);
 			return;
 		}
@@ -801,7 +794,7 @@ static void complete(vm_fetch *F, CURL *e, CURLcode code)
 	finish(F, r);
 }
 
-void vm_fetch_step(vm_fetch *F, int max_wait_ms)
+void crawl_fetch_step(crawl_fetch *F, int max_wait_ms)
 {
 	int running = 0, left = 0;
 	CURLMsg *m;
@@ -814,7 +807,7 @@ void vm_fetch_step(vm_fetch *F, int max_wait_ms)
 	start_ready(F);
 	/* wake up for the next request that becomes due */
 	double now = vm_now(), due = now + max_wait_ms / 1000.0;
-	for (vm_req *r = F->head; r; r = r->priv->next) {
+	for (crawl_req *r = F->head; r; r = r->priv->next) {
 		double t = r->priv->not_before > r->priv->h->not_before ? r->priv->not_before : r->priv->h->not_before;
 		if (t < due)
 			due = t;
@@ -829,17 +822,17 @@ void vm_fetch_step(vm_fetch *F, int max_wait_ms)
 	curl_multi_poll(F->multi, NULL, 0, wait, NULL);
 }
 
-void vm_fetch_wakeup(vm_fetch *F)
+void crawl_fetch_wakeup(crawl_fetch *F)
 {
 	curl_multi_wakeup(F->multi);
 }
 
-size_t vm_fetch_busy(const vm_fetch *F)
+size_t crawl_fetch_busy(const crawl_fetch *F)
 {
 	return F->n_waiting + F->n_active;
 }
 
-void vm_fetch_get_stats(const vm_fetch *F, vm_fetch_stats *s)
+void crawl_fetch_get_stats(const crawl_fetch *F, crawl_fetch_stats *s)
 {
 	*s = F->st;
 }

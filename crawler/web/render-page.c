@@ -14,7 +14,7 @@
 #include <ctype.h>
 #include <string.h>
 
-const char *const render_layout_names[RL_N] = {
+const char *const web_layout_names[RL_N] = {
 	"msn2019", "og", "twitter", "jsonld-string", "jsonld-object", "jsonld-array",
 	"image-src", "lazy-srcset", "og-protocol-relative", "relative", "base-href", "broken",
 	"noimage" };
@@ -47,7 +47,7 @@ static void slug(sbuf *b, const char *title)
 	}
 }
 
-static void paragraphs(sbuf *b, const render_item *it, int broken)
+static void paragraphs(sbuf *b, const web_item *it, int broken)
 {
 	web_rng r = { it->rnd ^ 0x5eed };
 	sb_add(b, broken ? "<p>" : "<p>");
@@ -62,8 +62,8 @@ static void paragraphs(sbuf *b, const render_item *it, int broken)
 	}
 }
 
-static void msn_page(sbuf *b, const render_item *it, const render_item *items,
-		     const render_page_urls *u)
+static void msn_page(sbuf *b, const web_item *it, const web_item *items,
+		     const web_page_urls *u)
 {
 	const char *s = it->scheme;
 	sb_add(b, "<!DOCTYPE html>\n<html prefix=\"og: http://ogp.me/ns#\" lang=\"en-us\" dir=\"ltr\">\n"
@@ -101,7 +101,7 @@ static void msn_page(sbuf *b, const render_item *it, const render_item *items,
 		  "<li><a href=\"/en-us/sports\">Sports</a></li><li><a href=\"/en-us/money\">Money</a></li>"
 		  "</ul></nav></header>\n<div id=\"maincontent\">\n<ul class=\"trending\" data-m=\"{&quot;i&quot;:1}\">\n");
 	for (int k = 0; k < 4; k++) {
-		const render_item *o = &items[it->others[k]];
+		const web_item *o = &items[it->others[k]];
 		sb_addf(b, "<li><a href=\"%s://www.msn.com/en-us/%s/%s/ar-%s\">"
 			   "<img alt=\"\" data-src=\"{&quot;default&quot;:&quot;//img-s-msn-com.akamaized.net/tenant/amp/entityid/%s.img?h=76&amp;w=138&amp;m=6&amp;q=60&amp;u=t&amp;o=t&amp;l=f&quot;}\" role=\"presentation\" src=\"%s\">"
 			   "<h3>", s, o->category, o->subcategory, o->msn_id, o->imgid, PLACEHOLDER);
@@ -131,7 +131,7 @@ static void msn_page(sbuf *b, const render_item *it, const render_item *items,
 	sb_add(b, "</section>\n</article>\n</div>\n<footer><p>&copy; 2019 Microsoft</p></footer>\n</body>\n</html>\n");
 }
 
-static void generic_page(sbuf *b, const render_item *it, const render_page_urls *u)
+static void generic_page(sbuf *b, const web_item *it, const web_page_urls *u)
 {
 	int L = it->layout, broken = L == RL_BROKEN;
 	int logo_in_body = L != RL_NOIMAGE;
@@ -233,7 +233,7 @@ static void generic_page(sbuf *b, const render_item *it, const render_page_urls 
 		   "</body>\n</html>\n", it->scheme, it->id, (unsigned)(it->rnd & 0xffffffffu));
 }
 
-void render_page(sbuf *b, const render_item *it, const render_item *items, const render_page_urls *u)
+void web_page(sbuf *b, const web_item *it, const web_item *items, const web_page_urls *u)
 {
 	if (it->layout == RL_MSN2019)
 		msn_page(b, it, items, u);

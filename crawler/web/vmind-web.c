@@ -11,40 +11,40 @@
 #include <string.h>
 
 enum {
-	O_ROOT = 256, O_LISTEN, O_PORT_FILE, O_LOG, O_LOG_HEADER, O_PID_FILE, O_ARCHIVE_HOST, O_SEARCH_HOST, O_ARCHIVE_RATE, O_ARCHIVE_DELAY, O_TLS_LISTEN, O_TLS_CERT, O_TLS_KEY,
-	O_TLS_PORT_FILE,
-	O_MIND, O_OUT, O_SEED, O_DEAD, O_MOVED, O_FAULT, O_DECOY, O_ROBOTS, O_ARCHIVE_SHARE,
-	O_SEARCH_SHARE, O_CLEAN, O_THREADS, O_LIMIT
+	OPT_ROOT = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_LOG, OPT_LOG_HEADER, OPT_PID_FILE, OPT_ARCHIVE_HOST, OPT_SEARCH_HOST, OPT_ARCHIVE_RATE, OPT_ARCHIVE_DELAY, OPT_TLS_LISTEN, OPT_TLS_CERT, OPT_TLS_KEY,
+	OPT_TLS_PORT_FILE,
+	OPT_MIND, OPT_OUT, OPT_SEED, OPT_DEAD, OPT_MOVED, OPT_FAULT, OPT_DECOY, OPT_ROBOTS, OPT_ARCHIVE_SHARE,
+	OPT_SEARCH_SHARE, OPT_CLEAN, OPT_THREADS, OPT_LIMIT
 };
 
 static const vm_option options[] = {
-	{ "root", O_ROOT, required_argument, "WEBDIR", "serve: the rendered web to serve" },
-	{ "listen", O_LISTEN, required_argument, "ADDR:PORT", "serve: address and port (port 0: any free port; default 127.0.0.1:0)" },
-	{ "port-file", O_PORT_FILE, required_argument, "FILE", "serve: write the bound port to FILE once listening" },
-	{ "tls-listen", O_TLS_LISTEN, required_argument, "ADDR:PORT", "serve: also answer HTTPS there (needs --tls-cert and --tls-key)" },
-	{ "tls-cert", O_TLS_CERT, required_argument, "FILE", "serve: PEM certificate (chain) for --tls-listen" },
-	{ "tls-key", O_TLS_KEY, required_argument, "FILE", "serve: PEM private key for --tls-listen" },
-	{ "tls-port-file", O_TLS_PORT_FILE, required_argument, "FILE", "serve: write the bound HTTPS port to FILE" },
-	{ "log", O_LOG, required_argument, "FILE", "serve: append one TSV line per request to FILE" },
-	{ "log-header", O_LOG_HEADER, required_argument, "NAME", "serve: end each log line with the value of request header NAME" },
-	{ "pid-file", O_PID_FILE, required_argument, "FILE", "serve: write the process id to FILE" },
-	{ "archive-host", O_ARCHIVE_HOST, required_argument, "HOST", "serve: virtual host of the CDX and capture API (default web.archive.org)" },
-	{ "archive-rate", O_ARCHIVE_RATE, required_argument, "N", "serve: archive requests per second above which it answers 429 (default 0: no limit)" },
-	{ "archive-delay", O_ARCHIVE_DELAY, required_argument, "MS", "serve: the archive host answers MS milliseconds late, as a slow archive (default 0)" },
-	{ "search-host", O_SEARCH_HOST, required_argument, "HOST", "serve: virtual host of the searx-style /search API (default searx.test)" },
-	{ "mind", O_MIND, required_argument, "DIR", "render: the vmind-synth dataset" },
-	{ "out", O_OUT, required_argument, "WEBDIR", "render: where to write the web" },
-	{ "seed", O_SEED, required_argument, "N", "render: random seed (default 1)" },
-	{ "dead-share", O_DEAD, required_argument, "F", "render: share of dead pages, 404 or 410 (default 0.1)" },
-	{ "moved-share", O_MOVED, required_argument, "F", "render: share of moved pages, redirect chains and loops (default 0.1)" },
-	{ "fault-share", O_FAULT, required_argument, "F", "render: share of items with a network fault (default 0.1)" },
-	{ "decoy-share", O_DECOY, required_argument, "F", "render: share of pages whose first image candidate is a decoy (default 0.05)" },
-	{ "robots-share", O_ROBOTS, required_argument, "F", "render: share of pages disallowed by robots.txt (default 0.02)" },
-	{ "archive-share", O_ARCHIVE_SHARE, required_argument, "F", "render: share of dead pages with archived captures (default 0.7)" },
-	{ "search-share", O_SEARCH_SHARE, required_argument, "F", "render: share of items republished on other sites (default 0.5)" },
-	{ "clean", O_CLEAN, no_argument, NULL, "render: no dead, moved, faulty, decoy or disallowed pages" },
-	{ "threads", O_THREADS, required_argument, "N", "render: drawing threads (default 2)" },
-	{ "limit", O_LIMIT, required_argument, "N", "render: only the first N news items (by id)" },
+	{ "root", OPT_ROOT, required_argument, "WEBDIR", "serve: the rendered web to serve" },
+	{ "listen", OPT_LISTEN, required_argument, "ADDR:PORT", "serve: address and port (port 0: any free port; default 127.0.0.1:0)" },
+	{ "port-file", OPT_PORT_FILE, required_argument, "FILE", "serve: write the bound port to FILE once listening" },
+	{ "tls-listen", OPT_TLS_LISTEN, required_argument, "ADDR:PORT", "serve: also answer HTTPS there (needs --tls-cert and --tls-key)" },
+	{ "tls-cert", OPT_TLS_CERT, required_argument, "FILE", "serve: PEM certificate (chain) for --tls-listen" },
+	{ "tls-key", OPT_TLS_KEY, required_argument, "FILE", "serve: PEM private key for --tls-listen" },
+	{ "tls-port-file", OPT_TLS_PORT_FILE, required_argument, "FILE", "serve: write the bound HTTPS port to FILE" },
+	{ "log", OPT_LOG, required_argument, "FILE", "serve: append one TSV line per request to FILE" },
+	{ "log-header", OPT_LOG_HEADER, required_argument, "NAME", "serve: end each log line with the value of request header NAME" },
+	{ "pid-file", OPT_PID_FILE, required_argument, "FILE", "serve: write the process id to FILE" },
+	{ "archive-host", OPT_ARCHIVE_HOST, required_argument, "HOST", "serve: virtual host of the CDX and capture API (default web.archive.org)" },
+	{ "archive-rate", OPT_ARCHIVE_RATE, required_argument, "N", "serve: archive requests per second above which it answers 429 (default 0: no limit)" },
+	{ "archive-delay", OPT_ARCHIVE_DELAY, required_argument, "MS", "serve: the archive host answers MS milliseconds late, as a slow archive (default 0)" },
+	{ "search-host", OPT_SEARCH_HOST, required_argument, "HOST", "serve: virtual host of the searx-style /search API (default searx.test)" },
+	{ "mind", OPT_MIND, required_argument, "DIR", "render: the vmind-synth dataset" },
+	{ "out", OPT_OUT, required_argument, "WEBDIR", "render: where to write the web" },
+	{ "seed", OPT_SEED, required_argument, "N", "render: random seed (default 1)" },
+	{ "dead-share", OPT_DEAD, required_argument, "F", "render: share of dead pages, 404 or 410 (default 0.1)" },
+	{ "moved-share", OPT_MOVED, required_argument, "F", "render: share of moved pages, redirect chains and loops (default 0.1)" },
+	{ "fault-share", OPT_FAULT, required_argument, "F", "render: share of items with a network fault (default 0.1)" },
+	{ "decoy-share", OPT_DECOY, required_argument, "F", "render: share of pages whose first image candidate is a decoy (default 0.05)" },
+	{ "robots-share", OPT_ROBOTS, required_argument, "F", "render: share of pages disallowed by robots.txt (default 0.02)" },
+	{ "archive-share", OPT_ARCHIVE_SHARE, required_argument, "F", "render: share of dead pages with archived captures (default 0.7)" },
+	{ "search-share", OPT_SEARCH_SHARE, required_argument, "F", "render: share of items republished on other sites (default 0.5)" },
+	{ "clean", OPT_CLEAN, no_argument, NULL, "render: no dead, moved, faulty, decoy or disallowed pages" },
+	{ "threads", OPT_THREADS, required_argument, "N", "render: drawing threads (default 2)" },
+	{ "limit", OPT_LIMIT, required_argument, "N", "render: only the first N news items (by id)" },
 	{ "quiet", 'q', no_argument, NULL, "no messages but errors" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -81,33 +81,33 @@ int main(int argc, char **argv)
 	argv++;
 	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
 		switch (c) {
-		case O_ROOT: so.root = optarg; break;
-		case O_LISTEN: so.listen = optarg; break;
-		case O_PORT_FILE: so.port_file = optarg; break;
-		case O_LOG: so.log = optarg; break;
-		case O_LOG_HEADER: so.log_header = optarg; break;
-		case O_PID_FILE: so.pid_file = optarg; break;
-		case O_ARCHIVE_HOST: so.archive_host = optarg; break;
-		case O_SEARCH_HOST: so.search_host = optarg; break;
-		case O_TLS_LISTEN: so.tls_listen = optarg; break;
-		case O_TLS_CERT: so.tls_cert = optarg; break;
-		case O_TLS_KEY: so.tls_key = optarg; break;
-		case O_TLS_PORT_FILE: so.tls_port_file = optarg; break;
-		case O_ARCHIVE_RATE: so.archive_rate = vm_cli_double("archive-rate", optarg, 0, 1e9); break;
-		case O_ARCHIVE_DELAY: so.archive_delay_ms = (long)vm_cli_int("archive-delay", optarg, 0, 600000); break;
-		case O_MIND: ro.mind = optarg; break;
-		case O_OUT: ro.out = optarg; break;
-		case O_SEED: ro.seed = (uint64_t)vm_cli_int("seed", optarg, 0, INT64_MAX); break;
-		case O_DEAD: ro.dead_share = vm_cli_double("dead-share", optarg, 0, 1); break;
-		case O_MOVED: ro.moved_share = vm_cli_double("moved-share", optarg, 0, 1); break;
-		case O_FAULT: ro.fault_share = vm_cli_double("fault-share", optarg, 0, 1); break;
-		case O_DECOY: ro.decoy_share = vm_cli_double("decoy-share", optarg, 0, 1); break;
-		case O_ROBOTS: ro.robots_share = vm_cli_double("robots-share", optarg, 0, 1); break;
-		case O_ARCHIVE_SHARE: ro.archive_share = vm_cli_double("archive-share", optarg, 0, 1); break;
-		case O_SEARCH_SHARE: ro.search_share = vm_cli_double("search-share", optarg, 0, 1); break;
-		case O_CLEAN: ro.clean = 1; break;
-		case O_THREADS: ro.threads = (int)vm_cli_int("threads", optarg, 1, 64); break;
-		case O_LIMIT: ro.limit = (long)vm_cli_int("limit", optarg, 0, 100000000); break;
+		case OPT_ROOT: so.root = optarg; break;
+		case OPT_LISTEN: so.listen = optarg; break;
+		case OPT_PORT_FILE: so.port_file = optarg; break;
+		case OPT_LOG: so.log = optarg; break;
+		case OPT_LOG_HEADER: so.log_header = optarg; break;
+		case OPT_PID_FILE: so.pid_file = optarg; break;
+		case OPT_ARCHIVE_HOST: so.archive_host = optarg; break;
+		case OPT_SEARCH_HOST: so.search_host = optarg; break;
+		case OPT_TLS_LISTEN: so.tls_listen = optarg; break;
+		case OPT_TLS_CERT: so.tls_cert = optarg; break;
+		case OPT_TLS_KEY: so.tls_key = optarg; break;
+		case OPT_TLS_PORT_FILE: so.tls_port_file = optarg; break;
+		case OPT_ARCHIVE_RATE: so.archive_rate = vm_cli_double("archive-rate", optarg, 0, 1e9); break;
+		case OPT_ARCHIVE_DELAY: so.archive_delay_ms = (long)vm_cli_int("archive-delay", optarg, 0, 600000); break;
+		case OPT_MIND: ro.mind = optarg; break;
+		case OPT_OUT: ro.out = optarg; break;
+		case OPT_SEED: ro.seed = (uint64_t)vm_cli_int("seed", optarg, 0, INT64_MAX); break;
+		case OPT_DEAD: ro.dead_share = vm_cli_double("dead-share", optarg, 0, 1); break;
+		case OPT_MOVED: ro.moved_share = vm_cli_double("moved-share", optarg, 0, 1); break;
+		case OPT_FAULT: ro.fault_share = vm_cli_double("fault-share", optarg, 0, 1); break;
+		case OPT_DECOY: ro.decoy_share = vm_cli_double("decoy-share", optarg, 0, 1); break;
+		case OPT_ROBOTS: ro.robots_share = vm_cli_double("robots-share", optarg, 0, 1); break;
+		case OPT_ARCHIVE_SHARE: ro.archive_share = vm_cli_double("archive-share", optarg, 0, 1); break;
+		case OPT_SEARCH_SHARE: ro.search_share = vm_cli_double("search-share", optarg, 0, 1); break;
+		case OPT_CLEAN: ro.clean = 1; break;
+		case OPT_THREADS: ro.threads = (int)vm_cli_int("threads", optarg, 1, 64); break;
+		case OPT_LIMIT: ro.limit = (long)vm_cli_int("limit", optarg, 0, 100000000); break;
 		case 'q': so.quiet = ro.quiet = 1; break;
 		}
 	}

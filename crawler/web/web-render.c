@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const render_decoy_names[DC_N] = { "", "pixel", "logo", "truncated", "corrupt", "html" };
+const char *const web_decoy_names[DC_N] = { "", "pixel", "logo", "truncated", "corrupt", "html" };
 
 static const char *const fault_names[RFT_N] = {
 	"", "delay", "drip", "retry-after-429", "retry-after-503", "reset", "truncate",
@@ -39,7 +39,7 @@ static const char *const fault_names[RFT_N] = {
 
 typedef struct ctx {
 	const web_render_opts *o;
-	render_item *items;
+	web_item *items;
 	size_t n;
 	size_t next;              /* next item to draw */
 	pthread_mutex_t mu;
@@ -49,9 +49,9 @@ typedef struct ctx {
 	int failed;
 } ctx;
 
-static void archive_and_search(ctx *C, render_item *it, web_rng *r0, const char *img_file,
+static void archive_and_search(ctx *C, web_item *it, web_rng *r0, const char *img_file,
 			       const char *cover_ctype);
-static int write_rows(const char *out, const char *name, const char *header, render_item *items,
+static int write_rows(const char *out, const char *name, const char *header, web_item *items,
 		      size_t n, size_t field);
 
 /* ---- small helpers ---- */
@@ -142,7 +142,7 @@ static int pick(web_rng *r, const double *w, int n)
 typedef struct truth_row {
 	uint32_t num;
 	char *msn_id;
-	render_visual vis;
+	web_visual vis;
 	int has_vis;
 } truth_row;
 
@@ -167,14 +167,14 @@ static int cmp_truth(const void *a, const void *b)
 
 static int cmp_item(const void *a, const void *b)
 {
-	const render_item *x = a, *y = b;
+	const web_item *x = a, *y = b;
 	return x->num < y->num ? -1 : x->num > y->num;
 }
 
 static int shape_code(const char *s)
 {
 	for (int i = 0; i < SH_N; i++)
-		if (!strcmp(s, render_shape_names[i]))
+		if (!strcmp(s, web_shape_names[i]))
 			return i;
 	return -1;
 }
@@ -259,7 +259,7 @@ out:
 }
 
 /* MIND news.tsv files of every split; duplicates (same id) kept once */
-static int read_news(const char *dir, render_item **items, size_t *n, int *bad)
+static int read_news(const char *dir, web_item **items, size_t *n, int *bad)
 {
 	static const char *const splits[] = { "train", "dev", "test" };
 	vm_u64set seen;
@@ -298,7 +298,7 @@ static int read_news(const char *dir, render_item **items, size_t *n, int *bad)
 				alloc = alloc ? 2 * alloc : 1024;
 				*items = xrealloc(*items, alloc * sizeof **items);
 			}
-			render_item *it = &(*items)[(*n)++];
+			web_item *it = &(*items)[(*n)++];
 			memset(it, 0, sizeof *it);
 			snprintf(it->id, sizeof it->id, "N%u", num);
 			it->num = num;
@@ -369,7 +369,7 @@ static int single_candidate(int L)
 
 static void plan(ctx *C, size_t i)
 {
-	render_item *it = &C->items[i];
+	web_item *it = &C->items[i];
 	const web_render_opts *o = C->o;
 	web_rng r = { web_mix(o->seed * 0x9e3779b97f4a7c15ULL ^ web_mix(it->num)) };
 	double u;
@@ -468,7 +468,7 @@ static int fail_fault(int f)
 }
 
 /* the fault column (and status/headers for the redirecting ones) */
-static void fault_spec(render_item *it, web_rng *r, size_t size, int *status, sbuf *fault,
+static void fault_spec(web_item *it, web_rng *r, size_t size, int *status, sbuf *fault,
 		       sbuf *headers, const char **ctype, int on_cover)
 {
 	static const char *const priv[] = { "http://10.0.0.1/", "http://127.0.0.1:1/",
@@ -503,13 +503,13 @@ static void fault_spec(render_item *it, web_rng *r, size_t size, int *status, sb
 	}
 }
 
-static void render_one(ctx *C, size_t i)
+static void draw_item(ctx *C, size_t i)
 {
-	render_item *it = &C->items[i];
-	const render_item *items = C->items;
+	web_item *it = &C->items[i];
+	const web_item *items = C->items;
 	web_rng r = { it->rnd };
-	render_page_urls u = { 0 };
-	const char *err = NULL, *S = it->scheme, *ext = render_format_ext[it->fmt];
+	web_page_urls u = { 0 };
+	const char *err = NULL, *S = it->scheme, *ext = web_format_ext[it->fmt];
 	char *cover_host = NULL, *cover_path = NULL, *cover_written = NULL, *meta = NULL;
 	char *small_url = NULL, *mid_url = NULL, *variant_url = NULL, *body_img = NULL, *base = NULL;
 	char *img_file = NULL, *page_file = NULL, *path = NULL, *decoy_url = NULL;
@@ -524,7 +524,7 @@ static void render_one(ctx *C, size_t i)
 
 	/* the cover: where it lives and how the page writes it */
 	if (L != RL_NOIMAGE) {
-		const char *f = render_format_names[it->fmt];
+		const char *f = web_format_names[it->fmt];
 		switch (L) {
 		case RL_MSN2019:
 			cover_host = xstrdup(MSN_IMG_HOST);
@@ -587,7 +587,7 @@ static void render_one(ctx *C, size_t i)
 		if (!cover_written)
 			cover_written = xstrdup(it->cover_url);
 
-		img = render_image(&it->vis, it->key, it->w, it->h, it->fmt, &img_len, &err);
+		img = web_image(&it->vis, it->key, it->w, it->h, it->fmt, &img_len, &err);
 		if (!img)
 			goto fail;
 		vm_sha256_hex(img, img_len, it->sha);
@@ -597,7 +597,7 @@ static void render_one(ctx *C, size_t i)
 			err = "cannot write the cover";
 			goto fail;
 		}
-		cover_ctype = render_format_ctype[it->fmt];
+		cover_ctype = web_format_ctype[it->fmt];
 		if (it->wrong_ctype)
 			cover_ctype = it->fmt <= RF_JPEG_EXIF ? "application/octet-stream" : "image/jpeg";
 
@@ -629,7 +629,7 @@ static void render_one(ctx *C, size_t i)
 			for (int k = 0; k < 2; k++) {
 				int vw = k ? mw : sw, vh = k ? mh : sh;
 				size_t vlen;
-				void *v = render_image_simple(&it->vis, it->key, vw, vh, 0, &vlen, &err);
+				void *v = web_image_simple(&it->vis, it->key, vw, vh, 0, &vlen, &err);
 				char *vf, *vpath, *vurl;
 				if (!v)
 					goto fail;
@@ -673,7 +673,7 @@ static void render_one(ctx *C, size_t i)
 			break;
 		case DC_TRUNCATED: case DC_CORRUPT: {
 			size_t jlen;
-			void *j = render_image_simple(&it->vis, it->key ^ 1, it->w, it->h, 0, &jlen, &err);
+			void *j = web_image_simple(&it->vis, it->key ^ 1, it->w, it->h, 0, &jlen, &err);
 			if (!j)
 				goto fail;
 			if (it->decoy == DC_TRUNCATED) {
@@ -683,12 +683,12 @@ static void render_one(ctx *C, size_t i)
 				for (size_t k = 200; k < jlen; k++)
 					((unsigned char *)j)[k] = (unsigned char)web_rand(&g);
 			}
-			own = xasprintf("img/%s-%s.jpg", it->id, render_decoy_names[it->decoy]);
+			own = xasprintf("img/%s-%s.jpg", it->id, web_decoy_names[it->decoy]);
 			char *dpath = xasprintf("%s/%s", C->files, own);
 			put_file(dpath, j, jlen);
 			free(dpath);
 			free(j);
-			dp = xasprintf("/social/%s-%s.jpg", it->imgid, render_decoy_names[it->decoy]);
+			dp = xasprintf("/social/%s-%s.jpg", it->imgid, web_decoy_names[it->decoy]);
 			dfile = own;
 			break;
 		}
@@ -716,7 +716,7 @@ static void render_one(ctx *C, size_t i)
 	u.base = base;
 
 	/* the page */
-	render_page(&page, it, items, &u);
+	web_page(&page, it, items, &u);
 	page_file = xasprintf("pages/%s.html", it->id);
 	free(path);
 	path = xasprintf("%s/%s", C->files, page_file);
@@ -829,14 +829,14 @@ static void render_one(ctx *C, size_t i)
 			outcome = "cover";
 		sb_addf(&it->truth, "%s\t%s\t%s://%s%s\t%d\t%s://%s%s\t%s\t", it->id, it->msn_id, S,
 			it->host, it->path, page_alive, S, it->final_host, it->final_path,
-			render_layout_names[L]);
+			web_layout_names[L]);
 		if (L == RL_NOIMAGE)
 			sb_add(&it->truth, "\t\t\t\t\t\t\t0\t");
 		else
 			sb_addf(&it->truth, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t", it->cover_url, it->sha,
-				render_format_names[it->fmt], render_variant_names[it->fmt], it->w, it->h,
+				web_format_names[it->fmt], web_variant_names[it->fmt], it->w, it->h,
 				cover_ctype, it->cover_alive);
-		sb_addf(&it->truth, "%s\t%s\t%s\t%s\t%s", render_decoy_names[it->decoy],
+		sb_addf(&it->truth, "%s\t%s\t%s\t%s\t%s", web_decoy_names[it->decoy],
 			fault_names[it->fate == FATE_FAULT ? it->fault : 0],
 			it->fate == FATE_FAULT ? (it->fault_on_cover ? "cover" : "page") : "", outcome,
 			it->extra_truth.s ? it->extra_truth.s : "0\t\t0\t\t\t0\n");
@@ -1028,7 +1028,7 @@ static void search_row(sbuf *b, const char *url, const char *title, const char *
 }
 
 /* a republished or distractor page: og:image to img */
-static void other_page(ctx *C, render_item *it, const char *host, const char *path,
+static void other_page(ctx *C, web_item *it, const char *host, const char *path,
 		       const char *title, const char *img, const char *site)
 {
 	sbuf pg;
@@ -1057,7 +1057,7 @@ static void other_page(ctx *C, render_item *it, const char *host, const char *pa
 	free(p);
 }
 
-static void archive_and_search(ctx *C, render_item *it, web_rng *r0, const char *img_file,
+static void archive_and_search(ctx *C, web_item *it, web_rng *r0, const char *img_file,
 			       const char *cover_ctype)
 {
 	const web_render_opts *o = C->o;
@@ -1094,7 +1094,7 @@ static void archive_and_search(ctx *C, render_item *it, web_rng *r0, const char 
 			char cts[15];
 			memcpy(cts, ts[0], 15);
 			cts[13] = (char)('0' + (cts[13] - '0' + 1) % 10);   /* a moment after the page */
-			capture(C, &it->captures, it->cover_url, cts, 200, render_format_ctype[it->fmt], img_file, NULL);
+			capture(C, &it->captures, it->cover_url, cts, 200, web_format_ctype[it->fmt], img_file, NULL);
 			archive_cover = 1;
 		}
 		free(url);
@@ -1107,7 +1107,7 @@ static void archive_and_search(ctx *C, render_item *it, web_rng *r0, const char 
 		char *title = alter_title(&r, it->title, SITES[s].name, &kind);
 		char *path = xasprintf("/story/%08llx.html", (unsigned long long)(web_mix(it->rnd) & 0xffffffffu));
 		char *ipath = xasprintf("/img/%08llx.%s", (unsigned long long)(web_mix(it->rnd + 1) & 0xffffffffu),
-					render_format_ext[it->fmt]);
+					web_format_ext[it->fmt]);
 		search_url = xasprintf("%s://%s%s", S, SITES[s].host, path);
 		search_img = xasprintf("%s://%s%s", S, SITES[s].host, ipath);
 		img_alive = web_unif(&r) >= 0.15;
@@ -1148,7 +1148,7 @@ static void archive_and_search(ctx *C, render_item *it, web_rng *r0, const char 
 	free(search_img);
 }
 
-static int write_rows(const char *out, const char *name, const char *header, render_item *items,
+static int write_rows(const char *out, const char *name, const char *header, web_item *items,
 		      size_t n, size_t field)
 {
 	vm_atomic_file af;
@@ -1180,7 +1180,7 @@ static void *worker(void *arg)
 		if (i >= C->n)
 			break;
 		if (C->items[i].host)   /* items with a bad URL are skipped */
-			render_one(C, i);
+			draw_item(C, i);
 	}
 	return NULL;
 }
@@ -1189,7 +1189,7 @@ static void *worker(void *arg)
 
 static int shared_files(ctx *C)
 {
-	static const render_visual logo_v = { 210, 0, 0.7, 0.45, SH_SQUARE, 3 };
+	static const web_visual logo_v = { 210, 0, 0.7, 0.45, SH_SQUARE, 3 };
 	static const char gone[] = "<!doctype html>\n<html><head><title>Page not found</title></head>\n"
 				   "<body><h1>We can't find that page</h1><p>It may have been moved or deleted.</p>\n"
 				   "<img src=\"/static/sad.png\" width=\"64\" height=\"64\" alt=\"\"></body></html>\n";
@@ -1207,7 +1207,7 @@ static int shared_files(ctx *C)
 	char *p;
 	int rc = 0;
 
-	b = render_image_simple(&logo_v, 42, 200, 50, 1, &len, &err);
+	b = web_image_simple(&logo_v, 42, 200, 50, 1, &len, &err);
 	if (!b)
 		return -1;
 	p = xasprintf("%s/shared/logo.png", C->files);
@@ -1215,8 +1215,8 @@ static int shared_files(ctx *C)
 	free(p);
 	free(b);
 	for (unsigned k = 0; k < N_THUMBS; k++) {
-		render_visual v = { (int)(k * 45), (int)(k * 45 + 180) % 360, 0.6, 0.5, (int)(k % SH_N), 1 + (int)(k % 3) };
-		b = render_image_simple(&v, 1000 + k, 138, 76, 0, &len, &err);
+		web_visual v = { (int)(k * 45), (int)(k * 45 + 180) % 360, 0.6, 0.5, (int)(k % SH_N), 1 + (int)(k % 3) };
+		b = web_image_simple(&v, 1000 + k, 138, 76, 0, &len, &err);
 		if (!b)
 			return -1;
 		p = xasprintf("%s/shared/thumb-%u.jpg", C->files, k);
@@ -1225,8 +1225,8 @@ static int shared_files(ctx *C)
 		free(b);
 	}
 	for (int k = 0; k < N_STOCK; k++) {
-		render_visual v = { 30 + 80 * k, 200 - 40 * k, 0.5, 0.45, (k + 2) % SH_N, 2 };
-		b = render_image_simple(&v, 2000 + (uint64_t)k, 480, 320, 0, &len, &err);
+		web_visual v = { 30 + 80 * k, 200 - 40 * k, 0.5, 0.45, (k + 2) % SH_N, 2 };
+		b = web_image_simple(&v, 2000 + (uint64_t)k, 480, 320, 0, &len, &err);
 		if (!b)
 			return -1;
 		p = xasprintf("%s/shared/stock-%d.jpg", C->files, k);
@@ -1268,7 +1268,7 @@ static int robots(ctx *C, sbuf *routes)
 		sb_init(&t);
 		sb_add(&t, "# robots.txt of the simulated web\nUser-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\n");
 		for (size_t i = 0; i < C->n; i++) {
-			const render_item *it = &C->items[i];
+			const web_item *it = &C->items[i];
 			if (!it->error && it->fate == FATE_ROBOTS && !strcmp(it->host, hosts[k]))
 				sb_addf(&t, "Disallow: %s\n", it->path);
 		}
@@ -1327,7 +1327,7 @@ int web_render(const web_render_opts *o)
 	C.o = o;
 	pthread_mutex_init(&C.mu, NULL);
 	sb_init(&shared);
-	if (render_img_init("vmind-web") < 0) {
+	if (web_image_init("vmind-web") < 0) {
 		vm_warn("cannot start libvips");
 		goto out;
 	}
@@ -1347,7 +1347,7 @@ int web_render(const web_render_opts *o)
 
 	/* join the truth rows, check the URLs */
 	for (size_t i = 0; i < C.n; i++) {
-		render_item *it = &C.items[i];
+		web_item *it = &C.items[i];
 		truth_row key = { .num = it->num };
 		truth_row *t = n_truth ? bsearch(&key, truth, n_truth, sizeof *truth, cmp_truth) : NULL;
 		uint64_t h = web_mix(it->num * 31 + 7);
@@ -1497,12 +1497,12 @@ int web_render(const web_render_opts *o)
 	               "cover_format\tcover_variant\tcover_width\tcover_height\tcover_content_type\t"
 	               "cover_alive\tdecoy\tfault\tfault_target\toutcome\tarchived\tarchive_url\tarchive_cover\t"
 	               "search_url\tsearch_img\tsearch_img_alive\n",
-	               C.items, C.n, offsetof(render_item, truth)) < 0)
+	               C.items, C.n, offsetof(web_item, truth)) < 0)
 		goto out;
 	if (write_rows(o->out, "captures.tsv", "url\ttimestamp\tstatus\tmimetype\tbody\tdigest\tlength\theaders\n",
-		       C.items, C.n, offsetof(render_item, captures)) < 0 ||
+		       C.items, C.n, offsetof(web_item, captures)) < 0 ||
 	    write_rows(o->out, "search.tsv", "url\ttitle\tcontent\timg_src\tthumbnail_src\tengine\n",
-		       C.items, C.n, offsetof(render_item, search)) < 0)
+		       C.items, C.n, offsetof(web_item, search)) < 0)
 		goto out;
 	for (size_t i = 0; i < C.n; i++)
 		if (C.items[i].error && C.items[i].host) {
@@ -1517,7 +1517,7 @@ int web_render(const web_render_opts *o)
 	rc = bad ? VM_EXIT_ITEMS : VM_EXIT_OK;
 out:
 	for (size_t i = 0; i < C.n; i++) {
-		render_item *it = &C.items[i];
+		web_item *it = &C.items[i];
 		free(it->msn_id); free(it->category); free(it->subcategory); free(it->title);
 		free(it->abstract); free(it->url); free(it->host); free(it->path);
 		free(it->final_host); free(it->final_path); free(it->cover_url); free(it->page_file);

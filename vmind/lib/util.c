@@ -384,3 +384,10 @@ int vm_stderr_is_tty(void)
 {
 	return isatty(STDERR_FILENO);
 }
+
+double vm_unix_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}

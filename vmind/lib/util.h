@@ -140,4 +140,8 @@ double vm_now(void);
 /* 1 when stderr is a terminal and progress lines may be drawn. */
 int vm_stderr_is_tty(void);
 
+/* Seconds since the Unix epoch (wall clock), for timestamps that are
+ * recorded; intervals use vm_now. */
+double vm_unix_now(void);
+
 #endif
