@@ -79,11 +79,11 @@ typedef struct web_item {
 	char *cover_url;         /* absolute, or NULL */
 	char sha[65];
 	char *page_file;
-	sbuf routes;             /* routes.tsv rows */
-	sbuf truth;              /* truth.tsv row */
-	sbuf captures;           /* captures.tsv rows (archive) */
-	sbuf search;             /* search.tsv rows (search corpus) */
-	sbuf extra_truth;        /* archived, archive_cover, search_url, search_img, search_img_alive */
+	vm_buf routes;           /* routes.tsv rows */
+	vm_buf truth;            /* truth.tsv row */
+	vm_buf captures;         /* captures.tsv rows (archive) */
+	vm_buf search;           /* search.tsv rows (search corpus) */
+	vm_buf extra_truth;      /* archived, archive_cover, search_url, search_img, search_img_alive */
 	char *error;             /* set when the item could not be rendered */
 } web_item;
 
@@ -99,6 +99,6 @@ typedef struct web_page_urls {
 	const char *base;        /* <base href> or NULL */
 	const char *msn_variant; /* MSN body copy of the cover */
 } web_page_urls;
-void web_page(sbuf *b, const web_item *it, const web_item *items, const web_page_urls *u);
+void web_page(vm_buf *b, const web_item *it, const web_item *items, const web_page_urls *u);
 
 #endif

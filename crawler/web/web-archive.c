@@ -115,9 +115,8 @@ static char *param(const char *uri, const char *name, int k)
 static char *surt(const char *url)
 {
 	const char *p = strstr(url, "://"), *h, *e;
-	sbuf b;
+	vm_buf b = { 0 };
 	char *host;
-	sb_init(&b);
 	h = p ? p + 3 : url;
 	e = h + strcspn(h, "/?#");
 	host = xstrndup(h, (size_t)(e - h));
@@ -128,18 +127,18 @@ static char *surt(const char *url)
 	char *hs = !strncmp(host, "www.", 4) ? host + 4 : host;
 	for (;;) {
 		char *dot = strrchr(hs, '.');
-		sb_add(&b, dot ? dot + 1 : hs);
+		vm_buf_add(&b, dot ? dot + 1 : hs);
 		if (!dot)
 			break;
 		*dot = '\0';
-		sb_add(&b, ",");
+		vm_buf_add(&b, ",");
 	}
-	sb_add(&b, ")");
-	sb_add(&b, *e ? e : "/");
-	for (char *c = b.s; *c; c++)
+	vm_buf_add(&b, ")");
+	vm_buf_add(&b, *e ? e : "/");
+	for (char *c = b.p; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
 	free(host);
-	return b.s;
+	return vm_buf_steal(&b);
 }
 
 static capset *set_get(const char *key, int create)
@@ -150,7 +149,7 @@ static capset *set_get(const char *key, int create)
 		for (size_t i = 0; i < A.cap; i++) {
 			if (!A.sets[i].surt)
 				continue;
-			size_t j = web_hash(A.sets[i].surt, strlen(A.sets[i].surt)) & (ncap - 1);
+			size_t j = vm_fnv1a64(A.sets[i].surt, strlen(A.sets[i].surt)) & (ncap - 1);
 			while (ns[j].surt)
 				j = (j + 1) & (ncap - 1);
 			ns[j] = A.sets[i];
@@ -161,7 +160,7 @@ static capset *set_get(const char *key, int create)
 	}
 	if (!A.cap)
 		return NULL;
-	size_t j = web_hash(key, strlen(key)) & (A.cap - 1);
+	size_t j = vm_fnv1a64(key, strlen(key)) & (A.cap - 1);
 	while (A.sets[j].surt) {
 		if (!strcmp(A.sets[j].surt, key))
 			return &A.sets[j];
@@ -205,7 +204,7 @@ static uint64_t *tokens(const char *s, size_t *n)
 			continue;
 		if (k == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof *v);
-		v[k++] = web_hash(w, len);
+		v[k++] = vm_fnv1a64(w, len);
 	}
 	qsort(v, k, sizeof *v, cmp_u64);
 	size_t u = 0;
@@ -366,10 +365,9 @@ static int cdx(struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
 	int neg[8], nre = 0;
 	char *refield[8];
 	capset *s;
-	sbuf b;
+	vm_buf b = { 0 };
 	long long limit = limit_s ? atoll(limit_s) : 0;
 
-	sb_init(&b);
 	if (!url || !*url) {
 		*ret = send_buf(c, 400, xstrdup("missing url\n"), "text/plain", NULL, NULL);
 		status = 400;
@@ -455,26 +453,25 @@ static int cdx(struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
 			}
 			text = cJSON_PrintUnformatted(arr);
 			cJSON_Delete(arr);
-			sb_add(&b, text);
-			sb_add(&b, "\n");
+			vm_buf_add(&b, text);
+			vm_buf_add(&b, "\n");
 			free(text);
 		} else {
 			for (size_t i = first; i < last; i++) {
 				for (int k = 0; k < nf; k++)
-					sb_addf(&b, "%s%s", k ? " " : "", cap_field(sel[i], key, fields[k], num));
-				sb_add(&b, "\n");
+					vm_buf_addf(&b, "%s%s", k ? " " : "", cap_field(sel[i], key, fields[k], num));
+				vm_buf_add(&b, "\n");
 			}
 		}
 	}
-	*ret = send_buf(c, 200, b.s ? b.s : xstrdup(""), json ? "application/json" : "text/plain", NULL, NULL);
-	b.s = NULL;
+	*ret = send_buf(c, 200, vm_buf_steal(&b), json ? "application/json" : "text/plain", NULL, NULL);
 out:
 	for (int k = 0; k < nre; k++) {
 		regfree(&re[k]);
 		free(refield[k]);
 	}
 	free(url); free(output); free(fl); free(limit_s); free(from); free(to); free(sort); free(key);
-	sb_free(&b);
+	vm_buf_free(&b);
 	return status;
 }
 
@@ -499,24 +496,6 @@ static capture *nearest(capset *s, const char *ts)
 		}
 	}
 	return best;
-}
-
-static void add_headers(struct MHD_Response *r, const char *hs)
-{
-	while (hs && *hs) {
-		const char *e = strstr(hs, "\\n");
-		size_t len = e ? (size_t)(e - hs) : strlen(hs);
-		char *h = xstrndup(hs, len), *colon = strchr(h, ':');
-		if (colon) {
-			char *v = colon + 1;
-			*colon = '\0';
-			while (*v == ' ')
-				v++;
-			MHD_add_response_header(r, h, v);
-		}
-		free(h);
-		hs = e ? e + 2 : NULL;
-	}
 }
 
 /* /web/<ts><flag>/<url> */
@@ -576,7 +555,7 @@ static int wayback(struct MHD_Connection *c, const char *uri, enum MHD_Result *r
 	}
 	if (x->mime[0])
 		MHD_add_response_header(r, "Content-Type", x->mime);
-	add_headers(r, x->headers);
+	web_add_headers(r, x->headers);
 	{
 		char *orig = xasprintf("%s", x->url);
 		MHD_add_response_header(r, "X-Archive-Src", orig);

@@ -16,4 +16,8 @@ int web_archive_load(const web_serve_opts *o);
 int web_archive_answer(struct MHD_Connection *c, const web_serve_opts *o, const char *host,
 		       const char *uri, enum MHD_Result *ret);
 
+/* Add headers written as in routes.tsv's column 7 ("Name: value\nName:
+ * value" with a literal backslash-n) to a response (web-serve.c). */
+void web_add_headers(struct MHD_Response *resp, const char *headers);
+
 #endif

@@ -58,30 +58,14 @@ static int write_rows(const char *out, const char *name, const char *header, web
 
 static char *dup_field(const char *s) { return xstrdup(s ? s : ""); }
 
-/* write a file under a temporary name, then rename (no fsync: the renderer
- * is re-run from scratch when interrupted) */
+/* Write a file under a temporary name, then rename (no fsync: the renderer
+ * is re-run from scratch when interrupted); 0, or -1 after a message. */
 static int put_file(const char *path, const void *data, size_t len)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE *fp = fopen(tmp, "wb");
-	int rc = -1;
-	if (!fp)
-		goto out;
-	if (len && fwrite(data, 1, len, fp) != len) {
-		fclose(fp);
-		unlink(tmp);
-		goto out;
-	}
-	if (fclose(fp) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc)
-		vm_warn_errno("%s", path);
-	free(tmp);
-	return rc;
+	if (vm_write_file_renamed(path, data, len) == 0)
+		return 0;
+	vm_warn_errno("%s", path);
+	return -1;
 }
 
 static void base62(char *out, uint64_t v, int digits)
@@ -94,32 +78,32 @@ static void base62(char *out, uint64_t v, int digits)
 	out[digits] = '\0';
 }
 
-static void slugify(sbuf *b, const char *s)
+static void slugify(vm_buf *b, const char *s)
 {
 	int dash = 0;
 	size_t start = b->len;
 	for (; *s && b->len - start < 60; s++) {
 		unsigned char c = (unsigned char)*s;
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			sb_addn(b, s, 1);
+			vm_buf_addn(b, s, 1);
 			dash = 0;
 		} else if (c >= 'A' && c <= 'Z') {
 			char l = (char)(c - 'A' + 'a');
-			sb_addn(b, &l, 1);
+			vm_buf_addn(b, &l, 1);
 			dash = 0;
 		} else if (!dash && b->len > start) {
-			sb_add(b, "-");
+			vm_buf_add(b, "-");
 			dash = 1;
 		}
 	}
 	if (b->len == start)
-		sb_add(b, "x");
+		vm_buf_add(b, "x");
 }
 
-static void route(sbuf *b, const char *host, const char *path, int status, const char *ctype,
+static void route(vm_buf *b, const char *host, const char *path, int status, const char *ctype,
 		  const char *body, const char *fault, const char *headers)
 {
-	sb_addf(b, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", host, path, status, ctype ? ctype : "",
+	vm_buf_addf(b, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", host, path, status, ctype ? ctype : "",
 		body ? body : "", fault ? fault : "", headers ? headers : "");
 }
 
@@ -371,7 +355,7 @@ static void plan(ctx *C, size_t i)
 {
 	web_item *it = &C->items[i];
 	const web_render_opts *o = C->o;
-	web_rng r = { web_mix(o->seed * 0x9e3779b97f4a7c15ULL ^ web_mix(it->num)) };
+	web_rng r = { vm_mix64(o->seed * 0x9e3779b97f4a7c15ULL ^ vm_mix64(it->num)) };
 	double u;
 	int L;
 
@@ -442,17 +426,16 @@ static void plan(ctx *C, size_t i)
 
 	/* where the page finally lives */
 	if (it->fate == FATE_MOVED) {
-		sbuf p;
-		sb_init(&p);
-		sb_add(&p, "/en-us/");
+		vm_buf p = { 0 };
+		vm_buf_add(&p, "/en-us/");
 		slugify(&p, it->category);
-		sb_add(&p, "/");
+		vm_buf_add(&p, "/");
 		slugify(&p, it->subcategory);
-		sb_add(&p, "/");
+		vm_buf_add(&p, "/");
 		slugify(&p, it->title);
-		sb_addf(&p, "/ar-%s", it->msn_id);
+		vm_buf_addf(&p, "/ar-%s", it->msn_id);
 		it->final_host = xstrdup(MOVED_HOST);
-		it->final_path = p.s;
+		it->final_path = vm_buf_steal(&p);
 	} else {
 		it->final_host = xstrdup(it->host);
 		it->final_path = xstrdup(it->path);
@@ -468,37 +451,37 @@ static int fail_fault(int f)
 }
 
 /* the fault column (and status/headers for the redirecting ones) */
-static void fault_spec(web_item *it, web_rng *r, size_t size, int *status, sbuf *fault,
-		       sbuf *headers, const char **ctype, int on_cover)
+static void fault_spec(web_item *it, web_rng *r, size_t size, int *status, vm_buf *fault,
+		       vm_buf *headers, const char **ctype, int on_cover)
 {
 	static const char *const priv[] = { "http://10.0.0.1/", "http://127.0.0.1:1/",
 					    "http://169.254.169.254/latest/meta-data/",
 					    "http://192.168.1.1/" };
 	switch (it->fault) {
-	case RFT_DELAY: sb_addf(fault, "delay:%d", web_range(r, 200, 1500)); break;
-	case RFT_DRIP: sb_addf(fault, "drip:%zu", size / 2 > 2000 ? size / 2 : 2000); break;
-	case RFT_RETRY429: *status = 429; sb_addf(fault, "retry-after:%d", web_range(r, 1, 2)); break;
-	case RFT_RETRY503: *status = 503; sb_addf(fault, "retry-after:%d", web_range(r, 1, 2)); break;
-	case RFT_RESET: sb_add(fault, "reset"); break;
-	case RFT_TRUNCATE: sb_addf(fault, "truncate:%zu", size / 2); break;
+	case RFT_DELAY: vm_buf_addf(fault, "delay:%d", web_range(r, 200, 1500)); break;
+	case RFT_DRIP: vm_buf_addf(fault, "drip:%zu", size / 2 > 2000 ? size / 2 : 2000); break;
+	case RFT_RETRY429: *status = 429; vm_buf_addf(fault, "retry-after:%d", web_range(r, 1, 2)); break;
+	case RFT_RETRY503: *status = 503; vm_buf_addf(fault, "retry-after:%d", web_range(r, 1, 2)); break;
+	case RFT_RESET: vm_buf_add(fault, "reset"); break;
+	case RFT_TRUNCATE: vm_buf_addf(fault, "truncate:%zu", size / 2); break;
 	case RFT_BADLENGTH:
 		if (on_cover && web_unif(r) < 0.5)
-			sb_addf(fault, "badlength:%zu", size / 2);
+			vm_buf_addf(fault, "badlength:%zu", size / 2);
 		else
-			sb_addf(fault, "badlength:%zu", size + 1000);
+			vm_buf_addf(fault, "badlength:%zu", size + 1000);
 		break;
 	case RFT_HUGE:
-		sb_addf(fault, "huge:100000000%s", web_unif(r) < 0.5 ? ":chunked" : "");
+		vm_buf_addf(fault, "huge:100000000%s", web_unif(r) < 0.5 ? ":chunked" : "");
 		break;
 	case RFT_PRIVATE:
 		*status = 302;
 		*ctype = "";
-		sb_addf(headers, "Location: %s%s", priv[web_rand(r) % 4], it->imgid);
+		vm_buf_addf(headers, "Location: %s%s", priv[web_rand(r) % 4], it->imgid);
 		break;
 	case RFT_REDIRECT_LOOP:
 		*status = 302;
 		*ctype = "";
-		sb_add(fault, "redirect-loop");
+		vm_buf_add(fault, "redirect-loop");
 		break;
 	}
 }
@@ -517,9 +500,8 @@ static void draw_item(ctx *C, size_t i)
 	size_t img_len = 0;
 	const char *cover_ctype = NULL;
 	int L = it->layout;
-	sbuf page;
+	vm_buf page = { 0 };
 
-	sb_init(&page);
 	u.logo = C->logo_url;
 
 	/* the cover: where it lives and how the page writes it */
@@ -604,18 +586,16 @@ static void draw_item(ctx *C, size_t i)
 		if (it->cover_alive) {
 			int st = 200;
 			const char *ct = cover_ctype;
-			sbuf fault, hdr;
-			sb_init(&fault);
-			sb_init(&hdr);
+			vm_buf fault = { 0 }, hdr = { 0 };
 			if (it->fault && it->fault_on_cover) {
 				fault_spec(it, &r, img_len, &st, &fault, &hdr, &ct, 1);
 				if (fail_fault(it->fault))
 					it->cover_alive = 0;
 			}
 			route(&it->routes, cover_host, cover_path, st, ct,
-			      it->fault == RFT_PRIVATE && it->fault_on_cover ? "" : img_file, fault.s, hdr.s);
-			sb_free(&fault);
-			sb_free(&hdr);
+			      it->fault == RFT_PRIVATE && it->fault_on_cover ? "" : img_file, fault.p, hdr.p);
+			vm_buf_free(&fault);
+			vm_buf_free(&hdr);
 		}
 		if (variant_url) {
 			char *vp = strchr(variant_url + 2, '/');
@@ -720,7 +700,7 @@ static void draw_item(ctx *C, size_t i)
 	page_file = xasprintf("pages/%s.html", it->id);
 	free(path);
 	path = xasprintf("%s/%s", C->files, page_file);
-	if (put_file(path, page.s, page.len) < 0) {
+	if (put_file(path, page.p, page.len) < 0) {
 		err = "cannot write the page";
 		goto fail;
 	}
@@ -793,15 +773,13 @@ static void draw_item(ctx *C, size_t i)
 		case FATE_FAULT:
 			if (!it->fault_on_cover) {
 				int st = 200;
-				sbuf fault, hdr;
-				sb_init(&fault);
-				sb_init(&hdr);
+				vm_buf fault = { 0 }, hdr = { 0 };
 				fault_spec(it, &r, page.len, &st, &fault, &hdr, &ctype, 0);
 				route(&it->routes, it->host, it->path, st, ctype,
 				      it->fault == RFT_PRIVATE || it->fault == RFT_REDIRECT_LOOP ? "" : page_file,
-				      fault.s, hdr.s);
-				sb_free(&fault);
-				sb_free(&hdr);
+				      fault.p, hdr.p);
+				vm_buf_free(&fault);
+				vm_buf_free(&hdr);
 				break;
 			}
 			/* fall through */
@@ -827,19 +805,19 @@ static void draw_item(ctx *C, size_t i)
 			outcome = "none";
 		else
 			outcome = "cover";
-		sb_addf(&it->truth, "%s\t%s\t%s://%s%s\t%d\t%s://%s%s\t%s\t", it->id, it->msn_id, S,
+		vm_buf_addf(&it->truth, "%s\t%s\t%s://%s%s\t%d\t%s://%s%s\t%s\t", it->id, it->msn_id, S,
 			it->host, it->path, page_alive, S, it->final_host, it->final_path,
 			web_layout_names[L]);
 		if (L == RL_NOIMAGE)
-			sb_add(&it->truth, "\t\t\t\t\t\t\t0\t");
+			vm_buf_add(&it->truth, "\t\t\t\t\t\t\t0\t");
 		else
-			sb_addf(&it->truth, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t", it->cover_url, it->sha,
+			vm_buf_addf(&it->truth, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t", it->cover_url, it->sha,
 				web_format_names[it->fmt], web_variant_names[it->fmt], it->w, it->h,
 				cover_ctype, it->cover_alive);
-		sb_addf(&it->truth, "%s\t%s\t%s\t%s\t%s", web_decoy_names[it->decoy],
+		vm_buf_addf(&it->truth, "%s\t%s\t%s\t%s\t%s", web_decoy_names[it->decoy],
 			fault_names[it->fate == FATE_FAULT ? it->fault : 0],
 			it->fate == FATE_FAULT ? (it->fault_on_cover ? "cover" : "page") : "", outcome,
-			it->extra_truth.s ? it->extra_truth.s : "0\t\t0\t\t\t0\n");
+			it->extra_truth.p ? it->extra_truth.p : "0\t\t0\t\t\t0\n");
 	}
 	goto out;
 fail:
@@ -859,7 +837,7 @@ out:
 	free(path);
 	free(decoy_url);
 	free(img);
-	sb_free(&page);
+	vm_buf_free(&page);
 }
 
 /* ---- the archive's captures and the search corpus ---- */
@@ -911,7 +889,7 @@ static void timestamp(web_rng *r, char out[15])
 static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
 static int cmp_pstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static void capture(ctx *C, sbuf *b, const char *url, const char *ts, int status,
+static void capture(ctx *C, vm_buf *b, const char *url, const char *ts, int status,
 		    const char *mime, const char *body, const char *headers)
 {
 	char dig[33] = "3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ";   /* SHA-1 of nothing */
@@ -921,20 +899,19 @@ static void capture(ctx *C, sbuf *b, const char *url, const char *ts, int status
 		file_digest(p, dig, &len);
 		free(p);
 	}
-	sb_addf(b, "%s\t%s\t%d\t%s\t%s\t%s\t%zu\t%s\n", url, ts, status, mime, body ? body : "",
+	vm_buf_addf(b, "%s\t%s\t%d\t%s\t%s\t%s\t%zu\t%s\n", url, ts, status, mime, body ? body : "",
 		dig, len, headers ? headers : "");
 }
 
 /* a headline as another site writes it */
 static char *alter_title(web_rng *r, const char *title, const char *site, int *kinds)
 {
-	sbuf b;
+	vm_buf b = { 0 };
 	int k = web_range(r, 0, 5);
-	sb_init(&b);
 	*kinds = k;
 	switch (k) {
-	case 0: sb_addf(&b, "%s | %s", site, title); break;
-	case 1: sb_addf(&b, "%s - %s", title, site); break;
+	case 0: vm_buf_addf(&b, "%s | %s", site, title); break;
+	case 1: vm_buf_addf(&b, "%s - %s", title, site); break;
 	case 2: {   /* truncated to about two thirds of its words */
 		int words = 1, keep, seen = 0;
 		for (const char *p = title; *p; p++)
@@ -943,9 +920,9 @@ static char *alter_title(web_rng *r, const char *title, const char *site, int *k
 		for (const char *p = title; *p; p++) {
 			if (*p == ' ' && ++seen >= keep)
 				break;
-			sb_addn(&b, p, 1);
+			vm_buf_addn(&b, p, 1);
 		}
-		sb_add(&b, "...");
+		vm_buf_add(&b, "...");
 		break;
 	}
 	case 3:     /* lower case, no punctuation */
@@ -955,7 +932,7 @@ static char *alter_title(web_rng *r, const char *title, const char *site, int *k
 				c = (char)(c - 'A' + 'a');
 			if (c == ',' || c == ':' || c == '!' || c == '?' || c == '.' || c == '\'' || c == '"')
 				continue;
-			sb_addn(&b, &c, 1);
+			vm_buf_addn(&b, &c, 1);
 		}
 		break;
 	case 4: {   /* one word changed */
@@ -970,20 +947,20 @@ static char *alter_title(web_rng *r, const char *title, const char *site, int *k
 			if (seen == w && (*p != ' ' || w == 0)) {
 				if (p == title || p[-1] == ' ' || (*p == ' ' && w > 0)) {
 					if (*p == ' ')
-						sb_add(&b, " ");
-					sb_add(&b, "latest");
+						vm_buf_add(&b, " ");
+					vm_buf_add(&b, "latest");
 					while (p[1] && p[1] != ' ')
 						p++;
 				}
 				continue;
 			}
-			sb_addn(&b, p, 1);
+			vm_buf_addn(&b, p, 1);
 		}
 		break;
 	}
-	default: sb_addf(&b, "%s: %s", site, title); break;
+	default: vm_buf_addf(&b, "%s: %s", site, title); break;
 	}
-	return b.s;
+	return vm_buf_steal(&b);
 }
 
 /* the same words in another order: another story for a bag-of-words matcher */
@@ -991,7 +968,7 @@ static char *shuffle_title(web_rng *r, const char *title)
 {
 	char *t = xstrdup(title), *w[64], *save = NULL;
 	int n = 0;
-	sbuf b;
+	vm_buf b = { 0 };
 	for (char *tok = strtok_r(t, " ", &save); tok && n < 64; tok = strtok_r(NULL, " ", &save))
 		w[n++] = tok;
 	for (int i = n - 1; i > 0; i--) {
@@ -1002,17 +979,16 @@ static char *shuffle_title(web_rng *r, const char *title)
 	}
 	if (n > 1 && !strcmp(w[0], title))   /* keep it different */
 		w[0] = w[1];
-	sb_init(&b);
 	for (int i = 0; i < n; i++) {
 		if (i)
-			sb_add(&b, " ");
-		sb_add(&b, w[i]);
+			vm_buf_add(&b, " ");
+		vm_buf_add(&b, w[i]);
 	}
 	free(t);
-	return b.s;
+	return vm_buf_steal(&b);
 }
 
-static void search_row(sbuf *b, const char *url, const char *title, const char *content,
+static void search_row(vm_buf *b, const char *url, const char *title, const char *content,
 		       const char *img, const char *engine)
 {
 	char *t = xstrdup(title), *c = xstrdup(content);
@@ -1022,7 +998,7 @@ static void search_row(sbuf *b, const char *url, const char *title, const char *
 	for (char *p = c; *p; p++)
 		if (*p == '\t' || *p == '\n')
 			*p = ' ';
-	sb_addf(b, "%s\t%s\t%s\t%s\t%s\t%s\n", url, t, c, img ? img : "", img ? img : "", engine);
+	vm_buf_addf(b, "%s\t%s\t%s\t%s\t%s\t%s\n", url, t, c, img ? img : "", img ? img : "", engine);
 	free(t);
 	free(c);
 }
@@ -1031,28 +1007,27 @@ static void search_row(sbuf *b, const char *url, const char *title, const char *
 static void other_page(ctx *C, web_item *it, const char *host, const char *path,
 		       const char *title, const char *img, const char *site)
 {
-	sbuf pg;
-	char *f = xasprintf("pages/%s-%08llx.html", it->id, (unsigned long long)(web_hash(path, strlen(path)) & 0xffffffffu));
+	vm_buf pg = { 0 };
+	char *f = xasprintf("pages/%s-%08llx.html", it->id, (unsigned long long)(vm_fnv1a64(path, strlen(path)) & 0xffffffffu));
 	char *p = xasprintf("%s/%s", C->files, f);
-	sb_init(&pg);
-	sb_add(&pg, "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n<title>");
-	sb_add_html(&pg, title);
-	sb_add(&pg, "</title>\n<meta property=\"og:title\" content=\"");
-	sb_add_html(&pg, title);
-	sb_add(&pg, "\">\n");
+	vm_buf_add(&pg, "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n<title>");
+	vm_buf_add_html(&pg, title);
+	vm_buf_add(&pg, "</title>\n<meta property=\"og:title\" content=\"");
+	vm_buf_add_html(&pg, title);
+	vm_buf_add(&pg, "\">\n");
 	if (img) {
-		sb_add(&pg, "<meta property=\"og:image\" content=\"");
-		sb_add_html(&pg, img);
-		sb_add(&pg, "\">\n");
+		vm_buf_add(&pg, "<meta property=\"og:image\" content=\"");
+		vm_buf_add_html(&pg, img);
+		vm_buf_add(&pg, "\">\n");
 	}
-	sb_addf(&pg, "</head><body><header>%s</header><h1>", site);
-	sb_add_html(&pg, title);
-	sb_add(&pg, "</h1>\n<p>");
-	sb_add_html(&pg, it->abstract);
-	sb_add(&pg, "</p></body></html>\n");
-	if (put_file(p, pg.s, pg.len) == 0)
+	vm_buf_addf(&pg, "</head><body><header>%s</header><h1>", site);
+	vm_buf_add_html(&pg, title);
+	vm_buf_add(&pg, "</h1>\n<p>");
+	vm_buf_add_html(&pg, it->abstract);
+	vm_buf_add(&pg, "</p></body></html>\n");
+	if (put_file(p, pg.p, pg.len) == 0)
 		route(&it->routes, host, path, 200, "text/html; charset=utf-8", f, NULL, NULL);
-	sb_free(&pg);
+	vm_buf_free(&pg);
 	free(f);
 	free(p);
 }
@@ -1061,7 +1036,7 @@ static void archive_and_search(ctx *C, web_item *it, web_rng *r0, const char *im
 			       const char *cover_ctype)
 {
 	const web_render_opts *o = C->o;
-	web_rng r = { web_mix(it->rnd ^ 0xa5c1e5ULL) };   /* its own stream: the rest stays as it was */
+	web_rng r = { vm_mix64(it->rnd ^ 0xa5c1e5ULL) };   /* its own stream: the rest stays as it was */
 	const char *S = it->scheme;
 	int archived = 0, archive_cover = 0, img_alive = 0;
 	char *search_url = NULL, *search_img = NULL, *archive_url = NULL;
@@ -1105,8 +1080,8 @@ static void archive_and_search(ctx *C, web_item *it, web_rng *r0, const char *im
 		size_t s = web_rand(&r) % N_SITES;
 		int kind;
 		char *title = alter_title(&r, it->title, SITES[s].name, &kind);
-		char *path = xasprintf("/story/%08llx.html", (unsigned long long)(web_mix(it->rnd) & 0xffffffffu));
-		char *ipath = xasprintf("/img/%08llx.%s", (unsigned long long)(web_mix(it->rnd + 1) & 0xffffffffu),
+		char *path = xasprintf("/story/%08llx.html", (unsigned long long)(vm_mix64(it->rnd) & 0xffffffffu));
+		char *ipath = xasprintf("/img/%08llx.%s", (unsigned long long)(vm_mix64(it->rnd + 1) & 0xffffffffu),
 					web_format_ext[it->fmt]);
 		search_url = xasprintf("%s://%s%s", S, SITES[s].host, path);
 		search_img = xasprintf("%s://%s%s", S, SITES[s].host, ipath);
@@ -1125,12 +1100,12 @@ static void archive_and_search(ctx *C, web_item *it, web_rng *r0, const char *im
 		size_t s = web_rand(&r) % N_SITES;
 		int shuffled = web_unif(&r) < 0.4;
 		char *title = shuffled ? shuffle_title(&r, it->title) : xasprintf("%s: more on %s", SITES[s].name, it->category);
-		char *path = xasprintf("/related/%08llx.html", (unsigned long long)(web_mix(it->rnd + 2) & 0xffffffffu));
+		char *path = xasprintf("/related/%08llx.html", (unsigned long long)(vm_mix64(it->rnd + 2) & 0xffffffffu));
 		char *url = xasprintf("%s://%s%s", S, SITES[s].host, path);
 		char *img = xasprintf("%s://%s/assets/stock-%d.jpg", S, SITES[s].host, (int)(web_rand(&r) % N_STOCK));
 		int dead_img = web_unif(&r) < 0.2;
 		char *dimg = dead_img ? xasprintf("%s://%s/gone/%08llx.jpg", S, SITES[s].host,
-						  (unsigned long long)(web_mix(it->rnd + 3) & 0xffffffffu)) : NULL;
+						  (unsigned long long)(vm_mix64(it->rnd + 3) & 0xffffffffu)) : NULL;
 		other_page(C, it, SITES[s].host, path, title, dead_img ? dimg : img, SITES[s].name);
 		search_row(&it->search, url, title, shuffled ? it->abstract : "Related coverage.",
 			   dead_img ? dimg : img, "simweb");
@@ -1140,7 +1115,7 @@ static void archive_and_search(ctx *C, web_item *it, web_rng *r0, const char *im
 		free(img);
 		free(dimg);
 	}
-	sb_addf(&it->extra_truth, "%d\t%s\t%d\t%s\t%s\t%d\n", archived, archive_url ? archive_url : "",
+	vm_buf_addf(&it->extra_truth, "%d\t%s\t%d\t%s\t%s\t%d\n", archived, archive_url ? archive_url : "",
 		archive_cover, search_url ? search_url : "", search_img ? search_img : "",
 		search_url ? img_alive : 0);
 	free(archive_url);
@@ -1157,9 +1132,9 @@ static int write_rows(const char *out, const char *name, const char *header, web
 	if (ok) {
 		fputs(header, af.fp);
 		for (size_t i = 0; i < n; i++) {
-			sbuf *b = (sbuf *)((char *)&items[i] + field);
-			if (!items[i].error && b->s)
-				fwrite(b->s, 1, b->len, af.fp);
+			vm_buf *b = (vm_buf *)((char *)&items[i] + field);
+			if (!items[i].error && b->p)
+				fwrite(b->p, 1, b->len, af.fp);
 		}
 		ok = vm_atomic_commit(&af) == 0;
 	}
@@ -1247,7 +1222,7 @@ static int shared_files(ctx *C)
 }
 
 /* robots.txt of every host: per-host policies, see vmind-web(1) */
-static int robots(ctx *C, sbuf *routes)
+static int robots(ctx *C, vm_buf *routes)
 {
 	const char *hosts[64];
 	int nh = 0, rc = 0;
@@ -1263,22 +1238,21 @@ static int robots(ctx *C, sbuf *routes)
 			hosts[nh++] = C->items[i].host;
 	}
 	for (int k = 0; k < nh; k++) {
-		sbuf t;
+		vm_buf t = { 0 };
 		char *f, *p;
-		sb_init(&t);
-		sb_add(&t, "# robots.txt of the simulated web\nUser-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\n");
+		vm_buf_add(&t, "# robots.txt of the simulated web\nUser-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\n");
 		for (size_t i = 0; i < C->n; i++) {
 			const web_item *it = &C->items[i];
 			if (!it->error && it->fate == FATE_ROBOTS && !strcmp(it->host, hosts[k]))
-				sb_addf(&t, "Disallow: %s\n", it->path);
+				vm_buf_addf(&t, "Disallow: %s\n", it->path);
 		}
 		f = xasprintf("robots/%s.txt", hosts[k]);
 		p = xasprintf("%s/%s", C->files, f);
-		rc |= put_file(p, t.s, t.len);
+		rc |= put_file(p, t.p, t.len);
 		route(routes, hosts[k], "/robots.txt", 200, "text/plain", f, NULL, NULL);
 		free(f);
 		free(p);
-		sb_free(&t);
+		vm_buf_free(&t);
 	}
 	{
 		static const struct { const char *host, *text; } fixed[] = {
@@ -1321,12 +1295,11 @@ int web_render(const web_render_opts *o)
 	double t0 = vm_now();
 	pthread_t *th = NULL;
 	vm_atomic_file af = { 0 };
-	sbuf shared;
+	vm_buf shared = { 0 };
 
 	memset(&C, 0, sizeof C);
 	C.o = o;
 	pthread_mutex_init(&C.mu, NULL);
-	sb_init(&shared);
 	if (web_image_init("vmind-web") < 0) {
 		vm_warn("cannot start libvips");
 		goto out;
@@ -1350,7 +1323,7 @@ int web_render(const web_render_opts *o)
 		web_item *it = &C.items[i];
 		truth_row key = { .num = it->num };
 		truth_row *t = n_truth ? bsearch(&key, truth, n_truth, sizeof *truth, cmp_truth) : NULL;
-		uint64_t h = web_mix(it->num * 31 + 7);
+		uint64_t h = vm_mix64(it->num * 31 + 7);
 		if (t && t->has_vis) {
 			it->vis = t->vis;
 		} else {
@@ -1440,10 +1413,10 @@ int web_render(const web_render_opts *o)
 		int ok = vm_atomic_open(&af, p) == 0;
 		if (ok) {
 			fputs("host\tpath\tstatus\tcontent_type\tbody\tfault\theaders\n", af.fp);
-			fwrite(shared.s, 1, shared.len, af.fp);
+			fwrite(shared.p, 1, shared.len, af.fp);
 			for (size_t i = 0; i < C.n; i++)
-				if (!C.items[i].error && C.items[i].routes.s)
-					fwrite(C.items[i].routes.s, 1, C.items[i].routes.len, af.fp);
+				if (!C.items[i].error && C.items[i].routes.p)
+					fwrite(C.items[i].routes.p, 1, C.items[i].routes.len, af.fp);
 			ok = vm_atomic_commit(&af) == 0;
 		}
 		if (!ok) {
@@ -1457,12 +1430,12 @@ int web_render(const web_render_opts *o)
 	{
 		char **hosts = NULL;
 		size_t nh = 0, cap = 0;
-		sbuf hb;
+		vm_buf hb = { 0 };
 		for (size_t i = 0; i <= C.n; i++) {
-			const sbuf *b = i < C.n ? &C.items[i].routes : &shared;
+			const vm_buf *b = i < C.n ? &C.items[i].routes : &shared;
 			if (i < C.n && C.items[i].error)
 				continue;
-			for (const char *l = b->s; l && *l;) {
+			for (const char *l = b->p; l && *l;) {
 				const char *nl = strchr(l, '\n'), *tab = strchr(l, '\t');
 				if (tab && (!nl || tab < nl)) {
 					if (nh == cap)
@@ -1473,22 +1446,21 @@ int web_render(const web_render_opts *o)
 			}
 		}
 		qsort(hosts, nh, sizeof *hosts, cmp_pstr);
-		sb_init(&hb);
 		for (size_t i = 0; i < nh; i++) {
 			if (!i || strcmp(hosts[i], hosts[i - 1])) {
-				sb_add(&hb, hosts[i]);
-				sb_add(&hb, "\n");
+				vm_buf_add(&hb, hosts[i]);
+				vm_buf_add(&hb, "\n");
 			}
 		}
 		for (size_t i = 0; i < nh; i++)
 			free(hosts[i]);
 		free(hosts);
 		char *p = xasprintf("%s/hosts.txt", o->out);
-		int bad_write = vm_write_file_atomic(p, hb.s ? hb.s : "", hb.len) < 0;
+		int bad_write = vm_write_file_atomic(p, hb.p ? hb.p : "", hb.len) < 0;
 		if (bad_write)
 			vm_warn_errno("%s", p);
 		free(p);
-		sb_free(&hb);
+		vm_buf_free(&hb);
 		if (bad_write)
 			goto out;
 	}
@@ -1522,11 +1494,11 @@ out:
 		free(it->abstract); free(it->url); free(it->host); free(it->path);
 		free(it->final_host); free(it->final_path); free(it->cover_url); free(it->page_file);
 		free(it->error);
-		sb_free(&it->routes);
-		sb_free(&it->truth);
-		sb_free(&it->captures);
-		sb_free(&it->search);
-		sb_free(&it->extra_truth);
+		vm_buf_free(&it->routes);
+		vm_buf_free(&it->truth);
+		vm_buf_free(&it->captures);
+		vm_buf_free(&it->search);
+		vm_buf_free(&it->extra_truth);
 	}
 	free(C.items);
 	for (size_t i = 0; i < n_truth; i++)
@@ -1535,6 +1507,6 @@ out:
 	free(th);
 	free(C.files);
 	free(C.logo_url);
-	sb_free(&shared);
+	vm_buf_free(&shared);
 	return rc;
 }

@@ -58,8 +58,8 @@ typedef struct req {
 
 static uint64_t route_key(const char *host, const char *path)
 {
-	uint64_t h = web_hash(host, strlen(host));
-	return web_mix(h) ^ web_hash(path, strlen(path));
+	uint64_t h = vm_fnv1a64(host, strlen(host));
+	return vm_mix64(h) ^ vm_fnv1a64(path, strlen(path));
 }
 
 static void route_free(route *r)
@@ -311,11 +311,9 @@ static void stream_free(void *cls)
 	free(st);
 }
 
-static void add_headers(struct MHD_Response *resp, const route *r)
+void web_add_headers(struct MHD_Response *resp, const char *headers)
 {
-	const char *p = r->headers;
-	if (r->ctype[0])
-		MHD_add_response_header(resp, "Content-Type", r->ctype);
+	const char *p = headers;
 	while (p && *p) {
 		const char *e = strstr(p, "\\n");
 		size_t len = e ? (size_t)(e - p) : strlen(p);
@@ -434,7 +432,9 @@ static int answer_route(struct MHD_Connection *c, route *r, const char *uri, enu
 		*ret = MHD_NO;
 		return 0;
 	}
-	add_headers(resp, r);
+	if (r->ctype[0])
+		MHD_add_response_header(resp, "Content-Type", r->ctype);
+	web_add_headers(resp, r->headers);
 	*ret = MHD_queue_response(c, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return status;
@@ -535,40 +535,31 @@ static int parse_listen(const char *opt, const char *text, struct sockaddr_in *s
 	return 0;
 }
 
-static char *slurp(const char *path)
+/* A PEM file for the TLS listener; NULL after a message. */
+static char *read_pem(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	sbuf b;
-	char buf[4096];
-	size_t n;
-	if (!fp) {
+	char *text = vm_read_file(path, NULL);
+	if (!text)
 		vm_warn_errno("%s", path);
-		return NULL;
-	}
-	sb_init(&b);
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-		sb_addn(&b, buf, n);
-	fclose(fp);
-	return b.s ? b.s : xstrdup("");
+	return text;
 }
 
+/* A daemon on sa, with TLS when cert (and key) are given. */
 static struct MHD_Daemon *start(struct sockaddr_in *sa, const char *cert, const char *key)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key },
+		{ MHD_OPTION_END, 0, NULL }
+	};
 	if (cert)
-		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handler, NULL,
-					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)sa,
-					MHD_OPTION_HTTPS_MEM_CERT, cert,
-					MHD_OPTION_HTTPS_MEM_KEY, key,
-					MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL,
-					MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
-					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-					MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-					MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-					MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
-					MHD_OPTION_END);
+		flags |= MHD_USE_TLS;
+	else
+		tls[0].option = MHD_OPTION_END;
 	return MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)sa,
+				MHD_OPTION_ARRAY, tls,
 				MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL,
 				MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
@@ -615,7 +606,7 @@ int web_serve(const web_serve_opts *o)
 			vm_warn("--tls-listen: this libmicrohttpd has no TLS");
 			goto out;
 		}
-		if (!(cert = slurp(o->tls_cert)) || !(key = slurp(o->tls_key)))
+		if (!(cert = read_pem(o->tls_cert)) || !(key = read_pem(o->tls_key)))
 			goto out;
 	}
 	if (load_routes(o->root) < 0)
