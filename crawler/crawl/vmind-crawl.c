@@ -16,6 +16,7 @@
 #include "crawler/lib/net.h"
 #include "vmind/lib/cli.h"
 #include "vmind/lib/db.h"
+#include "vmind/lib/json.h"
 #include "vmind/lib/mind.h"
 #include "vmind/lib/shard.h"
 #include "vmind/lib/util.h"
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -448,30 +450,6 @@ static void on_robots(const char *host, long status, const char *body, size_t le
 	b->at = vm_unix_now();
 }
 
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		vm_die("database: %s: %s", sql, sqlite3_errmsg(db));
-	return st;
-}
-
-static void step_done(sqlite3 *db, sqlite3_stmt *st)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		vm_die("database: %s", sqlite3_errmsg(db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /* Write everything finished since the last commit in one transaction. */
 static void commit_results(crawl_ctx *C)
 {
@@ -500,39 +478,39 @@ static void commit_results(crawl_ctx *C)
 		if (it->has_image) {
 			sqlite3_stmt *s = C->st_image;
 			sqlite3_bind_int64(s, 1, it->num);
-			bind_text(s, 2, it->img.tier);
-			bind_text(s, 3, it->img.page_url);
-			bind_text(s, 4, it->img.image_url);
-			bind_text(s, 5, it->img.final_url);
+			vm_db_bind_text(s, 2, it->img.tier);
+			vm_db_bind_text(s, 3, it->img.page_url);
+			vm_db_bind_text(s, 4, it->img.image_url);
+			vm_db_bind_text(s, 5, it->img.final_url);
 			sqlite3_bind_int64(s, 6, it->img.http_status);
-			bind_text(s, 7, it->img.mime);
+			vm_db_bind_text(s, 7, it->img.mime);
 			sqlite3_bind_int64(s, 8, (sqlite3_int64)it->img.bytes);
-			bind_text(s, 9, it->img.sha256);
+			vm_db_bind_text(s, 9, it->img.sha256);
 			sqlite3_bind_int(s, 10, it->img.width);
 			sqlite3_bind_int(s, 11, it->img.height);
-			bind_text(s, 12, it->img.raw_path);
+			vm_db_bind_text(s, 12, it->img.raw_path);
 			sqlite3_bind_double(s, 13, it->img.fetched_at);
-			bind_text(s, 14, it->img.capture_timestamp);
-			bind_text(s, 15, it->img.capture_url);
-			bind_text(s, 16, it->img.image_capture_timestamp);
-			bind_text(s, 17, it->img.search_backend);
-			bind_text(s, 18, it->img.search_query);
+			vm_db_bind_text(s, 14, it->img.capture_timestamp);
+			vm_db_bind_text(s, 15, it->img.capture_url);
+			vm_db_bind_text(s, 16, it->img.image_capture_timestamp);
+			vm_db_bind_text(s, 17, it->img.search_backend);
+			vm_db_bind_text(s, 18, it->img.search_query);
 			if (it->img.search_rank > 0)
 				sqlite3_bind_int(s, 19, it->img.search_rank);
-			bind_text(s, 20, it->img.matched_title);
+			vm_db_bind_text(s, 20, it->img.matched_title);
 			if (it->img.similarity >= 0)
 				sqlite3_bind_double(s, 21, it->img.similarity);
 			if (it->img.runner_up >= 0)
 				sqlite3_bind_double(s, 22, it->img.runner_up);
-			step_done(C->db, s);
+			vm_db_step_done(C->db, s);
 		}
 		sqlite3_stmt *s = C->st_news;
-		bind_text(s, 1, state);
-		bind_text(s, 2, outcome);
-		bind_text(s, 3, it->last_error[0] ? it->last_error : NULL);
+		vm_db_bind_text(s, 1, state);
+		vm_db_bind_text(s, 2, outcome);
+		vm_db_bind_text(s, 3, it->last_error[0] ? it->last_error : NULL);
 		sqlite3_bind_double(s, 4, now);
 		sqlite3_bind_int64(s, 5, it->num);
-		step_done(C->db, s);
+		vm_db_step_done(C->db, s);
 	}
 	for (size_t i = 0; i < C->nreqs; i++) {
 		reqrow *q = &C->reqs[i];
@@ -542,23 +520,23 @@ static void commit_results(crawl_ctx *C)
 		else
 			sqlite3_bind_null(s, 1);
 		sqlite3_bind_double(s, 2, q->time);
-		bind_text(s, 3, q->tier);
-		bind_text(s, 4, q->purpose);
-		bind_text(s, 5, q->url);
+		vm_db_bind_text(s, 3, q->tier);
+		vm_db_bind_text(s, 4, q->purpose);
+		vm_db_bind_text(s, 5, q->url);
 		sqlite3_bind_int64(s, 6, q->status);
-		bind_text(s, 7, q->error);
+		vm_db_bind_text(s, 7, q->error);
 		sqlite3_bind_int64(s, 8, (sqlite3_int64)q->bytes);
 		sqlite3_bind_double(s, 9, q->ms);
-		step_done(C->db, s);
+		vm_db_step_done(C->db, s);
 	}
 	for (size_t i = 0; i < C->nrobots; i++) {
 		robotsrow *b = &C->robots[i];
 		sqlite3_stmt *s = C->st_robots;
-		bind_text(s, 1, b->host);
+		vm_db_bind_text(s, 1, b->host);
 		sqlite3_bind_int64(s, 2, b->status);
-		bind_text(s, 3, b->body);
+		vm_db_bind_text(s, 3, b->body);
 		sqlite3_bind_double(s, 4, b->at);
-		step_done(C->db, s);
+		vm_db_step_done(C->db, s);
 	}
 	vm_db_commit(C->db);
 	for (crawl_item *it = C->results, *nx; it; it = nx) {
@@ -580,6 +558,13 @@ static void commit_results(crawl_ctx *C)
 	C->last_commit = vm_now();
 }
 
+/* A text column copied, "" for NULL. */
+static char *column_or_empty(sqlite3_stmt *s, int i)
+{
+	const char *t = vm_db_column_text(s, i);
+	return xstrdup(t ? t : "");
+}
+
 /* Start up to `room` more items from the database. */
 static void fill_window(crawl_ctx *C)
 {
@@ -595,13 +580,10 @@ static void fill_window(crawl_ctx *C)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		crawl_item *it = xcalloc(1, sizeof *it);
 		it->num = (uint32_t)sqlite3_column_int64(s, 0);
-		snprintf(it->id, sizeof it->id, "%s", (const char *)sqlite3_column_text(s, 1));
-		const unsigned char *u = sqlite3_column_text(s, 2);
-		it->url = xstrdup(u ? (const char *)u : "");
-		u = sqlite3_column_text(s, 3);
-		it->title = xstrdup(u ? (const char *)u : "");
-		u = sqlite3_column_text(s, 4);
-		it->category = xstrdup(u ? (const char *)u : "");
+		snprintf(it->id, sizeof it->id, "%s", vm_db_column_text(s, 1));
+		it->url = column_or_empty(s, 2);
+		it->title = column_or_empty(s, 3);
+		it->category = column_or_empty(s, 4);
 		C->cursor = it->num;
 		if (!vm_shard_mine(&C->shard, it->id)) {   /* registered by another run */
 			item_free(it);
@@ -655,7 +637,7 @@ static void clean_raw(crawl_ctx *C, const char *rawdir)
 	sqlite3_stmt *s;
 	if (!d)
 		vm_die_errno("%s", rawdir);
-	s = prep(C->db, "SELECT 1 FROM image WHERE news_num = ?1 AND raw_path = ?2");
+	s = vm_db_prepare(C->db, "SELECT 1 FROM image WHERE news_num = ?1 AND raw_path = ?2");
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
 		char *path;
@@ -670,7 +652,7 @@ static void clean_raw(crawl_ctx *C, const char *rawdir)
 			if (end != n + 1 && *end == '.') {
 				char *rel = xasprintf("raw/%s", n);
 				sqlite3_bind_int64(s, 1, (sqlite3_int64)num);
-				sqlite3_bind_text(s, 2, rel, -1, SQLITE_TRANSIENT);
+				vm_db_bind_text(s, 2, rel);
 				remove = sqlite3_step(s) != SQLITE_ROW;
 				sqlite3_reset(s);
 				free(rel);
@@ -730,13 +712,13 @@ static long apply_rejects(crawl_ctx *C, const char *file)
 	long lineno = 0, n = 0;
 	if (!f)
 		vm_die_errno("%s", file);
-	sqlite3_stmt *ins = prep(C->db, "INSERT INTO rejected (news_num, tier, page_url, image_url, sha256, "
+	sqlite3_stmt *ins = vm_db_prepare(C->db, "INSERT INTO rejected (news_num, tier, page_url, image_url, sha256, "
 	                         "similarity, reason, rejected_at) SELECT news_num, tier, page_url, image_url, "
 	                         "sha256, similarity, ?2, ?3 FROM image WHERE news_num = ?1");
-	sqlite3_stmt *del = prep(C->db, "DELETE FROM image WHERE news_num = ?1");
-	sqlite3_stmt *pend = prep(C->db, "UPDATE news SET state = 'pending', outcome = NULL, updated_at = ?2 "
+	sqlite3_stmt *del = vm_db_prepare(C->db, "DELETE FROM image WHERE news_num = ?1");
+	sqlite3_stmt *pend = vm_db_prepare(C->db, "UPDATE news SET state = 'pending', outcome = NULL, updated_at = ?2 "
 	                          "WHERE num = ?1");
-	sqlite3_stmt *bysha = prep(C->db, "SELECT news_num FROM image WHERE sha256 = ?1 ORDER BY news_num");
+	sqlite3_stmt *bysha = vm_db_prepare(C->db, "SELECT news_num FROM image WHERE sha256 = ?1 ORDER BY news_num");
 	vm_db_begin(C->db);
 	while (fgets(line, sizeof line, f)) {
 		char *p = line, *key, *reason;
@@ -764,7 +746,7 @@ static long apply_rejects(crawl_ctx *C, const char *file)
 				hex[i] = (char)(key[7 + i] | (key[7 + i] >= 'A' ? 32 : 0));
 			hex[64] = '\0';
 			vm_u64set_add(&C->rejected, sha_key(hex));
-			sqlite3_bind_text(bysha, 1, hex, -1, SQLITE_TRANSIENT);
+			vm_db_bind_text(bysha, 1, hex);
 			while (sqlite3_step(bysha) == SQLITE_ROW && nn < sizeof nums / sizeof nums[0])
 				nums[nn++] = (uint32_t)sqlite3_column_int64(bysha, 0);
 			sqlite3_reset(bysha);
@@ -774,19 +756,19 @@ static long apply_rejects(crawl_ctx *C, const char *file)
 		}
 		for (size_t i = 0; i < nn; i++) {
 			sqlite3_bind_int64(ins, 1, nums[i]);
-			bind_text(ins, 2, reason);
+			vm_db_bind_text(ins, 2, reason);
 			sqlite3_bind_double(ins, 3, vm_unix_now());
-			step_done(C->db, ins);
+			vm_db_step_done(C->db, ins);
 			if (sqlite3_changes(C->db) == 0) {
 				vm_warn("%s:%ld: N%u has no pick to reject", file, lineno, (unsigned)nums[i]);
 				continue;
 			}
 			n++;
 			sqlite3_bind_int64(del, 1, nums[i]);
-			step_done(C->db, del);
+			vm_db_step_done(C->db, del);
 			sqlite3_bind_int64(pend, 1, nums[i]);
 			sqlite3_bind_double(pend, 2, vm_unix_now());
-			step_done(C->db, pend);
+			vm_db_step_done(C->db, pend);
 		}
 	}
 	if (ferror(f)) {
@@ -805,28 +787,28 @@ static long apply_rejects(crawl_ctx *C, const char *file)
 /* Every image ever rejected stays rejected (except the placeholder). */
 static void load_rejected(crawl_ctx *C)
 {
-	sqlite3_stmt *s = prep(C->db, "SELECT DISTINCT sha256 FROM rejected WHERE sha256 IS NOT NULL "
+	sqlite3_stmt *s = vm_db_prepare(C->db, "SELECT DISTINCT sha256 FROM rejected WHERE sha256 IS NOT NULL "
 	                       "AND tier != 'placeholder'");
 	while (sqlite3_step(s) == SQLITE_ROW)
-		vm_u64set_add(&C->rejected, sha_key((const char *)sqlite3_column_text(s, 0)));
+		vm_u64set_add(&C->rejected, sha_key(vm_db_column_text(s, 0)));
 	sqlite3_finalize(s);
 }
 
 /* The images already chosen (a search result may not take them). */
 static void load_used(crawl_ctx *C)
 {
-	sqlite3_stmt *s = prep(C->db, "SELECT sha256 FROM image WHERE sha256 IS NOT NULL AND tier != 'placeholder'");
+	sqlite3_stmt *s = vm_db_prepare(C->db, "SELECT sha256 FROM image WHERE sha256 IS NOT NULL AND tier != 'placeholder'");
 	while (sqlite3_step(s) == SQLITE_ROW)
-		vm_u64set_add(&C->used, sha_key((const char *)sqlite3_column_text(s, 0)));
+		vm_u64set_add(&C->used, sha_key(vm_db_column_text(s, 0)));
 	sqlite3_finalize(s);
 }
 
 /* The news titles, as the document frequencies of the search tier. */
 static void load_titles(crawl_ctx *C)
 {
-	sqlite3_stmt *s = prep(C->db, "SELECT title FROM news");
+	sqlite3_stmt *s = vm_db_prepare(C->db, "SELECT title FROM news");
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		char *t = crawl_title_normalise((const char *)sqlite3_column_text(s, 0));
+		char *t = crawl_title_normalise(vm_db_column_text(s, 0));
 		crawl_title_corpus_add(t);
 		free(t);
 	}
@@ -866,10 +848,10 @@ static void add_backend(vm_cli *cli, crawl_opts *o, const char *arg)
 
 static void load_robots(crawl_ctx *C)
 {
-	sqlite3_stmt *s = prep(C->db, "SELECT host, status, body FROM robots");
+	sqlite3_stmt *s = vm_db_prepare(C->db, "SELECT host, status, body FROM robots");
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(s, 0);
-		const char *b = (const char *)sqlite3_column_text(s, 2);
+		const char *h = vm_db_column_text(s, 0);
+		const char *b = vm_db_column_text(s, 2);
 		crawl_fetch_set_robots(C->fetch, h, (long)sqlite3_column_int64(s, 1), b,
 		                       b ? (size_t)sqlite3_column_bytes(s, 2) : 0);
 	}
@@ -882,33 +864,41 @@ static int more_tiers(const crawl_ctx *C)
 	return C->ntiers > 1 || C->tiers[0] != &crawl_tier_origin || C->placeholder;
 }
 
+/* x rounded to `places` decimals, as the counters were always written. */
+static double rounded(double x, int places)
+{
+	double scale = pow(10, places);
+	return round(x * scale) / scale;
+}
+
 static void write_stats(crawl_ctx *C, const char *path, double secs)
 {
 	crawl_fetch_stats fs;
+	cJSON *root = cJSON_CreateObject(), *by;
 	crawl_fetch_get_stats(C->fetch, &fs);
-	char by[32 * 48] = "", *b = by;
+	vm_json_add_int(root, "total", (long long)C->total);
+	vm_json_add_int(root, "worked", (long long)C->worked);
+	vm_json_add_int(root, "image", (long long)C->n_image);
+	vm_json_add_int(root, "no_image", (long long)C->n_noimage);
+	vm_json_add_int(root, "failed", (long long)C->n_failed);
+	vm_json_add_int(root, "requests", (long long)fs.requests);
+	vm_json_add_int(root, "retries", (long long)fs.retries);
+	vm_json_add_int(root, "robots_fetched", (long long)fs.robots_fetched);
+	vm_json_add_int(root, "bytes", (long long)fs.bytes);
+	vm_json_add_num(root, "seconds", rounded(secs, 3));
+	vm_json_add_num(root, "news_per_second", rounded(secs > 0 ? C->worked / secs : 0.0, 2));
+	vm_json_add_num(root, "requests_per_second", rounded(secs > 0 ? fs.requests / secs : 0.0, 2));
+	by = cJSON_AddObjectToObject(root, "failed_by_class");
 	for (int k = 0; k < C->nfail_class; k++)
-		b += snprintf(b, sizeof by - (size_t)(b - by), "%s\"%s\": %llu", k ? ", " : "",
-		              C->fail_class[k].cls, (unsigned long long)C->fail_class[k].n);
-	/* per-tier counts when more than the origin tier ran */
-	char *tiers = more_tiers(C) ? xasprintf(", \"tiers\": {\"origin\": %llu, \"archive\": %llu, \"search\": %llu, "
-	                                        "\"placeholder\": %llu}", (unsigned long long)C->n_tier[0],
-	                                        (unsigned long long)C->n_tier[1], (unsigned long long)C->n_tier[2],
-	                                        (unsigned long long)C->n_tier[3]) : xstrdup("");
-	char *j = xasprintf("{\"total\": %llu, \"worked\": %llu, \"image\": %llu, \"no_image\": %llu, "
-	                    "\"failed\": %llu, \"requests\": %llu, \"retries\": %llu, \"robots_fetched\": %llu, "
-	                    "\"bytes\": %llu, \"seconds\": %.3f, \"news_per_second\": %.2f, "
-	                    "\"requests_per_second\": %.2f, \"failed_by_class\": {%s}%s}\n",
-	                    (unsigned long long)C->total, (unsigned long long)C->worked,
-	                    (unsigned long long)C->n_image, (unsigned long long)C->n_noimage,
-	                    (unsigned long long)C->n_failed, (unsigned long long)fs.requests,
-	                    (unsigned long long)fs.retries, (unsigned long long)fs.robots_fetched,
-	                    (unsigned long long)fs.bytes, secs,
-	                    secs > 0 ? C->worked / secs : 0.0, secs > 0 ? fs.requests / secs : 0.0, by, tiers);
-	free(tiers);
-	if (vm_write_file_atomic(path, j, strlen(j)) != 0)
+		vm_json_add_int(by, C->fail_class[k].cls, (long long)C->fail_class[k].n);
+	if (more_tiers(C)) {   /* images by tier when more than the origin tier ran */
+		cJSON *tiers = cJSON_AddObjectToObject(root, "tiers");
+		for (int k = 0; k < 4; k++)
+			vm_json_add_int(tiers, tier_names[k], (long long)C->n_tier[k]);
+	}
+	if (vm_json_write_file(path, root, 1) != 0)
 		vm_warn_errno("%s", path);
-	free(j);
+	cJSON_Delete(root);
 }
 
 int main(int argc, char **argv)
@@ -1095,29 +1085,25 @@ int main(int argc, char **argv)
 	/* keyset paging in num order; both forms are plain range searches (an
 	 * OR of states would sort all remaining items for every batch) */
 	if (C->retry_failed)
-		C->st_select = prep(C->db, "SELECT num, id, url, title, category FROM news NOT INDEXED WHERE num > ?1 "
+		C->st_select = vm_db_prepare(C->db, "SELECT num, id, url, title, category FROM news NOT INDEXED WHERE num > ?1 "
 		                    "AND state IN ('pending', 'failed') ORDER BY num LIMIT ?2");
 	else
-		C->st_select = prep(C->db, "SELECT num, id, url, title, category FROM news WHERE state = 'pending' "
+		C->st_select = vm_db_prepare(C->db, "SELECT num, id, url, title, category FROM news WHERE state = 'pending' "
 		                    "AND num > ?1 ORDER BY num LIMIT ?2");
-	C->st_news = prep(C->db, "UPDATE news SET state = ?1, outcome = ?2, last_error = ?3, "
+	C->st_news = vm_db_prepare(C->db, "UPDATE news SET state = ?1, outcome = ?2, last_error = ?3, "
 	                  "attempts = attempts + 1, updated_at = ?4 WHERE num = ?5");
-	C->st_image = prep(C->db, "INSERT OR REPLACE INTO image (news_num, tier, page_url, image_url, "
+	C->st_image = vm_db_prepare(C->db, "INSERT OR REPLACE INTO image (news_num, tier, page_url, image_url, "
 	                   "final_url, http_status, mime, bytes, sha256, width, height, raw_path, fetched_at, "
 	                   "capture_timestamp, capture_url, image_capture_timestamp, search_backend, search_query, "
 	                   "search_rank, matched_title, similarity, runner_up_similarity) "
 	                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
 	                   "?19, ?20, ?21, ?22)");
-	C->st_req = prep(C->db, "INSERT INTO request (news_num, time, tier, purpose, url, status, error, bytes, ms) "
+	C->st_req = vm_db_prepare(C->db, "INSERT INTO request (news_num, time, tier, purpose, url, status, error, bytes, ms) "
 	                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-	C->st_robots = prep(C->db, "INSERT OR REPLACE INTO robots (host, status, body, fetched_at) VALUES (?1, ?2, ?3, ?4)");
-	{
-		sqlite3_stmt *s = prep(C->db, "SELECT count(*) FROM news WHERE state = 'pending' OR (?1 AND state = 'failed')");
-		sqlite3_bind_int(s, 1, C->retry_failed);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			C->total = (uint64_t)sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-	}
+	C->st_robots = vm_db_prepare(C->db, "INSERT OR REPLACE INTO robots (host, status, body, fetched_at) VALUES (?1, ?2, ?3, ?4)");
+	C->total = (uint64_t)vm_db_query_int(C->db, C->retry_failed
+		? "SELECT count(*) FROM news WHERE state IN ('pending', 'failed')"
+		: "SELECT count(*) FROM news WHERE state = 'pending'");
 
 	C->t0 = C->last_commit = vm_now();
 	for (;;) {
@@ -1142,12 +1128,8 @@ int main(int argc, char **argv)
 		progress(C, 1);
 	if (stats_json)
 		write_stats(C, stats_json, secs);
-	{
-		sqlite3_stmt *s = prep(C->db, "SELECT count(*) FROM news WHERE state = 'failed'");
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0)
-			rc = VM_EXIT_ITEMS;
-		sqlite3_finalize(s);
-	}
+	if (vm_db_query_int(C->db, "SELECT count(*) FROM news WHERE state = 'failed'") > 0)
+		rc = VM_EXIT_ITEMS;
 	if (!C->quiet) {
 		crawl_fetch_stats fs;
 		crawl_fetch_get_stats(C->fetch, &fs);

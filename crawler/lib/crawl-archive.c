@@ -55,24 +55,6 @@ typedef struct waiting {
 static waiting *wq_head, *wq_tail;
 static int arch_active;
 
-static char *pct_encode(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *o = xmalloc(3 * strlen(s) + 1), *p = o;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-			*p++ = (char)c;
-		else {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	*p = '\0';
-	return o;
-}
-
 static void arch_req_done(crawl_req *r, void *arg)
 {
 	arch *a = arg;
@@ -130,14 +112,20 @@ static void arch_finish(arch *a, crawl_req *r, int result)
 	crawl_tier_done(C, it, result);
 }
 
+/* The length of the archive's base URL without its trailing slashes. */
+static int base_len(const char *base)
+{
+	size_t n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return (int)n;
+}
+
 /* The Wayback URL of url's capture at ts ("id_": the raw bytes). */
 static char *wayback_url(const arch *a, const char *ts, const char *url)
 {
 	const char *base = crawl_ctx_options(a->C)->archive;
-	size_t n = strlen(base);
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	return xasprintf("%.*s/web/%sid_/%s", (int)n, base, ts, url);
+	return xasprintf("%.*s/web/%sid_/%s", base_len(base), base, ts, url);
 }
 
 static void cdx_next(arch *a, crawl_req *r);
@@ -207,13 +195,10 @@ static void cdx_next(arch *a, crawl_req *r)
 {
 	if (a->form < a->nforms) {
 		const char *base = crawl_ctx_options(a->C)->archive;
-		size_t n = strlen(base);
-		while (n > 0 && base[n - 1] == '/')
-			n--;
-		char *enc = pct_encode(a->forms[a->form]);
+		char *enc = crawl_url_encode(a->forms[a->form], 0);
 		/* limit=-N: the newest N (the CDX server lists oldest first) */
 		char *url = xasprintf("%.*s/cdx/search/cdx?url=%s&output=json&filter=statuscode:200&limit=-%d",
-		                      (int)n, base, enc, MAX_CAPTURES);
+		                      base_len(base), base, enc, MAX_CAPTURES);
 		free(enc);
 		if (r)
 			crawl_req_reset(r, url, "cdx", 4 << 20);

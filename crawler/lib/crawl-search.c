@@ -17,8 +17,6 @@
 #include "extract.h"
 #include "vmind/lib/util.h"
 
-#include <ctype.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
@@ -76,26 +74,6 @@ static void search_finish(srch *s, crawl_req *r, int outcome)
 	crawl_tier_done(C, it, outcome);
 }
 
-static char *pct_encode(const char *str)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *o = xmalloc(3 * strlen(str) + 1), *p = o;
-	for (; *str; str++) {
-		unsigned char c = (unsigned char)*str;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-			*p++ = (char)c;
-		else if (c == ' ')
-			*p++ = '+';
-		else {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	*p = '\0';
-	return o;
-}
-
 static void backend_next(srch *s, crawl_req *r);
 static void result_next(srch *s, crawl_req *r);
 
@@ -103,63 +81,20 @@ static void result_next(srch *s, crawl_req *r);
  * distinct result pages each image URL was met so far (a pair key counts a
  * page once). An image URL met on more than SHARED_PAGES pages is not taken. */
 #define SHARED_PAGES 3
-static struct {
-	uint64_t *keys;
-	uint32_t *n;
-	size_t cap, count;
-} seen;
+static vm_u64count seen;
 
+/* The key of an image URL, or of an (image URL, page) pair. */
 static uint64_t url_key(const char *url, const char *page)
 {
-	uint64_t k = 1469598103934665603ULL;
-	for (const char *p = url; *p; p++)
-		k = (k ^ (unsigned char)*p) * 1099511628211ULL;
-	if (page) {
-		k ^= 0x9e3779b97f4a7c15ULL;
-		for (const char *p = page; *p; p++)
-			k = (k ^ (unsigned char)*p) * 1099511628211ULL;
-	}
+	uint64_t k = vm_fnv1a64_more(CRAWL_FNV_SEED, url, strlen(url));
+	if (page)
+		k = vm_fnv1a64_more(k ^ 0x9e3779b97f4a7c15ULL, page, strlen(page));
 	return k ? k : 1;
-}
-
-static uint32_t *seen_slot(uint64_t k, int add)
-{
-	if (add && 2 * (seen.count + 1) > seen.cap) {
-		size_t oc = seen.cap, nc = oc ? 2 * oc : 1024;
-		uint64_t *ok = seen.keys;
-		uint32_t *on = seen.n;
-		seen.keys = xcalloc(nc, sizeof *seen.keys);
-		seen.n = xcalloc(nc, sizeof *seen.n);
-		seen.cap = nc;
-		for (size_t i = 0; i < oc; i++)
-			if (ok[i]) {
-				size_t j = ok[i] & (nc - 1);
-				while (seen.keys[j])
-					j = (j + 1) & (nc - 1);
-				seen.keys[j] = ok[i];
-				seen.n[j] = on[i];
-			}
-		free(ok);
-		free(on);
-	}
-	if (!seen.cap)
-		return NULL;
-	size_t j = k & (seen.cap - 1);
-	while (seen.keys[j] && seen.keys[j] != k)
-		j = (j + 1) & (seen.cap - 1);
-	if (!seen.keys[j]) {
-		if (!add)
-			return NULL;
-		seen.keys[j] = k;
-		seen.count++;
-	}
-	return &seen.n[j];
 }
 
 static int shared_image(const char *url)
 {
-	const uint32_t *c = seen_slot(url_key(url, NULL), 0);
-	return c && *c > SHARED_PAGES;
+	return vm_u64count_get(&seen, url_key(url, NULL)) > SHARED_PAGES;
 }
 
 /* Count the (image URL, page) pairs of a result set not met before. */
@@ -169,10 +104,10 @@ static void note_images(srch *s)
 		const result *x = &s->v[i];
 		if (!x->img || !x->page)
 			continue;
-		uint32_t *pair = seen_slot(url_key(x->img, x->page), 1);
+		uint32_t *pair = vm_u64count_at(&seen, url_key(x->img, x->page));
 		if (*pair == 0) {
 			*pair = 1;
-			(*seen_slot(url_key(x->img, NULL), 1))++;
+			(*vm_u64count_at(&seen, url_key(x->img, NULL)))++;
 		}
 	}
 }
@@ -327,7 +262,7 @@ static void backend_next(srch *s, crawl_req *r)
 		return;
 	}
 	const struct crawl_search_backend *b = &o->search[s->backend];
-	char *q = pct_encode(s->query), *url, *hdr = NULL;
+	char *q = crawl_url_encode(s->query, 1), *url, *hdr = NULL;
 	if (strcmp(b->kind, "searx") == 0) {
 		size_t n = strlen(b->url);
 		if (strchr(b->url, '?'))
@@ -337,7 +272,7 @@ static void backend_next(srch *s, crawl_req *r)
 		else
 			url = xasprintf("%s%ssearch?q=%s&format=json", b->url, n && b->url[n - 1] == '/' ? "" : "/", q);
 	} else if (strcmp(b->kind, "google-cse") == 0) {
-		char *k = pct_encode(b->key), *cx = pct_encode(b->cx);
+		char *k = crawl_url_encode(b->key, 1), *cx = crawl_url_encode(b->cx, 1);
 		url = xasprintf("%s%skey=%s&cx=%s&q=%s&searchType=image&num=10", b->url,
 		                strchr(b->url, '?') ? "&" : "?", k, cx, q);
 		free(k);

@@ -91,11 +91,9 @@ char *crawl_title_normalise(const char *title)
 	return out;
 }
 
-static uint64_t fnv(const char *s, size_t n)
+static uint64_t word_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	uint64_t h = vm_fnv1a64_more(CRAWL_FNV_SEED, s, n);
 	return h ? h : 1;
 }
 
@@ -112,7 +110,7 @@ static size_t features(const char *t, uint64_t **out)
 		if (!*p)
 			break;
 		size_t len = strcspn(p, " ");
-		uint64_t h = fnv(p, len);
+		uint64_t h = word_hash(p, len);
 		if (n + 3 > cap) {
 			cap *= 2;
 			v = xrealloc(v, cap * sizeof *v);
@@ -143,47 +141,11 @@ static size_t features(const char *t, uint64_t **out)
 	return n;
 }
 
-/* document frequencies of the news corpus: open addressing */
+/* document frequencies of the news corpus */
 static struct {
-	uint64_t *keys;
-	uint32_t *df;
-	size_t cap, n;
+	vm_u64count df;
 	uint64_t docs;
 } corpus;
-
-static uint32_t *df_slot(uint64_t k, int add)
-{
-	if (add && 2 * (corpus.n + 1) > corpus.cap) {
-		size_t oc = corpus.cap, nc = oc ? 2 * oc : 4096;
-		uint64_t *ok = corpus.keys;
-		uint32_t *od = corpus.df;
-		corpus.keys = xcalloc(nc, sizeof *corpus.keys);
-		corpus.df = xcalloc(nc, sizeof *corpus.df);
-		corpus.cap = nc;
-		for (size_t i = 0; i < oc; i++)
-			if (ok[i]) {
-				size_t j = ok[i] & (nc - 1);
-				while (corpus.keys[j])
-					j = (j + 1) & (nc - 1);
-				corpus.keys[j] = ok[i];
-				corpus.df[j] = od[i];
-			}
-		free(ok);
-		free(od);
-	}
-	if (!corpus.cap)
-		return NULL;
-	size_t j = k & (corpus.cap - 1);
-	while (corpus.keys[j] && corpus.keys[j] != k)
-		j = (j + 1) & (corpus.cap - 1);
-	if (!corpus.keys[j]) {
-		if (!add)
-			return NULL;
-		corpus.keys[j] = k;
-		corpus.n++;
-	}
-	return &corpus.df[j];
-}
 
 void crawl_title_corpus_add(const char *t)
 {
@@ -191,15 +153,14 @@ void crawl_title_corpus_add(const char *t)
 	size_t n = features(t, &f);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || f[i] != f[i - 1])
-			(*df_slot(f[i], 1))++;
+			(*vm_u64count_at(&corpus.df, f[i]))++;
 	corpus.docs++;
 	free(f);
 }
 
 static double idf(uint64_t k, uint64_t **ctx, const size_t *nctx, size_t n)
 {
-	uint32_t *c = df_slot(k, 0);
-	double df = c ? *c : 0, docs = (double)corpus.docs + (double)n;
+	double df = vm_u64count_get(&corpus.df, k), docs = (double)corpus.docs + (double)n;
 	for (size_t d = 0; d < n; d++) {
 		size_t lo = 0, hi = nctx[d];
 		while (lo < hi) {

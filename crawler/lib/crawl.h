@@ -111,6 +111,11 @@ extern const crawl_tier crawl_tier_origin;
 extern const crawl_tier crawl_tier_archive;
 extern const crawl_tier crawl_tier_search;
 
+/* The FNV-1a seed of the crawl's string keys (headline features, the
+ * search tier's image URLs): not the standard offset basis but the one these
+ * keys were always made with, kept so that they stay the same. */
+#define CRAWL_FNV_SEED 1469598103934665603ULL
+
 /* Headline similarity (crawl-similarity.c; see vmind-crawl(1), Search tier).
  * crawl_title_normalise returns a new lower-case string of the title's words
  * with site prefixes/suffixes stripped. crawl_title_similarity compares two

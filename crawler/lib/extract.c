@@ -48,6 +48,26 @@ const char *crawl_cand_source_name(crawl_cand_source s)
 	return "?";
 }
 
+char *crawl_url_encode(const char *s, int space_plus)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *o = xmalloc(3 * strlen(s) + 1), *p = o;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+			*p++ = (char)c;
+		else if (c == ' ' && space_plus)
+			*p++ = '+';
+		else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	*p = '\0';
+	return o;
+}
+
 char *crawl_url_resolve(const char *base, const char *ref)
 {
 	CURLU *u = NULL;

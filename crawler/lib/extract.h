@@ -45,4 +45,8 @@ const char *crawl_cand_source_name(crawl_cand_source s);
  * when ref is empty, unparsable, or not http/https (data:, javascript:...). */
 char *crawl_url_resolve(const char *base, const char *ref);
 
+/* s percent-encoded for a URL's query: letters, digits and -_.~ are kept,
+ * every other byte is %XX, except a space, which is '+' when space_plus. */
+char *crawl_url_encode(const char *s, int space_plus);
+
 #endif

@@ -78,10 +78,7 @@ static double rnd(crawl_fetch *F)   /* [0, 1) */
 
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return vm_fnv1a64(s, strlen(s));
 }
 
 static host *host_get(crawl_fetch *F, const char *key)
