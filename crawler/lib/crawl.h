@@ -101,11 +101,6 @@ void crawl_validate(crawl_ctx *C, crawl_item *it, crawl_req *r, const char *tier
  * its state. */
 void crawl_tier_done(crawl_ctx *C, crawl_item *it, int result);
 
-/* Mark r as an API request (search backends): robots.txt is not asked for
- * its host, and header ("Name: value", may be NULL) is sent with it. Cleared
- * by crawl_req_reset. (Implemented in fetch.c.) */
-void crawl_req_set_api(crawl_req *r, const char *header);
-
 /* The tiers */
 extern const crawl_tier crawl_tier_origin;
 extern const crawl_tier crawl_tier_archive;

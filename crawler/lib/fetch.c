@@ -5,7 +5,6 @@
  * thread, so the shared DNS and connection caches need no locks. */
 #include "config.h"
 #include "fetch.h"
-#include "crawl.h"   /* crawl_req_set_api */
 #include "crawl-robots.h"
 #include "vmind/lib/util.h"
 
@@ -209,8 +208,6 @@ void crawl_req_reset(crawl_req *r, const char *url, const char *purpose, size_t 
 	r->priv->extra_header = NULL;
 }
 
-/* An API request (a search backend, declared in crawl.h): robots.txt is not
- * asked for its host, and header (may be NULL) is sent with it. */
 void crawl_req_set_api(crawl_req *r, const char *header)
 {
 	r->priv->no_robots = 1;
@@ -734,13 +731,13 @@ static void complete(crawl_fetch *F, CURL *e, CURLcode code)
 		retry = 1;
 		wait = F->o.backoff_base * (1 << (p->attempts < 8 ? p->attempts - 1 : 7)) * (0.5 + rnd(F));
 	} else if (status >= 300 && status < 400 && redir) {
-		result = -1;   /* redirect */
+		result = CRAWL_FETCH_REDIRECT;
 	} else if (status < 200 || status >= 300) {
 		result = CRAWL_FETCH_HTTP;
 		cls = "http";
 		snprintf(msg, sizeof msg, "HTTP %ld", status);
 	}
-	if (result == CRAWL_FETCH_OK || result == CRAWL_FETCH_HTTP || result == -1)
+	if (result == CRAWL_FETCH_OK || result == CRAWL_FETCH_HTTP || result == CRAWL_FETCH_REDIRECT)
 		p->h->backoff_level = 0;
 
 	/* log the exchange */
@@ -750,7 +747,7 @@ static void complete(crawl_fetch *F, CURL *e, CURLcode code)
 		crawl_fetch_record rec = {
 			.news_num = r->news_num, .time = p->t_wall, .tier = r->tier,
 			.purpose = r->purpose, .url = r->url, .status = status,
-			.error = result == CRAWL_FETCH_OK || result == -1 ? NULL : msg,
+			.error = result == CRAWL_FETCH_OK || result == CRAWL_FETCH_REDIRECT ? NULL : msg,
 			.bytes = r->len, .ms = total_us / 1000.0
 		};
 		if (result == CRAWL_FETCH_HTTP)
@@ -758,7 +755,7 @@ static void complete(crawl_fetch *F, CURL *e, CURLcode code)
 		F->o.on_request(&rec, F->o.arg);
 	}
 
-	if (result == -1) {
+	if (result == CRAWL_FETCH_REDIRECT) {
 		if (r->redirects >= F->o.max_redirects) {
 			free(redir);
 			fail_now(F, r, CRAWL_FETCH_ERROR, "redirects", "too many redirects");

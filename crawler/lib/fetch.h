@@ -57,7 +57,9 @@ enum {
 	CRAWL_FETCH_HTTP,        /* a final non-2xx status (404, 410, ...) */
 	CRAWL_FETCH_ERROR,       /* network error or 5xx/429 left after the retries */
 	CRAWL_FETCH_TOO_BIG,     /* body over max_bytes */
-	CRAWL_FETCH_BLOCKED      /* refused by our rules: robots.txt, private address, scheme */
+	CRAWL_FETCH_BLOCKED,     /* refused by our rules: robots.txt, private address, scheme */
+	CRAWL_FETCH_REDIRECT     /* inside the engine only: a 3xx with a Location to follow;
+	                            never a request's result */
 };
 
 typedef void (*crawl_req_done_fn)(crawl_req *r, void *arg);
@@ -98,6 +100,10 @@ void crawl_req_free(crawl_req *r);
 void crawl_fetch_submit(crawl_fetch *F, crawl_req *r);
 /* Make a finished request ready for a new URL. */
 void crawl_req_reset(crawl_req *r, const char *url, const char *purpose, size_t max_bytes);
+/* Mark r as an API request (search backends): robots.txt is not asked for
+ * its host, and header ("Name: value", may be NULL) is sent with it. Cleared
+ * by crawl_req_reset. */
+void crawl_req_set_api(crawl_req *r, const char *header);
 
 /* Run transfers for up to max_wait_ms (less when something completes);
  * done callbacks are called from here. */
