@@ -1,15 +1,21 @@
-/* crawl.h: what the crawl's core (vmind-crawl.c: options, database, the item
- * window, results) offers its tiers, and the tier interface. A tier is one
- * way of finding an item's cover (origin page, archive capture, search
- * result); the core runs an item through the tiers in order until one finds
- * an image. A tier's start() submits requests to the shared fetch engine and,
- * from its callbacks, eventually calls crawl_tier_done() exactly once. */
+/* crawl.h: the crawl's core (crawl.c, crawl-db.c) and its tier interface.
+ * A program drives a run through a few steps: crawl_open (the database and
+ * the output directory), crawl_register (the news items of news.tsv files),
+ * crawl_start, crawl_step until it returns 0, crawl_close. The core streams
+ * the items that are not done from the database into a bounded window, runs
+ * each through the tiers and commits the results in batched transactions;
+ * only image validation runs on worker threads. A tier is one way of finding
+ * an item's cover (origin page, archive capture, search result); the core
+ * runs an item through the tiers in order until one finds an image. A tier's
+ * start() submits requests to the shared fetch engine and, from its
+ * callbacks, eventually calls crawl_tier_done() exactly once. */
 #ifndef VMIND_CRAWL_H
 #define VMIND_CRAWL_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "fetch.h"
+#include "vmind/lib/shard.h"
 
 typedef struct crawl_ctx crawl_ctx;
 typedef struct crawl_item crawl_item;
@@ -81,6 +87,58 @@ typedef struct crawl_opts {
 	double min_similarity, min_margin;
 } crawl_opts;
 
+/* What a run is asked to do; the program fills it from its command line. */
+typedef struct crawl_settings {
+	const char *db_path;        /* created when missing */
+	crawl_opts o;               /* what the tiers read */
+	crawl_fetch_opts fetch;     /* the HTTP engine's; on_request, on_robots and
+	                               arg are the core's */
+	const crawl_tier *tiers[4]; /* run in this order */
+	int ntiers;
+	int retry_failed;           /* work the failed items again too */
+	int placeholder;            /* items left without an image get a white JPEG */
+	int threads;                /* validation threads (0: in the main loop) */
+	int batch;                  /* items per transaction */
+	vm_shard shard;             /* the items this run works */
+} crawl_settings;
+
+/* Counters of a run. */
+typedef struct crawl_stats {
+	uint64_t total;             /* items to work when the run started */
+	uint64_t worked, image, no_image, failed;
+	uint64_t by_tier[4];        /* images, in the order of crawl_image_tiers */
+	struct { char cls[24]; uint64_t n; } fail_class[32];   /* failed items by outcome */
+	int nfail_class;
+	crawl_fetch_stats fetch;
+} crawl_stats;
+
+/* The tiers an image can come from: "origin", "archive", "search",
+ * "placeholder". */
+extern const char *const crawl_image_tiers[4];
+
+/* Open a run: the placeholder (libvips must be started), DIR/raw, the
+ * database. Dies (exit 2) on a set-up error. */
+crawl_ctx *crawl_open(const crawl_settings *set);
+/* Record the news rows of these news.tsv files (this run's shard) as
+ * pending when new, in one transaction; dies on an input error (FILE:LINE). */
+void crawl_register(crawl_ctx *C, char *const *files, int nfiles);
+/* Apply a reject file (see vmind-crawl(1), --reject); returns the number of
+ * picks rejected; dies on a malformed line (FILE:LINE). */
+long crawl_apply_rejects(crawl_ctx *C, const char *file);
+/* Get ready to work: the sets of rejected and used images, the titles of the
+ * search tier, stale raw files removed, the fetch engine and its remembered
+ * robots.txt, the validation threads. */
+void crawl_start(crawl_ctx *C);
+/* One turn: start items into the window, move transfers for up to 100 ms,
+ * finish validated images, commit when a batch is due. Returns 1 while work
+ * is left; 0 once everything is done and committed. */
+int crawl_step(crawl_ctx *C);
+void crawl_get_stats(const crawl_ctx *C, crawl_stats *st);
+/* Items in the database left failed (by this run or earlier ones). */
+long long crawl_failed_items(crawl_ctx *C);
+void crawl_close(crawl_ctx *C);
+
+/* What the tiers get from the run. */
 const crawl_opts *crawl_ctx_options(const crawl_ctx *C);
 crawl_fetch *crawl_ctx_fetch(crawl_ctx *C);
 
