@@ -31,8 +31,20 @@ typedef struct capture {
 	char *orig;
 } capture;
 
+/* Requests to the archive host waiting for a slot, and those running: the
+ * tier's state for a run. */
+typedef struct waiting {
+	crawl_req *r;
+	struct waiting *next;
+} waiting;
+typedef struct arch_queue {
+	waiting *head, *tail;
+	int active;
+} arch_queue;
+
 struct arch {
 	crawl_ctx *C;
+	arch_queue *q;
 	crawl_item *it;
 	char *forms[MAX_FORMS];
 	int nforms, form;
@@ -46,27 +58,19 @@ struct arch {
 	arch_fn cb;
 };
 
-/* requests to the archive host waiting for a slot */
-typedef struct waiting {
-	crawl_req *r;
-	crawl_ctx *C;
-	struct waiting *next;
-} waiting;
-static waiting *wq_head, *wq_tail;
-static int arch_active;
-
 static void arch_req_done(crawl_req *r, void *arg)
 {
 	arch *a = arg;
+	arch_queue *q = a->q;
 	if (a->on_archive) {
-		arch_active--;
-		while (wq_head && arch_active < crawl_ctx_options(a->C)->archive_parallel) {
-			waiting *w = wq_head;
-			wq_head = w->next;
-			if (!wq_head)
-				wq_tail = NULL;
-			arch_active++;
-			crawl_fetch_submit(crawl_ctx_fetch(w->C), w->r);
+		q->active--;
+		while (q->head && q->active < crawl_ctx_options(a->C)->archive_parallel) {
+			waiting *w = q->head;
+			q->head = w->next;
+			if (!q->head)
+				q->tail = NULL;
+			q->active++;
+			crawl_fetch_submit(crawl_ctx_fetch(a->C), w->r);
 			free(w);
 		}
 	}
@@ -80,20 +84,20 @@ static void arch_submit(arch *a, crawl_req *r, int to_archive, arch_fn cb)
 	a->on_archive = to_archive;
 	r->done = arch_req_done;
 	r->arg = a;
-	if (!to_archive || arch_active < crawl_ctx_options(a->C)->archive_parallel) {
+	arch_queue *q = a->q;
+	if (!to_archive || q->active < crawl_ctx_options(a->C)->archive_parallel) {
 		if (to_archive)
-			arch_active++;
+			q->active++;
 		crawl_fetch_submit(crawl_ctx_fetch(a->C), r);
 		return;
 	}
 	waiting *w = xcalloc(1, sizeof *w);
 	w->r = r;
-	w->C = a->C;
-	if (wq_tail)
-		wq_tail->next = w;
+	if (q->tail)
+		q->tail->next = w;
 	else
-		wq_head = w;
-	wq_tail = w;
+		q->head = w;
+	q->tail = w;
 }
 
 static void arch_finish(arch *a, crawl_req *r, int result)
@@ -380,6 +384,7 @@ static void archive_start(crawl_ctx *C, crawl_item *it)
 {
 	arch *a = xcalloc(1, sizeof *a);
 	a->C = C;
+	a->q = crawl_ctx_tier_state(C, &crawl_tier_archive);
 	a->it = it;
 	it->tier_state = a;
 	if (!it->url || !it->url[0]) {
@@ -396,4 +401,21 @@ static void archive_start(crawl_ctx *C, crawl_item *it)
 	cdx_next(a, NULL);
 }
 
-const crawl_tier crawl_tier_archive = { "archive", archive_start };
+static void *archive_open(crawl_ctx *C)
+{
+	(void)C;
+	return xcalloc(1, sizeof(arch_queue));
+}
+
+static void archive_close(void *state)
+{
+	arch_queue *q = state;
+	for (waiting *w = q->head, *nx; w; w = nx) {   /* none, once the run is done */
+		nx = w->next;
+		crawl_req_free(w->r);
+		free(w);
+	}
+	free(q);
+}
+
+const crawl_tier crawl_tier_archive = { "archive", archive_open, archive_start, archive_close };

@@ -32,6 +32,7 @@ typedef struct crawl_vjob crawl_vjob;
 
 struct crawl_ctx {
 	crawl_settings set;      /* as opened; set.o is what the tiers read */
+	void *tier_state[4];     /* what set.tiers[k]->open made */
 	sqlite3 *db;
 	crawl_fetch *fetch;
 	int out_fd;              /* the --out directory, for syncfs */
@@ -70,7 +71,7 @@ uint64_t crawl_sha_key(const char *hex);
 void crawl_item_free(crawl_item *it);
 
 /* crawl-db.c */
-/* The rejected and used images, and the titles for the search tier. */
+/* The rejected and used images. */
 void crawl_db_load_sets(crawl_ctx *C);
 /* Remove DIR/raw's temporary files and the raw files no image row names. */
 void crawl_db_clean_raw(crawl_ctx *C);

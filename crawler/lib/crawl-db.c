@@ -187,15 +187,11 @@ static void load_sha_keys(crawl_ctx *C, const char *sql, vm_u64set *set)
 	sqlite3_finalize(s);
 }
 
-/* The news titles, as the document frequencies of the search tier. */
-static void load_titles(crawl_ctx *C)
+void crawl_ctx_titles(crawl_ctx *C, void (*each)(const char *title, void *arg), void *arg)
 {
 	sqlite3_stmt *s = vm_db_prepare(C->db, "SELECT title FROM news");
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		char *t = crawl_title_normalise(vm_db_column_text(s, 0));
-		crawl_title_corpus_add(t);
-		free(t);
-	}
+	while (sqlite3_step(s) == SQLITE_ROW)
+		each(vm_db_column_text(s, 0), arg);
 	sqlite3_finalize(s);
 }
 
@@ -207,9 +203,6 @@ void crawl_db_load_sets(crawl_ctx *C)
 	/* the images already chosen (a search result may not take them) */
 	load_sha_keys(C, "SELECT sha256 FROM image WHERE sha256 IS NOT NULL AND tier != 'placeholder'",
 	              &C->used);
-	for (int k = 0; k < C->set.ntiers; k++)
-		if (C->set.tiers[k] == &crawl_tier_search)
-			load_titles(C);
 }
 
 /* Is DIR/raw/name stale: a temporary, or an item's raw file that no image

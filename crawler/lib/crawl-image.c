@@ -24,6 +24,7 @@
 #include "crawl-image.h"
 #include "vmind/lib/util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -56,8 +57,17 @@ static const struct fmt {
 	{ NULL, NULL, NULL, SHRINK_NONE, NULL }
 };
 
-/* fmts[i].nick exists in this libvips (set once by crawl_image_init) */
+/* fmts[i].nick exists in this libvips: a property of the library, found
+ * once (find_loaders under pthread_once) and only read afterwards, so it
+ * stays file-scope. */
 static int have_nick[4];
+static pthread_once_t loaders_once = PTHREAD_ONCE_INIT;
+
+static void find_loaders(void)
+{
+	for (int i = 0; i < 4; i++)
+		have_nick[i] = vips_type_find("VipsOperation", fmts[i].nick) != 0;
+}
 
 /* The four common web formats, by the same signatures libvips' loaders
  * test (JPEG SOI, PNG signature, RIFF....WEBP, GIF87a/GIF89a): an index
@@ -85,8 +95,7 @@ void crawl_image_init(const char *argv0)
 	/* a corrupt file is refused with a reason; libvips need not say more */
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
 	vips_concurrency_set(1);
-	for (int i = 0; i < 4; i++)
-		have_nick[i] = vips_type_find("VipsOperation", fmts[i].nick) != 0;
+	pthread_once(&loaders_once, find_loaders);
 }
 
 /* The operation of a loader class, e.g. "jpegload_buffer", or NULL. */

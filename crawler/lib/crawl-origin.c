@@ -123,4 +123,4 @@ static void origin_start(crawl_ctx *C, crawl_item *it)
 	crawl_fetch_submit(crawl_ctx_fetch(C), r);
 }
 
-const crawl_tier crawl_tier_origin = { "origin", origin_start };
+const crawl_tier crawl_tier_origin = { "origin", NULL, origin_start, NULL };

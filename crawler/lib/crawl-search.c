@@ -29,8 +29,18 @@ typedef struct result {
 	double sim;
 } result;
 
+/* What the tier keeps for a run. */
+typedef struct search_run {
+	/* image URLs shared by many pages (stock photos, logos): on how many
+	 * distinct result pages each image URL was met so far (a pair key
+	 * counts a page once) */
+	vm_u64count seen;
+	crawl_corpus *corpus;   /* the document frequencies of the news titles */
+} search_run;
+
 typedef struct srch {
 	crawl_ctx *C;
+	search_run *run;
 	crawl_item *it;
 	int backend;
 	char *query;
@@ -77,11 +87,8 @@ static void search_finish(srch *s, crawl_req *r, int outcome)
 static void backend_next(srch *s, crawl_req *r);
 static void result_next(srch *s, crawl_req *r);
 
-/* Image URLs shared by many pages (stock photos, logos): on how many
- * distinct result pages each image URL was met so far (a pair key counts a
- * page once). An image URL met on more than SHARED_PAGES pages is not taken. */
+/* An image URL met on more than SHARED_PAGES result pages is not taken. */
 #define SHARED_PAGES 3
-static vm_u64count seen;
 
 /* The key of an image URL, or of an (image URL, page) pair. */
 static uint64_t url_key(const char *url, const char *page)
@@ -92,9 +99,9 @@ static uint64_t url_key(const char *url, const char *page)
 	return k ? k : 1;
 }
 
-static int shared_image(const char *url)
+static int shared_image(const srch *s, const char *url)
 {
-	return vm_u64count_get(&seen, url_key(url, NULL)) > SHARED_PAGES;
+	return vm_u64count_get(&s->run->seen, url_key(url, NULL)) > SHARED_PAGES;
 }
 
 /* Count the (image URL, page) pairs of a result set not met before. */
@@ -104,10 +111,10 @@ static void note_images(srch *s)
 		const result *x = &s->v[i];
 		if (!x->img || !x->page)
 			continue;
-		uint32_t *pair = vm_u64count_at(&seen, url_key(x->img, x->page));
+		uint32_t *pair = vm_u64count_at(&s->run->seen, url_key(x->img, x->page));
 		if (*pair == 0) {
 			*pair = 1;
-			(*vm_u64count_at(&seen, url_key(x->img, NULL)))++;
+			(*vm_u64count_at(&s->run->seen, url_key(x->img, NULL)))++;
 		}
 	}
 }
@@ -190,7 +197,7 @@ static void rank_results(srch *s, const char *headline)
 	for (int i = 0; i < s->n; i++)
 		ctx[i] = s->v[i].norm;
 	for (int i = 0; i < s->n; i++) {
-		s->v[i].sim = crawl_title_similarity(headline, s->v[i].norm, ctx, (size_t)s->n);
+		s->v[i].sim = crawl_title_similarity(s->run->corpus, headline, s->v[i].norm, ctx, (size_t)s->n);
 		if (best < 0 || s->v[i].sim > s->v[best].sim)
 			best = i;
 	}
@@ -337,7 +344,7 @@ static void result_next(srch *s, crawl_req *r)
 		}
 		const result *x = &s->v[s->acc[s->a]];
 		if (s->cand == (size_t)-1) {
-			if (x->img && !shared_image(x->img)) {
+			if (x->img && !shared_image(s, x->img)) {
 				fetch_image(s, r, x->img);
 				return;
 			}
@@ -354,7 +361,7 @@ static void result_next(srch *s, crawl_req *r)
 			return;
 		}
 		while (s->cand < s->cands.n && ((x->img && strcmp(s->cands.v[s->cand].url, x->img) == 0) ||
-		                                shared_image(s->cands.v[s->cand].url)))
+		                                shared_image(s, s->cands.v[s->cand].url)))
 			s->cand++;   /* tried already, or shared by many pages */
 		if (s->cand < s->cands.n) {
 			fetch_image(s, r, s->cands.v[s->cand].url);
@@ -400,6 +407,7 @@ static void search_start(crawl_ctx *C, crawl_item *it)
 	const crawl_opts *o = crawl_ctx_options(C);
 	srch *s = xcalloc(1, sizeof *s);
 	s->C = C;
+	s->run = crawl_ctx_tier_state(C, &crawl_tier_search);
 	s->it = it;
 	it->tier_state = s;
 	char *q = crawl_title_normalise(it->title);
@@ -417,4 +425,27 @@ static void search_start(crawl_ctx *C, crawl_item *it)
 	backend_next(s, NULL);
 }
 
-const crawl_tier crawl_tier_search = { "search", search_start };
+static void add_title(const char *title, void *arg)
+{
+	char *t = crawl_title_normalise(title);
+	crawl_corpus_add(arg, t);
+	free(t);
+}
+
+static void *search_open(crawl_ctx *C)
+{
+	search_run *run = xcalloc(1, sizeof *run);
+	run->corpus = crawl_corpus_new();
+	crawl_ctx_titles(C, add_title, run->corpus);
+	return run;
+}
+
+static void search_close(void *state)
+{
+	search_run *run = state;
+	vm_u64count_free(&run->seen);
+	crawl_corpus_free(run->corpus);
+	free(run);
+}
+
+const crawl_tier crawl_tier_search = { "search", search_open, search_start, search_close };

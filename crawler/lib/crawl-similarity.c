@@ -141,26 +141,40 @@ static size_t features(const char *t, uint64_t **out)
 	return n;
 }
 
-/* document frequencies of the news corpus */
-static struct {
+/* document frequencies of the news titles */
+struct crawl_corpus {
 	vm_u64count df;
 	uint64_t docs;
-} corpus;
+};
 
-void crawl_title_corpus_add(const char *t)
+crawl_corpus *crawl_corpus_new(void)
+{
+	return xcalloc(1, sizeof(crawl_corpus));
+}
+
+void crawl_corpus_add(crawl_corpus *corpus, const char *t)
 {
 	uint64_t *f;
 	size_t n = features(t, &f);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || f[i] != f[i - 1])
-			(*vm_u64count_at(&corpus.df, f[i]))++;
-	corpus.docs++;
+			(*vm_u64count_at(&corpus->df, f[i]))++;
+	corpus->docs++;
 	free(f);
 }
 
-static double idf(uint64_t k, uint64_t **ctx, const size_t *nctx, size_t n)
+void crawl_corpus_free(crawl_corpus *corpus)
 {
-	double df = vm_u64count_get(&corpus.df, k), docs = (double)corpus.docs + (double)n;
+	if (!corpus)
+		return;
+	vm_u64count_free(&corpus->df);
+	free(corpus);
+}
+
+static double idf(const crawl_corpus *corpus, uint64_t k, uint64_t **ctx, const size_t *nctx, size_t n)
+{
+	double df = corpus ? vm_u64count_get(&corpus->df, k) : 0;
+	double docs = (corpus ? (double)corpus->docs : 0) + (double)n;
 	for (size_t d = 0; d < n; d++) {
 		size_t lo = 0, hi = nctx[d];
 		while (lo < hi) {
@@ -177,8 +191,8 @@ static double idf(uint64_t k, uint64_t **ctx, const size_t *nctx, size_t n)
 }
 
 /* weights of the distinct features of f[0..n) (sorted) */
-static size_t weigh(const uint64_t *f, size_t n, uint64_t *keys, double *w, uint64_t **ctx,
-                    const size_t *nctx, size_t nc)
+static size_t weigh(const crawl_corpus *corpus, const uint64_t *f, size_t n, uint64_t *keys,
+                    double *w, uint64_t **ctx, const size_t *nctx, size_t nc)
 {
 	size_t m = 0;
 	for (size_t i = 0; i < n;) {
@@ -186,14 +200,15 @@ static size_t weigh(const uint64_t *f, size_t n, uint64_t *keys, double *w, uint
 		while (j < n && f[j] == f[i])
 			j++;
 		keys[m] = f[i];
-		w[m] = (double)(j - i) * idf(f[i], ctx, nctx, nc);
+		w[m] = (double)(j - i) * idf(corpus, f[i], ctx, nctx, nc);
 		m++;
 		i = j;
 	}
 	return m;
 }
 
-double crawl_title_similarity(const char *a, const char *b, char *const *ctx, size_t n)
+double crawl_title_similarity(const crawl_corpus *corpus, const char *a, const char *b,
+                              char *const *ctx, size_t n)
 {
 	uint64_t *fa, *fb, **cf = n ? xcalloc(n, sizeof *cf) : NULL;
 	size_t na = features(a, &fa), nb = features(b, &fb), *ncf = n ? xcalloc(n, sizeof *ncf) : NULL;
@@ -201,7 +216,7 @@ double crawl_title_similarity(const char *a, const char *b, char *const *ctx, si
 		ncf[d] = features(ctx[d], &cf[d]);
 	uint64_t *ka = xmalloc((na + 1) * sizeof *ka), *kb = xmalloc((nb + 1) * sizeof *kb);
 	double *wa = xmalloc((na + 1) * sizeof *wa), *wb = xmalloc((nb + 1) * sizeof *wb);
-	size_t ma = weigh(fa, na, ka, wa, cf, ncf, n), mb = weigh(fb, nb, kb, wb, cf, ncf, n);
+	size_t ma = weigh(corpus, fa, na, ka, wa, cf, ncf, n), mb = weigh(corpus, fb, nb, kb, wb, cf, ncf, n);
 	double dot = 0, sa = 0, sb = 0, sim = 0;
 	for (size_t i = 0; i < ma; i++)
 		sa += wa[i] * wa[i];

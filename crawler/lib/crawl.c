@@ -24,6 +24,14 @@ const char *const crawl_image_tiers[4] = { "origin", "archive", "search", "place
 const crawl_opts *crawl_ctx_options(const crawl_ctx *C) { return &C->set.o; }
 crawl_fetch *crawl_ctx_fetch(crawl_ctx *C) { return C->fetch; }
 
+void *crawl_ctx_tier_state(const crawl_ctx *C, const crawl_tier *t)
+{
+	for (int k = 0; k < C->set.ntiers; k++)
+		if (C->set.tiers[k] == t)
+			return C->tier_state[k];
+	return NULL;
+}
+
 void crawl_item_error(crawl_item *it, const char *cls, const char *fmt, ...)
 {
 	va_list ap;
@@ -384,6 +392,9 @@ crawl_ctx *crawl_open(const crawl_settings *set)
 void crawl_start(crawl_ctx *C)
 {
 	crawl_db_load_sets(C);
+	for (int k = 0; k < C->set.ntiers; k++)
+		if (C->set.tiers[k]->open)
+			C->tier_state[k] = C->set.tiers[k]->open(C);
 	crawl_db_clean_raw(C);
 	C->set.fetch.on_request = crawl_db_on_request;
 	C->set.fetch.on_robots = crawl_db_on_robots;
@@ -424,6 +435,9 @@ void crawl_close(crawl_ctx *C)
 	if (!C)
 		return;
 	stop_validators(C);
+	for (int k = 0; k < C->set.ntiers; k++)
+		if (C->set.tiers[k]->close && C->tier_state[k])
+			C->set.tiers[k]->close(C->tier_state[k]);
 	crawl_db_finalize(C);
 	crawl_fetch_free(C->fetch);
 	vm_db_close(C->db);

@@ -22,7 +22,12 @@ typedef struct crawl_item crawl_item;
 
 typedef struct crawl_tier {
 	const char *name;                          /* "origin" */
+	/* The tier's state for one run (NULL when it keeps none): made by
+	 * crawl_start, found with crawl_ctx_tier_state, given to close by
+	 * crawl_close. open and close may be NULL. */
+	void *(*open)(crawl_ctx *C);
 	void (*start)(crawl_ctx *C, crawl_item *it);
+	void (*close)(void *state);
 } crawl_tier;
 
 /* What a tier reports */
@@ -125,8 +130,8 @@ void crawl_register(crawl_ctx *C, char *const *files, int nfiles);
 /* Apply a reject file (see vmind-crawl(1), --reject); returns the number of
  * picks rejected; dies on a malformed line (FILE:LINE). */
 long crawl_apply_rejects(crawl_ctx *C, const char *file);
-/* Get ready to work: the sets of rejected and used images, the titles of the
- * search tier, stale raw files removed, the fetch engine and its remembered
+/* Get ready to work: the sets of rejected and used images, each tier's
+ * state, stale raw files removed, the fetch engine and its remembered
  * robots.txt, the validation threads. */
 void crawl_start(crawl_ctx *C);
 /* One turn: start items into the window, move transfers for up to 100 ms,
@@ -140,6 +145,10 @@ void crawl_close(crawl_ctx *C);
 
 /* What the tiers get from the run. */
 const crawl_opts *crawl_ctx_options(const crawl_ctx *C);
+/* The state t->open made for this run. */
+void *crawl_ctx_tier_state(const crawl_ctx *C, const crawl_tier *t);
+/* Call each(title, arg) for the title of every news item in the database. */
+void crawl_ctx_titles(crawl_ctx *C, void (*each)(const char *title, void *arg), void *arg);
 crawl_fetch *crawl_ctx_fetch(crawl_ctx *C);
 
 /* Note an error on the item ("page: HTTP 500"); cls may be NULL. */
@@ -172,11 +181,16 @@ extern const crawl_tier crawl_tier_search;
 /* Headline similarity (crawl-similarity.c; see vmind-crawl(1), Search tier).
  * crawl_title_normalise returns a new lower-case string of the title's words
  * with site prefixes/suffixes stripped. crawl_title_similarity compares two
- * normalised titles by TF-IDF cosine over word unigrams, bigrams and trigrams, with
- * document frequencies from the n titles of ctx (the result set; may be 0)
- * plus the crawl's corpus counts given to crawl_title_corpus_add. In [0, 1]. */
+ * normalised titles by TF-IDF cosine over word unigrams, bigrams and
+ * trigrams, with document frequencies from the n titles of ctx (the result
+ * set; may be 0) plus those of a corpus of normalised titles (the crawl's
+ * news; may be NULL). In [0, 1]. */
+typedef struct crawl_corpus crawl_corpus;
 char *crawl_title_normalise(const char *title);
-void crawl_title_corpus_add(const char *normalised_title);
-double crawl_title_similarity(const char *a, const char *b, char *const *ctx, size_t n);
+crawl_corpus *crawl_corpus_new(void);
+void crawl_corpus_add(crawl_corpus *corpus, const char *normalised_title);
+void crawl_corpus_free(crawl_corpus *corpus);
+double crawl_title_similarity(const crawl_corpus *corpus, const char *a, const char *b,
+                              char *const *ctx, size_t n);
 
 #endif
