@@ -45,15 +45,17 @@ typedef struct doc {
 	size_t nct;
 } doc;
 
-static struct {
+struct web_archive {
+	const web_serve_opts *o;
+	const volatile sig_atomic_t *stop;   /* the server's: it is stopping */
 	capset *sets;   /* open addressing by surt */
 	size_t cap, count;
 	doc *docs;
-	size_t ndocs;
+	size_t ndocs, docs_cap;
 	int files_fd;
 	pthread_mutex_t mu;
 	double tokens, last;   /* rate limit bucket */
-} A = { .files_fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER };
+};
 
 /* ---- helpers ---- */
 
@@ -141,36 +143,36 @@ static char *surt(const char *url)
 	return vm_buf_steal(&b);
 }
 
-static capset *set_get(const char *key, int create)
+static capset *set_get(web_archive *A, const char *key, int create)
 {
-	if (create && (A.count + 1) * 2 > A.cap) {
-		size_t ncap = A.cap ? A.cap * 2 : 1024;
+	if (create && (A->count + 1) * 2 > A->cap) {
+		size_t ncap = A->cap ? A->cap * 2 : 1024;
 		capset *ns = xcalloc(ncap, sizeof *ns);
-		for (size_t i = 0; i < A.cap; i++) {
-			if (!A.sets[i].surt)
+		for (size_t i = 0; i < A->cap; i++) {
+			if (!A->sets[i].surt)
 				continue;
-			size_t j = vm_fnv1a64(A.sets[i].surt, strlen(A.sets[i].surt)) & (ncap - 1);
+			size_t j = vm_fnv1a64(A->sets[i].surt, strlen(A->sets[i].surt)) & (ncap - 1);
 			while (ns[j].surt)
 				j = (j + 1) & (ncap - 1);
-			ns[j] = A.sets[i];
+			ns[j] = A->sets[i];
 		}
-		free(A.sets);
-		A.sets = ns;
-		A.cap = ncap;
+		free(A->sets);
+		A->sets = ns;
+		A->cap = ncap;
 	}
-	if (!A.cap)
+	if (!A->cap)
 		return NULL;
-	size_t j = vm_fnv1a64(key, strlen(key)) & (A.cap - 1);
-	while (A.sets[j].surt) {
-		if (!strcmp(A.sets[j].surt, key))
-			return &A.sets[j];
-		j = (j + 1) & (A.cap - 1);
+	size_t j = vm_fnv1a64(key, strlen(key)) & (A->cap - 1);
+	while (A->sets[j].surt) {
+		if (!strcmp(A->sets[j].surt, key))
+			return &A->sets[j];
+		j = (j + 1) & (A->cap - 1);
 	}
 	if (!create)
 		return NULL;
-	A.sets[j].surt = xstrdup(key);
-	A.count++;
-	return &A.sets[j];
+	A->sets[j].surt = xstrdup(key);
+	A->count++;
+	return &A->sets[j];
 }
 
 static int cmp_cap(const void *a, const void *b)
@@ -228,9 +230,9 @@ static size_t overlap(const uint64_t *a, size_t na, const uint64_t *b, size_t nb
 
 /* ---- loading ---- */
 
-static int load_tsv(const char *root, const char *name, int want, int (*row)(char **f, int n))
+static int load_tsv(web_archive *A, const char *name, int want, int (*row)(web_archive *A, char **f, int n))
 {
-	char *path = xasprintf("%s/%s", root, name), *line = NULL, *f[16];
+	char *path = xasprintf("%s/%s", A->o->root, name), *line = NULL, *f[16];
 	FILE *fp = fopen(path, "r");
 	size_t cap = 0;
 	long lineno = 0;
@@ -247,7 +249,7 @@ static int load_tsv(const char *root, const char *name, int want, int (*row)(cha
 			continue;
 		if (n == 1 && !f[0][0])
 			continue;
-		if (n < want || row(f, n) < 0) {
+		if (n < want || row(A, f, n) < 0) {
 			vm_warn("%s:%ld: bad line", path, lineno);
 			goto out;
 		}
@@ -261,7 +263,18 @@ out:
 	return rc;
 }
 
-static int capture_row(char **f, int n)
+static void capture_free(capture *c)
+{
+	free(c->url);
+	free(c->ts);
+	free(c->mime);
+	free(c->body);
+	free(c->digest);
+	free(c->headers);
+	free(c);
+}
+
+static int capture_row(web_archive *A, char **f, int n)
 {
 	capture *c = xcalloc(1, sizeof *c);
 	char *key;
@@ -274,10 +287,12 @@ static int capture_row(char **f, int n)
 	c->digest = xstrdup(n > 5 ? f[5] : "-");
 	c->length = n > 6 ? atoll(f[6]) : 0;
 	c->headers = xstrdup(n > 7 ? f[7] : "");
-	if (strlen(c->ts) != 14 || strspn(c->ts, "0123456789") != 14 || c->status < 100 || c->status > 599)
+	if (strlen(c->ts) != 14 || strspn(c->ts, "0123456789") != 14 || c->status < 100 || c->status > 599) {
+		capture_free(c);
 		return -1;
+	}
 	key = surt(c->url);
-	s = set_get(key, 1);
+	s = set_get(A, key, 1);
 	free(key);
 	if (s->n == s->cap)
 		s->v = xrealloc(s->v, (s->cap = s->cap ? 2 * s->cap : 4) * sizeof *s->v);
@@ -285,13 +300,12 @@ static int capture_row(char **f, int n)
 	return 0;
 }
 
-static size_t docs_cap;
-static int search_row(char **f, int n)
+static int search_row(web_archive *A, char **f, int n)
 {
 	doc *d;
-	if (A.ndocs == docs_cap)
-		A.docs = xrealloc(A.docs, (docs_cap = docs_cap ? 2 * docs_cap : 1024) * sizeof *A.docs);
-	d = &A.docs[A.ndocs++];
+	if (A->ndocs == A->docs_cap)
+		A->docs = xrealloc(A->docs, (A->docs_cap = A->docs_cap ? 2 * A->docs_cap : 1024) * sizeof *A->docs);
+	d = &A->docs[A->ndocs++];
 	d->url = xstrdup(f[0]);
 	d->title = xstrdup(f[1]);
 	d->content = xstrdup(f[2]);
@@ -303,21 +317,56 @@ static int search_row(char **f, int n)
 	return 0;
 }
 
-int web_archive_load(const web_serve_opts *o)
+web_archive *web_archive_load(const web_serve_opts *o, const volatile sig_atomic_t *stop)
 {
+	web_archive *A = xcalloc(1, sizeof *A);
 	char *dir;
-	if (load_tsv(o->root, "captures.tsv", 5, capture_row) < 0 ||
-	    load_tsv(o->root, "search.tsv", 3, search_row) < 0)
-		return -1;
-	for (size_t i = 0; i < A.cap; i++)
-		if (A.sets[i].surt)
-			qsort(A.sets[i].v, A.sets[i].n, sizeof *A.sets[i].v, cmp_cap);
+	A->o = o;
+	A->stop = stop;
+	A->files_fd = -1;
+	pthread_mutex_init(&A->mu, NULL);
+	if (load_tsv(A, "captures.tsv", 5, capture_row) < 0 || load_tsv(A, "search.tsv", 3, search_row) < 0) {
+		web_archive_free(A);
+		return NULL;
+	}
+	for (size_t i = 0; i < A->cap; i++)
+		if (A->sets[i].surt)
+			qsort(A->sets[i].v, A->sets[i].n, sizeof *A->sets[i].v, cmp_cap);
 	dir = xasprintf("%s/files", o->root);
-	A.files_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	A->files_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dir);
-	A.tokens = o->archive_rate;
-	A.last = vm_now();
-	return 0;
+	A->tokens = o->archive_rate;
+	A->last = vm_now();
+	return A;
+}
+
+void web_archive_free(web_archive *A)
+{
+	if (!A)
+		return;
+	for (size_t i = 0; i < A->cap; i++) {
+		for (size_t k = 0; k < A->sets[i].n; k++)
+			capture_free(A->sets[i].v[k]);
+		free(A->sets[i].v);
+		free(A->sets[i].surt);
+	}
+	free(A->sets);
+	for (size_t i = 0; i < A->ndocs; i++) {
+		doc *d = &A->docs[i];
+		free(d->url);
+		free(d->title);
+		free(d->content);
+		free(d->img);
+		free(d->thumb);
+		free(d->engine);
+		free(d->tt);
+		free(d->ct);
+	}
+	free(A->docs);
+	if (A->files_fd >= 0)
+		close(A->files_fd);
+	pthread_mutex_destroy(&A->mu);
+	free(A);
 }
 
 /* ---- answering ---- */
@@ -352,7 +401,7 @@ static const char *cap_field(const capture *c, const char *surtkey, const char *
 	return NULL;
 }
 
-static int cdx(struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
+static int cdx(web_archive *A, struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
 {
 	static const char *const all[] = { "urlkey", "timestamp", "original", "mimetype",
 					   "statuscode", "digest", "length" };
@@ -404,7 +453,7 @@ static int cdx(struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
 		free(f);
 	}
 	key = surt(url);
-	s = set_get(key, 0);
+	s = set_get(A, key, 0);
 	{
 		capture *sel[4096];
 		size_t ns = 0;
@@ -499,7 +548,7 @@ static capture *nearest(capset *s, const char *ts)
 }
 
 /* /web/<ts><flag>/<url> */
-static int wayback(struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
+static int wayback(web_archive *A, struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
 {
 	const char *p = uri + 5, *u;
 	char ts[15], flag[8] = "";
@@ -524,7 +573,7 @@ static int wayback(struct MHD_Connection *c, const char *uri, enum MHD_Result *r
 		goto notfound;
 	u = p + nflag + 1;
 	key = surt(u);
-	x = nearest(set_get(key, 0), ts);
+	x = nearest(set_get(A, key, 0), ts);
 	free(key);
 	if (!x)
 		goto notfound;
@@ -535,7 +584,7 @@ static int wayback(struct MHD_Connection *c, const char *uri, enum MHD_Result *r
 		return 302;
 	}
 	if (x->body[0]) {
-		fd = A.files_fd >= 0 ? openat(A.files_fd, x->body, O_RDONLY | O_CLOEXEC) : -1;
+		fd = A->files_fd >= 0 ? openat(A->files_fd, x->body, O_RDONLY | O_CLOEXEC) : -1;
 		if (fd < 0 || fstat(fd, &sb) < 0) {
 			if (fd >= 0)
 				close(fd);
@@ -570,8 +619,7 @@ notfound:
 }
 
 /* /wayback/available?url=U[&timestamp=T] */
-static int available(struct MHD_Connection *c, const web_serve_opts *o, const char *uri,
-		     enum MHD_Result *ret)
+static int available(web_archive *A, struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
 {
 	char *url = param(uri, "url", 0), *ts = param(uri, "timestamp", 0), *key, *text;
 	cJSON *root = cJSON_CreateObject(), *snaps = cJSON_AddObjectToObject(root, "archived_snapshots");
@@ -579,7 +627,7 @@ static int available(struct MHD_Connection *c, const web_serve_opts *o, const ch
 	capset *s;
 	if (url) {
 		key = surt(url);
-		s = set_get(key, 0);
+		s = set_get(A, key, 0);
 		free(key);
 		/* the nearest capture with status 200 */
 		long long t = ts_num(ts && *ts ? ts : "99991231235959"), bd = 0;
@@ -594,7 +642,7 @@ static int available(struct MHD_Connection *c, const web_serve_opts *o, const ch
 	}
 	if (best) {
 		cJSON *cl = cJSON_AddObjectToObject(snaps, "closest");
-		char *wb = xasprintf("http://%s/web/%s/%s", o->archive_host, best->ts, best->url);
+		char *wb = xasprintf("http://%s/web/%s/%s", A->o->archive_host, best->ts, best->url);
 		cJSON_AddStringToObject(cl, "status", "200");
 		cJSON_AddBoolToObject(cl, "available", 1);
 		cJSON_AddStringToObject(cl, "url", wb);
@@ -618,7 +666,7 @@ static int cmp_hit(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-static int search(struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
+static int search(web_archive *A, struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
 {
 	char *q = param(uri, "q", 0), *format = param(uri, "format", 0), *page = param(uri, "pageno", 0);
 	char *cats = param(uri, "categories", 0), *text;
@@ -642,10 +690,10 @@ static int search(struct MHD_Connection *c, const char *uri, enum MHD_Result *re
 	{
 		size_t nq, nh = 0, pg = page ? (size_t)atol(page) : 1;
 		uint64_t *qt = tokens(q, &nq);
-		hit *hits = xmalloc((A.ndocs + 1) * sizeof *hits);
+		hit *hits = xmalloc((A->ndocs + 1) * sizeof *hits);
 		cJSON *root = cJSON_CreateObject(), *res;
-		for (size_t i = 0; i < A.ndocs && nq; i++) {
-			const doc *d = &A.docs[i];
+		for (size_t i = 0; i < A->ndocs && nq; i++) {
+			const doc *d = &A->docs[i];
 			size_t ot = overlap(qt, nq, d->tt, d->ntt), oc = overlap(qt, nq, d->ct, d->nct);
 			if (!ot && !oc)
 				continue;
@@ -660,7 +708,7 @@ static int search(struct MHD_Connection *c, const char *uri, enum MHD_Result *re
 		cJSON_AddNumberToObject(root, "number_of_results", (double)nh);
 		res = cJSON_AddArrayToObject(root, "results");
 		for (size_t k = (pg - 1) * 10; k < nh && k < pg * 10; k++) {
-			const doc *d = &A.docs[hits[k].i];
+			const doc *d = &A->docs[hits[k].i];
 			cJSON *o = cJSON_CreateObject(), *eng = cJSON_CreateArray(), *pos = cJSON_CreateArray();
 			cJSON_AddStringToObject(o, "url", d->url);
 			cJSON_AddStringToObject(o, "title", d->title);
@@ -699,39 +747,40 @@ out:
 	return status;
 }
 
-int web_archive_answer(struct MHD_Connection *c, const web_serve_opts *o, const char *host,
-		       const char *uri, enum MHD_Result *ret)
+int web_archive_answer(web_archive *A, struct MHD_Connection *c, const char *host, const char *uri,
+		       enum MHD_Result *ret)
 {
+	const web_serve_opts *o = A->o;
 	if (o->archive_host && !strcasecmp(host, o->archive_host)) {
 		if (o->archive_delay_ms > 0)
-			web_nap_ms(o->archive_delay_ms);   /* a slow archive (--archive-delay) */
+			web_nap_ms(A->stop, o->archive_delay_ms);   /* a slow archive (--archive-delay) */
 		if (o->archive_rate > 0) {
 			int over;
-			pthread_mutex_lock(&A.mu);
+			pthread_mutex_lock(&A->mu);
 			double now = vm_now();
-			A.tokens += (now - A.last) * o->archive_rate;
-			if (A.tokens > o->archive_rate)
-				A.tokens = o->archive_rate;
-			A.last = now;
-			over = A.tokens < 1;
+			A->tokens += (now - A->last) * o->archive_rate;
+			if (A->tokens > o->archive_rate)
+				A->tokens = o->archive_rate;
+			A->last = now;
+			over = A->tokens < 1;
 			if (!over)
-				A.tokens -= 1;
-			pthread_mutex_unlock(&A.mu);
+				A->tokens -= 1;
+			pthread_mutex_unlock(&A->mu);
 			if (over) {
 				*ret = send_buf(c, 429, xstrdup("Too Many Requests\n"), "text/plain", "Retry-After", "1");
 				return 429;
 			}
 		}
 		if (!strncmp(uri, "/cdx/search/cdx", 15) && (uri[15] == '?' || !uri[15]))
-			return cdx(c, uri, ret);
+			return cdx(A, c, uri, ret);
 		if (!strncmp(uri, "/web/", 5))
-			return wayback(c, uri, ret);
+			return wayback(A, c, uri, ret);
 		if (!strncmp(uri, "/wayback/available", 18))
-			return available(c, o, uri, ret);
+			return available(A, c, uri, ret);
 		return 0;
 	}
 	if (o->search_host && !strcasecmp(host, o->search_host) && !strncmp(uri, "/search", 7) &&
 	    (uri[7] == '?' || !uri[7]))
-		return search(c, uri, ret);
+		return search(A, c, uri, ret);
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include "vmind/lib/buf.h"
 #include "vmind/lib/util.h"
@@ -48,8 +49,9 @@ typedef struct web_render_opts {
 } web_render_opts;
 
 int web_serve(const web_serve_opts *o);
-/* serve: sleep ms milliseconds, waking early when the server stops */
-void web_nap_ms(long long ms);
+/* serve: sleep ms milliseconds, waking early once *stop (the server's
+ * flag) is raised */
+void web_nap_ms(const volatile sig_atomic_t *stop, long long ms);
 int web_render(const web_render_opts *o);
 
 /* ---- faults of routes.tsv (column 6) ---- */
