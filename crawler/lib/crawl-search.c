@@ -332,6 +332,27 @@ static void fetch_image(srch *s, crawl_req *r, const char *url)
 	crawl_fetch_submit(crawl_ctx_fetch(s->C), r);
 }
 
+/* The result's page, for the covers it names. */
+static void fetch_result_page(srch *s, crawl_req *r, const char *page)
+{
+	s->page_asked = 1;
+	crawl_req_reset(r, page, "page", crawl_ctx_options(s->C)->max_page_bytes);
+	r->keep_partial = 1;
+	r->done = page_done;
+	r->arg = s->it;
+	crawl_fetch_submit(crawl_ctx_fetch(s->C), r);
+}
+
+/* The current result is used up: on to the next, its own image first. */
+static void next_result(srch *s)
+{
+	crawl_cands_free(&s->cands);
+	memset(&s->cands, 0, sizeof s->cands);
+	s->a++;
+	s->cand = (size_t)-1;
+	s->page_asked = 0;
+}
+
 /* Try the next image of the current accepted result, or the next result. */
 static void result_next(srch *s, crawl_req *r)
 {
@@ -351,13 +372,7 @@ static void result_next(srch *s, crawl_req *r)
 			s->cand = 0;
 		}
 		if (!s->page_asked && x->page) {
-			/* the result's page: its covers */
-			s->page_asked = 1;
-			crawl_req_reset(r, x->page, "page", crawl_ctx_options(s->C)->max_page_bytes);
-			r->keep_partial = 1;
-			r->done = page_done;
-			r->arg = s->it;
-			crawl_fetch_submit(crawl_ctx_fetch(s->C), r);
+			fetch_result_page(s, r, x->page);
 			return;
 		}
 		while (s->cand < s->cands.n && ((x->img && strcmp(s->cands.v[s->cand].url, x->img) == 0) ||
@@ -367,12 +382,7 @@ static void result_next(srch *s, crawl_req *r)
 			fetch_image(s, r, s->cands.v[s->cand].url);
 			return;
 		}
-		/* this result is used up */
-		crawl_cands_free(&s->cands);
-		memset(&s->cands, 0, sizeof s->cands);
-		s->a++;
-		s->cand = (size_t)-1;
-		s->page_asked = 0;
+		next_result(s);
 	}
 }
 

@@ -326,6 +326,18 @@ static void count_result(crawl_ctx *C, const crawl_item *it)
 		C->st.no_image++;
 }
 
+/* A finished item waits for the next commit. */
+static void queue_result(crawl_ctx *C, crawl_item *it)
+{
+	it->next = NULL;
+	if (C->results_tail)
+		C->results_tail->next = it;
+	else
+		C->results = it;
+	C->results_tail = it;
+	C->nresults++;
+}
+
 void crawl_tier_done(crawl_ctx *C, crawl_item *it, int result)
 {
 	if (result == CRAWL_TIER_ERROR)
@@ -337,14 +349,7 @@ void crawl_tier_done(crawl_ctx *C, crawl_item *it, int result)
 	}
 	if (!it->has_image && !it->had_error && C->placeholder)
 		give_placeholder(C, it);
-	/* finished: queue for the next commit */
-	it->next = NULL;
-	if (C->results_tail)
-		C->results_tail->next = it;
-	else
-		C->results = it;
-	C->results_tail = it;
-	C->nresults++;
+	queue_result(C, it);
 	C->inflight--;
 	count_result(C, it);
 }

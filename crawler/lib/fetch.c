@@ -527,11 +527,11 @@ static void robots_submit(crawl_fetch *F, host *h, crawl_req *for_req)
 	q_push(F, r, 1);
 }
 
-static void robots_done(crawl_req *r, void *arg)
+/* The host a robots.txt request was made for: its first URL's (redirects
+ * may have led elsewhere); NULL when that URL cannot be read again. */
+static host *robots_host(crawl_fetch *F, const crawl_req *r)
 {
-	crawl_fetch *F = arg;
 	host *h = NULL;
-	/* the host robots.txt was asked for is the first URL's host */
 	CURLU *u = curl_url();
 	char *hn = NULL, *port = NULL, *scheme = NULL;
 	if (u && curl_url_set(u, CURLUPART_URL, r->first_url, 0) == CURLUE_OK &&
@@ -551,6 +551,13 @@ static void robots_done(crawl_req *r, void *arg)
 	curl_free(scheme);
 	if (u)
 		curl_url_cleanup(u);
+	return h;
+}
+
+static void robots_done(crawl_req *r, void *arg)
+{
+	crawl_fetch *F = arg;
+	host *h = robots_host(F, r);
 	if (h && r->result == CRAWL_FETCH_BLOCKED) {
 		/* our own rules refused robots.txt (a private address): they will
 		 * refuse the host's other requests as well, each with its reason */
@@ -661,130 +668,172 @@ static void requeue(crawl_fetch *F, crawl_req *r, double wait, int front)
 	q_push(F, r, front);
 }
 
-static void complete(crawl_fetch *F, CURL *e, CURLcode code)
+/* What came of one exchange. */
+typedef struct exchange {
+	long status;
+	curl_off_t total_us, retry_after;
+	char *redirect;          /* the Location of a 3xx, or NULL */
+	int result;              /* CRAWL_FETCH_* */
+	const char *cls;         /* error class, "" when none */
+	char msg[256];
+	int retry;               /* worth trying again, after wait seconds */
+	double wait;
+} exchange;
+
+/* The request of a finished transfer and what the server answered; the
+ * easy handle goes back to the pool. */
+static crawl_req *collect(crawl_fetch *F, CURL *e, exchange *x)
 {
 	crawl_req *r = NULL;
-	struct crawl_req_priv *p;
-	long status = 0;
-	curl_off_t total_us = 0, retry_after = 0;
 	char *redirect = NULL;
-	double now = vm_now();
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&r);
-	p = r->priv;
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
-	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &retry_after);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->status);
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &x->total_us);
+	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &x->retry_after);
 	curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &redirect);
-	char *redir = redirect ? xstrdup(redirect) : NULL;
+	x->redirect = redirect ? xstrdup(redirect) : NULL;
 	curl_multi_remove_handle(F->multi, e);
-	p->easy = NULL;
+	r->priv->easy = NULL;
 	if (F->npool == F->cappool) {
 		F->cappool = F->cappool ? 2 * F->cappool : 64;
 		F->pool = xrealloc(F->pool, F->cappool * sizeof *F->pool);
 	}
 	F->pool[F->npool++] = e;
 	F->n_active--;
-	r->status = status;
+	r->status = x->status;
+	return r;
+}
 
-	/* classify this exchange */
-	int result = CRAWL_FETCH_OK;
-	char msg[256] = "";
-	const char *cls = "";
-	int retry = 0;
-	double wait = 0;
+/* The exponential backoff before the next try of a request. */
+static double retry_wait(crawl_fetch *F, int attempts)
+{
+	return F->o.backoff_base * (1 << (attempts < 8 ? attempts - 1 : 7)) * (0.5 + rnd(F));
+}
+
+/* 429 or 503: the host backs off (Retry-After honoured up to max_wait). */
+static void host_busy(crawl_fetch *F, host *h, exchange *x, double now)
+{
+	x->result = CRAWL_FETCH_ERROR;
+	x->cls = x->status == 429 ? "http-429" : "http-5xx";
+	snprintf(x->msg, sizeof x->msg, "HTTP %ld", x->status);
+	if (x->retry_after > 0)
+		x->wait = (double)x->retry_after * (1.0 + 0.1 * rnd(F));
+	else
+		x->wait = F->o.backoff_base * (1 << (h->backoff_level < 8 ? h->backoff_level : 8)) * (0.5 + rnd(F));
+	h->backoff_level++;
+	if (x->wait <= F->o.max_wait) {
+		x->retry = 1;
+		if (h->not_before < now + x->wait)
+			h->not_before = now + x->wait;
+	} else
+		snprintf(x->msg, sizeof x->msg, "HTTP %ld, Retry-After %lds is too long", x->status,
+		         (long)x->retry_after);
+}
+
+static void classify(crawl_fetch *F, crawl_req *r, CURLcode code, exchange *x, double now)
+{
+	struct crawl_req_priv *p = r->priv;
+	long status = x->status;
+	x->result = CRAWL_FETCH_OK;
+	x->cls = "";
 	if (p->refused) {
-		result = CRAWL_FETCH_BLOCKED;
-		cls = "private";
-		snprintf(msg, sizeof msg, "private address refused: %s", p->refused_addr);
+		x->result = CRAWL_FETCH_BLOCKED;
+		x->cls = "private";
+		snprintf(x->msg, sizeof x->msg, "private address refused: %s", p->refused_addr);
 	} else if (p->too_big && r->keep_partial && status >= 200 && status < 300) {
 		r->truncated = 1;
 	} else if (p->too_big || code == CURLE_FILESIZE_EXCEEDED) {
-		result = CRAWL_FETCH_TOO_BIG;
-		cls = "too-big";
-		snprintf(msg, sizeof msg, "body over %zu bytes", r->max_bytes);
+		x->result = CRAWL_FETCH_TOO_BIG;
+		x->cls = "too-big";
+		snprintf(x->msg, sizeof x->msg, "body over %zu bytes", r->max_bytes);
 	} else if (code != CURLE_OK) {
-		result = CRAWL_FETCH_ERROR;
-		cls = code_class(code);
-		snprintf(msg, sizeof msg, "%s", p->errbuf[0] ? p->errbuf : curl_easy_strerror(code));
-		retry = retryable_code(code);
-		wait = F->o.backoff_base * (1 << (p->attempts < 8 ? p->attempts - 1 : 7)) * (0.5 + rnd(F));
+		x->result = CRAWL_FETCH_ERROR;
+		x->cls = code_class(code);
+		snprintf(x->msg, sizeof x->msg, "%s", p->errbuf[0] ? p->errbuf : curl_easy_strerror(code));
+		x->retry = retryable_code(code);
+		x->wait = retry_wait(F, p->attempts);
 	} else if (status == 429 || status == 503) {
-		host *h = p->h;
-		result = CRAWL_FETCH_ERROR;
-		cls = status == 429 ? "http-429" : "http-5xx";
-		snprintf(msg, sizeof msg, "HTTP %ld", status);
-		if (retry_after > 0)
-			wait = (double)retry_after * (1.0 + 0.1 * rnd(F));
-		else
-			wait = F->o.backoff_base * (1 << (h->backoff_level < 8 ? h->backoff_level : 8)) * (0.5 + rnd(F));
-		h->backoff_level++;
-		if (wait <= F->o.max_wait) {
-			retry = 1;
-			if (h->not_before < now + wait)
-				h->not_before = now + wait;
-		} else
-			snprintf(msg, sizeof msg, "HTTP %ld, Retry-After %lds is too long", status, (long)retry_after);
+		host_busy(F, p->h, x, now);
 	} else if (status >= 500) {
-		result = CRAWL_FETCH_ERROR;
-		cls = "http-5xx";
-		snprintf(msg, sizeof msg, "HTTP %ld", status);
-		retry = 1;
-		wait = F->o.backoff_base * (1 << (p->attempts < 8 ? p->attempts - 1 : 7)) * (0.5 + rnd(F));
-	} else if (status >= 300 && status < 400 && redir) {
-		result = CRAWL_FETCH_REDIRECT;
+		x->result = CRAWL_FETCH_ERROR;
+		x->cls = "http-5xx";
+		snprintf(x->msg, sizeof x->msg, "HTTP %ld", status);
+		x->retry = 1;
+		x->wait = retry_wait(F, p->attempts);
+	} else if (status >= 300 && status < 400 && x->redirect) {
+		x->result = CRAWL_FETCH_REDIRECT;
 	} else if (status < 200 || status >= 300) {
-		result = CRAWL_FETCH_HTTP;
-		cls = "http";
-		snprintf(msg, sizeof msg, "HTTP %ld", status);
+		x->result = CRAWL_FETCH_HTTP;
+		x->cls = "http";
+		snprintf(x->msg, sizeof x->msg, "HTTP %ld", status);
 	}
-	if (result == CRAWL_FETCH_OK || result == CRAWL_FETCH_HTTP || result == CRAWL_FETCH_REDIRECT)
+	if (x->result == CRAWL_FETCH_OK || x->result == CRAWL_FETCH_HTTP || x->result == CRAWL_FETCH_REDIRECT)
 		p->h->backoff_level = 0;
+}
 
-	/* log the exchange */
+static void log_exchange(crawl_fetch *F, const crawl_req *r, const exchange *x)
+{
 	F->st.requests++;
 	F->st.bytes += r->len;
-	if (F->o.on_request) {
-		crawl_fetch_record rec = {
-			.news_num = r->news_num, .time = p->t_wall, .tier = r->tier,
-			.purpose = r->purpose, .url = r->url, .status = status,
-			.error = result == CRAWL_FETCH_OK || result == CRAWL_FETCH_REDIRECT ? NULL : msg,
-			.bytes = r->len, .ms = total_us / 1000.0
-		};
-		if (result == CRAWL_FETCH_HTTP)
-			rec.error = NULL;   /* a complete answer is not an error of ours */
-		F->o.on_request(&rec, F->o.arg);
-	}
+	if (!F->o.on_request)
+		return;
+	crawl_fetch_record rec = {
+		.news_num = r->news_num, .time = r->priv->t_wall, .tier = r->tier,
+		.purpose = r->purpose, .url = r->url, .status = x->status,
+		/* a complete answer (even a 404) is not an error of ours */
+		.error = x->result == CRAWL_FETCH_OK || x->result == CRAWL_FETCH_REDIRECT ||
+		         x->result == CRAWL_FETCH_HTTP ? NULL : x->msg,
+		.bytes = r->len, .ms = x->total_us / 1000.0
+	};
+	F->o.on_request(&rec, F->o.arg);
+}
 
-	if (result == CRAWL_FETCH_REDIRECT) {
-		if (r->redirects >= F->o.max_redirects) {
-			free(redir);
-			fail_now(F, r, CRAWL_FETCH_ERROR, "redirects", "too many redirects");
-			return;
-		}
-		free(r->url);
-		r->url = redir;
-		r->redirects++;
-		p->attempts = 0;
-		free(r->body);
-		r->body = NULL;
-		r->len = r->cap = 0;
-		if (req_parse_url(F, r) != 0) {
-			r->result = CRAWL_FETCH_BLOCKED;
-			finish(F, r);
-			return;
-		}
-		p->not_before = 0;
-		q_push(F, r, 1);
+/* One more hop: the request goes to the front of the queue for the URL
+ * redirected to (owned from here). */
+static void follow_redirect(crawl_fetch *F, crawl_req *r, char *location)
+{
+	if (r->redirects >= F->o.max_redirects) {
+		free(location);
+		fail_now(F, r, CRAWL_FETCH_ERROR, "redirects", "too many redirects");
 		return;
 	}
-	free(redir);
-	if (retry && p->attempts <= F->o.retries) {
-		requeue(F, r, wait, 0);
+	free(r->url);
+	r->url = location;
+	r->redirects++;
+	r->priv->attempts = 0;
+	free(r->body);
+	r->body = NULL;
+	r->len = r->cap = 0;
+	if (req_parse_url(F, r) != 0) {
+		r->result = CRAWL_FETCH_BLOCKED;
+		finish(F, r);
 		return;
 	}
-	r->result = result;
-	snprintf(r->error_class, sizeof r->error_class, "%s", cls);
-	snprintf(r->error, sizeof r->error, "%s", msg);
+	r->priv->not_before = 0;
+	q_push(F, r, 1);
+}
+
+/* A transfer is over: classify and log the exchange, then follow a
+ * redirect, retry, or finish the request. */
+static void complete(crawl_fetch *F, CURL *e, CURLcode code)
+{
+	exchange x = { 0 };
+	double now = vm_now();
+	crawl_req *r = collect(F, e, &x);
+	classify(F, r, code, &x, now);
+	log_exchange(F, r, &x);
+	if (x.result == CRAWL_FETCH_REDIRECT) {
+		follow_redirect(F, r, x.redirect);
+		return;
+	}
+	free(x.redirect);
+	if (x.retry && r->priv->attempts <= F->o.retries) {
+		requeue(F, r, x.wait, 0);
+		return;
+	}
+	r->result = x.result;
+	snprintf(r->error_class, sizeof r->error_class, "%s", x.cls);
+	snprintf(r->error, sizeof r->error, "%s", x.msg);
 	finish(F, r);
 }
 

@@ -401,126 +401,177 @@ static const char *cap_field(const capture *c, const char *surtkey, const char *
 	return NULL;
 }
 
-static int cdx(web_archive *A, struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
-{
-	static const char *const all[] = { "urlkey", "timestamp", "original", "mimetype",
-					   "statuscode", "digest", "length" };
-	char *url = param(uri, "url", 0), *output = param(uri, "output", 0), *fl = param(uri, "fl", 0);
-	char *limit_s = param(uri, "limit", 0), *from = param(uri, "from", 0), *to = param(uri, "to", 0);
-	char *sort = param(uri, "sort", 0), *key = NULL;
+/* A CDX query: the fields asked for and the filters. */
+typedef struct cdx_query {
 	const char *fields[8];
-	int nf = 0, json = output && !strcmp(output, "json"), status = 200;
-	regex_t re[8];
-	int neg[8], nre = 0;
+	int nf;
+	regex_t re[8];          /* filter=[!]FIELD:REGEX */
+	int neg[8], nre;
 	char *refield[8];
-	capset *s;
-	vm_buf b = { 0 };
-	long long limit = limit_s ? atoll(limit_s) : 0;
+	char *from, *to;        /* timestamp prefixes, or NULL */
+} cdx_query;
 
-	if (!url || !*url) {
-		*ret = send_buf(c, 400, xstrdup("missing url\n"), "text/plain", NULL, NULL);
-		status = 400;
-		goto out;
-	}
+static const char *const cdx_all_fields[] = { "urlkey", "timestamp", "original", "mimetype",
+					      "statuscode", "digest", "length" };
+
+/* fl=a,b,c (unknown names dropped); all fields when none is left */
+static void cdx_fields(cdx_query *q, const char *fl)
+{
 	if (fl && *fl) {
 		char *save = NULL, *t = xstrdup(fl);
-		for (char *tok = strtok_r(t, ",", &save); tok && nf < 7; tok = strtok_r(NULL, ",", &save))
+		for (char *tok = strtok_r(t, ",", &save); tok && q->nf < 7; tok = strtok_r(NULL, ",", &save))
 			for (int k = 0; k < 7; k++)
-				if (!strcmp(tok, all[k]))
-					fields[nf++] = all[k];
+				if (!strcmp(tok, cdx_all_fields[k]))
+					q->fields[q->nf++] = cdx_all_fields[k];
 		free(t);
 	}
-	if (!nf)
-		for (nf = 0; nf < 7; nf++)
-			fields[nf] = all[nf];
+	if (!q->nf)
+		for (q->nf = 0; q->nf < 7; q->nf++)
+			q->fields[q->nf] = cdx_all_fields[q->nf];
+}
+
+/* the filter parameters (at most 8; bad ones ignored) */
+static void cdx_filters(cdx_query *q, const char *uri)
+{
 	for (int k = 0; k < 8; k++) {
 		char *f = param(uri, "filter", k), *colon, *pat;
 		if (!f)
 			break;
-		neg[nre] = f[0] == '!';
-		colon = strchr(f + neg[nre], ':');
+		q->neg[q->nre] = f[0] == '!';
+		colon = strchr(f + q->neg[q->nre], ':');
 		if (!colon) {
 			free(f);
 			continue;
 		}
 		*colon = '\0';
 		pat = xasprintf("^(%s)$", colon + 1);
-		if (regcomp(&re[nre], pat, REG_EXTENDED | REG_NOSUB) == 0) {
-			refield[nre] = xstrdup(f + neg[nre]);
-			nre++;
+		if (regcomp(&q->re[q->nre], pat, REG_EXTENDED | REG_NOSUB) == 0) {
+			q->refield[q->nre] = xstrdup(f + q->neg[q->nre]);
+			q->nre++;
 		}
 		free(pat);
 		free(f);
 	}
+}
+
+static void cdx_query_free(cdx_query *q)
+{
+	for (int k = 0; k < q->nre; k++) {
+		regfree(&q->re[k]);
+		free(q->refield[k]);
+	}
+	free(q->from);
+	free(q->to);
+}
+
+static int cdx_keeps(const cdx_query *q, const capture *x, const char *key)
+{
+	char num[32];
+	if (q->from && *q->from && strncmp(x->ts, q->from, strlen(q->from)) < 0)
+		return 0;
+	if (q->to && *q->to && strncmp(x->ts, q->to, strlen(q->to)) > 0)
+		return 0;
+	for (int k = 0; k < q->nre; k++) {
+		const char *v = cap_field(x, key, q->refield[k], num);
+		int m = v && regexec(&q->re[k], v, 0, NULL, 0) == 0;
+		if (m == q->neg[k])
+			return 0;
+	}
+	return 1;
+}
+
+/* The captures of s the query keeps, in [*first, *last) of sel after
+ * sort=reverse and limit=N (the first N) or limit=-N (the last N). */
+static size_t cdx_select(const cdx_query *q, const capset *s, const char *key, const char *sort,
+			 long long limit, capture **sel, size_t max, size_t *first)
+{
+	size_t ns = 0, last;
+	for (size_t i = 0; s && i < s->n && ns < max; i++)
+		if (cdx_keeps(q, s->v[i], key))
+			sel[ns++] = s->v[i];
+	if (sort && !strcmp(sort, "reverse"))
+		for (size_t i = 0; i < ns / 2; i++) {
+			capture *t = sel[i];
+			sel[i] = sel[ns - 1 - i];
+			sel[ns - 1 - i] = t;
+		}
+	*first = 0;
+	last = ns;
+	if (limit > 0 && (size_t)limit < ns)
+		last = (size_t)limit;
+	else if (limit < 0 && (size_t)(-limit) < ns)
+		*first = ns - (size_t)(-limit);
+	return last;
+}
+
+/* output=json: an array of rows, the field names first when any row */
+static char *cdx_json(const cdx_query *q, capture **sel, size_t first, size_t last, const char *key)
+{
+	cJSON *arr = cJSON_CreateArray(), *row;
+	char num[32], *text;
+	vm_buf b = { 0 };
+	if (last > first) {
+		row = cJSON_CreateArray();
+		for (int k = 0; k < q->nf; k++)
+			cJSON_AddItemToArray(row, cJSON_CreateString(q->fields[k]));
+		cJSON_AddItemToArray(arr, row);
+	}
+	for (size_t i = first; i < last; i++) {
+		row = cJSON_CreateArray();
+		for (int k = 0; k < q->nf; k++)
+			cJSON_AddItemToArray(row, cJSON_CreateString(cap_field(sel[i], key, q->fields[k], num)));
+		cJSON_AddItemToArray(arr, row);
+	}
+	text = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	vm_buf_add(&b, text);
+	vm_buf_add(&b, "\n");
+	free(text);
+	return vm_buf_steal(&b);
+}
+
+/* the text output: one line a capture, fields separated by spaces */
+static char *cdx_text(const cdx_query *q, capture **sel, size_t first, size_t last, const char *key)
+{
+	char num[32];
+	vm_buf b = { 0 };
+	for (size_t i = first; i < last; i++) {
+		for (int k = 0; k < q->nf; k++)
+			vm_buf_addf(&b, "%s%s", k ? " " : "", cap_field(sel[i], key, q->fields[k], num));
+		vm_buf_add(&b, "\n");
+	}
+	return vm_buf_steal(&b);
+}
+
+static int cdx(web_archive *A, struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
+{
+	char *url = param(uri, "url", 0), *output = param(uri, "output", 0), *fl = param(uri, "fl", 0);
+	char *limit_s = param(uri, "limit", 0), *sort = param(uri, "sort", 0), *key, *text;
+	int json = output && !strcmp(output, "json");
+	cdx_query q = { .from = param(uri, "from", 0), .to = param(uri, "to", 0) };
+	capture *sel[4096];
+	size_t first, last;
+	int status = 200;
+
+	if (!url || !*url) {
+		*ret = send_buf(c, 400, xstrdup("missing url\n"), "text/plain", NULL, NULL);
+		status = 400;
+		goto out;
+	}
+	cdx_fields(&q, fl);
+	cdx_filters(&q, uri);
 	key = surt(url);
-	s = set_get(A, key, 0);
-	{
-		capture *sel[4096];
-		size_t ns = 0;
-		char num[32];
-		for (size_t i = 0; s && i < s->n && ns < 4096; i++) {
-			capture *x = s->v[i];
-			int keep = 1;
-			if (from && *from && strncmp(x->ts, from, strlen(from)) < 0)
-				keep = 0;
-			if (to && *to && strncmp(x->ts, to, strlen(to)) > 0)
-				keep = 0;
-			for (int k = 0; keep && k < nre; k++) {
-				const char *v = cap_field(x, key, refield[k], num);
-				int m = v && regexec(&re[k], v, 0, NULL, 0) == 0;
-				if (m == neg[k])
-					keep = 0;
-			}
-			if (keep)
-				sel[ns++] = x;
-		}
-		size_t first = 0, last = ns;
-		if (sort && !strcmp(sort, "reverse"))
-			for (size_t i = 0; i < ns / 2; i++) {
-				capture *t = sel[i];
-				sel[i] = sel[ns - 1 - i];
-				sel[ns - 1 - i] = t;
-			}
-		if (limit > 0 && (size_t)limit < ns)
-			last = (size_t)limit;
-		else if (limit < 0 && (size_t)(-limit) < ns)
-			first = ns - (size_t)(-limit);
-		if (json) {
-			cJSON *arr = cJSON_CreateArray(), *row;
-			char *text;
-			if (last > first) {
-				row = cJSON_CreateArray();
-				for (int k = 0; k < nf; k++)
-					cJSON_AddItemToArray(row, cJSON_CreateString(fields[k]));
-				cJSON_AddItemToArray(arr, row);
-			}
-			for (size_t i = first; i < last; i++) {
-				row = cJSON_CreateArray();
-				for (int k = 0; k < nf; k++)
-					cJSON_AddItemToArray(row, cJSON_CreateString(cap_field(sel[i], key, fields[k], num)));
-				cJSON_AddItemToArray(arr, row);
-			}
-			text = cJSON_PrintUnformatted(arr);
-			cJSON_Delete(arr);
-			vm_buf_add(&b, text);
-			vm_buf_add(&b, "\n");
-			free(text);
-		} else {
-			for (size_t i = first; i < last; i++) {
-				for (int k = 0; k < nf; k++)
-					vm_buf_addf(&b, "%s%s", k ? " " : "", cap_field(sel[i], key, fields[k], num));
-				vm_buf_add(&b, "\n");
-			}
-		}
-	}
-	*ret = send_buf(c, 200, vm_buf_steal(&b), json ? "application/json" : "text/plain", NULL, NULL);
+	last = cdx_select(&q, set_get(A, key, 0), key, sort, limit_s ? atoll(limit_s) : 0, sel, 4096, &first);
+	text = json ? cdx_json(&q, sel, first, last, key) : cdx_text(&q, sel, first, last, key);
+	*ret = send_buf(c, 200, text, json ? "application/json" : "text/plain", NULL, NULL);
+	free(key);
 out:
-	for (int k = 0; k < nre; k++) {
-		regfree(&re[k]);
-		free(refield[k]);
-	}
-	free(url); free(output); free(fl); free(limit_s); free(from); free(to); free(sort); free(key);
-	vm_buf_free(&b);
+	cdx_query_free(&q);
+	free(url);
+	free(output);
+	free(fl);
+	free(limit_s);
+	free(sort);
 	return status;
 }
 

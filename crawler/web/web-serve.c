@@ -351,20 +351,74 @@ static enum MHD_Result queue_text(struct MHD_Connection *c, int status, const ch
 	return ret;
 }
 
+/* A retry-after route answers 429 or 503 with Retry-After until its
+ * error count is spent (and again while the last error is recent); 1 when
+ * it did (status in *sent). */
+static int retry_after_reply(struct MHD_Connection *c, route *r, enum MHD_Result *ret, int *sent)
+{
+	const web_fault *f = &r->fault;
+	double now = vm_now();
+	int err;
+	pthread_mutex_lock(&r->mu);
+	err = f->b == 0 || r->n_err < f->b || (r->n_err > 0 && now - r->last_err < (double)f->a);
+	if (err) {
+		r->n_err++;
+		r->last_err = now;
+	}
+	pthread_mutex_unlock(&r->mu);
+	if (!err)
+		return 0;
+	char secs[32];
+	const char *text = r->status == 503 ? "Service Unavailable\n" : "Too Many Requests\n";
+	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								    MHD_RESPMEM_PERSISTENT);
+	snprintf(secs, sizeof secs, "%lld", f->a);
+	MHD_add_response_header(resp, "Retry-After", secs);
+	MHD_add_response_header(resp, "Content-Type", "text/plain");
+	*ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	*sent = r->status;
+	return 1;
+}
+
+/* The response carrying a route's body file (fd, size bytes; fd -1 for
+ * none), streamed by stream_read for the faults that shape the body. */
+static struct MHD_Response *body_response(server *S, const route *r, int fd, uint64_t size)
+{
+	const web_fault *f = &r->fault;
+	if (f->kind == WF_DRIP || f->kind == WF_TRUNCATE || f->kind == WF_BADLENGTH || f->kind == WF_HUGE) {
+		stream *st = xcalloc(1, sizeof *st);
+		uint64_t declared = size;
+		st->stop = &S->stop;
+		st->fd = fd;
+		st->size = size;
+		st->f = *f;
+		if (f->kind == WF_BADLENGTH)
+			declared = (uint64_t)f->a;
+		else if (f->kind == WF_HUGE)
+			declared = f->b ? MHD_SIZE_UNKNOWN : (uint64_t)f->a;
+		return MHD_create_response_from_callback(declared, 64 * 1024, stream_read, st, stream_free);
+	}
+	if (fd >= 0 && size > 0)
+		return MHD_create_response_from_fd(size, fd);
+	if (fd >= 0)
+		close(fd);
+	return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+}
+
 /* The reply of a route; returns the status sent (0 = connection reset). */
 static int answer_route(server *S, struct MHD_Connection *c, route *r, const char *uri, enum MHD_Result *ret)
 {
 	struct MHD_Response *resp = NULL;
 	int status = r->status, fd = -1;
 	uint64_t size = 0;
-	web_fault f = r->fault;
 
-	switch (f.kind) {
+	switch (r->fault.kind) {
 	case WF_RESET:
 		*ret = MHD_NO;
 		return 0;
 	case WF_DELAY:
-		web_nap_ms(&S->stop, f.a);
+		web_nap_ms(&S->stop, r->fault.a);
 		break;
 	case WF_REDIRECT_LOOP:
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -372,35 +426,14 @@ static int answer_route(server *S, struct MHD_Connection *c, route *r, const cha
 		*ret = MHD_queue_response(c, 302, resp);
 		MHD_destroy_response(resp);
 		return 302;
-	case WF_RETRY_AFTER: {
-		int err;
-		double now = vm_now();
-		pthread_mutex_lock(&r->mu);
-		err = f.b == 0 || r->n_err < f.b || (r->n_err > 0 && now - r->last_err < (double)f.a);
-		if (err) {
-			r->n_err++;
-			r->last_err = now;
-		}
-		pthread_mutex_unlock(&r->mu);
-		if (err) {
-			char secs[32];
-			const char *text = status == 503 ? "Service Unavailable\n" : "Too Many Requests\n";
-			snprintf(secs, sizeof secs, "%lld", f.a);
-			resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
-							       MHD_RESPMEM_PERSISTENT);
-			MHD_add_response_header(resp, "Retry-After", secs);
-			MHD_add_response_header(resp, "Content-Type", "text/plain");
-			*ret = MHD_queue_response(c, (unsigned)status, resp);
-			MHD_destroy_response(resp);
+	case WF_RETRY_AFTER:
+		if (retry_after_reply(c, r, ret, &status))
 			return status;
-		}
 		status = 200;
 		break;
-	}
 	default:
 		break;
 	}
-
 	if (r->body[0]) {
 		struct stat sb;
 		fd = openat(S->files_fd, r->body, O_RDONLY | O_CLOEXEC);
@@ -414,27 +447,7 @@ static int answer_route(server *S, struct MHD_Connection *c, route *r, const cha
 		}
 		size = (uint64_t)sb.st_size;
 	}
-
-	if (f.kind == WF_DRIP || f.kind == WF_TRUNCATE || f.kind == WF_BADLENGTH || f.kind == WF_HUGE) {
-		stream *st = xcalloc(1, sizeof *st);
-		uint64_t declared = size;
-		st->stop = &S->stop;
-		st->fd = fd;
-		st->size = size;
-		st->f = f;
-		if (f.kind == WF_BADLENGTH)
-			declared = (uint64_t)f.a;
-		else if (f.kind == WF_HUGE)
-			declared = f.b ? MHD_SIZE_UNKNOWN : (uint64_t)f.a;
-		resp = MHD_create_response_from_callback(declared, 64 * 1024, stream_read, st, stream_free);
-	} else if (fd >= 0 && size > 0) {
-		resp = MHD_create_response_from_fd(size, fd);
-	} else {
-		if (fd >= 0)
-			close(fd);
-		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	}
-	if (!resp) {
+	if (!(resp = body_response(S, r, fd, size))) {
 		*ret = MHD_NO;
 		return 0;
 	}

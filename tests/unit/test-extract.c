@@ -47,7 +47,8 @@ static const char msn2019[] =
 	"<aside><img src=\"https://ads.example/ad.png\"></aside>\n"
 	"</body></html>\n";
 
-static void test_layouts(void)
+/* the MSN 2019 layout: og:image, then the article image, never a thumbnail */
+static void test_msn2019(void)
 {
 	crawl_cands c;
 
@@ -78,6 +79,12 @@ static void test_layouts(void)
 		crawl_cands_free(&c);
 		free(p);
 	}
+}
+
+/* twitter:image, link rel=image_src, JSON-LD in its forms */
+static void test_head_sources(void)
+{
+	crawl_cands c;
 
 	c = ex("<html><head><meta name=\"twitter:image\" content=\"/img/t.jpg\"></head><body></body></html>",
 	       "http://news.test/a/b.html");
@@ -122,6 +129,12 @@ static void test_layouts(void)
 	       "https://news.test/");
 	is_str(first(&c), "https://news.test/ok.jpg", "broken JSON-LD ignored");
 	crawl_cands_free(&c);
+}
+
+/* the order of the sources, and the images of the article body */
+static void test_body_images(void)
+{
+	crawl_cands c;
 
 	/* order of preference across all sources */
 	c = ex("<html><head>"
@@ -167,6 +180,12 @@ static void test_layouts(void)
 	c = ex("<article><picture><source srcset=\"/w.webp 1000w\"><img src=\"/w.jpg\"></picture></article>", "http://n.test/");
 	is_str(first(&c), "http://n.test/w.webp", "picture source srcset");
 	crawl_cands_free(&c);
+}
+
+/* <base href>, pages without a cover, broken HTML, entities, charsets, schemes */
+static void test_odd_pages(void)
+{
+	crawl_cands c;
 
 	/* <base href> */
 	c = ex("<html><head><base href=\"https://static.test/assets/\"><meta property=\"og:image\" content=\"img/c.png\"></head></html>",
@@ -319,7 +338,10 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	test_layouts();
+	test_msn2019();
+	test_head_sources();
+	test_body_images();
+	test_odd_pages();
 	test_resolve();
 	test_fuzz();
 	return tap_done();
