@@ -14,7 +14,7 @@
 enum {
 	OPT_ROOT = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_LOG, OPT_LOG_HEADER, OPT_PID_FILE, OPT_ARCHIVE_HOST,
 	OPT_SEARCH_HOST, OPT_ARCHIVE_RATE, OPT_ARCHIVE_DELAY, OPT_TLS_LISTEN, OPT_TLS_CERT, OPT_TLS_KEY,
-	OPT_TLS_PORT_FILE,
+	OPT_TLS_PORT_FILE, OPT_BACKGROUND,
 	OPT_MIND, OPT_OUT, OPT_SEED, OPT_DEAD, OPT_MOVED, OPT_FAULT, OPT_DECOY, OPT_ROBOTS, OPT_ARCHIVE_SHARE,
 	OPT_SEARCH_SHARE, OPT_CLEAN, OPT_THREADS, OPT_LIMIT
 };
@@ -32,6 +32,7 @@ static const vm_option serve_options[] = {
 	{ "log", OPT_LOG, required_argument, "FILE", "append one TSV line per request to FILE" },
 	{ "log-header", OPT_LOG_HEADER, required_argument, "NAME", "end each log line with the value of request header NAME" },
 	{ "pid-file", OPT_PID_FILE, required_argument, "FILE", "write the process id to FILE" },
+	{ "background", OPT_BACKGROUND, no_argument, NULL, "fork, and return once the server answers (kill it with the pid of --pid-file)" },
 	{ "archive-host", OPT_ARCHIVE_HOST, required_argument, "HOST", "virtual host of the CDX and capture API (default web.archive.org)" },
 	{ "archive-rate", OPT_ARCHIVE_RATE, required_argument, "N", "archive requests per second above which it answers 429 (default 0: no limit)" },
 	{ "archive-delay", OPT_ARCHIVE_DELAY, required_argument, "MS", "the archive host answers MS milliseconds late, as a slow archive (default 0)" },
@@ -166,6 +167,7 @@ static int serve_main(vm_cli *cli, int argc, char **argv)
 		case OPT_LOG: so.log = optarg; break;
 		case OPT_LOG_HEADER: so.log_header = optarg; break;
 		case OPT_PID_FILE: so.pid_file = optarg; break;
+		case OPT_BACKGROUND: so.background = 1; break;
 		case OPT_ARCHIVE_HOST: so.archive_host = optarg; break;
 		case OPT_SEARCH_HOST: so.search_host = optarg; break;
 		case OPT_TLS_LISTEN: so.tls_listen = optarg; break;

@@ -5,7 +5,9 @@
  * Each route may carry a fault (delay, drip, reset, truncate, badlength,
  * retry-after, huge, redirect-loop; semantics in man/vmind-web.1). Every
  * request is logged as one TSV line, flushed at once, so tests can read the
- * log while the server runs. SIGTERM or SIGINT stops it cleanly. */
+ * log while the server runs. SIGTERM or SIGINT stops it cleanly. With
+ * --background the command returns once the server answers, which goes on
+ * in a child process. */
 #include "config.h"
 #include "web.h"
 #include "web-archive.h"
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +53,7 @@ typedef struct server {
 	pthread_mutex_t log_mu;
 	volatile sig_atomic_t stop;   /* raised once the server stops */
 	int pid_written;   /* this process wrote --pid-file */
+	int ready_fd;      /* --background: the pipe to the parent waiting for us, or -1 */
 	const web_serve_opts *o;
 	web_archive *archive;
 } server;
@@ -720,6 +724,8 @@ static void server_close(server *S, listeners *L)
 		MHD_stop_daemon(L->d);
 	if (S->pid_written)
 		unlink(S->o->pid_file);
+	if (S->ready_fd >= 0)
+		close(S->ready_fd);
 	if (S->log)
 		fclose(S->log);
 	if (S->files_fd >= 0)
@@ -731,19 +737,84 @@ static void server_close(server *S, listeners *L)
 	free(L->key);
 }
 
+/* --background: fork. The parent waits until the child says it is
+ * listening (or dies) and then returns 1 with *rc its exit status: 0 once
+ * the server answers, the child's status when it could not start. The
+ * child returns 0 and tells the parent with tell_parent. -1 after a
+ * message when no child could be made. */
+static int background(server *S, int *rc)
+{
+	int fds[2], status;
+	char ready;
+	ssize_t n;
+	pid_t pid;
+	if (pipe(fds) != 0) {
+		vm_warn_errno("pipe");
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		vm_warn_errno("fork");
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		S->ready_fd = fds[1];
+		return 0;
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], &ready, 1)) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
+	if (n == 1)
+		*rc = VM_EXIT_OK;
+	else if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))   /* it could not start */
+		*rc = WEXITSTATUS(status);
+	else
+		*rc = VM_EXIT_USAGE;
+	return 1;
+}
+
+/* The server is listening and its files are written: the parent that
+ * waits (--background) may return. The server keeps standard error for
+ * its messages and lets go of standard input and output. */
+static void tell_parent(server *S)
+{
+	int null;
+	if (S->ready_fd < 0)
+		return;
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	if (write(S->ready_fd, "", 1) != 1)
+		vm_warn_errno("--background");
+	close(S->ready_fd);
+	S->ready_fd = -1;
+}
+
 int web_serve(const web_serve_opts *o)
 {
-	server S = { .files_fd = -1, .o = o };
+	server S = { .files_fd = -1, .ready_fd = -1, .o = o };
 	listeners L = { 0 };
 	sigset_t set;
 	int rc = VM_EXIT_USAGE;
 
 	pthread_mutex_init(&S.log_mu, NULL);
 	block_signals(&set);
-	if (load(&S, &L) == 0 && listen_all(&S, &L) == 0 && announce(&S, &L) == 0) {
-		wait_for_signal(&S, &set);
-		rc = VM_EXIT_OK;
-	} else
+	if (load(&S, &L) < 0)
+		goto out;
+	if (o->background && background(&S, &rc) != 0)
+		goto out;   /* the parent, or no child */
+	if (listen_all(&S, &L) < 0 || announce(&S, &L) < 0)
+		goto out;
+	tell_parent(&S);
+	wait_for_signal(&S, &set);
+	rc = VM_EXIT_OK;
+out:
+	if (rc != VM_EXIT_OK)
 		S.pid_written = 0;   /* a pid file is removed only after a clean stop */
 	server_close(&S, &L);
 	return rc;

@@ -25,6 +25,7 @@ typedef struct web_serve_opts {
 	const char *log;         /* request log, or NULL */
 	const char *log_header;  /* a request header whose value ends each log line, or NULL */
 	const char *pid_file;    /* or NULL */
+	int background;          /* fork; return once the server answers */
 	const char *archive_host;/* virtual host answering the CDX/capture API, or NULL */
 	const char *search_host; /* virtual host answering /search, or NULL */
 	double archive_rate;     /* archive requests per second before 429 (0 = no limit) */
