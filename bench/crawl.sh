@@ -46,7 +46,7 @@ serve() {   # serve DIR: sets PORT, SPID
 stop() { kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=; }
 now() { date +%s.%N; }
 rss_kb() { awk '/Maximum resident set size/ { print $NF }' "$1"; }
-json() { sed -n "s/.*\"$2\": \\([0-9.]*\\).*/\\1/p" "$1"; }
+json() { tr -d ' \t\n' <"$1" | sed -n "s/.*\"$2\":\\([0-9.]*\\).*/\\1/p"; }
 
 echo "bench/crawl.sh: rendering $N news items..." >&2
 vmind-synth -q --news "$N" --users 1000 --impressions 2000 --url-base http://assets.msn.com/labs/mind/ --out "$W/mind"

@@ -14,7 +14,7 @@ SHELL_TESTS = \
 	tests/t0201-synth-determinism.sh tests/t0202-synth-format.sh tests/t0203-synth-oracle.sh \
 	tests/t0301-db-schema.sh \
 	tests/t0401-web-serve.sh tests/t0402-web-render.sh tests/t0403-web-archive.sh \
-	tests/t0404-web-tls.sh \
+	tests/t0404-web-tls.sh tests/t0405-web-cli.sh \
 	tests/t0450-crawl-layouts.sh tests/t0451-crawl-faults.sh tests/t0452-crawl-politeness.sh \
 	tests/t0453-crawl-safety.sh tests/t0454-crawl-kill.sh tests/t0455-crawl-truth.sh \
 	tests/t0456-crawl-cli.sh \

@@ -62,8 +62,8 @@ news N15 http://$A/f15.html
 web_start
 crawl --timeout 2 --retries 1 --max-bytes 100000 --stats-json "$T/stats.json"
 is "$rc" 1 "exit 1: some items failed"
-is "$(sed 's/.*"failed_by_class": //' "$T/stats.json" | tr -d '{}\n' | tr ',' '\n' | sed 's/^ //' | sort | tr '\n' ' ')" \
-   '"http-5xx": 1 "partial": 2 "redirects": 2 "reset": 1 "scheme": 1 "timeout": 1 ' "--stats-json: failures by class"
+is "$(tr -d ' \t\n' <"$T/stats.json" | sed 's/.*"failed_by_class"://' | tr -d '{}' | tr ',' '\n' | sort | tr '\n' ' ')" \
+   '"http-5xx":1 "partial":2 "redirects":2 "reset":1 "scheme":1 "timeout":1 ' "--stats-json: failures by class"
 
 row() { q "SELECT state, outcome, coalesce(last_error, '') FROM news WHERE id = '$1'"; }
 is "$(row N1)" "done no-image page: HTTP 404" "404: a dead page is done, no image"

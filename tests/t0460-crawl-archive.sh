@@ -91,13 +91,10 @@ is "$(ls "$T/out/raw" | wc -l | tr -d ' ')" 4 "four raw files"
 
 # 429: the archive allows 2 requests a second; with --archive-parallel 1 the
 # crawler waits as told and every item still gets its image
-kill $WEB_PID; wait $WEB_PID 2>/dev/null
+web_stop
 rm -rf "$T/c.db" "$T/out"
 : >"$T/req.log"
-vmind-web serve -q --root "$W" --listen 127.0.0.1:0 --port-file "$T/port2" --log "$T/req.log" --archive-rate 2 &
-track_pid $!
-i=0; while [ ! -s "$T/port2" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-PORT=$(cat "$T/port2")
+WEB_ARGS="--archive-rate 2" web_start
 crawl --allow-private --archive http://$A --archive-parallel 1 --retries 5
 is "$rc" 0 "rate-limited archive: exits 0"
 n429=$(awk -F'\t' '$3 == "'$A'" && $6 == 429' "$T/req.log" | wc -l | tr -d ' ')

@@ -1,36 +1,22 @@
-/* vmind-crawl.c: vmind-crawl's main program and core. It registers the news items
- * of the given news.tsv files in the database, then streams the items that
- * are not done from the database in keyset-paged batches into a bounded
- * window, runs each through the tiers (crawl.h), and commits the results in
- * batched transactions from this single thread, the only database writer.
- * Only image validation (libvips decoding, hashing, writing the raw file)
- * runs on a few worker threads; their results come back to this thread.
- * Crash safety: an item's raw file is renamed into place (and, once per
- * batch, synced to disk) before its row says done, and at start-up the
- * temporary files and the raw files without an image row are removed, so a
- * crawl killed at any instant resumes cleanly. */
+/* vmind-crawl.c: vmind-crawl's command line over libcrawl (crawl.h): the
+ * option table, the options parsed and checked into the run's settings, and
+ * a main that opens the run, registers the news items of the given
+ * news.tsv files, applies a reject file, works the items and tells how it
+ * went (a progress line on a terminal, a summary, --stats-json). */
 #include "config.h"
 #include "crawler/lib/crawl.h"
 #include "crawler/lib/crawl-image.h"
-#include "crawler/lib/extract.h"
 #include "crawler/lib/net.h"
 #include "vmind/lib/cli.h"
-#include "vmind/lib/db.h"
-#include "vmind/lib/mind.h"
+#include "vmind/lib/json.h"
 #include "vmind/lib/shard.h"
 #include "vmind/lib/util.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <pthread.h>
-#include <fcntl.h>
+#include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <curl/curl.h>
-#include <vips/vips.h>
 
 #define DEFAULT_UA "vmind-crawl/" PACKAGE_VERSION " (+https://github.com/vmind/vmind; research crawler)"
 
@@ -78,765 +64,11 @@ static const vm_option options[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-/* one buffered row of the request table */
-typedef struct reqrow {
-	uint32_t news_num;
-	double time, ms;
-	const char *tier, *purpose;
-	char *url, *error;
-	long status;
-	size_t bytes;
-} reqrow;
-
-typedef struct vjob vjob;
-
-typedef struct robotsrow {
-	char *host, *body;
-	long status;
-	double at;
-} robotsrow;
-
-struct vm_crawl {
-	vm_crawl_opts o;
-	sqlite3 *db;
-	vm_fetch *fetch;
-	const vm_tier *tiers[4];
-	int ntiers;
-	int retry_failed, quiet, batch;
-	/* the window */
-	size_t inflight, window;
-	uint32_t cursor;
-	int exhausted;
-	/* results waiting for the next commit */
-	vm_item *results, *results_tail;
-	size_t nresults;
-	reqrow *reqs;
-	size_t nreqs, capreqs;
-	robotsrow *robots;
-	size_t nrobots, caprobots;
-	double last_commit;
-	/* statements */
-	sqlite3_stmt *st_select, *st_news, *st_image, *st_req, *st_robots;
-	/* counters */
-	uint64_t total, worked, n_image, n_noimage, n_failed;
-	struct { char cls[24]; uint64_t n; } fail_class[32];   /* failures by outcome */
-	int nfail_class;
-	double t0, last_progress;
-	int progress_drawn;
-	/* image validation threads */
-	int nthreads;
-	pthread_t threads[64];
-	pthread_mutex_t vmu;
-	pthread_cond_t vcond;
-	vjob *vq, *vq_tail, *vdone;
-	int vstop;
-	size_t validating;       /* jobs handed out, not finished */
-	int out_fd;              /* the --out directory, for syncfs */
-	vm_u64set rejected;      /* first 64 bits of rejected images' sha256 */
-	vm_u64set used;          /* ... of the images chosen for some item */
-	void *placeholder;       /* the placeholder JPEG, when --placeholder */
-	size_t placeholder_len;
-	vm_shard shard;
-	uint64_t n_tier[4];      /* images by tier: origin archive search placeholder */
-	size_t unsynced;         /* files written since the last syncfs */
-};
-
-const vm_crawl_opts *vm_crawl_options(const vm_crawl *C) { return &C->o; }
-vm_fetch *vm_crawl_fetch(vm_crawl *C) { return C->fetch; }
-
-void vm_item_error(vm_item *it, const char *cls, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(it->last_error, sizeof it->last_error, fmt, ap);
-	va_end(ap);
-	if (cls && cls[0])
-		snprintf(it->error_class, sizeof it->error_class, "%s", cls);
-}
-
-/* One image to validate, and what came of it. */
-struct vjob {
-	vm_item *it;
-	vm_req *r;
-	const char *tier;
-	char *page_url, *image_url;
-	vm_validate_fn done;
-	int ok;
-	char err[256];
-	vm_image_info info;
-	char sha256[65];
-	char *rel;               /* raw/<id>.<ext> when ok */
-	struct vjob *next;
-};
-
-/* The key of a sha256 (hex) in the rejected set: its first 64 bits. */
-static uint64_t sha_key(const char *hex)
-{
-	uint64_t k = 0;
-	for (int i = 0; i < 16 && hex[i]; i++) {
-		int c = hex[i];
-		k = k << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
-	}
-	return k ? k : 1;
-}
-
-/* The work of a job, on any thread: probe, hash, refuse a rejected image,
- * write. */
-static void vjob_run(vm_crawl *C, vjob *j)
-{
-	const vm_req *r = j->r;
-	j->ok = 0;
-	if (vm_image_probe(r->body, r->len, C->o.min_size, &j->info, j->err, sizeof j->err) != 0)
-		return;
-	vm_sha256_hex(r->body, r->len, j->sha256);
-	if (C->rejected.count && vm_u64set_has(&C->rejected, sha_key(j->sha256))) {
-		snprintf(j->err, sizeof j->err, "image rejected by a curator (sha256 %.12s...)", j->sha256);
-		return;
-	}
-	j->rel = xasprintf("raw/%s.%s", j->it->id, j->info.ext);
-	char *path = xasprintf("%s/%s", C->o.out_dir, j->rel);
-	if (vm_write_file_renamed(path, r->body, r->len) != 0)
-		vm_die_errno("%s", path);   /* a full disk is not the item's fault */
-	free(path);
-	j->ok = 1;
-}
-
-/* Back on the main thread: record the image and call the tier. */
-static void vjob_finish(vm_crawl *C, vjob *j)
-{
-	vm_item *it = j->it;
-	if (j->ok && strcmp(j->tier, "search") == 0 && vm_u64set_has(&C->used, sha_key(j->sha256))) {
-		/* a search result's image that another item already has is a
-		 * stock photo or a logo shared by many pages, not this cover */
-		char *path = xasprintf("%s/%s", C->o.out_dir, j->rel);
-		if (unlink(path) != 0 && errno != ENOENT)
-			vm_warn_errno("%s", path);
-		free(path);
-		j->ok = 0;
-		snprintf(j->err, sizeof j->err, "image already chosen for another item (sha256 %.12s...)", j->sha256);
-	}
-	if (j->ok) {
-		C->unsynced++;
-		it->has_image = 1;
-		it->img.tier = j->tier;
-		it->img.page_url = j->page_url;
-		j->page_url = NULL;
-		it->img.image_url = j->image_url;
-		j->image_url = NULL;
-		it->img.final_url = xstrdup(j->r->url);
-		it->img.http_status = j->r->status;
-		it->img.mime = j->info.mime;
-		it->img.bytes = j->r->len;
-		memcpy(it->img.sha256, j->sha256, sizeof it->img.sha256);
-		it->img.width = j->info.width;
-		it->img.height = j->info.height;
-		it->img.raw_path = j->rel;
-		j->rel = NULL;
-		it->img.fetched_at = vm_unix_now();
-		it->img.similarity = it->img.runner_up = -1;
-	}
-	j->done(C, it, j->r, j->ok, j->err);
-	free(j->page_url);
-	free(j->image_url);
-	free(j->rel);
-	free(j);
-}
-
-static void *validator(void *arg)
-{
-	vm_crawl *C = arg;
-	pthread_mutex_lock(&C->vmu);
-	for (;;) {
-		while (!C->vq && !C->vstop)
-			pthread_cond_wait(&C->vcond, &C->vmu);
-		if (!C->vq)
-			break;
-		vjob *j = C->vq;
-		C->vq = j->next;
-		if (!C->vq)
-			C->vq_tail = NULL;
-		pthread_mutex_unlock(&C->vmu);
-		vjob_run(C, j);
-		pthread_mutex_lock(&C->vmu);
-		j->next = C->vdone;
-		C->vdone = j;
-		pthread_mutex_unlock(&C->vmu);
-		vm_fetch_wakeup(C->fetch);
-		pthread_mutex_lock(&C->vmu);
-	}
-	pthread_mutex_unlock(&C->vmu);
-	return NULL;
-}
-
-void vm_crawl_validate(vm_crawl *C, vm_item *it, vm_req *r, const char *tier,
-                       const char *page_url, const char *image_url, vm_validate_fn done)
-{
-	vjob *j = xcalloc(1, sizeof *j);
-	j->it = it;
-	j->r = r;
-	j->tier = tier;
-	j->page_url = page_url ? xstrdup(page_url) : NULL;
-	j->image_url = xstrdup(image_url);
-	j->done = done;
-	if (C->nthreads == 0) {
-		vjob_run(C, j);
-		vjob_finish(C, j);
-		return;
-	}
-	C->validating++;
-	pthread_mutex_lock(&C->vmu);
-	if (C->vq_tail)
-		C->vq_tail->next = j;
-	else
-		C->vq = j;
-	C->vq_tail = j;
-	pthread_cond_signal(&C->vcond);
-	pthread_mutex_unlock(&C->vmu);
-}
-
-/* Finish the jobs the validators are done with (main thread). */
-static void drain_validated(vm_crawl *C)
-{
-	vjob *list, *rev = NULL;
-	if (C->nthreads == 0)
-		return;
-	pthread_mutex_lock(&C->vmu);
-	list = C->vdone;
-	C->vdone = NULL;
-	pthread_mutex_unlock(&C->vmu);
-	while (list) {   /* oldest first */
-		vjob *n = list->next;
-		list->next = rev;
-		rev = list;
-		list = n;
-	}
-	while (rev) {
-		vjob *n = rev->next;
-		C->validating--;
-		vjob_finish(C, rev);
-		rev = n;
-	}
-}
-
-static void item_free(vm_item *it)
-{
-	free(it->url);
-	free(it->title);
-	free(it->category);
-	free(it->img.capture_timestamp);
-	free(it->img.capture_url);
-	free(it->img.image_capture_timestamp);
-	free(it->img.search_query);
-	free(it->img.matched_title);
-	free(it->img.page_url);
-	free(it->img.image_url);
-	free(it->img.final_url);
-	free(it->img.raw_path);
-	free(it);
-}
-
-static const char *const tier_names[4] = { "origin", "archive", "search", "placeholder" };
-
-/* A white 224x224 JPEG, made once with libvips. */
-static void make_placeholder(vm_crawl *C)
-{
-	VipsImage *black = NULL, *white = NULL;
-	if (vips_black(&black, 224, 224, "bands", 3, NULL) != 0 ||
-	    vips_linear1(black, &white, 1.0, 255.0, "uchar", TRUE, NULL) != 0 ||
-	    vips_jpegsave_buffer(white, &C->placeholder, &C->placeholder_len, "Q", 90, NULL) != 0)
-		vm_die("cannot make the placeholder image: %s", vips_error_buffer());
-	g_object_unref(black);
-	g_object_unref(white);
-}
-
-/* An item left without an image gets the placeholder (main thread). */
-static void give_placeholder(vm_crawl *C, vm_item *it)
-{
-	char *rel = xasprintf("raw/%s.jpg", it->id);
-	char *path = xasprintf("%s/%s", C->o.out_dir, rel);
-	if (vm_write_file_renamed(path, C->placeholder, C->placeholder_len) != 0)
-		vm_die_errno("%s", path);
-	free(path);
-	C->unsynced++;
-	it->has_image = 1;
-	it->img.tier = "placeholder";
-	it->img.mime = "image/jpeg";
-	it->img.bytes = C->placeholder_len;
-	vm_sha256_hex(C->placeholder, C->placeholder_len, it->img.sha256);
-	it->img.width = it->img.height = 224;
-	it->img.raw_path = rel;
-	it->img.fetched_at = vm_unix_now();
-	it->img.similarity = it->img.runner_up = -1;
-}
-
-void vm_crawl_tier_done(vm_crawl *C, vm_item *it, int result)
-{
-	if (result == VM_TIER_ERROR)
-		it->had_error = 1;
-	if (result != VM_TIER_FOUND && it->tier + 1 < C->ntiers) {
-		it->tier++;
-		C->tiers[it->tier]->start(C, it);
-		return;
-	}
-	if (!it->has_image && !it->had_error && C->placeholder)
-		give_placeholder(C, it);
-	/* finished: queue for the next commit */
-	it->next = NULL;
-	if (C->results_tail)
-		C->results_tail->next = it;
-	else
-		C->results = it;
-	C->results_tail = it;
-	C->nresults++;
-	C->inflight--;
-	C->worked++;
-	if (it->has_image) {
-		C->n_image++;
-		if (strcmp(it->img.tier, "placeholder") != 0)
-			vm_u64set_add(&C->used, sha_key(it->img.sha256));
-		for (int k = 0; k < 4; k++)
-			if (strcmp(it->img.tier, tier_names[k]) == 0)
-				C->n_tier[k]++;
-	}
-	else if (it->had_error) {
-		const char *cls = it->error_class[0] ? it->error_class : "error";
-		int k;
-		C->n_failed++;
-		for (k = 0; k < C->nfail_class && strcmp(C->fail_class[k].cls, cls) != 0; k++)
-			;
-		if (k == C->nfail_class && k < 32) {
-			snprintf(C->fail_class[k].cls, sizeof C->fail_class[k].cls, "%s", cls);
-			C->fail_class[k].n = 0;
-			C->nfail_class++;
-		}
-		if (k < 32)
-			C->fail_class[k].n++;
-	} else
-		C->n_noimage++;
-}
-
-static void on_request(const vm_fetch_record *rec, void *arg)
-{
-	vm_crawl *C = arg;
-	if (C->nreqs == C->capreqs) {
-		C->capreqs = C->capreqs ? 2 * C->capreqs : 1024;
-		C->reqs = xrealloc(C->reqs, C->capreqs * sizeof *C->reqs);
-	}
-	reqrow *q = &C->reqs[C->nreqs++];
-	q->news_num = rec->news_num;
-	q->time = rec->time;
-	q->ms = rec->ms;
-	q->tier = rec->tier;
-	q->purpose = rec->purpose;
-	q->url = xstrdup(rec->url);
-	q->error = rec->error ? xstrdup(rec->error) : NULL;
-	q->status = rec->status;
-	q->bytes = rec->bytes;
-}
-
-static void on_robots(const char *host, long status, const char *body, size_t len, void *arg)
-{
-	vm_crawl *C = arg;
-	if (C->nrobots == C->caprobots) {
-		C->caprobots = C->caprobots ? 2 * C->caprobots : 16;
-		C->robots = xrealloc(C->robots, C->caprobots * sizeof *C->robots);
-	}
-	robotsrow *b = &C->robots[C->nrobots++];
-	b->host = xstrdup(host);
-	b->status = status;
-	b->body = body ? xstrndup(body, len) : NULL;
-	b->at = vm_unix_now();
-}
-
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		vm_die("database: %s: %s", sql, sqlite3_errmsg(db));
-	return st;
-}
-
-static void step_done(sqlite3 *db, sqlite3_stmt *st)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		vm_die("database: %s", sqlite3_errmsg(db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-/* Write everything finished since the last commit in one transaction. */
-static void commit_results(vm_crawl *C)
-{
-	double now = vm_unix_now();
-	if (!C->nresults && !C->nreqs && !C->nrobots)
-		return;
-	if (C->unsynced) {
-		/* the files of this batch reach the disk before their rows */
-		if (syncfs(C->out_fd) != 0)
-			vm_die_errno("%s: syncfs", C->o.out_dir);
-		C->unsynced = 0;
-	}
-	vm_db_begin(C->db);
-	for (vm_item *it = C->results; it; it = it->next) {
-		const char *state, *outcome;
-		if (it->has_image) {
-			state = "done";
-			outcome = "image";
-		} else if (it->had_error) {
-			state = "failed";
-			outcome = it->error_class[0] ? it->error_class : "error";
-		} else {
-			state = "done";
-			outcome = "no-image";
-		}
-		if (it->has_image) {
-			sqlite3_stmt *s = C->st_image;
-			sqlite3_bind_int64(s, 1, it->num);
-			bind_text(s, 2, it->img.tier);
-			bind_text(s, 3, it->img.page_url);
-			bind_text(s, 4, it->img.image_url);
-			bind_text(s, 5, it->img.final_url);
-			sqlite3_bind_int64(s, 6, it->img.http_status);
-			bind_text(s, 7, it->img.mime);
-			sqlite3_bind_int64(s, 8, (sqlite3_int64)it->img.bytes);
-			bind_text(s, 9, it->img.sha256);
-			sqlite3_bind_int(s, 10, it->img.width);
-			sqlite3_bind_int(s, 11, it->img.height);
-			bind_text(s, 12, it->img.raw_path);
-			sqlite3_bind_double(s, 13, it->img.fetched_at);
-			bind_text(s, 14, it->img.capture_timestamp);
-			bind_text(s, 15, it->img.capture_url);
-			bind_text(s, 16, it->img.image_capture_timestamp);
-			bind_text(s, 17, it->img.search_backend);
-			bind_text(s, 18, it->img.search_query);
-			if (it->img.search_rank > 0)
-				sqlite3_bind_int(s, 19, it->img.search_rank);
-			bind_text(s, 20, it->img.matched_title);
-			if (it->img.similarity >= 0)
-				sqlite3_bind_double(s, 21, it->img.similarity);
-			if (it->img.runner_up >= 0)
-				sqlite3_bind_double(s, 22, it->img.runner_up);
-			step_done(C->db, s);
-		}
-		sqlite3_stmt *s = C->st_news;
-		bind_text(s, 1, state);
-		bind_text(s, 2, outcome);
-		bind_text(s, 3, it->last_error[0] ? it->last_error : NULL);
-		sqlite3_bind_double(s, 4, now);
-		sqlite3_bind_int64(s, 5, it->num);
-		step_done(C->db, s);
-	}
-	for (size_t i = 0; i < C->nreqs; i++) {
-		reqrow *q = &C->reqs[i];
-		sqlite3_stmt *s = C->st_req;
-		if (q->news_num)
-			sqlite3_bind_int64(s, 1, q->news_num);
-		else
-			sqlite3_bind_null(s, 1);
-		sqlite3_bind_double(s, 2, q->time);
-		bind_text(s, 3, q->tier);
-		bind_text(s, 4, q->purpose);
-		bind_text(s, 5, q->url);
-		sqlite3_bind_int64(s, 6, q->status);
-		bind_text(s, 7, q->error);
-		sqlite3_bind_int64(s, 8, (sqlite3_int64)q->bytes);
-		sqlite3_bind_double(s, 9, q->ms);
-		step_done(C->db, s);
-	}
-	for (size_t i = 0; i < C->nrobots; i++) {
-		robotsrow *b = &C->robots[i];
-		sqlite3_stmt *s = C->st_robots;
-		bind_text(s, 1, b->host);
-		sqlite3_bind_int64(s, 2, b->status);
-		bind_text(s, 3, b->body);
-		sqlite3_bind_double(s, 4, b->at);
-		step_done(C->db, s);
-	}
-	vm_db_commit(C->db);
-	for (vm_item *it = C->results, *nx; it; it = nx) {
-		nx = it->next;
-		item_free(it);
-	}
-	C->results = C->results_tail = NULL;
-	C->nresults = 0;
-	for (size_t i = 0; i < C->nreqs; i++) {
-		free(C->reqs[i].url);
-		free(C->reqs[i].error);
-	}
-	C->nreqs = 0;
-	for (size_t i = 0; i < C->nrobots; i++) {
-		free(C->robots[i].host);
-		free(C->robots[i].body);
-	}
-	C->nrobots = 0;
-	C->last_commit = vm_now();
-}
-
-/* Start up to `room` more items from the database. */
-static void fill_window(vm_crawl *C)
-{
-	if (C->exhausted || C->inflight >= C->window)
-		return;
-	int want = (int)(C->window - C->inflight);
-	sqlite3_stmt *s = C->st_select;
-	vm_item *batch = NULL, **tail = &batch;
-	int got = 0;
-	sqlite3_bind_int64(s, 1, C->cursor);
-	sqlite3_bind_int(s, 2, want);
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		vm_item *it = xcalloc(1, sizeof *it);
-		it->num = (uint32_t)sqlite3_column_int64(s, 0);
-		snprintf(it->id, sizeof it->id, "%s", (const char *)sqlite3_column_text(s, 1));
-		const unsigned char *u = sqlite3_column_text(s, 2);
-		it->url = xstrdup(u ? (const char *)u : "");
-		u = sqlite3_column_text(s, 3);
-		it->title = xstrdup(u ? (const char *)u : "");
-		u = sqlite3_column_text(s, 4);
-		it->category = xstrdup(u ? (const char *)u : "");
-		C->cursor = it->num;
-		if (!vm_shard_mine(&C->shard, it->id)) {   /* registered by another run */
-			item_free(it);
-			got++;
-			continue;
-		}
-		*tail = it;
-		tail = &it->next;
-		got++;
-	}
-	if (rc != SQLITE_DONE)
-		vm_die("database: %s", sqlite3_errmsg(C->db));
-	sqlite3_reset(s);
-	if (got < want)
-		C->exhausted = 1;
-	/* start them after the statement is reset: a tier may finish an item
-	 * at once */
-	for (vm_item *it = batch, *nx; it; it = nx) {
-		nx = it->next;
-		it->next = NULL;
-		it->tier = 0;
-		C->inflight++;
-		C->tiers[0]->start(C, it);
-	}
-}
-
-static void progress(vm_crawl *C, int final)
-{
-	double now = vm_now();
-	if (C->quiet || !vm_stderr_is_tty())
-		return;
-	if (!final && now - C->last_progress < 0.25)
-		return;
-	C->last_progress = now;
-	double el = now - C->t0, rate = el > 0 ? C->worked / el : 0;
-	double eta = rate > 0 ? (C->total - C->worked) / rate : 0;
-	fprintf(stderr, "\r%s: %llu/%llu items, %.1f/s, ETA %d:%02d, image %llu, no-image %llu, failed %llu \033[K",
-	        vm_progname, (unsigned long long)C->worked, (unsigned long long)C->total, rate,
-	        (int)(eta / 60), (int)eta % 60, (unsigned long long)C->n_image,
-	        (unsigned long long)C->n_noimage, (unsigned long long)C->n_failed);
-	C->progress_drawn = 1;
-	if (final)
-		fputc('\n', stderr);
-}
-
-/* Remove temporary files and raw files that no image row names. */
-static void clean_raw(vm_crawl *C, const char *rawdir)
-{
-	DIR *d = opendir(rawdir);
-	struct dirent *e;
-	sqlite3_stmt *s;
-	if (!d)
-		vm_die_errno("%s", rawdir);
-	s = prep(C->db, "SELECT 1 FROM image WHERE news_num = ?1 AND raw_path = ?2");
-	while ((e = readdir(d))) {
-		const char *n = e->d_name;
-		char *path;
-		int remove = 0;
-		if (n[0] == '.')
-			continue;
-		if (strstr(n, ".tmp."))
-			remove = 1;
-		else if (n[0] == 'N') {
-			char *end;
-			unsigned long num = strtoul(n + 1, &end, 10);
-			if (end != n + 1 && *end == '.') {
-				char *rel = xasprintf("raw/%s", n);
-				sqlite3_bind_int64(s, 1, (sqlite3_int64)num);
-				sqlite3_bind_text(s, 2, rel, -1, SQLITE_TRANSIENT);
-				remove = sqlite3_step(s) != SQLITE_ROW;
-				sqlite3_reset(s);
-				free(rel);
-			}
-		}
-		if (remove) {
-			path = xasprintf("%s/%s", rawdir, n);
-			if (unlink(path) != 0 && errno != ENOENT)
-				vm_warn_errno("%s", path);
-			free(path);
-		}
-	}
-	sqlite3_finalize(s);
-	closedir(d);
-}
-
-static void register_news(vm_crawl *C, char **files, int nfiles)
-{
-	char err[512];
-	vm_db_begin(C->db);
-	for (int i = 0; i < nfiles; i++) {
-		vm_mind_reader *r = vm_mind_open(files[i], 0);
-		vm_news row;
-		int rc;
-		if (!r) {
-			vm_db_rollback(C->db);
-			exit(VM_EXIT_USAGE);
-		}
-		char *split = vm_split_from_path(files[i]);
-		while ((rc = vm_news_next(r, &row)) == VM_MIND_ROW) {
-			if (!vm_shard_mine(&C->shard, row.id))
-				continue;
-			if (vm_db_add_news(C->db, &row, split, err, sizeof err) != 0) {
-				vm_db_rollback(C->db);
-				vm_die("%s: %s", files[i], err);
-			}
-		}
-		if (rc == VM_MIND_ERROR) {
-			vm_db_rollback(C->db);
-			vm_die("%s", vm_mind_error(r));
-		}
-		free(split);
-		vm_mind_close(r);
-	}
-	vm_db_commit(C->db);
-}
-
-/* Apply a --reject file: each line "N12345 [reason]" (that item's current
- * pick) or "sha256:HEX [reason]" (that image, for every item); '#' comments
- * and blank lines are skipped. A rejected pick moves to the rejected table,
- * its image row goes and its item is pending again. Returns the number of
- * picks rejected; dies on a malformed line (FILE:LINE). */
-static long apply_rejects(vm_crawl *C, const char *file)
-{
-	FILE *f = fopen(file, "r");
-	char line[1024];
-	long lineno = 0, n = 0;
-	if (!f)
-		vm_die_errno("%s", file);
-	sqlite3_stmt *ins = prep(C->db, "INSERT INTO rejected (news_num, tier, page_url, image_url, sha256, "
-	                         "similarity, reason, rejected_at) SELECT news_num, tier, page_url, image_url, "
-	                         "sha256, similarity, ?2, ?3 FROM image WHERE news_num = ?1");
-	sqlite3_stmt *del = prep(C->db, "DELETE FROM image WHERE news_num = ?1");
-	sqlite3_stmt *pend = prep(C->db, "UPDATE news SET state = 'pending', outcome = NULL, updated_at = ?2 "
-	                          "WHERE num = ?1");
-	sqlite3_stmt *bysha = prep(C->db, "SELECT news_num FROM image WHERE sha256 = ?1 ORDER BY news_num");
-	vm_db_begin(C->db);
-	while (fgets(line, sizeof line, f)) {
-		char *p = line, *key, *reason;
-		uint32_t nums[4096];
-		size_t nn = 0;
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '#')
-			continue;
-		key = p;
-		p += strcspn(p, " \t");
-		if (*p)
-			*p++ = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		reason = *p ? p : NULL;
-		if (key[0] == 'N' && key[1] >= '1' && key[1] <= '9' && strspn(key + 1, "0123456789") == strlen(key + 1)) {
-			nums[nn++] = (uint32_t)strtoul(key + 1, NULL, 10);
-		} else if (strncmp(key, "sha256:", 7) == 0 && strlen(key + 7) == 64 &&
-		           strspn(key + 7, "0123456789abcdefABCDEF") == 64) {
-			char hex[65];
-			for (int i = 0; i < 64; i++)
-				hex[i] = (char)(key[7 + i] | (key[7 + i] >= 'A' ? 32 : 0));
-			hex[64] = '\0';
-			vm_u64set_add(&C->rejected, sha_key(hex));
-			sqlite3_bind_text(bysha, 1, hex, -1, SQLITE_TRANSIENT);
-			while (sqlite3_step(bysha) == SQLITE_ROW && nn < sizeof nums / sizeof nums[0])
-				nums[nn++] = (uint32_t)sqlite3_column_int64(bysha, 0);
-			sqlite3_reset(bysha);
-		} else {
-			vm_db_rollback(C->db);
-			vm_die("%s:%ld: '%s' is neither N<number> nor sha256:<64 hex digits>", file, lineno, key);
-		}
-		for (size_t i = 0; i < nn; i++) {
-			sqlite3_bind_int64(ins, 1, nums[i]);
-			bind_text(ins, 2, reason);
-			sqlite3_bind_double(ins, 3, vm_unix_now());
-			step_done(C->db, ins);
-			if (sqlite3_changes(C->db) == 0) {
-				vm_warn("%s:%ld: N%u has no pick to reject", file, lineno, (unsigned)nums[i]);
-				continue;
-			}
-			n++;
-			sqlite3_bind_int64(del, 1, nums[i]);
-			step_done(C->db, del);
-			sqlite3_bind_int64(pend, 1, nums[i]);
-			sqlite3_bind_double(pend, 2, vm_unix_now());
-			step_done(C->db, pend);
-		}
-	}
-	if (ferror(f)) {
-		vm_db_rollback(C->db);
-		vm_die_errno("%s", file);
-	}
-	vm_db_commit(C->db);
-	fclose(f);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(del);
-	sqlite3_finalize(pend);
-	sqlite3_finalize(bysha);
-	return n;
-}
-
-/* Every image ever rejected stays rejected (except the placeholder). */
-static void load_rejected(vm_crawl *C)
-{
-	sqlite3_stmt *s = prep(C->db, "SELECT DISTINCT sha256 FROM rejected WHERE sha256 IS NOT NULL "
-	                       "AND tier != 'placeholder'");
-	while (sqlite3_step(s) == SQLITE_ROW)
-		vm_u64set_add(&C->rejected, sha_key((const char *)sqlite3_column_text(s, 0)));
-	sqlite3_finalize(s);
-}
-
-/* The images already chosen (a search result may not take them). */
-static void load_used(vm_crawl *C)
-{
-	sqlite3_stmt *s = prep(C->db, "SELECT sha256 FROM image WHERE sha256 IS NOT NULL AND tier != 'placeholder'");
-	while (sqlite3_step(s) == SQLITE_ROW)
-		vm_u64set_add(&C->used, sha_key((const char *)sqlite3_column_text(s, 0)));
-	sqlite3_finalize(s);
-}
-
-/* The news titles, as the document frequencies of the search tier. */
-static void load_titles(vm_crawl *C)
-{
-	sqlite3_stmt *s = prep(C->db, "SELECT title FROM news");
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		char *t = vm_title_normalise((const char *)sqlite3_column_text(s, 0));
-		vm_title_corpus_add(t);
-		free(t);
-	}
-	sqlite3_finalize(s);
-}
 
 /* --search BACKEND */
-static void add_backend(vm_cli *cli, vm_crawl_opts *o, const char *arg)
+static void add_backend(vm_cli *cli, crawl_opts *o, const char *arg)
 {
-	struct vm_search_backend *b;
+	struct crawl_search_backend *b;
 	if (o->nsearch == (int)(sizeof o->search / sizeof o->search[0]))
 		vm_cli_usage_error(cli, "--search: at most %d backends", o->nsearch);
 	b = &o->search[o->nsearch];
@@ -864,331 +96,322 @@ static void add_backend(vm_cli *cli, vm_crawl_opts *o, const char *arg)
 	o->nsearch++;
 }
 
-static void load_robots(vm_crawl *C)
-{
-	sqlite3_stmt *s = prep(C->db, "SELECT host, status, body FROM robots");
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(s, 0);
-		const char *b = (const char *)sqlite3_column_text(s, 2);
-		vm_fetch_set_robots(C->fetch, h, (long)sqlite3_column_int64(s, 1), b,
-		                    b ? (size_t)sqlite3_column_bytes(s, 2) : 0);
-	}
-	sqlite3_finalize(s);
-}
+/* The command line, parsed. */
+typedef struct args {
+	vm_cli cli;
+	crawl_settings set;
+	const char *tiers;          /* --tiers, or NULL */
+	int archive_given;
+	const char *url_google, *url_brave;
+	const char *reject_file, *stats_json, *shard_spec;
+	long shards;
+	crawl_connect_to *ct;       /* [nct], --connect-to */
+	size_t nct;
+	int quiet;
+	char **news;                /* [nnews], the news.tsv files */
+	int nnews;
+} args;
 
-/* More than the origin tier (or a placeholder) in this run? */
-static int more_tiers(const vm_crawl *C)
+static void set_defaults(args *a)
 {
-	return C->ntiers > 1 || C->tiers[0] != &vm_tier_origin || C->placeholder;
-}
-
-static void write_stats(vm_crawl *C, const char *path, double secs)
-{
-	vm_fetch_stats fs;
-	vm_fetch_get_stats(C->fetch, &fs);
-	char by[32 * 48] = "", *b = by;
-	for (int k = 0; k < C->nfail_class; k++)
-		b += snprintf(b, sizeof by - (size_t)(b - by), "%s\"%s\": %llu", k ? ", " : "",
-		              C->fail_class[k].cls, (unsigned long long)C->fail_class[k].n);
-	/* per-tier counts when more than the origin tier ran */
-	char *tiers = more_tiers(C) ? xasprintf(", \"tiers\": {\"origin\": %llu, \"archive\": %llu, \"search\": %llu, "
-	                                        "\"placeholder\": %llu}", (unsigned long long)C->n_tier[0],
-	                                        (unsigned long long)C->n_tier[1], (unsigned long long)C->n_tier[2],
-	                                        (unsigned long long)C->n_tier[3]) : xstrdup("");
-	char *j = xasprintf("{\"total\": %llu, \"worked\": %llu, \"image\": %llu, \"no_image\": %llu, "
-	                    "\"failed\": %llu, \"requests\": %llu, \"retries\": %llu, \"robots_fetched\": %llu, "
-	                    "\"bytes\": %llu, \"seconds\": %.3f, \"news_per_second\": %.2f, "
-	                    "\"requests_per_second\": %.2f, \"failed_by_class\": {%s}%s}\n",
-	                    (unsigned long long)C->total, (unsigned long long)C->worked,
-	                    (unsigned long long)C->n_image, (unsigned long long)C->n_noimage,
-	                    (unsigned long long)C->n_failed, (unsigned long long)fs.requests,
-	                    (unsigned long long)fs.retries, (unsigned long long)fs.robots_fetched,
-	                    (unsigned long long)fs.bytes, secs,
-	                    secs > 0 ? C->worked / secs : 0.0, secs > 0 ? fs.requests / secs : 0.0, by, tiers);
-	free(tiers);
-	if (vm_write_file_atomic(path, j, strlen(j)) != 0)
-		vm_warn_errno("%s", path);
-	free(j);
-}
-
-int main(int argc, char **argv)
-{
-	vm_cli cli = {
+	crawl_settings *s = &a->set;
+	memset(a, 0, sizeof *a);
+	a->cli = (vm_cli){
 		.synopsis = "vmind-crawl --db FILE --out DIR [options] NEWS.tsv...",
 		.summary = "Find and fetch the cover image of every news item, politely, safely and resumably.",
 		.options = options,
 		.footer = "Exit status: 0 every item was worked, 1 some items failed, 2 usage or set-up error.\n",
 	};
-	vm_crawl C0, *C = &C0;
-	const char *db_path = NULL, *stats_json = NULL, *ua = DEFAULT_UA;
-	vm_connect_to *ct = NULL;
-	const char *tiers = NULL, *reject_file = NULL, *shard_spec = NULL;
-	const char *url_google = NULL, *url_brave = NULL;
-	long shards = 0;
-	int archive_given = 0;
-	char tiers_default[64];
-	size_t nct = 0;
-	vm_fetch_opts fo;
-	char err[512];
-	int c, rc = VM_EXIT_OK;
+	s->fetch.parallel = 64;
+	s->fetch.per_host = 8;
+	s->fetch.retries = 3;
+	s->fetch.timeout = 30;
+	s->fetch.connect_timeout = 10;
+	s->fetch.user_agent = DEFAULT_UA;
+	s->fetch.robots_agent = "vmind-crawl";
+	s->o.max_bytes = 16777216;
+	s->o.max_page_bytes = 2097152;
+	s->o.min_size = 64;
+	s->o.archive = "https://web.archive.org";
+	s->o.archive_parallel = 4;
+	s->o.min_similarity = 0.7;
+	s->o.min_margin = 0.1;
+	s->batch = 200;
+	s->threads = 2;
+}
 
-	vm_set_progname(argv[0]);
-	memset(C, 0, sizeof *C);
-	memset(&fo, 0, sizeof fo);
-	fo.parallel = 64;
-	fo.per_host = 8;
-	fo.retries = 3;
-	fo.timeout = 30;
-	fo.connect_timeout = 10;
-	C->o.max_bytes = 16777216;
-	C->o.max_page_bytes = 2097152;
-	C->o.min_size = 64;
-	C->batch = 200;
-	C->nthreads = 2;
-	C->o.archive = "https://web.archive.org";
-	C->o.archive_parallel = 4;
-	C->o.min_similarity = 0.7;
-	C->o.min_margin = 0.1;
-	vm_u64set_init(&C->rejected);
-	vm_u64set_init(&C->used);
-	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
+/* An option whose value is checked as it is read. */
+static void checked_option(args *a, int c, const char *arg)
+{
+	crawl_settings *s = &a->set;
+	switch (c) {
+	case OPT_CONNECT_TO:
+		a->ct = xrealloc(a->ct, (a->nct + 1) * sizeof *a->ct);
+		if (crawl_connect_to_parse(arg, &a->ct[a->nct]) != 0)
+			vm_cli_usage_error(&a->cli, "--connect-to: '%s' is not HOST:PORT:HOST2:PORT2", arg);
+		a->nct++;
+		break;
+	case OPT_ARCHIVE:
+		if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
+			vm_cli_usage_error(&a->cli, "--archive: '%s' is not an http(s) URL", arg);
+		s->o.archive = arg;
+		a->archive_given = 1;
+		break;
+	case OPT_SEARCH_HINT:
+		if (strcmp(arg, "category") != 0)
+			vm_cli_usage_error(&a->cli, "--search-hint: only 'category' is known");
+		s->o.search_hint_category = 1;
+		break;
+	case OPT_PLACEHOLDER:
+		if (strcmp(arg, "white") != 0)
+			vm_cli_usage_error(&a->cli, "--placeholder: only 'white' is known");
+		s->placeholder = 1;
+		break;
+	case OPT_SEARCH: add_backend(&a->cli, &s->o, arg); break;
+	default: vm_cli_usage_error(&a->cli, NULL);
+	}
+}
+
+static void parse_options(args *a, int argc, char **argv)
+{
+	crawl_settings *s = &a->set;
+	int c;
+	while ((c = vm_cli_next(&a->cli, argc, argv)) != -1) {
 		switch (c) {
-		case 'd': db_path = optarg; break;
-		case 'o': C->o.out_dir = optarg; break;
-		case 'j': fo.parallel = (int)vm_cli_int("parallel", optarg, 1, 10000); break;
-		case OPT_PER_HOST: fo.per_host = (int)vm_cli_int("per-host", optarg, 1, 1000); break;
-		case OPT_RETRIES: fo.retries = (int)vm_cli_int("retries", optarg, 0, 100); break;
-		case OPT_TIMEOUT: fo.timeout = vm_cli_double("timeout", optarg, 0.001, 86400); break;
-		case OPT_CONNECT_TIMEOUT: fo.connect_timeout = vm_cli_double("connect-timeout", optarg, 0.001, 86400); break;
-		case OPT_MAX_BYTES: C->o.max_bytes = (size_t)vm_cli_int("max-bytes", optarg, 1, (long long)1 << 40); break;
-		case OPT_MAX_PAGE_BYTES: C->o.max_page_bytes = (size_t)vm_cli_int("max-page-bytes", optarg, 1024, (long long)1 << 32); break;
-		case OPT_MIN_SIZE: C->o.min_size = (int)vm_cli_int("min-size", optarg, 1, 100000); break;
-		case OPT_UA: ua = optarg; break;
-		case OPT_IGNORE_ROBOTS: fo.ignore_robots = 1; break;
-		case OPT_ALLOW_PRIVATE: fo.allow_private = 1; break;
-		case OPT_CONNECT_TO:
-			ct = xrealloc(ct, (nct + 1) * sizeof *ct);
-			if (vm_connect_to_parse(optarg, &ct[nct]) != 0)
-				vm_cli_usage_error(&cli, "--connect-to: '%s' is not HOST:PORT:HOST2:PORT2", optarg);
-			nct++;
-			break;
-		case OPT_RETRY_FAILED: C->retry_failed = 1; break;
-		case OPT_TIERS: tiers = optarg; break;
-		case OPT_ARCHIVE:
-			if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
-				vm_cli_usage_error(&cli, "--archive: '%s' is not an http(s) URL", optarg);
-			C->o.archive = optarg;
-			archive_given = 1;
-			break;
-		case OPT_ARCHIVE_PARALLEL: C->o.archive_parallel = (int)vm_cli_int("archive-parallel", optarg, 1, 1000); break;
-		case OPT_SEARCH: add_backend(&cli, &C->o, optarg); break;
-		case OPT_SEARCH_HINT:
-			if (strcmp(optarg, "category") != 0)
-				vm_cli_usage_error(&cli, "--search-hint: only 'category' is known");
-			C->o.search_hint_category = 1;
-			break;
-		case OPT_MIN_SIM: C->o.min_similarity = vm_cli_double("min-similarity", optarg, 0, 1); break;
-		case OPT_MIN_MARGIN: C->o.min_margin = vm_cli_double("min-margin", optarg, 0, 1); break;
-		case OPT_URL_GOOGLE: url_google = optarg; break;
-		case OPT_URL_BRAVE: url_brave = optarg; break;
-		case OPT_PLACEHOLDER:
-			if (strcmp(optarg, "white") != 0)
-				vm_cli_usage_error(&cli, "--placeholder: only 'white' is known");
-			C->placeholder_len = 1;   /* made after libvips starts */
-			break;
-		case OPT_REJECT: reject_file = optarg; break;
-		case OPT_SHARD: shard_spec = optarg; break;
-		case OPT_SHARDS: shards = (long)vm_cli_int("shards", optarg, 1, 1000000); break;
-		case OPT_STATS_JSON: stats_json = optarg; break;
-		case OPT_THREADS: C->nthreads = (int)vm_cli_int("threads", optarg, 0, 64); break;
-		case OPT_BATCH: C->batch = (int)vm_cli_int("batch", optarg, 1, 1000000); break;
-		case 'q': C->quiet = 1; break;
-		default: vm_cli_usage_error(&cli, NULL);
+		case 'd': s->db_path = optarg; break;
+		case 'o': s->o.out_dir = optarg; break;
+		case 'j': s->fetch.parallel = (int)vm_cli_int("parallel", optarg, 1, 10000); break;
+		case OPT_PER_HOST: s->fetch.per_host = (int)vm_cli_int("per-host", optarg, 1, 1000); break;
+		case OPT_RETRIES: s->fetch.retries = (int)vm_cli_int("retries", optarg, 0, 100); break;
+		case OPT_TIMEOUT: s->fetch.timeout = vm_cli_double("timeout", optarg, 0.001, 86400); break;
+		case OPT_CONNECT_TIMEOUT: s->fetch.connect_timeout = vm_cli_double("connect-timeout", optarg, 0.001, 86400); break;
+		case OPT_MAX_BYTES: s->o.max_bytes = (size_t)vm_cli_int("max-bytes", optarg, 1, (long long)1 << 40); break;
+		case OPT_MAX_PAGE_BYTES: s->o.max_page_bytes = (size_t)vm_cli_int("max-page-bytes", optarg, 1024, (long long)1 << 32); break;
+		case OPT_MIN_SIZE: s->o.min_size = (int)vm_cli_int("min-size", optarg, 1, 100000); break;
+		case OPT_UA: s->fetch.user_agent = optarg; break;
+		case OPT_IGNORE_ROBOTS: s->fetch.ignore_robots = 1; break;
+		case OPT_ALLOW_PRIVATE: s->fetch.allow_private = 1; break;
+		case OPT_RETRY_FAILED: s->retry_failed = 1; break;
+		case OPT_TIERS: a->tiers = optarg; break;
+		case OPT_ARCHIVE_PARALLEL: s->o.archive_parallel = (int)vm_cli_int("archive-parallel", optarg, 1, 1000); break;
+		case OPT_MIN_SIM: s->o.min_similarity = vm_cli_double("min-similarity", optarg, 0, 1); break;
+		case OPT_MIN_MARGIN: s->o.min_margin = vm_cli_double("min-margin", optarg, 0, 1); break;
+		case OPT_URL_GOOGLE: a->url_google = optarg; break;
+		case OPT_URL_BRAVE: a->url_brave = optarg; break;
+		case OPT_REJECT: a->reject_file = optarg; break;
+		case OPT_SHARD: a->shard_spec = optarg; break;
+		case OPT_SHARDS: a->shards = (long)vm_cli_int("shards", optarg, 1, 1000000); break;
+		case OPT_STATS_JSON: a->stats_json = optarg; break;
+		case OPT_THREADS: s->threads = (int)vm_cli_int("threads", optarg, 0, 64); break;
+		case OPT_BATCH: s->batch = (int)vm_cli_int("batch", optarg, 1, 1000000); break;
+		case 'q': a->quiet = 1; break;
+		default: checked_option(a, c, optarg);
 		}
 	}
-	if (!db_path)
-		vm_cli_usage_error(&cli, "--db FILE is required");
-	if (!C->o.out_dir)
-		vm_cli_usage_error(&cli, "--out DIR is required");
-	if (optind >= argc)
-		vm_cli_usage_error(&cli, "no NEWS.tsv given");
-	for (int k = 0; k < C->o.nsearch; k++) {
-		struct vm_search_backend *b = &C->o.search[k];
-		const char *u = strcmp(b->kind, "google-cse") == 0 ? url_google : strcmp(b->kind, "brave") == 0 ? url_brave : NULL;
+	a->news = argv + optind;
+	a->nnews = argc - optind;
+}
+
+/* --tiers (or the default: origin, then archive with --archive, search
+ * with --search) into set.tiers. */
+static void choose_tiers(args *a)
+{
+	crawl_settings *s = &a->set;
+	char tiers_default[64], *list, *save = NULL;
+	snprintf(tiers_default, sizeof tiers_default, "origin%s%s", a->archive_given ? ",archive" : "",
+	         s->o.nsearch ? ",search" : "");
+	list = xstrdup(a->tiers ? a->tiers : tiers_default);
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const crawl_tier *tier = strcmp(t, "origin") == 0 ? &crawl_tier_origin
+			: strcmp(t, "archive") == 0 ? &crawl_tier_archive
+			: strcmp(t, "search") == 0 ? &crawl_tier_search : NULL;
+		if (!tier)
+			vm_cli_usage_error(&a->cli, "--tiers: unknown tier '%s' (origin, archive, search)", t);
+		for (int k = 0; k < s->ntiers; k++)
+			if (s->tiers[k] == tier)
+				vm_cli_usage_error(&a->cli, "--tiers: '%s' given twice", t);
+		if (tier == &crawl_tier_search && s->o.nsearch == 0)
+			continue;   /* no backend: nothing to search with */
+		s->tiers[s->ntiers++] = tier;
+	}
+	free(list);
+	if (s->ntiers == 0)
+		vm_cli_usage_error(&a->cli, "--tiers: no tier to run (the search tier needs --search)");
+}
+
+static void check_options(args *a)
+{
+	crawl_settings *s = &a->set;
+	char err[512];
+	if (!s->db_path)
+		vm_cli_usage_error(&a->cli, "--db FILE is required");
+	if (!s->o.out_dir)
+		vm_cli_usage_error(&a->cli, "--out DIR is required");
+	if (a->nnews <= 0)
+		vm_cli_usage_error(&a->cli, "no NEWS.tsv given");
+	for (int k = 0; k < s->o.nsearch; k++) {   /* --search-url-* for tests */
+		struct crawl_search_backend *b = &s->o.search[k];
+		const char *u = strcmp(b->kind, "google-cse") == 0 ? a->url_google
+			: strcmp(b->kind, "brave") == 0 ? a->url_brave : NULL;
 		if (u) {
 			free(b->url);
 			b->url = xstrdup(u);
 		}
 	}
-	if (!tiers) {
-		snprintf(tiers_default, sizeof tiers_default, "origin%s%s", archive_given ? ",archive" : "",
-		         C->o.nsearch ? ",search" : "");
-		tiers = tiers_default;
+	choose_tiers(a);
+	if (vm_shard_resolve(a->shard_spec, a->shards, &s->shard, err, sizeof err) != 0)
+		vm_cli_usage_error(&a->cli, "%s", err);
+	s->fetch.connect_to = a->ct;
+	s->fetch.n_connect_to = a->nct;
+}
+
+static void free_args(args *a)
+{
+	for (size_t i = 0; i < a->nct; i++)
+		crawl_connect_to_free(&a->ct[i]);
+	free(a->ct);
+	for (int k = 0; k < a->set.o.nsearch; k++) {
+		free(a->set.o.search[k].url);
+		free(a->set.o.search[k].key);
+		free(a->set.o.search[k].cx);
 	}
-	{
-		char *list = xstrdup(tiers), *save = NULL;
-		for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			const vm_tier *tier = strcmp(t, "origin") == 0 ? &vm_tier_origin
-				: strcmp(t, "archive") == 0 ? &vm_tier_archive
-				: strcmp(t, "search") == 0 ? &vm_tier_search : NULL;
-			if (!tier)
-				vm_cli_usage_error(&cli, "--tiers: unknown tier '%s' (origin, archive, search)", t);
-			for (int k = 0; k < C->ntiers; k++)
-				if (C->tiers[k] == tier)
-					vm_cli_usage_error(&cli, "--tiers: '%s' given twice", t);
-			if (tier == &vm_tier_search && C->o.nsearch == 0)
-				continue;   /* no backend: nothing to search with */
-			C->tiers[C->ntiers++] = tier;
-		}
-		free(list);
-		if (C->ntiers == 0)
-			vm_cli_usage_error(&cli, "--tiers: no tier to run (the search tier needs --search)");
-	}
-	if (vm_shard_resolve(shard_spec, shards, &C->shard, err, sizeof err) != 0)
-		vm_cli_usage_error(&cli, "%s", err);
+	vm_cli_free(&a->cli);
+}
+
+static void start_libraries(const char *argv0)
+{
 	signal(SIGPIPE, SIG_IGN);
-	vm_image_init(argv[0]);
-	if (C->placeholder_len)
-		make_placeholder(C);
+	crawl_image_init(argv0);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		vm_die("libcurl could not be initialised");
+}
 
-	char *rawdir = xasprintf("%s/raw", C->o.out_dir);
-	if (vm_mkdir_p(rawdir) != 0)
-		vm_die_errno("%s", rawdir);
-	C->out_fd = open(C->o.out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (C->out_fd < 0)
-		vm_die_errno("%s", C->o.out_dir);
-	C->db = vm_db_open(db_path, VM_DB_CREATE, err, sizeof err);
-	if (!C->db)
-		vm_die("%s", err);
-	register_news(C, argv + optind, argc - optind);
-	if (reject_file) {
-		long n = apply_rejects(C, reject_file);
-		if (!C->quiet)
-			fprintf(stderr, "%s: %ld pick%s rejected\n", vm_progname, n, n == 1 ? "" : "s");
-	}
-	load_rejected(C);
-	load_used(C);
-	for (int k = 0; k < C->ntiers; k++)
-		if (C->tiers[k] == &vm_tier_search)
-			load_titles(C);
-	clean_raw(C, rawdir);
+static void reject_picks(crawl_ctx *C, const args *a)
+{
+	long n = crawl_apply_rejects(C, a->reject_file);
+	if (!a->quiet)
+		fprintf(stderr, "%s: %ld pick%s rejected\n", vm_progname, n, n == 1 ? "" : "s");
+}
 
-	fo.user_agent = ua;
-	fo.robots_agent = "vmind-crawl";
-	fo.connect_to = ct;
-	fo.n_connect_to = nct;
-	fo.on_request = on_request;
-	fo.on_robots = on_robots;
-	fo.arg = C;
-	C->fetch = vm_fetch_new(&fo);
-	if (!fo.ignore_robots)
-		load_robots(C);
-	pthread_mutex_init(&C->vmu, NULL);
-	pthread_cond_init(&C->vcond, NULL);
-	for (int i = 0; i < C->nthreads; i++)
-		if (pthread_create(&C->threads[i], NULL, validator, C) != 0)
-			vm_die("cannot start a validation thread");
-	C->window = (size_t)fo.parallel * 2 + 16;
+/* The progress line on a terminal. */
+typedef struct progress {
+	int quiet, drawn;
+	double t0, last;
+} progress;
 
-	/* keyset paging in num order; both forms are plain range searches (an
-	 * OR of states would sort all remaining items for every batch) */
-	if (C->retry_failed)
-		C->st_select = prep(C->db, "SELECT num, id, url, title, category FROM news NOT INDEXED WHERE num > ?1 "
-		                    "AND state IN ('pending', 'failed') ORDER BY num LIMIT ?2");
-	else
-		C->st_select = prep(C->db, "SELECT num, id, url, title, category FROM news WHERE state = 'pending' "
-		                    "AND num > ?1 ORDER BY num LIMIT ?2");
-	C->st_news = prep(C->db, "UPDATE news SET state = ?1, outcome = ?2, last_error = ?3, "
-	                  "attempts = attempts + 1, updated_at = ?4 WHERE num = ?5");
-	C->st_image = prep(C->db, "INSERT OR REPLACE INTO image (news_num, tier, page_url, image_url, "
-	                   "final_url, http_status, mime, bytes, sha256, width, height, raw_path, fetched_at, "
-	                   "capture_timestamp, capture_url, image_capture_timestamp, search_backend, search_query, "
-	                   "search_rank, matched_title, similarity, runner_up_similarity) "
-	                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-	                   "?19, ?20, ?21, ?22)");
-	C->st_req = prep(C->db, "INSERT INTO request (news_num, time, tier, purpose, url, status, error, bytes, ms) "
-	                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-	C->st_robots = prep(C->db, "INSERT OR REPLACE INTO robots (host, status, body, fetched_at) VALUES (?1, ?2, ?3, ?4)");
-	{
-		sqlite3_stmt *s = prep(C->db, "SELECT count(*) FROM news WHERE state = 'pending' OR (?1 AND state = 'failed')");
-		sqlite3_bind_int(s, 1, C->retry_failed);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			C->total = (uint64_t)sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-	}
+static void draw_progress(progress *P, crawl_ctx *C, int final)
+{
+	crawl_stats st;
+	double now = vm_now();
+	if (P->quiet || !vm_stderr_is_tty())
+		return;
+	if (!final && now - P->last < 0.25)
+		return;
+	P->last = now;
+	crawl_get_stats(C, &st);
+	double el = now - P->t0, rate = el > 0 ? st.worked / el : 0;
+	double eta = rate > 0 ? (st.total - st.worked) / rate : 0;
+	fprintf(stderr, "\r%s: %llu/%llu items, %.1f/s, ETA %d:%02d, image %llu, no-image %llu, failed %llu \033[K",
+	        vm_progname, (unsigned long long)st.worked, (unsigned long long)st.total, rate,
+	        (int)(eta / 60), (int)eta % 60, (unsigned long long)st.image,
+	        (unsigned long long)st.no_image, (unsigned long long)st.failed);
+	P->drawn = 1;
+	if (final)
+		fputc('\n', stderr);
+}
 
-	C->t0 = C->last_commit = vm_now();
-	for (;;) {
-		fill_window(C);
-		if (C->exhausted && C->inflight == 0 && vm_fetch_busy(C->fetch) == 0 && C->validating == 0)
-			break;
-		vm_fetch_step(C->fetch, 100);
-		drain_validated(C);
-		if (C->nresults >= (size_t)C->batch || (vm_now() - C->last_commit >= 1.0))
-			commit_results(C);
-		progress(C, 0);
+/* Work every item; returns the seconds it took. */
+static double work(crawl_ctx *C, const args *a)
+{
+	progress P = { .quiet = a->quiet, .t0 = vm_now() };
+	while (crawl_step(C))
+		draw_progress(&P, C, 0);
+	double secs = vm_now() - P.t0;
+	if (P.drawn)
+		draw_progress(&P, C, 1);
+	return secs;
+}
+
+/* More than the origin tier (or a placeholder) in this run? */
+static int more_tiers(const crawl_settings *s)
+{
+	return s->ntiers > 1 || s->tiers[0] != &crawl_tier_origin || s->placeholder;
+}
+
+/* x rounded to `places` decimals, as the counters were always written. */
+static double rounded(double x, int places)
+{
+	double scale = pow(10, places);
+	return round(x * scale) / scale;
+}
+
+static void write_stats(const char *path, const crawl_stats *st, double secs, int by_tier)
+{
+	cJSON *root = cJSON_CreateObject(), *by;
+	vm_json_add_int(root, "total", (long long)st->total);
+	vm_json_add_int(root, "worked", (long long)st->worked);
+	vm_json_add_int(root, "image", (long long)st->image);
+	vm_json_add_int(root, "no_image", (long long)st->no_image);
+	vm_json_add_int(root, "failed", (long long)st->failed);
+	vm_json_add_int(root, "requests", (long long)st->fetch.requests);
+	vm_json_add_int(root, "retries", (long long)st->fetch.retries);
+	vm_json_add_int(root, "robots_fetched", (long long)st->fetch.robots_fetched);
+	vm_json_add_int(root, "bytes", (long long)st->fetch.bytes);
+	vm_json_add_num(root, "seconds", rounded(secs, 3));
+	vm_json_add_num(root, "news_per_second", rounded(secs > 0 ? st->worked / secs : 0.0, 2));
+	vm_json_add_num(root, "requests_per_second", rounded(secs > 0 ? st->fetch.requests / secs : 0.0, 2));
+	by = cJSON_AddObjectToObject(root, "failed_by_class");
+	for (int k = 0; k < st->nfail_class; k++)
+		vm_json_add_int(by, st->fail_class[k].cls, (long long)st->fail_class[k].n);
+	if (by_tier) {
+		cJSON *tiers = cJSON_AddObjectToObject(root, "tiers");
+		for (int k = 0; k < 4; k++)
+			vm_json_add_int(tiers, crawl_image_tiers[k], (long long)st->by_tier[k]);
 	}
-	commit_results(C);
-	pthread_mutex_lock(&C->vmu);
-	C->vstop = 1;
-	pthread_cond_broadcast(&C->vcond);
-	pthread_mutex_unlock(&C->vmu);
-	for (int i = 0; i < C->nthreads; i++)
-		pthread_join(C->threads[i], NULL);
-	double secs = vm_now() - C->t0;
-	if (C->progress_drawn)
-		progress(C, 1);
-	if (stats_json)
-		write_stats(C, stats_json, secs);
-	{
-		sqlite3_stmt *s = prep(C->db, "SELECT count(*) FROM news WHERE state = 'failed'");
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0)
-			rc = VM_EXIT_ITEMS;
-		sqlite3_finalize(s);
-	}
-	if (!C->quiet) {
-		vm_fetch_stats fs;
-		vm_fetch_get_stats(C->fetch, &fs);
-		if (!more_tiers(C))
-			fprintf(stderr, "%s: %llu items worked in %.1f s (%.1f/s): %llu image, %llu no-image, %llu failed; %llu requests\n",
-			        vm_progname, (unsigned long long)C->worked, secs, secs > 0 ? C->worked / secs : 0.0,
-			        (unsigned long long)C->n_image, (unsigned long long)C->n_noimage,
-			        (unsigned long long)C->n_failed, (unsigned long long)fs.requests);
-		else
-			fprintf(stderr, "%s: %llu items worked in %.1f s (%.1f/s): %llu image (origin %llu, archive %llu, "
-			        "search %llu, placeholder %llu), %llu no-image, %llu failed; %llu requests\n",
-			        vm_progname, (unsigned long long)C->worked, secs, secs > 0 ? C->worked / secs : 0.0,
-			        (unsigned long long)C->n_image, (unsigned long long)C->n_tier[0],
-			        (unsigned long long)C->n_tier[1], (unsigned long long)C->n_tier[2],
-			        (unsigned long long)C->n_tier[3], (unsigned long long)C->n_noimage,
-			        (unsigned long long)C->n_failed, (unsigned long long)fs.requests);
-	}
-	sqlite3_finalize(C->st_select);
-	sqlite3_finalize(C->st_news);
-	sqlite3_finalize(C->st_image);
-	sqlite3_finalize(C->st_req);
-	sqlite3_finalize(C->st_robots);
-	vm_fetch_free(C->fetch);
-	vm_db_close(C->db);
-	for (size_t i = 0; i < nct; i++)
-		vm_connect_to_free(&ct[i]);
-	free(ct);
-	free(C->reqs);
-	free(C->robots);
-	free(rawdir);
-	vm_u64set_free(&C->rejected);
-	vm_u64set_free(&C->used);
-	if (C->placeholder)
-		g_free(C->placeholder);
-	for (int k = 0; k < C->o.nsearch; k++) {
-		free(C->o.search[k].url);
-		free(C->o.search[k].key);
-		free(C->o.search[k].cx);
-	}
-	close(C->out_fd);
-	vm_cli_free(&cli);
+	if (vm_json_write_file(path, root, 1) != 0)
+		vm_warn_errno("%s", path);
+	cJSON_Delete(root);
+}
+
+static void print_summary(const crawl_stats *st, double secs, int by_tier)
+{
+	fprintf(stderr, "%s: %llu items worked in %.1f s (%.1f/s): %llu image", vm_progname,
+	        (unsigned long long)st->worked, secs, secs > 0 ? st->worked / secs : 0.0,
+	        (unsigned long long)st->image);
+	if (by_tier)
+		fprintf(stderr, " (origin %llu, archive %llu, search %llu, placeholder %llu)",
+		        (unsigned long long)st->by_tier[0], (unsigned long long)st->by_tier[1],
+		        (unsigned long long)st->by_tier[2], (unsigned long long)st->by_tier[3]);
+	fprintf(stderr, ", %llu no-image, %llu failed; %llu requests\n", (unsigned long long)st->no_image,
+	        (unsigned long long)st->failed, (unsigned long long)st->fetch.requests);
+}
+
+int main(int argc, char **argv)
+{
+	args a;
+	crawl_ctx *C;
+	crawl_stats st;
+	int rc;
+
+	vm_set_progname(argv[0]);
+	set_defaults(&a);
+	parse_options(&a, argc, argv);
+	check_options(&a);
+	start_libraries(argv[0]);
+	C = crawl_open(&a.set);
+	crawl_register(C, a.news, a.nnews);
+	if (a.reject_file)
+		reject_picks(C, &a);
+	crawl_start(C);
+	double secs = work(C, &a);
+	crawl_get_stats(C, &st);
+	if (a.stats_json)
+		write_stats(a.stats_json, &st, secs, more_tiers(&a.set));
+	rc = crawl_failed_items(C) > 0 ? VM_EXIT_ITEMS : VM_EXIT_OK;
+	if (!a.quiet)
+		print_summary(&st, secs, more_tiers(&a.set));
+	crawl_close(C);
+	free_args(&a);
 	curl_global_cleanup();
 	return rc;
 }

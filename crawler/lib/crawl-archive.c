@@ -24,21 +24,33 @@
 #define MAX_FORMS 3
 
 typedef struct arch arch;
-typedef void (*arch_fn)(vm_req *r, arch *a);
+typedef void (*arch_fn)(crawl_req *r, arch *a);
 
 typedef struct capture {
 	char ts[15];
 	char *orig;
 } capture;
 
+/* Requests to the archive host waiting for a slot, and those running: the
+ * tier's state for a run. */
+typedef struct waiting {
+	crawl_req *r;
+	struct waiting *next;
+} waiting;
+typedef struct arch_queue {
+	waiting *head, *tail;
+	int active;
+} arch_queue;
+
 struct arch {
-	vm_crawl *C;
-	vm_item *it;
+	crawl_ctx *C;
+	arch_queue *q;
+	crawl_item *it;
 	char *forms[MAX_FORMS];
 	int nforms, form;
 	capture caps[16];
 	int ncaps, cap;
-	vm_cands cands;
+	crawl_cands cands;
 	size_t cand;
 	char *capture_url;
 	int had_error;
@@ -46,45 +58,19 @@ struct arch {
 	arch_fn cb;
 };
 
-/* requests to the archive host waiting for a slot */
-typedef struct waiting {
-	vm_req *r;
-	vm_crawl *C;
-	struct waiting *next;
-} waiting;
-static waiting *wq_head, *wq_tail;
-static int arch_active;
-
-static char *pct_encode(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *o = xmalloc(3 * strlen(s) + 1), *p = o;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-			*p++ = (char)c;
-		else {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	*p = '\0';
-	return o;
-}
-
-static void arch_req_done(vm_req *r, void *arg)
+static void arch_req_done(crawl_req *r, void *arg)
 {
 	arch *a = arg;
+	arch_queue *q = a->q;
 	if (a->on_archive) {
-		arch_active--;
-		while (wq_head && arch_active < vm_crawl_options(a->C)->archive_parallel) {
-			waiting *w = wq_head;
-			wq_head = w->next;
-			if (!wq_head)
-				wq_tail = NULL;
-			arch_active++;
-			vm_fetch_submit(vm_crawl_fetch(w->C), w->r);
+		q->active--;
+		while (q->head && q->active < crawl_ctx_options(a->C)->archive_parallel) {
+			waiting *w = q->head;
+			q->head = w->next;
+			if (!q->head)
+				q->tail = NULL;
+			q->active++;
+			crawl_fetch_submit(crawl_ctx_fetch(a->C), w->r);
 			free(w);
 		}
 	}
@@ -92,34 +78,34 @@ static void arch_req_done(vm_req *r, void *arg)
 }
 
 /* Submit r (new or reset) for a; cb gets it back. */
-static void arch_submit(arch *a, vm_req *r, int to_archive, arch_fn cb)
+static void arch_submit(arch *a, crawl_req *r, int to_archive, arch_fn cb)
 {
 	a->cb = cb;
 	a->on_archive = to_archive;
 	r->done = arch_req_done;
 	r->arg = a;
-	if (!to_archive || arch_active < vm_crawl_options(a->C)->archive_parallel) {
+	arch_queue *q = a->q;
+	if (!to_archive || q->active < crawl_ctx_options(a->C)->archive_parallel) {
 		if (to_archive)
-			arch_active++;
-		vm_fetch_submit(vm_crawl_fetch(a->C), r);
+			q->active++;
+		crawl_fetch_submit(crawl_ctx_fetch(a->C), r);
 		return;
 	}
 	waiting *w = xcalloc(1, sizeof *w);
 	w->r = r;
-	w->C = a->C;
-	if (wq_tail)
-		wq_tail->next = w;
+	if (q->tail)
+		q->tail->next = w;
 	else
-		wq_head = w;
-	wq_tail = w;
+		q->head = w;
+	q->tail = w;
 }
 
-static void arch_finish(arch *a, vm_req *r, int result)
+static void arch_finish(arch *a, crawl_req *r, int result)
 {
-	vm_crawl *C = a->C;
-	vm_item *it = a->it;
-	vm_req_free(r);
-	vm_cands_free(&a->cands);
+	crawl_ctx *C = a->C;
+	crawl_item *it = a->it;
+	crawl_req_free(r);
+	crawl_cands_free(&a->cands);
 	for (int i = 0; i < a->nforms; i++)
 		free(a->forms[i]);
 	for (int i = 0; i < a->ncaps; i++)
@@ -127,29 +113,35 @@ static void arch_finish(arch *a, vm_req *r, int result)
 	free(a->capture_url);
 	free(a);
 	it->tier_state = NULL;
-	vm_crawl_tier_done(C, it, result);
+	crawl_tier_done(C, it, result);
+}
+
+/* The length of the archive's base URL without its trailing slashes. */
+static int base_len(const char *base)
+{
+	size_t n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return (int)n;
 }
 
 /* The Wayback URL of url's capture at ts ("id_": the raw bytes). */
 static char *wayback_url(const arch *a, const char *ts, const char *url)
 {
-	const char *base = vm_crawl_options(a->C)->archive;
-	size_t n = strlen(base);
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	return xasprintf("%.*s/web/%sid_/%s", (int)n, base, ts, url);
+	const char *base = crawl_ctx_options(a->C)->archive;
+	return xasprintf("%.*s/web/%sid_/%s", base_len(base), base, ts, url);
 }
 
-static void cdx_next(arch *a, vm_req *r);
-static void capture_next(arch *a, vm_req *r);
-static void cand_next(arch *a, vm_req *r);
+static void cdx_next(arch *a, crawl_req *r);
+static void capture_next(arch *a, crawl_req *r);
+static void cand_next(arch *a, crawl_req *r);
 
-static void bad_result(arch *a, vm_req *r, const char *what)
+static void bad_result(arch *a, crawl_req *r, const char *what)
 {
-	if (r->result == VM_FETCH_HTTP || r->result == VM_FETCH_TOO_BIG)
-		vm_item_error(a->it, NULL, "archive %s: %s", what, r->error);
+	if (r->result == CRAWL_FETCH_HTTP || r->result == CRAWL_FETCH_TOO_BIG)
+		crawl_item_error(a->it, NULL, "archive %s: %s", what, r->error);
 	else {
-		vm_item_error(a->it, r->error_class, "archive %s: %s", what, r->error);
+		crawl_item_error(a->it, r->error_class, "archive %s: %s", what, r->error);
 		a->had_error = 1;
 	}
 }
@@ -159,15 +151,15 @@ static int cmp_cap(const void *x, const void *y)
 	return -strcmp(((const capture *)x)->ts, ((const capture *)y)->ts);   /* newest first */
 }
 
-static void cdx_done(vm_req *r, arch *a)
+static void cdx_done(crawl_req *r, arch *a)
 {
-	if (r->result != VM_FETCH_OK) {
+	if (r->result != CRAWL_FETCH_OK) {
 		bad_result(a, r, "CDX");
 	} else {
 		cJSON *j = cJSON_ParseWithLength(r->body, r->len), *row;
 		if (!j || !cJSON_IsArray(j)) {
 			if (r->len > 0 && !(r->len == 1 && r->body[0] == '\n'))
-				vm_item_error(a->it, NULL, "archive CDX: not a JSON array");
+				crawl_item_error(a->it, NULL, "archive CDX: not a JSON array");
 		} else {
 			cJSON_ArrayForEach(row, j) {
 				cJSON *ts = cJSON_GetArrayItem(row, 1), *orig = cJSON_GetArrayItem(row, 2);
@@ -203,29 +195,26 @@ static void cdx_done(vm_req *r, arch *a)
 
 /* Ask for the captures of the next URL form; when none is left, go through
  * the captures. */
-static void cdx_next(arch *a, vm_req *r)
+static void cdx_next(arch *a, crawl_req *r)
 {
 	if (a->form < a->nforms) {
-		const char *base = vm_crawl_options(a->C)->archive;
-		size_t n = strlen(base);
-		while (n > 0 && base[n - 1] == '/')
-			n--;
-		char *enc = pct_encode(a->forms[a->form]);
+		const char *base = crawl_ctx_options(a->C)->archive;
+		char *enc = crawl_url_encode(a->forms[a->form], 0);
 		/* limit=-N: the newest N (the CDX server lists oldest first) */
 		char *url = xasprintf("%.*s/cdx/search/cdx?url=%s&output=json&filter=statuscode:200&limit=-%d",
-		                      (int)n, base, enc, MAX_CAPTURES);
+		                      base_len(base), base, enc, MAX_CAPTURES);
 		free(enc);
 		if (r)
-			vm_req_reset(r, url, "cdx", 4 << 20);
+			crawl_req_reset(r, url, "cdx", 4 << 20);
 		else
-			r = vm_req_new(url, a->it->num, "archive", "cdx", 4 << 20, NULL, NULL);
+			r = crawl_req_new(url, a->it->num, "archive", "cdx", 4 << 20, NULL, NULL);
 		free(url);
 		arch_submit(a, r, 1, cdx_done);
 		return;
 	}
 	if (a->ncaps == 0) {
-		vm_item_error(a->it, NULL, "archive: no capture");
-		arch_finish(a, r, a->had_error ? VM_TIER_ERROR : VM_TIER_NONE);
+		crawl_item_error(a->it, NULL, "archive: no capture");
+		arch_finish(a, r, a->had_error ? CRAWL_TIER_ERROR : CRAWL_TIER_NONE);
 		return;
 	}
 	qsort(a->caps, (size_t)a->ncaps, sizeof a->caps[0], cmp_cap);
@@ -238,18 +227,18 @@ static void cdx_next(arch *a, vm_req *r)
 	capture_next(a, r);
 }
 
-static void capture_done(vm_req *r, arch *a)
+static void capture_done(crawl_req *r, arch *a)
 {
 	const capture *c = &a->caps[a->cap];
-	if (r->result != VM_FETCH_OK) {
+	if (r->result != CRAWL_FETCH_OK) {
 		bad_result(a, r, "capture");
 		capture_next(a, r);
 		return;
 	}
-	vm_cands_free(&a->cands);
+	crawl_cands_free(&a->cands);
 	memset(&a->cands, 0, sizeof a->cands);
-	if (vm_extract_covers(r->body, r->len, c->orig, &a->cands) == 0) {
-		vm_item_error(a->it, NULL, "archive capture %s: no cover candidate", c->ts);
+	if (crawl_extract_covers(r->body, r->len, c->orig, &a->cands) == 0) {
+		crawl_item_error(a->it, NULL, "archive capture %s: no cover candidate", c->ts);
 		capture_next(a, r);
 		return;
 	}
@@ -257,21 +246,21 @@ static void capture_done(vm_req *r, arch *a)
 	cand_next(a, r);
 }
 
-static void capture_next(arch *a, vm_req *r)
+static void capture_next(arch *a, crawl_req *r)
 {
-	const vm_crawl_opts *o = vm_crawl_options(a->C);
+	const crawl_opts *o = crawl_ctx_options(a->C);
 	if (++a->cap >= a->ncaps) {
-		arch_finish(a, r, a->had_error ? VM_TIER_ERROR : VM_TIER_NONE);
+		arch_finish(a, r, a->had_error ? CRAWL_TIER_ERROR : CRAWL_TIER_NONE);
 		return;
 	}
 	free(a->capture_url);
 	a->capture_url = wayback_url(a, a->caps[a->cap].ts, a->caps[a->cap].orig);
-	vm_req_reset(r, a->capture_url, "capture", o->max_page_bytes);
+	crawl_req_reset(r, a->capture_url, "capture", o->max_page_bytes);
 	r->keep_partial = 1;
 	arch_submit(a, r, 1, capture_done);
 }
 
-static void set_provenance(arch *a, vm_item *it, int archived_image, const char *final_url)
+static void set_provenance(arch *a, crawl_item *it, int archived_image, const char *final_url)
 {
 	const capture *c = &a->caps[a->cap];
 	free(it->img.capture_timestamp);
@@ -288,25 +277,25 @@ static void set_provenance(arch *a, vm_item *it, int archived_image, const char 
 	}
 }
 
-static void archived_validated(vm_crawl *C, vm_item *it, vm_req *r, int ok, const char *err)
+static void archived_validated(crawl_ctx *C, crawl_item *it, crawl_req *r, int ok, const char *err)
 {
 	arch *a = it->tier_state;
 	(void)C;
 	if (ok) {
 		set_provenance(a, it, 1, r->url);
-		arch_finish(a, r, VM_TIER_FOUND);
+		arch_finish(a, r, CRAWL_TIER_FOUND);
 		return;
 	}
-	vm_item_error(it, NULL, "archived image %s: %s", a->cands.v[a->cand].url, err);
+	crawl_item_error(it, NULL, "archived image %s: %s", a->cands.v[a->cand].url, err);
 	a->cand++;
 	cand_next(a, r);
 }
 
-static void archived_image_done(vm_req *r, arch *a)
+static void archived_image_done(crawl_req *r, arch *a)
 {
-	if (r->result == VM_FETCH_OK) {
-		vm_crawl_validate(a->C, a->it, r, "archive", a->caps[a->cap].orig, a->cands.v[a->cand].url,
-		                  archived_validated);
+	if (r->result == CRAWL_FETCH_OK) {
+		crawl_validate(a->C, a->it, r, "archive", a->caps[a->cap].orig, a->cands.v[a->cand].url,
+		               archived_validated);
 		return;
 	}
 	bad_result(a, r, "image capture");
@@ -315,48 +304,48 @@ static void archived_image_done(vm_req *r, arch *a)
 }
 
 /* The live image failed: ask the archive for it. */
-static void try_archived_image(arch *a, vm_req *r)
+static void try_archived_image(arch *a, crawl_req *r)
 {
-	const vm_crawl_opts *o = vm_crawl_options(a->C);
+	const crawl_opts *o = crawl_ctx_options(a->C);
 	char *url = wayback_url(a, a->caps[a->cap].ts, a->cands.v[a->cand].url);
-	vm_req_reset(r, url, "image", o->max_bytes);
+	crawl_req_reset(r, url, "image", o->max_bytes);
 	free(url);
 	arch_submit(a, r, 1, archived_image_done);
 }
 
-static void live_validated(vm_crawl *C, vm_item *it, vm_req *r, int ok, const char *err)
+static void live_validated(crawl_ctx *C, crawl_item *it, crawl_req *r, int ok, const char *err)
 {
 	arch *a = it->tier_state;
 	(void)C;
 	if (ok) {
 		set_provenance(a, it, 0, NULL);
-		arch_finish(a, r, VM_TIER_FOUND);
+		arch_finish(a, r, CRAWL_TIER_FOUND);
 		return;
 	}
-	vm_item_error(it, NULL, "image %s: %s", a->cands.v[a->cand].url, err);
+	crawl_item_error(it, NULL, "image %s: %s", a->cands.v[a->cand].url, err);
 	try_archived_image(a, r);
 }
 
-static void live_image_done(vm_req *r, arch *a)
+static void live_image_done(crawl_req *r, arch *a)
 {
-	if (r->result == VM_FETCH_OK) {
-		vm_crawl_validate(a->C, a->it, r, "archive", a->caps[a->cap].orig, a->cands.v[a->cand].url,
-		                  live_validated);
+	if (r->result == CRAWL_FETCH_OK) {
+		crawl_validate(a->C, a->it, r, "archive", a->caps[a->cap].orig, a->cands.v[a->cand].url,
+		               live_validated);
 		return;
 	}
 	/* a dead live image is what the archive is for: not an error */
-	vm_item_error(a->it, NULL, "image %s: %s", a->cands.v[a->cand].url, r->error);
+	crawl_item_error(a->it, NULL, "image %s: %s", a->cands.v[a->cand].url, r->error);
 	try_archived_image(a, r);
 }
 
-static void cand_next(arch *a, vm_req *r)
+static void cand_next(arch *a, crawl_req *r)
 {
-	const vm_crawl_opts *o = vm_crawl_options(a->C);
+	const crawl_opts *o = crawl_ctx_options(a->C);
 	if (a->cand >= a->cands.n) {
 		capture_next(a, r);
 		return;
 	}
-	vm_req_reset(r, a->cands.v[a->cand].url, "image", o->max_bytes);
+	crawl_req_reset(r, a->cands.v[a->cand].url, "image", o->max_bytes);
 	arch_submit(a, r, 0, live_image_done);
 }
 
@@ -391,14 +380,15 @@ static void add_form(arch *a, char *url)
 		free(url);
 }
 
-static void archive_start(vm_crawl *C, vm_item *it)
+static void archive_start(crawl_ctx *C, crawl_item *it)
 {
 	arch *a = xcalloc(1, sizeof *a);
 	a->C = C;
+	a->q = crawl_ctx_tier_state(C, &crawl_tier_archive);
 	a->it = it;
 	it->tier_state = a;
 	if (!it->url || !it->url[0]) {
-		arch_finish(a, NULL, VM_TIER_NONE);
+		arch_finish(a, NULL, CRAWL_TIER_NONE);
 		return;
 	}
 	add_form(a, xstrdup(it->url));
@@ -411,4 +401,21 @@ static void archive_start(vm_crawl *C, vm_item *it)
 	cdx_next(a, NULL);
 }
 
-const vm_tier vm_tier_archive = { "archive", archive_start };
+static void *archive_open(crawl_ctx *C)
+{
+	(void)C;
+	return xcalloc(1, sizeof(arch_queue));
+}
+
+static void archive_close(void *state)
+{
+	arch_queue *q = state;
+	for (waiting *w = q->head, *nx; w; w = nx) {   /* none, once the run is done */
+		nx = w->next;
+		crawl_req_free(w->r);
+		free(w);
+	}
+	free(q);
+}
+
+const crawl_tier crawl_tier_archive = { "archive", archive_open, archive_start, archive_close };

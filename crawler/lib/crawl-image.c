@@ -24,6 +24,7 @@
 #include "crawl-image.h"
 #include "vmind/lib/util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -56,8 +57,17 @@ static const struct fmt {
 	{ NULL, NULL, NULL, SHRINK_NONE, NULL }
 };
 
-/* fmts[i].nick exists in this libvips (set once by vm_image_init) */
+/* fmts[i].nick exists in this libvips: a property of the library, found
+ * once (find_loaders under pthread_once) and only read afterwards, so it
+ * stays file-scope. */
 static int have_nick[4];
+static pthread_once_t loaders_once = PTHREAD_ONCE_INIT;
+
+static void find_loaders(void)
+{
+	for (int i = 0; i < 4; i++)
+		have_nick[i] = vips_type_find("VipsOperation", fmts[i].nick) != 0;
+}
 
 /* The four common web formats, by the same signatures libvips' loaders
  * test (JPEG SOI, PNG signature, RIFF....WEBP, GIF87a/GIF89a): an index
@@ -77,7 +87,7 @@ static int sniff(const unsigned char *b, size_t len)
 	return k >= 0 && have_nick[k] ? k : -1;
 }
 
-void vm_image_init(const char *argv0)
+void crawl_image_init(const char *argv0)
 {
 	if (VIPS_INIT(argv0 ? argv0 : "vmind-crawl"))
 		vm_die("libvips could not be initialised: %s", vips_error_buffer());
@@ -85,8 +95,7 @@ void vm_image_init(const char *argv0)
 	/* a corrupt file is refused with a reason; libvips need not say more */
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
 	vips_concurrency_set(1);
-	for (int i = 0; i < 4; i++)
-		have_nick[i] = vips_type_find("VipsOperation", fmts[i].nick) != 0;
+	pthread_once(&loaders_once, find_loaders);
 }
 
 /* The operation of a loader class, e.g. "jpegload_buffer", or NULL. */
@@ -201,95 +210,128 @@ static int jpeg_sof_size(const unsigned char *b, size_t len, int *w, int *h)
 	return 0;
 }
 
-int vm_image_probe(const void *buf, size_t len, int min_size, vm_image_info *info,
-                   char *err, size_t errlen)
+/* The format of buf (sniffed, else as libvips finds it) and the loader
+ * operation to open it with; 0, or -1 with the reason in err. */
+static int find_format(const void *buf, size_t len, const struct fmt **fp, const char **opp,
+                       char *err, size_t errlen)
 {
-	const char *loader, *cls, *op;
+	const char *loader, *cls;
 	const struct fmt *f;
+	int k = sniff(buf, len);
+	if (k >= 0) {
+		*fp = &fmts[k];
+		*opp = fmts[k].nick;
+		return 0;
+	}
+	loader = vips_foreign_find_load_buffer(buf, len);
+	if (!loader) {
+		vips_error_clear();
+		snprintf(err, errlen, "not an image");
+		return -1;
+	}
+	cls = loader;
+	if (strncmp(cls, "VipsForeignLoad", 15) == 0)
+		cls += 15;
+	for (f = fmts; f->loader; f++)
+		if (strncasecmp(cls, f->loader, strlen(f->loader)) == 0 ||
+		    (strncasecmp(cls, "ns", 2) == 0 && strncasecmp(cls + 2, f->loader, strlen(f->loader)) == 0) ||
+		    (strncasecmp(cls, "s", 1) == 0 && strncasecmp(cls + 1, f->loader, strlen(f->loader)) == 0))
+			break;
+	if (!f->loader) {
+		snprintf(err, errlen, "not a raster image format (%s)", cls);
+		return -1;
+	}
+	*fp = f;
+	*opp = load_nickname(loader);
+	if (!*opp) {
+		snprintf(err, errlen, "unreadable %s header", f->ext);
+		vips_error_clear();
+		return -1;
+	}
+	return 0;
+}
+
+/* A JPEG large enough to gain from it, opened shrunk (shrink=8) with its
+ * size read from the SOF segment, which saves opening the file twice
+ * (libvips parses the EXIF on every open); NULL when the shrunk size does
+ * not agree (or the JPEG is small). */
+static VipsImage *open_jpeg_shrunk(const char *op, const void *buf, size_t len, int min_size,
+                                   crawl_image_info *info)
+{
+	int w, h;
+	VipsImage *im;
+	if (!jpeg_sof_size(buf, len, &w, &h) || w < 128 || h < 128 || w < min_size || h < min_size)
+		return NULL;
+	im = open_with(op, buf, len, "shrink", 8);
+	/* libvips 8.14 crops the shrunk image to w / 8, older ones keep
+	 * libjpeg's (w + 7) / 8 */
+	int sw = im ? vips_image_get_width(im) : -1, sh = im ? vips_image_get_height(im) : -1;
+	if ((sw == w / 8 || sw == (w + 7) / 8) && (sh == h / 8 || sh == (h + 7) / 8)) {
+		info->width = w;
+		info->height = h;
+	} else if (im) {
+		g_object_unref(im);
+		im = NULL;
+	}
+	vips_error_clear();
+	return im;
+}
+
+/* Open buf for its size, refuse it when too small, and open it again shrunk
+ * when its format decodes smaller (*shrunk set); NULL with the reason in
+ * err. */
+static VipsImage *open_sized(const struct fmt *f, const char *op, const void *buf, size_t len,
+                             int min_size, crawl_image_info *info, int *shrunk, char *err, size_t errlen)
+{
+	VipsImage *im = open_with(op, buf, len, NULL, 0);
+	if (!im) {
+		/* the header alone, without failing on truncation, says which */
+		VipsImage *hd = vips_image_new_from_buffer(buf, len, "", NULL);
+		snprintf(err, errlen, hd ? "corrupt or truncated %s" : "unreadable %s header", f->ext);
+		if (hd)
+			g_object_unref(hd);
+		return NULL;
+	}
+	info->width = vips_image_get_width(im);
+	info->height = vips_image_get_height(im);
+	if (info->width < min_size || info->height < min_size) {
+		snprintf(err, errlen, "too small (%dx%d)", info->width, info->height);
+		g_object_unref(im);
+		return NULL;
+	}
+	/* a small image gains nothing from shrinking */
+	if (f->shrink != SHRINK_NONE && info->width >= 128 && info->height >= 128) {
+		g_object_unref(im);
+		im = f->shrink == SHRINK_JPEG ? open_with(op, buf, len, "shrink", 8)
+		                              : open_with(op, buf, len, "scale", 0.125);
+		*shrunk = 1;
+		if (!im)
+			snprintf(err, errlen, "corrupt or truncated %s", f->ext);
+	}
+	return im;
+}
+
+int crawl_image_probe(const void *buf, size_t len, int min_size, crawl_image_info *info,
+                      char *err, size_t errlen)
+{
+	const struct fmt *f;
+	const char *op;
 	VipsImage *im = NULL;
-	int rc = -1;
+	int rc = -1, shrunk = 0;
 	if (!buf || len == 0) {
 		snprintf(err, errlen, "empty body");
 		return -1;
 	}
-	int k = sniff(buf, len);
-	if (k >= 0) {
-		f = &fmts[k];
-		op = f->nick;
-	} else {
-		loader = vips_foreign_find_load_buffer(buf, len);
-		if (!loader) {
-			vips_error_clear();
-			snprintf(err, errlen, "not an image");
-			return -1;
-		}
-		cls = loader;
-		if (strncmp(cls, "VipsForeignLoad", 15) == 0)
-			cls += 15;
-		for (f = fmts; f->loader; f++)
-			if (strncasecmp(cls, f->loader, strlen(f->loader)) == 0 ||
-			    (strncasecmp(cls, "ns", 2) == 0 && strncasecmp(cls + 2, f->loader, strlen(f->loader)) == 0) ||
-			    (strncasecmp(cls, "s", 1) == 0 && strncasecmp(cls + 1, f->loader, strlen(f->loader)) == 0))
-				break;
-		if (!f->loader) {
-			snprintf(err, errlen, "not a raster image format (%s)", cls);
-			return -1;
-		}
-		op = load_nickname(loader);
-		if (!op) {
-			snprintf(err, errlen, "unreadable %s header", f->ext);
-			goto out;
-		}
-	}
+	if (find_format(buf, len, &f, &op, err, errlen) != 0)
+		return -1;
 	info->mime = f->mime;
 	info->ext = f->ext;
-	/* JPEG: the size from the SOF segment saves opening the file twice
-	 * (libvips parses the EXIF on every open); the shrunk size must agree */
-	int w, h, shrunk = 0;
-	if (f->shrink == SHRINK_JPEG && jpeg_sof_size(buf, len, &w, &h) && w >= 128 && h >= 128 &&
-	    w >= min_size && h >= min_size) {
-		im = open_with(op, buf, len, "shrink", 8);
-		/* libvips 8.14 crops the shrunk image to w / 8, older ones
-		 * keep libjpeg's (w + 7) / 8 */
-		int sw = im ? vips_image_get_width(im) : -1, sh = im ? vips_image_get_height(im) : -1;
-		if ((sw == w / 8 || sw == (w + 7) / 8) && (sh == h / 8 || sh == (h + 7) / 8)) {
-			info->width = w;
-			info->height = h;
-			shrunk = 1;
-		} else if (im) {
-			g_object_unref(im);
-			im = NULL;
-		}
-		vips_error_clear();
-	}
-	if (!shrunk) {
-		im = open_with(op, buf, len, NULL, 0);
-		if (!im) {
-			/* the header alone, without failing on truncation, says which */
-			VipsImage *hd = vips_image_new_from_buffer(buf, len, "", NULL);
-			snprintf(err, errlen, hd ? "corrupt or truncated %s" : "unreadable %s header", f->ext);
-			if (hd)
-				g_object_unref(hd);
-			goto out;
-		}
-		info->width = vips_image_get_width(im);
-		info->height = vips_image_get_height(im);
-		if (info->width < min_size || info->height < min_size) {
-			snprintf(err, errlen, "too small (%dx%d)", info->width, info->height);
-			goto out;
-		}
-		/* a format that decodes smaller is opened again with the
-		 * shrink; a small image gains nothing from it */
-		if (f->shrink != SHRINK_NONE && info->width >= 128 && info->height >= 128) {
-			g_object_unref(im);
-			im = f->shrink == SHRINK_JPEG ? open_with(op, buf, len, "shrink", 8)
-			                              : open_with(op, buf, len, "scale", 0.125);
-			shrunk = 1;
-		}
-	}
+	if (f->shrink == SHRINK_JPEG && (im = open_jpeg_shrunk(op, buf, len, min_size, info)))
+		shrunk = 1;
+	else if (!(im = open_sized(f, op, buf, len, min_size, info, &shrunk, err, errlen)))
+		goto out;
 	/* decode everything: a truncated or corrupt file fails here */
-	if (!im || decode_all(im) != 0 ||
-	    (shrunk && f->shrink == SHRINK_JPEG && !jpeg_has_eoi(buf, len))) {
+	if (decode_all(im) != 0 || (shrunk && f->shrink == SHRINK_JPEG && !jpeg_has_eoi(buf, len))) {
 		snprintf(err, errlen, "corrupt or truncated %s", f->ext);
 		goto out;
 	}

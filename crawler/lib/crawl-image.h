@@ -7,16 +7,16 @@
 
 #include <stddef.h>
 
-typedef struct vm_image_info {
+typedef struct crawl_image_info {
 	const char *mime;    /* "image/jpeg", static */
 	const char *ext;     /* "jpg", static */
 	int width, height;   /* as stored (before any EXIF rotation) */
-} vm_image_info;
+} crawl_image_info;
 
 /* Call once (VIPS_INIT); dies on failure. */
-void vm_image_init(const char *argv0);
+void crawl_image_init(const char *argv0);
 /* 0 when buf is a usable image (info filled), else -1 with a reason in err. */
-int vm_image_probe(const void *buf, size_t len, int min_size, vm_image_info *info,
-                   char *err, size_t errlen);
+int crawl_image_probe(const void *buf, size_t len, int min_size, crawl_image_info *info,
+                      char *err, size_t errlen);
 
 #endif

@@ -18,21 +18,21 @@ typedef struct rule {
 	int allow;
 } rule;
 
-struct vm_robots {
+struct crawl_robots {
 	rule *rules;
 	size_t n, cap;
 	int all;              /* 1 allow all, -1 disallow all, 0 use rules */
 	double crawl_delay;
 };
 
-static vm_robots *robots_new(int all)
+static crawl_robots *robots_new(int all)
 {
-	vm_robots *r = xcalloc(1, sizeof *r);
+	crawl_robots *r = xcalloc(1, sizeof *r);
 	r->all = all;
 	return r;
 }
 
-vm_robots *vm_robots_for_status(long status)
+crawl_robots *crawl_robots_for_status(long status)
 {
 	if (status >= 400 && status < 500)
 		return robots_new(1);
@@ -41,7 +41,7 @@ vm_robots *vm_robots_for_status(long status)
 	return robots_new(-1);
 }
 
-static void add_rule(vm_robots *r, const char *p, size_t n, int allow)
+static void add_rule(crawl_robots *r, const char *p, size_t n, int allow)
 {
 	if (r->n == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 16;
@@ -61,10 +61,10 @@ static int agent_matches(const char *v, size_t n, const char *agent)
 	return k > 0 && k == strlen(agent) && strncasecmp(v, agent, k) == 0;
 }
 
-vm_robots *vm_robots_parse(const char *body, size_t len, const char *agent)
+crawl_robots *crawl_robots_parse(const char *body, size_t len, const char *agent)
 {
 	/* two passes: 0 collects the groups of our agent, 1 those of "*" */
-	vm_robots *mine = robots_new(0), *star = robots_new(0);
+	crawl_robots *mine = robots_new(0), *star = robots_new(0);
 	int have_mine = 0, have_star = 0;
 	int in_mine = 0, in_star = 0, last_was_agent = 0;
 	const char *p = body, *end;
@@ -138,13 +138,13 @@ vm_robots *vm_robots_parse(const char *body, size_t len, const char *agent)
 			p++;
 	}
 	if (have_mine) {
-		vm_robots_free(star);
+		crawl_robots_free(star);
 		return mine;
 	}
-	vm_robots_free(mine);
+	crawl_robots_free(mine);
 	if (have_star)
 		return star;
-	vm_robots_free(star);
+	crawl_robots_free(star);
 	return robots_new(1);
 }
 
@@ -177,7 +177,7 @@ static int match(const char *pat, const char *path)
 	}
 }
 
-int vm_robots_allowed(const vm_robots *r, const char *path)
+int crawl_robots_allowed(const crawl_robots *r, const char *path)
 {
 	size_t best_len = 0;
 	int best_allow = 1, found = 0;
@@ -200,12 +200,12 @@ int vm_robots_allowed(const vm_robots *r, const char *path)
 	return best_allow;
 }
 
-double vm_robots_crawl_delay(const vm_robots *r)
+double crawl_robots_crawl_delay(const crawl_robots *r)
 {
 	return r->crawl_delay;
 }
 
-void vm_robots_free(vm_robots *r)
+void crawl_robots_free(crawl_robots *r)
 {
 	if (!r)
 		return;

@@ -8,18 +8,18 @@
 
 #include <stddef.h>
 
-typedef struct vm_robots vm_robots;
+typedef struct crawl_robots crawl_robots;
 
 /* Parse a robots.txt body for the product token agent ("vmind-crawl"); at
  * most the first 512 KiB are read. Never NULL. */
-vm_robots *vm_robots_parse(const char *body, size_t len, const char *agent);
+crawl_robots *crawl_robots_parse(const char *body, size_t len, const char *agent);
 /* The rules for a robots.txt that could not be had: status 4xx (or 2xx with
  * no body) allows all; 5xx or no answer disallows all (RFC 9309 2.3.1). */
-vm_robots *vm_robots_for_status(long status);
+crawl_robots *crawl_robots_for_status(long status);
 /* 1 when path (path and query, starting with '/') may be fetched. */
-int vm_robots_allowed(const vm_robots *r, const char *path);
+int crawl_robots_allowed(const crawl_robots *r, const char *path);
 /* Crawl-delay in seconds of the chosen group, 0 when none. */
-double vm_robots_crawl_delay(const vm_robots *r);
-void vm_robots_free(vm_robots *r);
+double crawl_robots_crawl_delay(const crawl_robots *r);
+void crawl_robots_free(crawl_robots *r);
 
 #endif

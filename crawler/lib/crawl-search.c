@@ -3,7 +3,7 @@
  * --search-hint category, followed by the category) is sent to each --search
  * backend in turn: a searx/SearXNG JSON API, Google's Custom Search JSON API
  * (image search) or Brave's image search API. Each result's title is
- * normalised and compared with the headline (vm_title_similarity). The best result is accepted only when it reaches
+ * normalised and compared with the headline (crawl_title_similarity). The best result is accepted only when it reaches
  * --min-similarity, the best result with a different normalised title does
  * not, and it stands --min-margin above that one; the accepted results (the best title's
  * results, in the backend's order) are tried until an image validates:
@@ -17,8 +17,6 @@
 #include "extract.h"
 #include "vmind/lib/util.h"
 
-#include <ctype.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
@@ -31,9 +29,19 @@ typedef struct result {
 	double sim;
 } result;
 
+/* What the tier keeps for a run. */
+typedef struct search_run {
+	/* image URLs shared by many pages (stock photos, logos): on how many
+	 * distinct result pages each image URL was met so far (a pair key
+	 * counts a page once) */
+	vm_u64count seen;
+	crawl_corpus *corpus;   /* the document frequencies of the news titles */
+} search_run;
+
 typedef struct srch {
-	vm_crawl *C;
-	vm_item *it;
+	crawl_ctx *C;
+	search_run *run;
+	crawl_item *it;
 	int backend;
 	char *query;
 	result *v;
@@ -41,7 +49,7 @@ typedef struct srch {
 	int *acc;               /* accepted results, indices into v */
 	int nacc, a;
 	double runner;
-	vm_cands cands;
+	crawl_cands cands;
 	size_t cand;            /* (size_t)-1: the result's own image */
 	int page_asked;         /* the current result's page was fetched */
 	int had_error;
@@ -60,106 +68,40 @@ static void clear_results(srch *s)
 	s->v = NULL;
 	s->acc = NULL;
 	s->n = s->nacc = s->a = 0;
-	vm_cands_free(&s->cands);
+	crawl_cands_free(&s->cands);
 	memset(&s->cands, 0, sizeof s->cands);
 }
 
-static void search_finish(srch *s, vm_req *r, int outcome)
+static void search_finish(srch *s, crawl_req *r, int outcome)
 {
-	vm_crawl *C = s->C;
-	vm_item *it = s->it;
-	vm_req_free(r);
+	crawl_ctx *C = s->C;
+	crawl_item *it = s->it;
+	crawl_req_free(r);
 	clear_results(s);
 	free(s->query);
 	free(s);
 	it->tier_state = NULL;
-	vm_crawl_tier_done(C, it, outcome);
+	crawl_tier_done(C, it, outcome);
 }
 
-static char *pct_encode(const char *str)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *o = xmalloc(3 * strlen(str) + 1), *p = o;
-	for (; *str; str++) {
-		unsigned char c = (unsigned char)*str;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-			*p++ = (char)c;
-		else if (c == ' ')
-			*p++ = '+';
-		else {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	*p = '\0';
-	return o;
-}
+static void backend_next(srch *s, crawl_req *r);
+static void result_next(srch *s, crawl_req *r);
 
-static void backend_next(srch *s, vm_req *r);
-static void result_next(srch *s, vm_req *r);
-
-/* Image URLs shared by many pages (stock photos, logos): on how many
- * distinct result pages each image URL was met so far (a pair key counts a
- * page once). An image URL met on more than SHARED_PAGES pages is not taken. */
+/* An image URL met on more than SHARED_PAGES result pages is not taken. */
 #define SHARED_PAGES 3
-static struct {
-	uint64_t *keys;
-	uint32_t *n;
-	size_t cap, count;
-} seen;
 
+/* The key of an image URL, or of an (image URL, page) pair. */
 static uint64_t url_key(const char *url, const char *page)
 {
-	uint64_t k = 1469598103934665603ULL;
-	for (const char *p = url; *p; p++)
-		k = (k ^ (unsigned char)*p) * 1099511628211ULL;
-	if (page) {
-		k ^= 0x9e3779b97f4a7c15ULL;
-		for (const char *p = page; *p; p++)
-			k = (k ^ (unsigned char)*p) * 1099511628211ULL;
-	}
+	uint64_t k = vm_fnv1a64_more(CRAWL_FNV_SEED, url, strlen(url));
+	if (page)
+		k = vm_fnv1a64_more(k ^ 0x9e3779b97f4a7c15ULL, page, strlen(page));
 	return k ? k : 1;
 }
 
-static uint32_t *seen_slot(uint64_t k, int add)
+static int shared_image(const srch *s, const char *url)
 {
-	if (add && 2 * (seen.count + 1) > seen.cap) {
-		size_t oc = seen.cap, nc = oc ? 2 * oc : 1024;
-		uint64_t *ok = seen.keys;
-		uint32_t *on = seen.n;
-		seen.keys = xcalloc(nc, sizeof *seen.keys);
-		seen.n = xcalloc(nc, sizeof *seen.n);
-		seen.cap = nc;
-		for (size_t i = 0; i < oc; i++)
-			if (ok[i]) {
-				size_t j = ok[i] & (nc - 1);
-				while (seen.keys[j])
-					j = (j + 1) & (nc - 1);
-				seen.keys[j] = ok[i];
-				seen.n[j] = on[i];
-			}
-		free(ok);
-		free(on);
-	}
-	if (!seen.cap)
-		return NULL;
-	size_t j = k & (seen.cap - 1);
-	while (seen.keys[j] && seen.keys[j] != k)
-		j = (j + 1) & (seen.cap - 1);
-	if (!seen.keys[j]) {
-		if (!add)
-			return NULL;
-		seen.keys[j] = k;
-		seen.count++;
-	}
-	return &seen.n[j];
-}
-
-static int shared_image(const char *url)
-{
-	const uint32_t *c = seen_slot(url_key(url, NULL), 0);
-	return c && *c > SHARED_PAGES;
+	return vm_u64count_get(&s->run->seen, url_key(url, NULL)) > SHARED_PAGES;
 }
 
 /* Count the (image URL, page) pairs of a result set not met before. */
@@ -169,10 +111,10 @@ static void note_images(srch *s)
 		const result *x = &s->v[i];
 		if (!x->img || !x->page)
 			continue;
-		uint32_t *pair = seen_slot(url_key(x->img, x->page), 1);
+		uint32_t *pair = vm_u64count_at(&s->run->seen, url_key(x->img, x->page));
 		if (*pair == 0) {
 			*pair = 1;
-			(*seen_slot(url_key(x->img, NULL), 1))++;
+			(*vm_u64count_at(&s->run->seen, url_key(x->img, NULL)))++;
 		}
 	}
 }
@@ -192,7 +134,7 @@ static void add_result(srch *s, const char *page, const char *title, const char 
 	x->page = page ? xstrdup(page) : NULL;
 	x->title = xstrdup(title);
 	x->img = img ? xstrdup(img) : NULL;
-	x->norm = vm_title_normalise(title);
+	x->norm = crawl_title_normalise(title);
 	x->rank = s->n + 1;
 	x->sim = 0;
 	s->n++;
@@ -249,13 +191,13 @@ out:
 /* Score the results and choose the accepted ones. */
 static void rank_results(srch *s, const char *headline)
 {
-	const vm_crawl_opts *o = vm_crawl_options(s->C);
+	const crawl_opts *o = crawl_ctx_options(s->C);
 	char **ctx = xcalloc((size_t)s->n + 1, sizeof *ctx);
 	int best = -1;
 	for (int i = 0; i < s->n; i++)
 		ctx[i] = s->v[i].norm;
 	for (int i = 0; i < s->n; i++) {
-		s->v[i].sim = vm_title_similarity(headline, s->v[i].norm, ctx, (size_t)s->n);
+		s->v[i].sim = crawl_title_similarity(s->run->corpus, headline, s->v[i].norm, ctx, (size_t)s->n);
 		if (best < 0 || s->v[i].sim > s->v[best].sim)
 			best = i;
 	}
@@ -278,16 +220,16 @@ static void rank_results(srch *s, const char *headline)
 			s->acc[s->nacc++] = i;
 }
 
-static void api_done(vm_req *r, void *arg)
+static void api_done(crawl_req *r, void *arg)
 {
-	vm_item *it = arg;
+	crawl_item *it = arg;
 	srch *s = it->tier_state;
-	const struct vm_search_backend *b = &vm_crawl_options(s->C)->search[s->backend];
-	if (r->result != VM_FETCH_OK) {
-		if (r->result == VM_FETCH_HTTP)
-			vm_item_error(it, NULL, "search %s: %s", b->kind, r->error);
+	const struct crawl_search_backend *b = &crawl_ctx_options(s->C)->search[s->backend];
+	if (r->result != CRAWL_FETCH_OK) {
+		if (r->result == CRAWL_FETCH_HTTP)
+			crawl_item_error(it, NULL, "search %s: %s", b->kind, r->error);
 		else {
-			vm_item_error(it, r->error_class, "search %s: %s", b->kind, r->error);
+			crawl_item_error(it, r->error_class, "search %s: %s", b->kind, r->error);
 			s->had_error = 1;
 		}
 		s->backend++;
@@ -295,19 +237,19 @@ static void api_done(vm_req *r, void *arg)
 		return;
 	}
 	if (parse_results(s, b->kind, r->body, r->len) != 0) {
-		vm_item_error(it, "search", "search %s: not a %s JSON answer", b->kind, b->kind);
+		crawl_item_error(it, "search", "search %s: not a %s JSON answer", b->kind, b->kind);
 		s->had_error = 1;
 		clear_results(s);
 		s->backend++;
 		backend_next(s, r);
 		return;
 	}
-	char *headline = vm_title_normalise(it->title);
+	char *headline = crawl_title_normalise(it->title);
 	note_images(s);
 	rank_results(s, headline);
 	free(headline);
 	if (s->nacc == 0) {
-		vm_item_error(it, NULL, "search %s: no result similar enough (%d results)", b->kind, s->n);
+		crawl_item_error(it, NULL, "search %s: no result similar enough (%d results)", b->kind, s->n);
 		clear_results(s);
 		s->backend++;
 		backend_next(s, r);
@@ -319,15 +261,15 @@ static void api_done(vm_req *r, void *arg)
 	result_next(s, r);
 }
 
-static void backend_next(srch *s, vm_req *r)
+static void backend_next(srch *s, crawl_req *r)
 {
-	const vm_crawl_opts *o = vm_crawl_options(s->C);
+	const crawl_opts *o = crawl_ctx_options(s->C);
 	if (s->backend >= o->nsearch) {
-		search_finish(s, r, s->had_error ? VM_TIER_ERROR : VM_TIER_NONE);
+		search_finish(s, r, s->had_error ? CRAWL_TIER_ERROR : CRAWL_TIER_NONE);
 		return;
 	}
-	const struct vm_search_backend *b = &o->search[s->backend];
-	char *q = pct_encode(s->query), *url, *hdr = NULL;
+	const struct crawl_search_backend *b = &o->search[s->backend];
+	char *q = crawl_url_encode(s->query, 1), *url, *hdr = NULL;
 	if (strcmp(b->kind, "searx") == 0) {
 		size_t n = strlen(b->url);
 		if (strchr(b->url, '?'))
@@ -337,7 +279,7 @@ static void backend_next(srch *s, vm_req *r)
 		else
 			url = xasprintf("%s%ssearch?q=%s&format=json", b->url, n && b->url[n - 1] == '/' ? "" : "/", q);
 	} else if (strcmp(b->kind, "google-cse") == 0) {
-		char *k = pct_encode(b->key), *cx = pct_encode(b->cx);
+		char *k = crawl_url_encode(b->key, 1), *cx = crawl_url_encode(b->cx, 1);
 		url = xasprintf("%s%skey=%s&cx=%s&q=%s&searchType=image&num=10", b->url,
 		                strchr(b->url, '?') ? "&" : "?", k, cx, q);
 		free(k);
@@ -348,50 +290,71 @@ static void backend_next(srch *s, vm_req *r)
 	}
 	free(q);
 	if (r)
-		vm_req_reset(r, url, "search", 4 << 20);
+		crawl_req_reset(r, url, "search", 4 << 20);
 	else
-		r = vm_req_new(url, s->it->num, "search", "search", 4 << 20, NULL, NULL);
+		r = crawl_req_new(url, s->it->num, "search", "search", 4 << 20, NULL, NULL);
 	r->done = api_done;
 	r->arg = s->it;
-	vm_req_set_api(r, hdr);
+	crawl_req_set_api(r, hdr);
 	free(hdr);
 	free(url);
-	vm_fetch_submit(vm_crawl_fetch(s->C), r);
+	crawl_fetch_submit(crawl_ctx_fetch(s->C), r);
 }
 
-static void img_done(vm_req *r, void *arg);
-static void page_done(vm_req *r, void *arg);
+static void img_done(crawl_req *r, void *arg);
+static void page_done(crawl_req *r, void *arg);
 
-static void validated(vm_crawl *C, vm_item *it, vm_req *r, int ok, const char *err)
+static void validated(crawl_ctx *C, crawl_item *it, crawl_req *r, int ok, const char *err)
 {
 	srch *s = it->tier_state;
 	const result *x = &s->v[s->acc[s->a]];
 	(void)C;
 	if (ok) {
-		it->img.search_backend = vm_crawl_options(s->C)->search[s->backend].kind;
+		it->img.search_backend = crawl_ctx_options(s->C)->search[s->backend].kind;
 		it->img.search_query = xstrdup(s->query);
 		it->img.search_rank = x->rank;
 		it->img.matched_title = xstrdup(x->title);
 		it->img.similarity = x->sim;
 		it->img.runner_up = s->runner;
-		search_finish(s, r, VM_TIER_FOUND);
+		search_finish(s, r, CRAWL_TIER_FOUND);
 		return;
 	}
-	vm_item_error(it, NULL, "search image %s: %s", r->first_url, err);
+	crawl_item_error(it, NULL, "search image %s: %s", r->first_url, err);
 	s->cand++;
 	result_next(s, r);
 }
 
-static void fetch_image(srch *s, vm_req *r, const char *url)
+static void fetch_image(srch *s, crawl_req *r, const char *url)
 {
-	vm_req_reset(r, url, "image", vm_crawl_options(s->C)->max_bytes);
+	crawl_req_reset(r, url, "image", crawl_ctx_options(s->C)->max_bytes);
 	r->done = img_done;
 	r->arg = s->it;
-	vm_fetch_submit(vm_crawl_fetch(s->C), r);
+	crawl_fetch_submit(crawl_ctx_fetch(s->C), r);
+}
+
+/* The result's page, for the covers it names. */
+static void fetch_result_page(srch *s, crawl_req *r, const char *page)
+{
+	s->page_asked = 1;
+	crawl_req_reset(r, page, "page", crawl_ctx_options(s->C)->max_page_bytes);
+	r->keep_partial = 1;
+	r->done = page_done;
+	r->arg = s->it;
+	crawl_fetch_submit(crawl_ctx_fetch(s->C), r);
+}
+
+/* The current result is used up: on to the next, its own image first. */
+static void next_result(srch *s)
+{
+	crawl_cands_free(&s->cands);
+	memset(&s->cands, 0, sizeof s->cands);
+	s->a++;
+	s->cand = (size_t)-1;
+	s->page_asked = 0;
 }
 
 /* Try the next image of the current accepted result, or the next result. */
-static void result_next(srch *s, vm_req *r)
+static void result_next(srch *s, crawl_req *r)
 {
 	for (;;) {
 		if (s->a >= s->nacc) {
@@ -402,76 +365,66 @@ static void result_next(srch *s, vm_req *r)
 		}
 		const result *x = &s->v[s->acc[s->a]];
 		if (s->cand == (size_t)-1) {
-			if (x->img && !shared_image(x->img)) {
+			if (x->img && !shared_image(s, x->img)) {
 				fetch_image(s, r, x->img);
 				return;
 			}
 			s->cand = 0;
 		}
 		if (!s->page_asked && x->page) {
-			/* the result's page: its covers */
-			s->page_asked = 1;
-			vm_req_reset(r, x->page, "page", vm_crawl_options(s->C)->max_page_bytes);
-			r->keep_partial = 1;
-			r->done = page_done;
-			r->arg = s->it;
-			vm_fetch_submit(vm_crawl_fetch(s->C), r);
+			fetch_result_page(s, r, x->page);
 			return;
 		}
 		while (s->cand < s->cands.n && ((x->img && strcmp(s->cands.v[s->cand].url, x->img) == 0) ||
-		                                shared_image(s->cands.v[s->cand].url)))
+		                                shared_image(s, s->cands.v[s->cand].url)))
 			s->cand++;   /* tried already, or shared by many pages */
 		if (s->cand < s->cands.n) {
 			fetch_image(s, r, s->cands.v[s->cand].url);
 			return;
 		}
-		/* this result is used up */
-		vm_cands_free(&s->cands);
-		memset(&s->cands, 0, sizeof s->cands);
-		s->a++;
-		s->cand = (size_t)-1;
-		s->page_asked = 0;
+		next_result(s);
 	}
 }
 
-static void img_done(vm_req *r, void *arg)
+static void img_done(crawl_req *r, void *arg)
 {
-	vm_item *it = arg;
+	crawl_item *it = arg;
 	srch *s = it->tier_state;
 	const result *x = &s->v[s->acc[s->a]];
-	if (r->result == VM_FETCH_OK) {
-		vm_crawl_validate(s->C, it, r, "search", x->page, r->first_url, validated);
+	if (r->result == CRAWL_FETCH_OK) {
+		crawl_validate(s->C, it, r, "search", x->page, r->first_url, validated);
 		return;
 	}
-	vm_item_error(it, NULL, "search image %s: %s", r->first_url, r->error);
+	crawl_item_error(it, NULL, "search image %s: %s", r->first_url, r->error);
 	s->cand++;
 	result_next(s, r);
 }
 
-static void page_done(vm_req *r, void *arg)
+static void page_done(crawl_req *r, void *arg)
 {
-	vm_item *it = arg;
+	crawl_item *it = arg;
 	srch *s = it->tier_state;
-	if (r->result != VM_FETCH_OK)
-		vm_item_error(it, NULL, "search page %s: %s", r->first_url, r->error);
+	if (r->result != CRAWL_FETCH_OK)
+		crawl_item_error(it, NULL, "search page %s: %s", r->first_url, r->error);
 	else
-		vm_extract_covers(r->body, r->len, r->url, &s->cands);
+		crawl_extract_covers(r->body, r->len, r->url, &s->cands);
 	s->cand = 0;
 	result_next(s, r);
 }
 
-static void search_start(vm_crawl *C, vm_item *it)
+static void search_start(crawl_ctx *C, crawl_item *it)
 {
-	const vm_crawl_opts *o = vm_crawl_options(C);
+	const crawl_opts *o = crawl_ctx_options(C);
 	srch *s = xcalloc(1, sizeof *s);
 	s->C = C;
+	s->run = crawl_ctx_tier_state(C, &crawl_tier_search);
 	s->it = it;
 	it->tier_state = s;
-	char *q = vm_title_normalise(it->title);
+	char *q = crawl_title_normalise(it->title);
 	if (!q[0]) {
 		free(q);
-		vm_item_error(it, NULL, "search: empty headline");
-		search_finish(s, NULL, VM_TIER_NONE);
+		crawl_item_error(it, NULL, "search: empty headline");
+		search_finish(s, NULL, CRAWL_TIER_NONE);
 		return;
 	}
 	if (o->search_hint_category && it->category && it->category[0]) {
@@ -482,4 +435,27 @@ static void search_start(vm_crawl *C, vm_item *it)
 	backend_next(s, NULL);
 }
 
-const vm_tier vm_tier_search = { "search", search_start };
+static void add_title(const char *title, void *arg)
+{
+	char *t = crawl_title_normalise(title);
+	crawl_corpus_add(arg, t);
+	free(t);
+}
+
+static void *search_open(crawl_ctx *C)
+{
+	search_run *run = xcalloc(1, sizeof *run);
+	run->corpus = crawl_corpus_new();
+	crawl_ctx_titles(C, add_title, run->corpus);
+	return run;
+}
+
+static void search_close(void *state)
+{
+	search_run *run = state;
+	vm_u64count_free(&run->seen);
+	crawl_corpus_free(run->corpus);
+	free(run);
+}
+
+const crawl_tier crawl_tier_search = { "search", search_open, search_start, search_close };

@@ -35,7 +35,7 @@ static int site_like(const char *s, size_t len)
 	return words <= 3;
 }
 
-char *vm_title_normalise(const char *title)
+char *crawl_title_normalise(const char *title)
 {
 	static const char *const seps[] = { " | ", " - ", " \xe2\x80\x94 ", " \xe2\x80\x93 ", ": ", " :: ", NULL };
 	const char *b = title ? title : "", *e = b + strlen(b);
@@ -91,11 +91,9 @@ char *vm_title_normalise(const char *title)
 	return out;
 }
 
-static uint64_t fnv(const char *s, size_t n)
+static uint64_t word_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	uint64_t h = vm_fnv1a64_more(CRAWL_FNV_SEED, s, n);
 	return h ? h : 1;
 }
 
@@ -112,7 +110,7 @@ static size_t features(const char *t, uint64_t **out)
 		if (!*p)
 			break;
 		size_t len = strcspn(p, " ");
-		uint64_t h = fnv(p, len);
+		uint64_t h = word_hash(p, len);
 		if (n + 3 > cap) {
 			cap *= 2;
 			v = xrealloc(v, cap * sizeof *v);
@@ -143,63 +141,40 @@ static size_t features(const char *t, uint64_t **out)
 	return n;
 }
 
-/* document frequencies of the news corpus: open addressing */
-static struct {
-	uint64_t *keys;
-	uint32_t *df;
-	size_t cap, n;
+/* document frequencies of the news titles */
+struct crawl_corpus {
+	vm_u64count df;
 	uint64_t docs;
-} corpus;
+};
 
-static uint32_t *df_slot(uint64_t k, int add)
+crawl_corpus *crawl_corpus_new(void)
 {
-	if (add && 2 * (corpus.n + 1) > corpus.cap) {
-		size_t oc = corpus.cap, nc = oc ? 2 * oc : 4096;
-		uint64_t *ok = corpus.keys;
-		uint32_t *od = corpus.df;
-		corpus.keys = xcalloc(nc, sizeof *corpus.keys);
-		corpus.df = xcalloc(nc, sizeof *corpus.df);
-		corpus.cap = nc;
-		for (size_t i = 0; i < oc; i++)
-			if (ok[i]) {
-				size_t j = ok[i] & (nc - 1);
-				while (corpus.keys[j])
-					j = (j + 1) & (nc - 1);
-				corpus.keys[j] = ok[i];
-				corpus.df[j] = od[i];
-			}
-		free(ok);
-		free(od);
-	}
-	if (!corpus.cap)
-		return NULL;
-	size_t j = k & (corpus.cap - 1);
-	while (corpus.keys[j] && corpus.keys[j] != k)
-		j = (j + 1) & (corpus.cap - 1);
-	if (!corpus.keys[j]) {
-		if (!add)
-			return NULL;
-		corpus.keys[j] = k;
-		corpus.n++;
-	}
-	return &corpus.df[j];
+	return xcalloc(1, sizeof(crawl_corpus));
 }
 
-void vm_title_corpus_add(const char *t)
+void crawl_corpus_add(crawl_corpus *corpus, const char *t)
 {
 	uint64_t *f;
 	size_t n = features(t, &f);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || f[i] != f[i - 1])
-			(*df_slot(f[i], 1))++;
-	corpus.docs++;
+			(*vm_u64count_at(&corpus->df, f[i]))++;
+	corpus->docs++;
 	free(f);
 }
 
-static double idf(uint64_t k, uint64_t **ctx, const size_t *nctx, size_t n)
+void crawl_corpus_free(crawl_corpus *corpus)
 {
-	uint32_t *c = df_slot(k, 0);
-	double df = c ? *c : 0, docs = (double)corpus.docs + (double)n;
+	if (!corpus)
+		return;
+	vm_u64count_free(&corpus->df);
+	free(corpus);
+}
+
+static double idf(const crawl_corpus *corpus, uint64_t k, uint64_t **ctx, const size_t *nctx, size_t n)
+{
+	double df = corpus ? vm_u64count_get(&corpus->df, k) : 0;
+	double docs = (corpus ? (double)corpus->docs : 0) + (double)n;
 	for (size_t d = 0; d < n; d++) {
 		size_t lo = 0, hi = nctx[d];
 		while (lo < hi) {
@@ -216,8 +191,8 @@ static double idf(uint64_t k, uint64_t **ctx, const size_t *nctx, size_t n)
 }
 
 /* weights of the distinct features of f[0..n) (sorted) */
-static size_t weigh(const uint64_t *f, size_t n, uint64_t *keys, double *w, uint64_t **ctx,
-                    const size_t *nctx, size_t nc)
+static size_t weigh(const crawl_corpus *corpus, const uint64_t *f, size_t n, uint64_t *keys,
+                    double *w, uint64_t **ctx, const size_t *nctx, size_t nc)
 {
 	size_t m = 0;
 	for (size_t i = 0; i < n;) {
@@ -225,14 +200,15 @@ static size_t weigh(const uint64_t *f, size_t n, uint64_t *keys, double *w, uint
 		while (j < n && f[j] == f[i])
 			j++;
 		keys[m] = f[i];
-		w[m] = (double)(j - i) * idf(f[i], ctx, nctx, nc);
+		w[m] = (double)(j - i) * idf(corpus, f[i], ctx, nctx, nc);
 		m++;
 		i = j;
 	}
 	return m;
 }
 
-double vm_title_similarity(const char *a, const char *b, char *const *ctx, size_t n)
+double crawl_title_similarity(const crawl_corpus *corpus, const char *a, const char *b,
+                              char *const *ctx, size_t n)
 {
 	uint64_t *fa, *fb, **cf = n ? xcalloc(n, sizeof *cf) : NULL;
 	size_t na = features(a, &fa), nb = features(b, &fb), *ncf = n ? xcalloc(n, sizeof *ncf) : NULL;
@@ -240,7 +216,7 @@ double vm_title_similarity(const char *a, const char *b, char *const *ctx, size_
 		ncf[d] = features(ctx[d], &cf[d]);
 	uint64_t *ka = xmalloc((na + 1) * sizeof *ka), *kb = xmalloc((nb + 1) * sizeof *kb);
 	double *wa = xmalloc((na + 1) * sizeof *wa), *wb = xmalloc((nb + 1) * sizeof *wb);
-	size_t ma = weigh(fa, na, ka, wa, cf, ncf, n), mb = weigh(fb, nb, kb, wb, cf, ncf, n);
+	size_t ma = weigh(corpus, fa, na, ka, wa, cf, ncf, n), mb = weigh(corpus, fb, nb, kb, wb, cf, ncf, n);
 	double dot = 0, sa = 0, sb = 0, sim = 0;
 	for (size_t i = 0; i < ma; i++)
 		sa += wa[i] * wa[i];

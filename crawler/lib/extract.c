@@ -9,7 +9,7 @@
  *    <nav>, <footer>, <aside> or <noscript> are never taken (that is where
  *    thumbnails of other stories and logos live, e.g. MSN 2019's megamenu);
  *  - only images of the highest rank present on the page are kept, in
- *    document order, at most VM_EXTRACT_MAX_BODY of them; rank 0 images
+ *    document order, at most CRAWL_EXTRACT_MAX_BODY of them; rank 0 images
  *    only when the page has no <article> or <main> at all (a page with an
  *    article but no image in it has no body candidate: what lies around
  *    it is other stories);
@@ -36,19 +36,39 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
-const char *vm_cand_source_name(vm_cand_source s)
+const char *crawl_cand_source_name(crawl_cand_source s)
 {
 	switch (s) {
-	case VM_CAND_OG: return "og:image";
-	case VM_CAND_LINK: return "image_src";
-	case VM_CAND_TWITTER: return "twitter:image";
-	case VM_CAND_JSONLD: return "json-ld";
-	case VM_CAND_BODY: return "body";
+	case CRAWL_CAND_OG: return "og:image";
+	case CRAWL_CAND_LINK: return "image_src";
+	case CRAWL_CAND_TWITTER: return "twitter:image";
+	case CRAWL_CAND_JSONLD: return "json-ld";
+	case CRAWL_CAND_BODY: return "body";
 	}
 	return "?";
 }
 
-char *vm_url_resolve(const char *base, const char *ref)
+char *crawl_url_encode(const char *s, int space_plus)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *o = xmalloc(3 * strlen(s) + 1), *p = o;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+			*p++ = (char)c;
+		else if (c == ' ' && space_plus)
+			*p++ = '+';
+		else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	*p = '\0';
+	return o;
+}
+
+char *crawl_url_resolve(const char *base, const char *ref)
 {
 	CURLU *u = NULL;
 	char *scheme = NULL, *full = NULL, *res = NULL, *r;
@@ -90,9 +110,9 @@ out:
 	return res;
 }
 
-static void cands_add(vm_cands *c, const char *base, const char *ref, vm_cand_source src, size_t *added)
+static void cands_add(crawl_cands *c, const char *base, const char *ref, crawl_cand_source src, size_t *added)
 {
-	char *url = vm_url_resolve(base, ref);
+	char *url = crawl_url_resolve(base, ref);
 	if (!url)
 		return;
 	for (size_t i = 0; i < c->n; i++) {
@@ -111,7 +131,7 @@ static void cands_add(vm_cands *c, const char *base, const char *ref, vm_cand_so
 	(*added)++;
 }
 
-void vm_cands_free(vm_cands *c)
+void crawl_cands_free(crawl_cands *c)
 {
 	for (size_t i = 0; i < c->n; i++)
 		free(c->v[i].url);
@@ -374,21 +394,21 @@ static char *img_url(xmlNode *n)
 	return res;
 }
 
-static void jsonld_one(cJSON *e, const char *base, vm_cands *out, size_t *added)
+static void jsonld_one(cJSON *e, const char *base, crawl_cands *out, size_t *added)
 {
 	if (cJSON_IsString(e))
-		cands_add(out, base, e->valuestring, VM_CAND_JSONLD, added);
+		cands_add(out, base, e->valuestring, CRAWL_CAND_JSONLD, added);
 	else if (cJSON_IsObject(e)) {
 		cJSON *u = cJSON_GetObjectItemCaseSensitive(e, "url");
 		if (!cJSON_IsString(u))
 			u = cJSON_GetObjectItemCaseSensitive(e, "contentUrl");
 		if (cJSON_IsString(u))
-			cands_add(out, base, u->valuestring, VM_CAND_JSONLD, added);
+			cands_add(out, base, u->valuestring, CRAWL_CAND_JSONLD, added);
 	}
 }
 
 /* JSON-LD: the "image" of every object, array member and @graph member. */
-static void jsonld_images(cJSON *j, const char *base, vm_cands *out, size_t *added, int depth)
+static void jsonld_images(cJSON *j, const char *base, crawl_cands *out, size_t *added, int depth)
 {
 	if (!j || depth > 8)
 		return;
@@ -413,7 +433,7 @@ static void jsonld_images(cJSON *j, const char *base, vm_cands *out, size_t *add
 typedef struct found {
 	char **og, **link, **tw, **ld;         /* raw attribute values / JSON texts */
 	size_t nog, nlink, ntw, nld;
-	char *body[3][VM_EXTRACT_MAX_BODY];    /* by rank */
+	char *body[3][CRAWL_EXTRACT_MAX_BODY];    /* by rank */
 	size_t nbody[3];
 	char *base;                            /* first <base href> */
 	int has_container;                     /* an <article> or <main> exists */
@@ -474,7 +494,7 @@ static void visit(xmlNode *n, found *f)
 		f->has_container = 1;
 	} else if (name_is(n, "img") || (name_is(n, "source") && n->parent && name_is(n->parent, "picture"))) {
 		int rank = body_rank(n);
-		if (rank >= 0 && f->nbody[rank] < VM_EXTRACT_MAX_BODY) {
+		if (rank >= 0 && f->nbody[rank] < CRAWL_EXTRACT_MAX_BODY) {
 			char *u = img_url(n);
 			if (u)
 				f->body[rank][f->nbody[rank]++] = u;
@@ -508,7 +528,7 @@ static void free_list(char **v, size_t n)
 	free(v);
 }
 
-static size_t extract_doc(htmlDocPtr doc, const char *page_url, vm_cands *out)
+static size_t extract_doc(htmlDocPtr doc, const char *page_url, crawl_cands *out)
 {
 	found f;
 	size_t added = 0;
@@ -518,15 +538,15 @@ static size_t extract_doc(htmlDocPtr doc, const char *page_url, vm_cands *out)
 	if (root)
 		walk(root, &f);
 	if (f.base)
-		base = vm_url_resolve(page_url, f.base);
+		base = crawl_url_resolve(page_url, f.base);
 	if (!base)
 		base = xstrdup(page_url);
 	for (size_t i = 0; i < f.nog; i++)
-		cands_add(out, base, f.og[i], VM_CAND_OG, &added);
+		cands_add(out, base, f.og[i], CRAWL_CAND_OG, &added);
 	for (size_t i = 0; i < f.nlink; i++)
-		cands_add(out, base, f.link[i], VM_CAND_LINK, &added);
+		cands_add(out, base, f.link[i], CRAWL_CAND_LINK, &added);
 	for (size_t i = 0; i < f.ntw; i++)
-		cands_add(out, base, f.tw[i], VM_CAND_TWITTER, &added);
+		cands_add(out, base, f.tw[i], CRAWL_CAND_TWITTER, &added);
 	for (size_t i = 0; i < f.nld; i++) {
 		cJSON *j = cJSON_Parse(f.ld[i]);
 		if (j)
@@ -537,7 +557,7 @@ static size_t extract_doc(htmlDocPtr doc, const char *page_url, vm_cands *out)
 		if (f.nbody[r] == 0)
 			continue;
 		for (size_t i = 0; i < f.nbody[r]; i++)
-			cands_add(out, base, f.body[r][i], VM_CAND_BODY, &added);
+			cands_add(out, base, f.body[r][i], CRAWL_CAND_BODY, &added);
 		break;
 	}
 	for (int r = 0; r < 3; r++)
@@ -552,7 +572,7 @@ static size_t extract_doc(htmlDocPtr doc, const char *page_url, vm_cands *out)
 	return added;
 }
 
-size_t vm_extract_covers(const char *html, size_t len, const char *page_url, vm_cands *out)
+size_t crawl_extract_covers(const char *html, size_t len, const char *page_url, crawl_cands *out)
 {
 	const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
 	                 HTML_PARSE_NONET | HTML_PARSE_NOBLANKS | HTML_PARSE_COMPACT;

@@ -10,39 +10,43 @@
 #include <stddef.h>
 
 /* Where a candidate was found, in order of preference. */
-typedef enum vm_cand_source {
-	VM_CAND_OG = 0,       /* <meta property="og:image"> (and :url, :secure_url) */
-	VM_CAND_LINK,         /* <link rel="image_src"> */
-	VM_CAND_TWITTER,      /* <meta name="twitter:image"> (and twitter:image:src) */
-	VM_CAND_JSONLD,       /* <script type="application/ld+json"> "image" */
-	VM_CAND_BODY          /* an <img> (or <source>) of the article body */
-} vm_cand_source;
+typedef enum crawl_cand_source {
+	CRAWL_CAND_OG = 0,       /* <meta property="og:image"> (and :url, :secure_url) */
+	CRAWL_CAND_LINK,         /* <link rel="image_src"> */
+	CRAWL_CAND_TWITTER,      /* <meta name="twitter:image"> (and twitter:image:src) */
+	CRAWL_CAND_JSONLD,       /* <script type="application/ld+json"> "image" */
+	CRAWL_CAND_BODY          /* an <img> (or <source>) of the article body */
+} crawl_cand_source;
 
-typedef struct vm_cand {
+typedef struct crawl_cand {
 	char *url;                /* absolute http or https URL, no fragment */
-	vm_cand_source source;
-} vm_cand;
+	crawl_cand_source source;
+} crawl_cand;
 
-typedef struct vm_cands {
-	vm_cand *v;               /* [n] in order of preference, no duplicates */
+typedef struct crawl_cands {
+	crawl_cand *v;               /* [n] in order of preference, no duplicates */
 	size_t n, cap;
-} vm_cands;
+} crawl_cands;
 
 /* At most this many body images are returned (the first ones). */
-#define VM_EXTRACT_MAX_BODY 6
+#define CRAWL_EXTRACT_MAX_BODY 6
 
 /* Parse html[0..len) (any bytes at all: broken or hostile HTML is fine) found
  * at page_url and append its candidates to out (which the caller zeroes
  * first). Returns the number of candidates appended. */
-size_t vm_extract_covers(const char *html, size_t len, const char *page_url, vm_cands *out);
-void vm_cands_free(vm_cands *c);
+size_t crawl_extract_covers(const char *html, size_t len, const char *page_url, crawl_cands *out);
+void crawl_cands_free(crawl_cands *c);
 
 /* The name of a source ("og:image", ...). */
-const char *vm_cand_source_name(vm_cand_source s);
+const char *crawl_cand_source_name(crawl_cand_source s);
 
 /* Resolve ref (trimmed of surrounding white space) against the absolute URL
  * base. Returns a new absolute URL without fragment, or NULL
  * when ref is empty, unparsable, or not http/https (data:, javascript:...). */
-char *vm_url_resolve(const char *base, const char *ref);
+char *crawl_url_resolve(const char *base, const char *ref);
+
+/* s percent-encoded for a URL's query: letters, digits and -_.~ are kept,
+ * every other byte is %XX, except a space, which is '+' when space_plus. */
+char *crawl_url_encode(const char *s, int space_plus);
 
 #endif

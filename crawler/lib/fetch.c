@@ -5,7 +5,6 @@
  * thread, so the shared DNS and connection caches need no locks. */
 #include "config.h"
 #include "fetch.h"
-#include "crawl.h"   /* vm_req_set_api */
 #include "crawl-robots.h"
 #include "vmind/lib/util.h"
 
@@ -22,15 +21,15 @@ typedef struct host {
 	char *key;                /* "host" or "host:port" (non-default port) */
 	struct host *next;        /* hash chain */
 	int robots_state;         /* 0 unknown, 1 fetching, 2 known */
-	vm_robots *robots;
+	crawl_robots *robots;
 	double not_before;        /* monotonic time before which nothing starts */
 	int backoff_level;
 	double crawl_delay;
 	char robots_err[256];     /* why everything is disallowed, when it is for want of robots.txt */
 } host;
 
-struct vm_req_priv {
-	vm_req *next, *prev;      /* queue links */
+struct crawl_req_priv {
+	crawl_req *next, *prev;      /* queue links */
 	double not_before;        /* monotonic */
 	int attempts;             /* tries of the current URL */
 	host *h;
@@ -49,33 +48,26 @@ struct vm_req_priv {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers;
 	int is_robots;
-	int no_robots;            /* an API request (vm_req_set_api): robots.txt not asked */
+	int no_robots;            /* an API request (crawl_req_set_api): robots.txt not asked */
 	char *extra_header;       /* sent with it, e.g. an API key header */
 };
 
-struct vm_fetch {
-	vm_fetch_opts o;
+struct crawl_fetch {
+	crawl_fetch_opts o;
 	CURLM *multi;
 	CURLSH *share;
 	struct curl_slist *connect_to;
-	vm_req *head, *tail;      /* waiting */
+	crawl_req *head, *tail;      /* waiting */
 	size_t n_waiting, n_active;
 	host **hosts;
 	size_t nbuckets, nhosts;
 	CURL **pool;
 	size_t npool, cappool;
-	vm_fetch_stats st;
+	crawl_fetch_stats st;
 	uint64_t rng;
 };
 
-double vm_unix_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double rnd(vm_fetch *F)   /* [0, 1) */
+static double rnd(crawl_fetch *F)   /* [0, 1) */
 {
 	F->rng ^= F->rng << 13;
 	F->rng ^= F->rng >> 7;
@@ -85,13 +77,10 @@ static double rnd(vm_fetch *F)   /* [0, 1) */
 
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return vm_fnv1a64(s, strlen(s));
 }
 
-static host *host_get(vm_fetch *F, const char *key)
+static host *host_get(crawl_fetch *F, const char *key)
 {
 	uint64_t b = hash_str(key) % F->nbuckets;
 	for (host *h = F->hosts[b]; h; h = h->next)
@@ -122,9 +111,9 @@ static host *host_get(vm_fetch *F, const char *key)
 	return h;
 }
 
-vm_fetch *vm_fetch_new(const vm_fetch_opts *opts)
+crawl_fetch *crawl_fetch_new(const crawl_fetch_opts *opts)
 {
-	vm_fetch *F = xcalloc(1, sizeof *F);
+	crawl_fetch *F = xcalloc(1, sizeof *F);
 	F->o = *opts;
 	if (F->o.max_redirects <= 0)
 		F->o.max_redirects = 5;
@@ -150,7 +139,7 @@ vm_fetch *vm_fetch_new(const vm_fetch_opts *opts)
 	return F;
 }
 
-void vm_fetch_free(vm_fetch *F)
+void crawl_fetch_free(crawl_fetch *F)
 {
 	if (!F)
 		return;
@@ -164,7 +153,7 @@ void vm_fetch_free(vm_fetch *F)
 		host *h = F->hosts[i], *nx;
 		for (; h; h = nx) {
 			nx = h->next;
-			vm_robots_free(h->robots);
+			crawl_robots_free(h->robots);
 			free(h->key);
 			free(h);
 		}
@@ -173,10 +162,10 @@ void vm_fetch_free(vm_fetch *F)
 	free(F);
 }
 
-vm_req *vm_req_new(const char *url, uint32_t news_num, const char *tier, const char *purpose,
-                   size_t max_bytes, vm_req_done_fn done, void *arg)
+crawl_req *crawl_req_new(const char *url, uint32_t news_num, const char *tier, const char *purpose,
+                         size_t max_bytes, crawl_req_done_fn done, void *arg)
 {
-	vm_req *r = xcalloc(1, sizeof *r);
+	crawl_req *r = xcalloc(1, sizeof *r);
 	r->priv = xcalloc(1, sizeof *r->priv);
 	r->url = xstrdup(url);
 	r->first_url = xstrdup(url);
@@ -189,18 +178,18 @@ vm_req *vm_req_new(const char *url, uint32_t news_num, const char *tier, const c
 	return r;
 }
 
-static void req_clear_result(vm_req *r)
+static void req_clear_result(crawl_req *r)
 {
 	free(r->body);
 	r->body = NULL;
 	r->len = r->cap = 0;
 	r->truncated = 0;
 	r->status = 0;
-	r->result = VM_FETCH_OK;
+	r->result = CRAWL_FETCH_OK;
 	r->error[0] = r->error_class[0] = '\0';
 }
 
-void vm_req_reset(vm_req *r, const char *url, const char *purpose, size_t max_bytes)
+void crawl_req_reset(crawl_req *r, const char *url, const char *purpose, size_t max_bytes)
 {
 	req_clear_result(r);
 	free(r->url);
@@ -219,16 +208,14 @@ void vm_req_reset(vm_req *r, const char *url, const char *purpose, size_t max_by
 	r->priv->extra_header = NULL;
 }
 
-/* An API request (a search backend, declared in crawl.h): robots.txt is not
- * asked for its host, and header (may be NULL) is sent with it. */
-void vm_req_set_api(vm_req *r, const char *header)
+void crawl_req_set_api(crawl_req *r, const char *header)
 {
 	r->priv->no_robots = 1;
 	free(r->priv->extra_header);
 	r->priv->extra_header = header ? xstrdup(header) : NULL;
 }
 
-void vm_req_free(vm_req *r)
+void crawl_req_free(crawl_req *r)
 {
 	if (!r)
 		return;
@@ -245,9 +232,9 @@ void vm_req_free(vm_req *r)
 	free(r);
 }
 
-static void q_push(vm_fetch *F, vm_req *r, int front)
+static void q_push(crawl_fetch *F, crawl_req *r, int front)
 {
-	struct vm_req_priv *p = r->priv;
+	struct crawl_req_priv *p = r->priv;
 	p->next = p->prev = NULL;
 	if (!F->head) {
 		F->head = F->tail = r;
@@ -263,9 +250,9 @@ static void q_push(vm_fetch *F, vm_req *r, int front)
 	F->n_waiting++;
 }
 
-static void q_remove(vm_fetch *F, vm_req *r)
+static void q_remove(crawl_fetch *F, crawl_req *r)
 {
-	struct vm_req_priv *p = r->priv;
+	struct crawl_req_priv *p = r->priv;
 	if (p->prev)
 		p->prev->priv->next = p->next;
 	else
@@ -280,9 +267,9 @@ static void q_remove(vm_fetch *F, vm_req *r)
 
 /* Parse r->url into scheme/host/port/path and find its host. -1 when the URL
  * can't be used (message in r->error). */
-static int req_parse_url(vm_fetch *F, vm_req *r)
+static int req_parse_url(crawl_fetch *F, crawl_req *r)
 {
-	struct vm_req_priv *p = r->priv;
+	struct crawl_req_priv *p = r->priv;
 	CURLU *u = curl_url();
 	char *scheme = NULL, *hostname = NULL, *port = NULL, *path = NULL, *query = NULL;
 	int rc = -1;
@@ -315,7 +302,7 @@ static int req_parse_url(vm_fetch *F, vm_req *r)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c + 32);
 	p->path = query ? xasprintf("%s?%s", path ? path : "/", query) : xstrdup(path ? path : "/");
-	p->url_private = vm_ip_text_is_private(p->hostname);
+	p->url_private = crawl_ip_text_is_private(p->hostname);
 	{
 		int def = strcmp(p->scheme, "https") == 0 ? 443 : 80;
 		char *key = p->port == def ? xstrdup(p->hostname) : xasprintf("%s:%d", p->hostname, p->port);
@@ -334,24 +321,24 @@ out:
 	return rc;
 }
 
-static void robots_done(vm_req *r, void *arg);
+static void robots_done(crawl_req *r, void *arg);
 
-void vm_fetch_set_robots(vm_fetch *F, const char *key, long status, const char *body, size_t len)
+void crawl_fetch_set_robots(crawl_fetch *F, const char *key, long status, const char *body, size_t len)
 {
 	host *h = host_get(F, key);
 	h->robots_err[0] = '\0';
-	vm_robots_free(h->robots);
+	crawl_robots_free(h->robots);
 	if (status >= 200 && status < 300)
-		h->robots = vm_robots_parse(body ? body : "", body ? len : 0, F->o.robots_agent);
+		h->robots = crawl_robots_parse(body ? body : "", body ? len : 0, F->o.robots_agent);
 	else
-		h->robots = vm_robots_for_status(status);
-	h->crawl_delay = vm_robots_crawl_delay(h->robots);
+		h->robots = crawl_robots_for_status(status);
+	h->crawl_delay = crawl_robots_crawl_delay(h->robots);
 	if (h->crawl_delay > 30)
 		h->crawl_delay = 30;
 	h->robots_state = 2;
 }
 
-static void finish(vm_fetch *F, vm_req *r)
+static void finish(crawl_fetch *F, crawl_req *r)
 {
 	(void)F;
 	if (r->priv->is_robots) {
@@ -361,7 +348,7 @@ static void finish(vm_fetch *F, vm_req *r)
 	r->done(r, r->arg);
 }
 
-static void fail_now(vm_fetch *F, vm_req *r, int result, const char *cls, const char *msg)
+static void fail_now(crawl_fetch *F, crawl_req *r, int result, const char *cls, const char *msg)
 {
 	r->result = result;
 	snprintf(r->error_class, sizeof r->error_class, "%s", cls);
@@ -369,12 +356,12 @@ static void fail_now(vm_fetch *F, vm_req *r, int result, const char *cls, const 
 	finish(F, r);
 }
 
-void vm_fetch_submit(vm_fetch *F, vm_req *r)
+void crawl_fetch_submit(crawl_fetch *F, crawl_req *r)
 {
 	req_clear_result(r);
 	r->priv->not_before = 0;
 	if (req_parse_url(F, r) != 0) {
-		r->result = VM_FETCH_BLOCKED;
+		r->result = CRAWL_FETCH_BLOCKED;
 		finish(F, r);
 		return;
 	}
@@ -383,7 +370,7 @@ void vm_fetch_submit(vm_fetch *F, vm_req *r)
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 {
-	vm_req *r = arg;
+	crawl_req *r = arg;
 	size_t n = size * nmemb;
 	if (r->max_bytes && r->len + n > r->max_bytes) {
 		r->priv->too_big = 1;
@@ -407,25 +394,25 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 
 static curl_socket_t on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	vm_req *r = arg;
-	struct vm_req_priv *p = r->priv;
+	crawl_req *r = arg;
+	struct crawl_req_priv *p = r->priv;
 	(void)purpose;
 	/* installed only without --allow-private; a --connect-to target given
 	 * as an IP literal is trusted for the requests that rule maps */
-	if (vm_addr_is_private(&a->addr) &&
-	    !(p->trusted && vm_addr_equal(&a->addr, (struct sockaddr *)&p->trusted_addr))) {
+	if (crawl_addr_is_private(&a->addr) &&
+	    !(p->trusted && crawl_addr_equal(&a->addr, (struct sockaddr *)&p->trusted_addr))) {
 		p->refused = 1;
-		vm_addr_format(&a->addr, p->refused_addr, sizeof p->refused_addr);
+		crawl_addr_format(&a->addr, p->refused_addr, sizeof p->refused_addr);
 		return CURL_SOCKET_BAD;
 	}
 	return socket(a->family, a->socktype, a->protocol);
 }
 
 /* The --connect-to target of this request, when it is an IP literal. */
-static void set_trusted(vm_fetch *F, vm_req *r)
+static void set_trusted(crawl_fetch *F, crawl_req *r)
 {
-	struct vm_req_priv *p = r->priv;
-	const vm_connect_to *c = vm_connect_to_match(F->o.connect_to, F->o.n_connect_to, p->hostname, p->port);
+	struct crawl_req_priv *p = r->priv;
+	const crawl_connect_to *c = crawl_connect_to_match(F->o.connect_to, F->o.n_connect_to, p->hostname, p->port);
 	p->trusted = 0;
 	if (!c || !c->host2[0])
 		return;
@@ -455,9 +442,9 @@ static void set_trusted(vm_fetch *F, vm_req *r)
 	}
 }
 
-static void start_one(vm_fetch *F, vm_req *r, double now)
+static void start_one(crawl_fetch *F, crawl_req *r, double now)
 {
-	struct vm_req_priv *p = r->priv;
+	struct crawl_req_priv *p = r->priv;
 	CURL *e = F->npool ? F->pool[--F->npool] : curl_easy_init();
 	if (!e)
 		vm_die("libcurl: out of easy handles");
@@ -515,24 +502,24 @@ static void start_one(vm_fetch *F, vm_req *r, double now)
 	F->n_active++;
 }
 
-static void robots_submit(vm_fetch *F, host *h, vm_req *for_req)
+static void robots_submit(crawl_fetch *F, host *h, crawl_req *for_req)
 {
-	struct vm_req_priv *fp = for_req->priv;
+	struct crawl_req_priv *fp = for_req->priv;
 	int def = strcmp(fp->scheme, "https") == 0 ? 443 : 80;
 	char *url;
 	if (fp->port == def)
 		url = xasprintf("%s://%s/robots.txt", fp->scheme, fp->hostname);
 	else
 		url = xasprintf("%s://%s:%d/robots.txt", fp->scheme, fp->hostname, fp->port);
-	vm_req *r = vm_req_new(url, 0, for_req->tier, "robots", 512 * 1024, NULL, h);
+	crawl_req *r = crawl_req_new(url, 0, for_req->tier, "robots", 512 * 1024, NULL, h);
 	r->keep_partial = 1;
 	r->priv->is_robots = 1;
 	free(url);
 	h->robots_state = 1;
 	F->st.robots_fetched++;
 	if (req_parse_url(F, r) != 0) {
-		vm_req_free(r);
-		vm_fetch_set_robots(F, h->key, 0, NULL, 0);
+		crawl_req_free(r);
+		crawl_fetch_set_robots(F, h->key, 0, NULL, 0);
 		return;
 	}
 	/* the first request for a host is always its robots.txt */
@@ -540,11 +527,11 @@ static void robots_submit(vm_fetch *F, host *h, vm_req *for_req)
 	q_push(F, r, 1);
 }
 
-static void robots_done(vm_req *r, void *arg)
+/* The host a robots.txt request was made for: its first URL's (redirects
+ * may have led elsewhere); NULL when that URL cannot be read again. */
+static host *robots_host(crawl_fetch *F, const crawl_req *r)
 {
-	vm_fetch *F = arg;
 	host *h = NULL;
-	/* the host robots.txt was asked for is the first URL's host */
 	CURLU *u = curl_url();
 	char *hn = NULL, *port = NULL, *scheme = NULL;
 	if (u && curl_url_set(u, CURLUPART_URL, r->first_url, 0) == CURLUE_OK &&
@@ -564,28 +551,35 @@ static void robots_done(vm_req *r, void *arg)
 	curl_free(scheme);
 	if (u)
 		curl_url_cleanup(u);
-	if (h && r->result == VM_FETCH_BLOCKED) {
+	return h;
+}
+
+static void robots_done(crawl_req *r, void *arg)
+{
+	crawl_fetch *F = arg;
+	host *h = robots_host(F, r);
+	if (h && r->result == CRAWL_FETCH_BLOCKED) {
 		/* our own rules refused robots.txt (a private address): they will
 		 * refuse the host's other requests as well, each with its reason */
-		vm_fetch_set_robots(F, h->key, 404, NULL, 0);
+		crawl_fetch_set_robots(F, h->key, 404, NULL, 0);
 	} else if (h) {
-		long st = r->result == VM_FETCH_OK || r->result == VM_FETCH_HTTP ? r->status : 0;
-		vm_fetch_set_robots(F, h->key, st, r->body, r->len);
+		long st = r->result == CRAWL_FETCH_OK || r->result == CRAWL_FETCH_HTTP ? r->status : 0;
+		crawl_fetch_set_robots(F, h->key, st, r->body, r->len);
 		if (st == 0 || st >= 500)
 			snprintf(h->robots_err, sizeof h->robots_err, "robots.txt unavailable (%.200s): all disallowed",
 			         r->error[0] ? r->error : "no answer");
 		if (F->o.on_robots && st >= 200 && st < 500)
 			F->o.on_robots(h->key, st, r->body, r->len, F->o.arg);
 	}
-	vm_req_free(r);
+	crawl_req_free(r);
 }
 
-static void start_ready(vm_fetch *F)
+static void start_ready(crawl_fetch *F)
 {
 	double now = vm_now();
-	vm_req *r = F->head, *next;
+	crawl_req *r = F->head, *next;
 	for (; r && F->n_active < (size_t)F->o.parallel; r = next) {
-		struct vm_req_priv *p = r->priv;
+		struct crawl_req_priv *p = r->priv;
 		host *h = p->h;
 		next = p->next;
 		if (p->not_before > now || h->not_before > now)
@@ -596,14 +590,14 @@ static void start_ready(vm_fetch *F)
 			snprintf(msg, sizeof msg, "private address refused: %s", p->hostname);
 			if (F->o.on_request) {
 				/* not sent, but recorded: the URL was asked for */
-				vm_fetch_record rec = {
+				crawl_fetch_record rec = {
 					.news_num = r->news_num, .time = vm_unix_now(), .tier = r->tier,
 					.purpose = r->purpose, .url = r->url, .status = 0, .error = msg,
 					.bytes = 0, .ms = 0
 				};
 				F->o.on_request(&rec, F->o.arg);
 			}
-			fail_now(F, r, VM_FETCH_BLOCKED, "private", msg);
+			fail_now(F, r, CRAWL_FETCH_BLOCKED, "private", msg);
 			next = F->head;   /* the callback may have changed the queue */
 			continue;
 		}
@@ -615,9 +609,9 @@ static void start_ready(vm_fetch *F)
 			}
 			if (h->robots_state == 1)
 				continue;
-			if (!vm_robots_allowed(h->robots, p->path)) {
+			if (!crawl_robots_allowed(h->robots, p->path)) {
 				q_remove(F, r);
-				fail_now(F, r, VM_FETCH_BLOCKED, "robots",
+				fail_now(F, r, CRAWL_FETCH_BLOCKED, "robots",
 				         h->robots_err[0] ? h->robots_err : "robots.txt disallows it");
 				next = F->head;
 				continue;
@@ -667,141 +661,183 @@ static const char *code_class(CURLcode c)
 }
 
 /* Put r back in the queue to try again in `wait` seconds. */
-static void requeue(vm_fetch *F, vm_req *r, double wait, int front)
+static void requeue(crawl_fetch *F, crawl_req *r, double wait, int front)
 {
 	r->priv->not_before = vm_now() + wait;
 	F->st.retries++;
 	q_push(F, r, front);
 }
 
-static void complete(vm_fetch *F, CURL *e, CURLcode code)
+/* What came of one exchange. */
+typedef struct exchange {
+	long status;
+	curl_off_t total_us, retry_after;
+	char *redirect;          /* the Location of a 3xx, or NULL */
+	int result;              /* CRAWL_FETCH_* */
+	const char *cls;         /* error class, "" when none */
+	char msg[256];
+	int retry;               /* worth trying again, after wait seconds */
+	double wait;
+} exchange;
+
+/* The request of a finished transfer and what the server answered; the
+ * easy handle goes back to the pool. */
+static crawl_req *collect(crawl_fetch *F, CURL *e, exchange *x)
 {
-	vm_req *r = NULL;
-	struct vm_req_priv *p;
-	long status = 0;
-	curl_off_t total_us = 0, retry_after = 0;
+	crawl_req *r = NULL;
 	char *redirect = NULL;
-	double now = vm_now();
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&r);
-	p = r->priv;
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
-	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &retry_after);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->status);
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &x->total_us);
+	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &x->retry_after);
 	curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &redirect);
-	char *redir = redirect ? xstrdup(redirect) : NULL;
+	x->redirect = redirect ? xstrdup(redirect) : NULL;
 	curl_multi_remove_handle(F->multi, e);
-	p->easy = NULL;
+	r->priv->easy = NULL;
 	if (F->npool == F->cappool) {
 		F->cappool = F->cappool ? 2 * F->cappool : 64;
 		F->pool = xrealloc(F->pool, F->cappool * sizeof *F->pool);
 	}
 	F->pool[F->npool++] = e;
 	F->n_active--;
-	r->status = status;
+	r->status = x->status;
+	return r;
+}
 
-	/* classify this exchange */
-	int result = VM_FETCH_OK;
-	char msg[256] = "";
-	const char *cls = "";
-	int retry = 0;
-	double wait = 0;
+/* The exponential backoff before the next try of a request. */
+static double retry_wait(crawl_fetch *F, int attempts)
+{
+	return F->o.backoff_base * (1 << (attempts < 8 ? attempts - 1 : 7)) * (0.5 + rnd(F));
+}
+
+/* 429 or 503: the host backs off (Retry-After honoured up to max_wait). */
+static void host_busy(crawl_fetch *F, host *h, exchange *x, double now)
+{
+	x->result = CRAWL_FETCH_ERROR;
+	x->cls = x->status == 429 ? "http-429" : "http-5xx";
+	snprintf(x->msg, sizeof x->msg, "HTTP %ld", x->status);
+	if (x->retry_after > 0)
+		x->wait = (double)x->retry_after * (1.0 + 0.1 * rnd(F));
+	else
+		x->wait = F->o.backoff_base * (1 << (h->backoff_level < 8 ? h->backoff_level : 8)) * (0.5 + rnd(F));
+	h->backoff_level++;
+	if (x->wait <= F->o.max_wait) {
+		x->retry = 1;
+		if (h->not_before < now + x->wait)
+			h->not_before = now + x->wait;
+	} else
+		snprintf(x->msg, sizeof x->msg, "HTTP %ld, Retry-After %lds is too long", x->status,
+		         (long)x->retry_after);
+}
+
+static void classify(crawl_fetch *F, crawl_req *r, CURLcode code, exchange *x, double now)
+{
+	struct crawl_req_priv *p = r->priv;
+	long status = x->status;
+	x->result = CRAWL_FETCH_OK;
+	x->cls = "";
 	if (p->refused) {
-		result = VM_FETCH_BLOCKED;
-		cls = "private";
-		snprintf(msg, sizeof msg, "private address refused: %s", p->refused_addr);
+		x->result = CRAWL_FETCH_BLOCKED;
+		x->cls = "private";
+		snprintf(x->msg, sizeof x->msg, "private address refused: %s", p->refused_addr);
 	} else if (p->too_big && r->keep_partial && status >= 200 && status < 300) {
 		r->truncated = 1;
 	} else if (p->too_big || code == CURLE_FILESIZE_EXCEEDED) {
-		result = VM_FETCH_TOO_BIG;
-		cls = "too-big";
-		snprintf(msg, sizeof msg, "body over %zu bytes", r->max_bytes);
+		x->result = CRAWL_FETCH_TOO_BIG;
+		x->cls = "too-big";
+		snprintf(x->msg, sizeof x->msg, "body over %zu bytes", r->max_bytes);
 	} else if (code != CURLE_OK) {
-		result = VM_FETCH_ERROR;
-		cls = code_class(code);
-		snprintf(msg, sizeof msg, "%s", p->errbuf[0] ? p->errbuf : curl_easy_strerror(code));
-		retry = retryable_code(code);
-		wait = F->o.backoff_base * (1 << (p->attempts < 8 ? p->attempts - 1 : 7)) * (0.5 + rnd(F));
+		x->result = CRAWL_FETCH_ERROR;
+		x->cls = code_class(code);
+		snprintf(x->msg, sizeof x->msg, "%s", p->errbuf[0] ? p->errbuf : curl_easy_strerror(code));
+		x->retry = retryable_code(code);
+		x->wait = retry_wait(F, p->attempts);
 	} else if (status == 429 || status == 503) {
-		host *h = p->h;
-		result = VM_FETCH_ERROR;
-		cls = status == 429 ? "http-429" : "http-5xx";
-		snprintf(msg, sizeof msg, "HTTP %ld", status);
-		if (retry_after > 0)
-			wait = (double)retry_after * (1.0 + 0.1 * rnd(F));
-		else
-			wait = F->o.backoff_base * (1 << (h->backoff_level < 8 ? h->backoff_level : 8)) * (0.5 + rnd(F));
-		h->backoff_level++;
-		if (wait <= F->o.max_wait) {
-			retry = 1;
-			if (h->not_before < now + wait)
-				h->not_before = now + wait;
-		} else
-			snprintf(msg, sizeof msg, "HTTP %ld, Retry-After %lds is too long", status, (long)retry_after);
+		host_busy(F, p->h, x, now);
 	} else if (status >= 500) {
-		result = VM_FETCH_ERROR;
-		cls = "http-5xx";
-		snprintf(msg, sizeof msg, "HTTP %ld", status);
-		retry = 1;
-		wait = F->o.backoff_base * (1 << (p->attempts < 8 ? p->attempts - 1 : 7)) * (0.5 + rnd(F));
-	} else if (status >= 300 && status < 400 && redir) {
-		result = -1;   /* redirect */
+		x->result = CRAWL_FETCH_ERROR;
+		x->cls = "http-5xx";
+		snprintf(x->msg, sizeof x->msg, "HTTP %ld", status);
+		x->retry = 1;
+		x->wait = retry_wait(F, p->attempts);
+	} else if (status >= 300 && status < 400 && x->redirect) {
+		x->result = CRAWL_FETCH_REDIRECT;
 	} else if (status < 200 || status >= 300) {
-		result = VM_FETCH_HTTP;
-		cls = "http";
-		snprintf(msg, sizeof msg, "HTTP %ld", status);
+		x->result = CRAWL_FETCH_HTTP;
+		x->cls = "http";
+		snprintf(x->msg, sizeof x->msg, "HTTP %ld", status);
 	}
-	if (result == VM_FETCH_OK || result == VM_FETCH_HTTP || result == -1)
+	if (x->result == CRAWL_FETCH_OK || x->result == CRAWL_FETCH_HTTP || x->result == CRAWL_FETCH_REDIRECT)
 		p->h->backoff_level = 0;
+}
 
-	/* log the exchange */
+static void log_exchange(crawl_fetch *F, const crawl_req *r, const exchange *x)
+{
 	F->st.requests++;
 	F->st.bytes += r->len;
-	if (F->o.on_request) {
-		vm_fetch_record rec = {
-			.news_num = r->news_num, .time = p->t_wall, .tier = r->tier,
-			.purpose = r->purpose, .url = r->url, .status = status,
-			.error = result == VM_FETCH_OK || result == -1 ? NULL : msg,
-			.bytes = r->len, .ms = total_us / 1000.0
-		};
-		if (result == VM_FETCH_HTTP)
-			rec.error = NULL;   /* a complete answer is not an error of ours */
-		F->o.on_request(&rec, F->o.arg);
-	}
+	if (!F->o.on_request)
+		return;
+	crawl_fetch_record rec = {
+		.news_num = r->news_num, .time = r->priv->t_wall, .tier = r->tier,
+		.purpose = r->purpose, .url = r->url, .status = x->status,
+		/* a complete answer (even a 404) is not an error of ours */
+		.error = x->result == CRAWL_FETCH_OK || x->result == CRAWL_FETCH_REDIRECT ||
+		         x->result == CRAWL_FETCH_HTTP ? NULL : x->msg,
+		.bytes = r->len, .ms = x->total_us / 1000.0
+	};
+	F->o.on_request(&rec, F->o.arg);
+}
 
-	if (result == -1) {
-		if (r->redirects >= F->o.max_redirects) {
-			free(redir);
-			fail_now(F, r, VM_FETCH_ERROR, "redirects", "too many redirects");
-			return;
-		}
-		free(r->url);
-		r->url = redir;
-		r->redirects++;
-		p->attempts = 0;
-		free(r->body);
-		r->body = NULL;
-		r->len = r->cap = 0;
-		if (req_parse_url(F, r) != 0) {
-			r->result = VM_FETCH_BLOCKED;
-			finish(F, r);
-			return;
-		}
-		p->not_before = 0;
-		q_push(F, r, 1);
+/* One more hop: the request goes to the front of the queue for the URL
+ * redirected to (owned from here). */
+static void follow_redirect(crawl_fetch *F, crawl_req *r, char *location)
+{
+	if (r->redirects >= F->o.max_redirects) {
+		free(location);
+		fail_now(F, r, CRAWL_FETCH_ERROR, "redirects", "too many redirects");
 		return;
 	}
-	free(redir);
-	if (retry && p->attempts <= F->o.retries) {
-		requeue(F, r, wait, 0);
+	free(r->url);
+	r->url = location;
+	r->redirects++;
+	r->priv->attempts = 0;
+	free(r->body);
+	r->body = NULL;
+	r->len = r->cap = 0;
+	if (req_parse_url(F, r) != 0) {
+		r->result = CRAWL_FETCH_BLOCKED;
+		finish(F, r);
 		return;
 	}
-	r->result = result;
-	snprintf(r->error_class, sizeof r->error_class, "%s", cls);
-	snprintf(r->error, sizeof r->error, "%s", msg);
+	r->priv->not_before = 0;
+	q_push(F, r, 1);
+}
+
+/* A transfer is over: classify and log the exchange, then follow a
+ * redirect, retry, or finish the request. */
+static void complete(crawl_fetch *F, CURL *e, CURLcode code)
+{
+	exchange x = { 0 };
+	double now = vm_now();
+	crawl_req *r = collect(F, e, &x);
+	classify(F, r, code, &x, now);
+	log_exchange(F, r, &x);
+	if (x.result == CRAWL_FETCH_REDIRECT) {
+		follow_redirect(F, r, x.redirect);
+		return;
+	}
+	free(x.redirect);
+	if (x.retry && r->priv->attempts <= F->o.retries) {
+		requeue(F, r, x.wait, 0);
+		return;
+	}
+	r->result = x.result;
+	snprintf(r->error_class, sizeof r->error_class, "%s", x.cls);
+	snprintf(r->error, sizeof r->error, "%s", x.msg);
 	finish(F, r);
 }
 
-void vm_fetch_step(vm_fetch *F, int max_wait_ms)
+void crawl_fetch_step(crawl_fetch *F, int max_wait_ms)
 {
 	int running = 0, left = 0;
 	CURLMsg *m;
@@ -814,7 +850,7 @@ void vm_fetch_step(vm_fetch *F, int max_wait_ms)
 	start_ready(F);
 	/* wake up for the next request that becomes due */
 	double now = vm_now(), due = now + max_wait_ms / 1000.0;
-	for (vm_req *r = F->head; r; r = r->priv->next) {
+	for (crawl_req *r = F->head; r; r = r->priv->next) {
 		double t = r->priv->not_before > r->priv->h->not_before ? r->priv->not_before : r->priv->h->not_before;
 		if (t < due)
 			due = t;
@@ -829,17 +865,17 @@ void vm_fetch_step(vm_fetch *F, int max_wait_ms)
 	curl_multi_poll(F->multi, NULL, 0, wait, NULL);
 }
 
-void vm_fetch_wakeup(vm_fetch *F)
+void crawl_fetch_wakeup(crawl_fetch *F)
 {
 	curl_multi_wakeup(F->multi);
 }
 
-size_t vm_fetch_busy(const vm_fetch *F)
+size_t crawl_fetch_busy(const crawl_fetch *F)
 {
 	return F->n_waiting + F->n_active;
 }
 
-void vm_fetch_get_stats(const vm_fetch *F, vm_fetch_stats *s)
+void crawl_fetch_get_stats(const crawl_fetch *F, crawl_fetch_stats *s)
 {
 	*s = F->st;
 }

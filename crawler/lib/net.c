@@ -1,5 +1,5 @@
 /* net.c: private-address classification and --connect-to rules (see net.h).
- * The crawler calls vm_addr_is_private on the very address a socket is about
+ * The crawler calls crawl_addr_is_private on the very address a socket is about
  * to connect to (libcurl's open-socket callback), so neither a redirect nor
  * a DNS answer can lead it to a private network. */
 #include "config.h"
@@ -66,7 +66,7 @@ static int v6_private(const uint8_t *a)
 	return 0;
 }
 
-int vm_addr_is_private(const struct sockaddr *sa)
+int crawl_addr_is_private(const struct sockaddr *sa)
 {
 	if (!sa)
 		return 1;
@@ -77,7 +77,7 @@ int vm_addr_is_private(const struct sockaddr *sa)
 	return 1;   /* unix sockets and anything else */
 }
 
-int vm_ip_text_is_private(const char *text)
+int crawl_ip_text_is_private(const char *text)
 {
 	char buf[64];
 	size_t n = strlen(text);
@@ -102,7 +102,7 @@ int vm_ip_text_is_private(const char *text)
 	return -1;
 }
 
-void vm_addr_format(const struct sockaddr *sa, char *buf, size_t len)
+void crawl_addr_format(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
 	if (sa && sa->sa_family == AF_INET) {
@@ -117,7 +117,7 @@ void vm_addr_format(const struct sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-int vm_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
+int crawl_addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 {
 	if (!a || !b || a->sa_family != b->sa_family)
 		return 0;
@@ -169,7 +169,7 @@ static int port_field(const char *p, const char **end, int *port)
 	return 0;
 }
 
-int vm_connect_to_parse(const char *spec, vm_connect_to *out)
+int crawl_connect_to_parse(const char *spec, crawl_connect_to *out)
 {
 	const char *p = spec;
 	memset(out, 0, sizeof out[0]);
@@ -184,11 +184,11 @@ int vm_connect_to_parse(const char *spec, vm_connect_to *out)
 	out->spec = xstrdup(spec);
 	return 0;
 fail:
-	vm_connect_to_free(out);
+	crawl_connect_to_free(out);
 	return -1;
 }
 
-void vm_connect_to_free(vm_connect_to *c)
+void crawl_connect_to_free(crawl_connect_to *c)
 {
 	free(c->spec);
 	free(c->host);
@@ -196,8 +196,8 @@ void vm_connect_to_free(vm_connect_to *c)
 	memset(c, 0, sizeof *c);
 }
 
-const vm_connect_to *vm_connect_to_match(const vm_connect_to *rules, size_t n,
-                                         const char *host, int port)
+const crawl_connect_to *crawl_connect_to_match(const crawl_connect_to *rules, size_t n,
+                                               const char *host, int port)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (rules[i].host[0] && strcasecmp(rules[i].host, host) != 0)

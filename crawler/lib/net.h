@@ -11,28 +11,28 @@
 #include <sys/socket.h>
 
 /* 1 when the address is not a public unicast address. */
-int vm_addr_is_private(const struct sockaddr *sa);
+int crawl_addr_is_private(const struct sockaddr *sa);
 /* Same for a textual IP literal ("10.0.0.1", "::1", "[::1]"); -1 when text is
  * not an IP literal (a host name). */
-int vm_ip_text_is_private(const char *text);
+int crawl_ip_text_is_private(const char *text);
 /* "1.2.3.4:80" / "[::1]:80" of a socket address into buf. */
-void vm_addr_format(const struct sockaddr *sa, char *buf, size_t len);
+void crawl_addr_format(const struct sockaddr *sa, char *buf, size_t len);
 /* 1 when two socket addresses have the same IP and port. */
-int vm_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
+int crawl_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 
-typedef struct vm_connect_to {
+typedef struct crawl_connect_to {
 	char *spec;        /* as given, for CURLOPT_CONNECT_TO */
 	char *host;        /* "" = any */
 	int port;          /* 0 = any */
 	char *host2;       /* "" = the URL's host */
 	int port2;         /* 0 = the URL's port */
-} vm_connect_to;
+} crawl_connect_to;
 
 /* Parse "HOST:PORT:HOST2:PORT2" (IPv6 literals in brackets). 0, or -1. */
-int vm_connect_to_parse(const char *spec, vm_connect_to *out);
-void vm_connect_to_free(vm_connect_to *c);
+int crawl_connect_to_parse(const char *spec, crawl_connect_to *out);
+void crawl_connect_to_free(crawl_connect_to *c);
 /* The first rule matching host:port, or NULL (curl's order). */
-const vm_connect_to *vm_connect_to_match(const vm_connect_to *rules, size_t n,
-                                         const char *host, int port);
+const crawl_connect_to *crawl_connect_to_match(const crawl_connect_to *rules, size_t n,
+                                               const char *host, int port);
 
 #endif

@@ -15,20 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const render_format_names[RF_N] = {
+const char *const web_format_names[RF_N] = {
 	"jpeg", "jpeg", "jpeg", "jpeg", "png", "png", "png", "webp", "gif" };
-const char *const render_variant_names[RF_N] = {
+const char *const web_variant_names[RF_N] = {
 	"baseline", "progressive", "cmyk", "exif-rotated", "rgb", "alpha", "palette", "lossy",
 	"animated" };
-const char *const render_format_ext[RF_N] = {
+const char *const web_format_ext[RF_N] = {
 	"jpg", "jpg", "jpg", "jpg", "png", "png", "png", "webp", "gif" };
-const char *const render_format_ctype[RF_N] = {
+const char *const web_format_ctype[RF_N] = {
 	"image/jpeg", "image/jpeg", "image/jpeg", "image/jpeg", "image/png", "image/png",
 	"image/png", "image/webp", "image/gif" };
-const char *const render_shape_names[SH_N] = {
+const char *const web_shape_names[SH_N] = {
 	"circle", "square", "triangle", "stripes", "ring", "cross" };
 
-int render_img_init(const char *argv0)
+int web_image_init(const char *argv0)
 {
 	if (VIPS_INIT(argv0))
 		return -1;
@@ -71,7 +71,7 @@ static int inside(int shape, int dx, int dy, int r)
 }
 
 /* Draw one frame of w x h into px (bands 3 or 4, rows of w*bands bytes). */
-static void draw(uint8_t *px, int w, int h, int bands, const render_visual *v, uint64_t key,
+static void draw(uint8_t *px, int w, int h, int bands, const web_visual *v, uint64_t key,
 		 int frame)
 {
 	web_rng rng = { key };
@@ -144,7 +144,7 @@ static void *save(VipsImage *im, int fmt, size_t *len)
 	return rc ? NULL : buf;
 }
 
-void *render_image(const render_visual *v, uint64_t key, int w, int h, int fmt, size_t *len,
+void *web_image(const web_visual *v, uint64_t key, int w, int h, int fmt, size_t *len,
 		   const char **err)
 {
 	int bands = fmt == RF_PNG_ALPHA ? 4 : 3, frames = fmt == RF_GIF_ANIMATED ? 3 : 1;
@@ -207,8 +207,8 @@ out:
 	return out;
 }
 
-void *render_image_simple(const render_visual *v, uint64_t key, int w, int h, int png,
+void *web_image_simple(const web_visual *v, uint64_t key, int w, int h, int png,
 			  size_t *len, const char **err)
 {
-	return render_image(v, key, w, h, png ? RF_PNG : RF_JPEG, len, err);
+	return web_image(v, key, w, h, png ? RF_PNG : RF_JPEG, len, err);
 }

@@ -9,61 +9,61 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum render_layout {
+enum web_layout {
 	RL_MSN2019, RL_OG, RL_TWITTER, RL_JSONLD_STRING, RL_JSONLD_OBJECT, RL_JSONLD_ARRAY,
 	RL_IMAGE_SRC, RL_LAZY_SRCSET, RL_OG_PROTOREL, RL_RELATIVE, RL_BASE_HREF, RL_BROKEN,
 	RL_NOIMAGE, RL_N
 };
-extern const char *const render_layout_names[RL_N];
+extern const char *const web_layout_names[RL_N];
 
-enum render_format {
+enum web_format {
 	RF_JPEG, RF_JPEG_PROGRESSIVE, RF_JPEG_CMYK, RF_JPEG_EXIF, RF_PNG, RF_PNG_ALPHA,
 	RF_PNG_PALETTE, RF_WEBP, RF_GIF_ANIMATED, RF_N
 };
-extern const char *const render_format_names[RF_N];    /* jpeg, png, webp, gif */
-extern const char *const render_variant_names[RF_N];   /* baseline, progressive, ... */
-extern const char *const render_format_ext[RF_N];
-extern const char *const render_format_ctype[RF_N];
+extern const char *const web_format_names[RF_N];    /* jpeg, png, webp, gif */
+extern const char *const web_variant_names[RF_N];   /* baseline, progressive, ... */
+extern const char *const web_format_ext[RF_N];
+extern const char *const web_format_ctype[RF_N];
 
-enum render_shape { SH_CIRCLE, SH_SQUARE, SH_TRIANGLE, SH_STRIPES, SH_RING, SH_CROSS, SH_N };
-extern const char *const render_shape_names[SH_N];
+enum web_shape { SH_CIRCLE, SH_SQUARE, SH_TRIANGLE, SH_STRIPES, SH_RING, SH_CROSS, SH_N };
+extern const char *const web_shape_names[SH_N];
 
 /* What a picture shows (truth/news.tsv's vis_* columns). */
-typedef struct render_visual {
+typedef struct web_visual {
 	int hue, bg_hue;       /* 0..359 */
 	double sat, light;     /* 0..1 */
-	int shape;             /* enum render_shape */
+	int shape;             /* enum web_shape */
 	int count;             /* 1..4 */
-} render_visual;
+} web_visual;
 
 /* Draw and encode a picture of w x h (as displayed) in format fmt; variety
  * (shape positions and sizes) comes from key. Returns a malloc'ed buffer or
  * NULL after setting *err. */
-void *render_image(const render_visual *v, uint64_t key, int w, int h, int fmt, size_t *len,
+void *web_image(const web_visual *v, uint64_t key, int w, int h, int fmt, size_t *len,
 		   const char **err);
 /* A plain baseline JPEG/PNG of the same picture scaled to w x h. */
-void *render_image_simple(const render_visual *v, uint64_t key, int w, int h, int png,
+void *web_image_simple(const web_visual *v, uint64_t key, int w, int h, int png,
 			  size_t *len, const char **err);
-int render_img_init(const char *argv0);
+int web_image_init(const char *argv0);
 
 /* fates of an item */
-enum render_fate { FATE_ALIVE, FATE_DEAD, FATE_MOVED, FATE_LOOP, FATE_FAULT, FATE_ROBOTS };
+enum web_fate { FATE_ALIVE, FATE_DEAD, FATE_MOVED, FATE_LOOP, FATE_FAULT, FATE_ROBOTS };
 
 /* faults an item may get (web-render.c's table) */
-enum render_fault {
+enum web_plan_fault {
 	RFT_NONE, RFT_DELAY, RFT_DRIP, RFT_RETRY429, RFT_RETRY503, RFT_RESET, RFT_TRUNCATE,
 	RFT_BADLENGTH, RFT_HUGE, RFT_PRIVATE, RFT_REDIRECT_LOOP, RFT_N
 };
 
-enum render_decoy { DC_NONE, DC_PIXEL, DC_LOGO, DC_TRUNCATED, DC_CORRUPT, DC_HTML, DC_N };
-extern const char *const render_decoy_names[DC_N];
+enum web_decoy { DC_NONE, DC_PIXEL, DC_LOGO, DC_TRUNCATED, DC_CORRUPT, DC_HTML, DC_N };
+extern const char *const web_decoy_names[DC_N];
 
-typedef struct render_item {
+typedef struct web_item {
 	/* from the dataset */
 	char id[16];
 	uint32_t num;
 	char *msn_id, *category, *subcategory, *title, *abstract, *url;
-	render_visual vis;
+	web_visual vis;
 	/* plan */
 	char scheme[8];
 	char *host, *path;       /* of url */
@@ -79,17 +79,17 @@ typedef struct render_item {
 	char *cover_url;         /* absolute, or NULL */
 	char sha[65];
 	char *page_file;
-	sbuf routes;             /* routes.tsv rows */
-	sbuf truth;              /* truth.tsv row */
-	sbuf captures;           /* captures.tsv rows (archive) */
-	sbuf search;             /* search.tsv rows (search corpus) */
-	sbuf extra_truth;        /* archived, archive_cover, search_url, search_img, search_img_alive */
+	vm_buf routes;           /* routes.tsv rows */
+	vm_buf truth;            /* truth.tsv row */
+	vm_buf captures;         /* captures.tsv rows (archive) */
+	vm_buf search;           /* search.tsv rows (search corpus) */
+	vm_buf extra_truth;      /* archived, archive_cover, search_url, search_img, search_img_alive */
 	char *error;             /* set when the item could not be rendered */
-} render_item;
+} web_item;
 
 /* Page HTML for item it (others = all items, for story thumbnails). URLs the
  * page names are given by the caller. */
-typedef struct render_page_urls {
+typedef struct web_page_urls {
 	const char *cover;       /* as written in the page's main slot (may be relative) */
 	const char *meta;        /* the URL in the first-candidate slot (decoy or cover) */
 	const char *body_img;    /* a body <img> (cover when the meta holds a decoy), or NULL */
@@ -98,7 +98,7 @@ typedef struct render_page_urls {
 	const char *logo;        /* shared logo, absolute */
 	const char *base;        /* <base href> or NULL */
 	const char *msn_variant; /* MSN body copy of the cover */
-} render_page_urls;
-void render_page(sbuf *b, const render_item *it, const render_item *items, const render_page_urls *u);
+} web_page_urls;
+void web_page(vm_buf *b, const web_item *it, const web_item *items, const web_page_urls *u);
 
 #endif

@@ -45,15 +45,17 @@ typedef struct doc {
 	size_t nct;
 } doc;
 
-static struct {
+struct web_archive {
+	const web_serve_opts *o;
+	const volatile sig_atomic_t *stop;   /* the server's: it is stopping */
 	capset *sets;   /* open addressing by surt */
 	size_t cap, count;
 	doc *docs;
-	size_t ndocs;
+	size_t ndocs, docs_cap;
 	int files_fd;
 	pthread_mutex_t mu;
 	double tokens, last;   /* rate limit bucket */
-} A = { .files_fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER };
+};
 
 /* ---- helpers ---- */
 
@@ -115,9 +117,8 @@ static char *param(const char *uri, const char *name, int k)
 static char *surt(const char *url)
 {
 	const char *p = strstr(url, "://"), *h, *e;
-	sbuf b;
+	vm_buf b = { 0 };
 	char *host;
-	sb_init(&b);
 	h = p ? p + 3 : url;
 	e = h + strcspn(h, "/?#");
 	host = xstrndup(h, (size_t)(e - h));
@@ -128,50 +129,50 @@ static char *surt(const char *url)
 	char *hs = !strncmp(host, "www.", 4) ? host + 4 : host;
 	for (;;) {
 		char *dot = strrchr(hs, '.');
-		sb_add(&b, dot ? dot + 1 : hs);
+		vm_buf_add(&b, dot ? dot + 1 : hs);
 		if (!dot)
 			break;
 		*dot = '\0';
-		sb_add(&b, ",");
+		vm_buf_add(&b, ",");
 	}
-	sb_add(&b, ")");
-	sb_add(&b, *e ? e : "/");
-	for (char *c = b.s; *c; c++)
+	vm_buf_add(&b, ")");
+	vm_buf_add(&b, *e ? e : "/");
+	for (char *c = b.p; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
 	free(host);
-	return b.s;
+	return vm_buf_steal(&b);
 }
 
-static capset *set_get(const char *key, int create)
+static capset *set_get(web_archive *A, const char *key, int create)
 {
-	if (create && (A.count + 1) * 2 > A.cap) {
-		size_t ncap = A.cap ? A.cap * 2 : 1024;
+	if (create && (A->count + 1) * 2 > A->cap) {
+		size_t ncap = A->cap ? A->cap * 2 : 1024;
 		capset *ns = xcalloc(ncap, sizeof *ns);
-		for (size_t i = 0; i < A.cap; i++) {
-			if (!A.sets[i].surt)
+		for (size_t i = 0; i < A->cap; i++) {
+			if (!A->sets[i].surt)
 				continue;
-			size_t j = web_hash(A.sets[i].surt, strlen(A.sets[i].surt)) & (ncap - 1);
+			size_t j = vm_fnv1a64(A->sets[i].surt, strlen(A->sets[i].surt)) & (ncap - 1);
 			while (ns[j].surt)
 				j = (j + 1) & (ncap - 1);
-			ns[j] = A.sets[i];
+			ns[j] = A->sets[i];
 		}
-		free(A.sets);
-		A.sets = ns;
-		A.cap = ncap;
+		free(A->sets);
+		A->sets = ns;
+		A->cap = ncap;
 	}
-	if (!A.cap)
+	if (!A->cap)
 		return NULL;
-	size_t j = web_hash(key, strlen(key)) & (A.cap - 1);
-	while (A.sets[j].surt) {
-		if (!strcmp(A.sets[j].surt, key))
-			return &A.sets[j];
-		j = (j + 1) & (A.cap - 1);
+	size_t j = vm_fnv1a64(key, strlen(key)) & (A->cap - 1);
+	while (A->sets[j].surt) {
+		if (!strcmp(A->sets[j].surt, key))
+			return &A->sets[j];
+		j = (j + 1) & (A->cap - 1);
 	}
 	if (!create)
 		return NULL;
-	A.sets[j].surt = xstrdup(key);
-	A.count++;
-	return &A.sets[j];
+	A->sets[j].surt = xstrdup(key);
+	A->count++;
+	return &A->sets[j];
 }
 
 static int cmp_cap(const void *a, const void *b)
@@ -205,7 +206,7 @@ static uint64_t *tokens(const char *s, size_t *n)
 			continue;
 		if (k == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof *v);
-		v[k++] = web_hash(w, len);
+		v[k++] = vm_fnv1a64(w, len);
 	}
 	qsort(v, k, sizeof *v, cmp_u64);
 	size_t u = 0;
@@ -229,9 +230,9 @@ static size_t overlap(const uint64_t *a, size_t na, const uint64_t *b, size_t nb
 
 /* ---- loading ---- */
 
-static int load_tsv(const char *root, const char *name, int want, int (*row)(char **f, int n))
+static int load_tsv(web_archive *A, const char *name, int want, int (*row)(web_archive *A, char **f, int n))
 {
-	char *path = xasprintf("%s/%s", root, name), *line = NULL, *f[16];
+	char *path = xasprintf("%s/%s", A->o->root, name), *line = NULL, *f[16];
 	FILE *fp = fopen(path, "r");
 	size_t cap = 0;
 	long lineno = 0;
@@ -248,7 +249,7 @@ static int load_tsv(const char *root, const char *name, int want, int (*row)(cha
 			continue;
 		if (n == 1 && !f[0][0])
 			continue;
-		if (n < want || row(f, n) < 0) {
+		if (n < want || row(A, f, n) < 0) {
 			vm_warn("%s:%ld: bad line", path, lineno);
 			goto out;
 		}
@@ -262,7 +263,18 @@ out:
 	return rc;
 }
 
-static int capture_row(char **f, int n)
+static void capture_free(capture *c)
+{
+	free(c->url);
+	free(c->ts);
+	free(c->mime);
+	free(c->body);
+	free(c->digest);
+	free(c->headers);
+	free(c);
+}
+
+static int capture_row(web_archive *A, char **f, int n)
 {
 	capture *c = xcalloc(1, sizeof *c);
 	char *key;
@@ -275,10 +287,12 @@ static int capture_row(char **f, int n)
 	c->digest = xstrdup(n > 5 ? f[5] : "-");
 	c->length = n > 6 ? atoll(f[6]) : 0;
 	c->headers = xstrdup(n > 7 ? f[7] : "");
-	if (strlen(c->ts) != 14 || strspn(c->ts, "0123456789") != 14 || c->status < 100 || c->status > 599)
+	if (strlen(c->ts) != 14 || strspn(c->ts, "0123456789") != 14 || c->status < 100 || c->status > 599) {
+		capture_free(c);
 		return -1;
+	}
 	key = surt(c->url);
-	s = set_get(key, 1);
+	s = set_get(A, key, 1);
 	free(key);
 	if (s->n == s->cap)
 		s->v = xrealloc(s->v, (s->cap = s->cap ? 2 * s->cap : 4) * sizeof *s->v);
@@ -286,13 +300,12 @@ static int capture_row(char **f, int n)
 	return 0;
 }
 
-static size_t docs_cap;
-static int search_row(char **f, int n)
+static int search_row(web_archive *A, char **f, int n)
 {
 	doc *d;
-	if (A.ndocs == docs_cap)
-		A.docs = xrealloc(A.docs, (docs_cap = docs_cap ? 2 * docs_cap : 1024) * sizeof *A.docs);
-	d = &A.docs[A.ndocs++];
+	if (A->ndocs == A->docs_cap)
+		A->docs = xrealloc(A->docs, (A->docs_cap = A->docs_cap ? 2 * A->docs_cap : 1024) * sizeof *A->docs);
+	d = &A->docs[A->ndocs++];
 	d->url = xstrdup(f[0]);
 	d->title = xstrdup(f[1]);
 	d->content = xstrdup(f[2]);
@@ -304,21 +317,56 @@ static int search_row(char **f, int n)
 	return 0;
 }
 
-int web_archive_load(const web_serve_opts *o)
+web_archive *web_archive_load(const web_serve_opts *o, const volatile sig_atomic_t *stop)
 {
+	web_archive *A = xcalloc(1, sizeof *A);
 	char *dir;
-	if (load_tsv(o->root, "captures.tsv", 5, capture_row) < 0 ||
-	    load_tsv(o->root, "search.tsv", 3, search_row) < 0)
-		return -1;
-	for (size_t i = 0; i < A.cap; i++)
-		if (A.sets[i].surt)
-			qsort(A.sets[i].v, A.sets[i].n, sizeof *A.sets[i].v, cmp_cap);
+	A->o = o;
+	A->stop = stop;
+	A->files_fd = -1;
+	pthread_mutex_init(&A->mu, NULL);
+	if (load_tsv(A, "captures.tsv", 5, capture_row) < 0 || load_tsv(A, "search.tsv", 3, search_row) < 0) {
+		web_archive_free(A);
+		return NULL;
+	}
+	for (size_t i = 0; i < A->cap; i++)
+		if (A->sets[i].surt)
+			qsort(A->sets[i].v, A->sets[i].n, sizeof *A->sets[i].v, cmp_cap);
 	dir = xasprintf("%s/files", o->root);
-	A.files_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	A->files_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dir);
-	A.tokens = o->archive_rate;
-	A.last = vm_now();
-	return 0;
+	A->tokens = o->archive_rate;
+	A->last = vm_now();
+	return A;
+}
+
+void web_archive_free(web_archive *A)
+{
+	if (!A)
+		return;
+	for (size_t i = 0; i < A->cap; i++) {
+		for (size_t k = 0; k < A->sets[i].n; k++)
+			capture_free(A->sets[i].v[k]);
+		free(A->sets[i].v);
+		free(A->sets[i].surt);
+	}
+	free(A->sets);
+	for (size_t i = 0; i < A->ndocs; i++) {
+		doc *d = &A->docs[i];
+		free(d->url);
+		free(d->title);
+		free(d->content);
+		free(d->img);
+		free(d->thumb);
+		free(d->engine);
+		free(d->tt);
+		free(d->ct);
+	}
+	free(A->docs);
+	if (A->files_fd >= 0)
+		close(A->files_fd);
+	pthread_mutex_destroy(&A->mu);
+	free(A);
 }
 
 /* ---- answering ---- */
@@ -353,128 +401,177 @@ static const char *cap_field(const capture *c, const char *surtkey, const char *
 	return NULL;
 }
 
-static int cdx(struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
-{
-	static const char *const all[] = { "urlkey", "timestamp", "original", "mimetype",
-					   "statuscode", "digest", "length" };
-	char *url = param(uri, "url", 0), *output = param(uri, "output", 0), *fl = param(uri, "fl", 0);
-	char *limit_s = param(uri, "limit", 0), *from = param(uri, "from", 0), *to = param(uri, "to", 0);
-	char *sort = param(uri, "sort", 0), *key = NULL;
+/* A CDX query: the fields asked for and the filters. */
+typedef struct cdx_query {
 	const char *fields[8];
-	int nf = 0, json = output && !strcmp(output, "json"), status = 200;
-	regex_t re[8];
-	int neg[8], nre = 0;
+	int nf;
+	regex_t re[8];          /* filter=[!]FIELD:REGEX */
+	int neg[8], nre;
 	char *refield[8];
-	capset *s;
-	sbuf b;
-	long long limit = limit_s ? atoll(limit_s) : 0;
+	char *from, *to;        /* timestamp prefixes, or NULL */
+} cdx_query;
 
-	sb_init(&b);
-	if (!url || !*url) {
-		*ret = send_buf(c, 400, xstrdup("missing url\n"), "text/plain", NULL, NULL);
-		status = 400;
-		goto out;
-	}
+static const char *const cdx_all_fields[] = { "urlkey", "timestamp", "original", "mimetype",
+					      "statuscode", "digest", "length" };
+
+/* fl=a,b,c (unknown names dropped); all fields when none is left */
+static void cdx_fields(cdx_query *q, const char *fl)
+{
 	if (fl && *fl) {
 		char *save = NULL, *t = xstrdup(fl);
-		for (char *tok = strtok_r(t, ",", &save); tok && nf < 7; tok = strtok_r(NULL, ",", &save))
+		for (char *tok = strtok_r(t, ",", &save); tok && q->nf < 7; tok = strtok_r(NULL, ",", &save))
 			for (int k = 0; k < 7; k++)
-				if (!strcmp(tok, all[k]))
-					fields[nf++] = all[k];
+				if (!strcmp(tok, cdx_all_fields[k]))
+					q->fields[q->nf++] = cdx_all_fields[k];
 		free(t);
 	}
-	if (!nf)
-		for (nf = 0; nf < 7; nf++)
-			fields[nf] = all[nf];
+	if (!q->nf)
+		for (q->nf = 0; q->nf < 7; q->nf++)
+			q->fields[q->nf] = cdx_all_fields[q->nf];
+}
+
+/* the filter parameters (at most 8; bad ones ignored) */
+static void cdx_filters(cdx_query *q, const char *uri)
+{
 	for (int k = 0; k < 8; k++) {
 		char *f = param(uri, "filter", k), *colon, *pat;
 		if (!f)
 			break;
-		neg[nre] = f[0] == '!';
-		colon = strchr(f + neg[nre], ':');
+		q->neg[q->nre] = f[0] == '!';
+		colon = strchr(f + q->neg[q->nre], ':');
 		if (!colon) {
 			free(f);
 			continue;
 		}
 		*colon = '\0';
 		pat = xasprintf("^(%s)$", colon + 1);
-		if (regcomp(&re[nre], pat, REG_EXTENDED | REG_NOSUB) == 0) {
-			refield[nre] = xstrdup(f + neg[nre]);
-			nre++;
+		if (regcomp(&q->re[q->nre], pat, REG_EXTENDED | REG_NOSUB) == 0) {
+			q->refield[q->nre] = xstrdup(f + q->neg[q->nre]);
+			q->nre++;
 		}
 		free(pat);
 		free(f);
 	}
+}
+
+static void cdx_query_free(cdx_query *q)
+{
+	for (int k = 0; k < q->nre; k++) {
+		regfree(&q->re[k]);
+		free(q->refield[k]);
+	}
+	free(q->from);
+	free(q->to);
+}
+
+static int cdx_keeps(const cdx_query *q, const capture *x, const char *key)
+{
+	char num[32];
+	if (q->from && *q->from && strncmp(x->ts, q->from, strlen(q->from)) < 0)
+		return 0;
+	if (q->to && *q->to && strncmp(x->ts, q->to, strlen(q->to)) > 0)
+		return 0;
+	for (int k = 0; k < q->nre; k++) {
+		const char *v = cap_field(x, key, q->refield[k], num);
+		int m = v && regexec(&q->re[k], v, 0, NULL, 0) == 0;
+		if (m == q->neg[k])
+			return 0;
+	}
+	return 1;
+}
+
+/* The captures of s the query keeps, in [*first, *last) of sel after
+ * sort=reverse and limit=N (the first N) or limit=-N (the last N). */
+static size_t cdx_select(const cdx_query *q, const capset *s, const char *key, const char *sort,
+			 long long limit, capture **sel, size_t max, size_t *first)
+{
+	size_t ns = 0, last;
+	for (size_t i = 0; s && i < s->n && ns < max; i++)
+		if (cdx_keeps(q, s->v[i], key))
+			sel[ns++] = s->v[i];
+	if (sort && !strcmp(sort, "reverse"))
+		for (size_t i = 0; i < ns / 2; i++) {
+			capture *t = sel[i];
+			sel[i] = sel[ns - 1 - i];
+			sel[ns - 1 - i] = t;
+		}
+	*first = 0;
+	last = ns;
+	if (limit > 0 && (size_t)limit < ns)
+		last = (size_t)limit;
+	else if (limit < 0 && (size_t)(-limit) < ns)
+		*first = ns - (size_t)(-limit);
+	return last;
+}
+
+/* output=json: an array of rows, the field names first when any row */
+static char *cdx_json(const cdx_query *q, capture **sel, size_t first, size_t last, const char *key)
+{
+	cJSON *arr = cJSON_CreateArray(), *row;
+	char num[32], *text;
+	vm_buf b = { 0 };
+	if (last > first) {
+		row = cJSON_CreateArray();
+		for (int k = 0; k < q->nf; k++)
+			cJSON_AddItemToArray(row, cJSON_CreateString(q->fields[k]));
+		cJSON_AddItemToArray(arr, row);
+	}
+	for (size_t i = first; i < last; i++) {
+		row = cJSON_CreateArray();
+		for (int k = 0; k < q->nf; k++)
+			cJSON_AddItemToArray(row, cJSON_CreateString(cap_field(sel[i], key, q->fields[k], num)));
+		cJSON_AddItemToArray(arr, row);
+	}
+	text = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	vm_buf_add(&b, text);
+	vm_buf_add(&b, "\n");
+	free(text);
+	return vm_buf_steal(&b);
+}
+
+/* the text output: one line a capture, fields separated by spaces */
+static char *cdx_text(const cdx_query *q, capture **sel, size_t first, size_t last, const char *key)
+{
+	char num[32];
+	vm_buf b = { 0 };
+	for (size_t i = first; i < last; i++) {
+		for (int k = 0; k < q->nf; k++)
+			vm_buf_addf(&b, "%s%s", k ? " " : "", cap_field(sel[i], key, q->fields[k], num));
+		vm_buf_add(&b, "\n");
+	}
+	return vm_buf_steal(&b);
+}
+
+static int cdx(web_archive *A, struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
+{
+	char *url = param(uri, "url", 0), *output = param(uri, "output", 0), *fl = param(uri, "fl", 0);
+	char *limit_s = param(uri, "limit", 0), *sort = param(uri, "sort", 0), *key, *text;
+	int json = output && !strcmp(output, "json");
+	cdx_query q = { .from = param(uri, "from", 0), .to = param(uri, "to", 0) };
+	capture *sel[4096];
+	size_t first, last;
+	int status = 200;
+
+	if (!url || !*url) {
+		*ret = send_buf(c, 400, xstrdup("missing url\n"), "text/plain", NULL, NULL);
+		status = 400;
+		goto out;
+	}
+	cdx_fields(&q, fl);
+	cdx_filters(&q, uri);
 	key = surt(url);
-	s = set_get(key, 0);
-	{
-		capture *sel[4096];
-		size_t ns = 0;
-		char num[32];
-		for (size_t i = 0; s && i < s->n && ns < 4096; i++) {
-			capture *x = s->v[i];
-			int keep = 1;
-			if (from && *from && strncmp(x->ts, from, strlen(from)) < 0)
-				keep = 0;
-			if (to && *to && strncmp(x->ts, to, strlen(to)) > 0)
-				keep = 0;
-			for (int k = 0; keep && k < nre; k++) {
-				const char *v = cap_field(x, key, refield[k], num);
-				int m = v && regexec(&re[k], v, 0, NULL, 0) == 0;
-				if (m == neg[k])
-					keep = 0;
-			}
-			if (keep)
-				sel[ns++] = x;
-		}
-		size_t first = 0, last = ns;
-		if (sort && !strcmp(sort, "reverse"))
-			for (size_t i = 0; i < ns / 2; i++) {
-				capture *t = sel[i];
-				sel[i] = sel[ns - 1 - i];
-				sel[ns - 1 - i] = t;
-			}
-		if (limit > 0 && (size_t)limit < ns)
-			last = (size_t)limit;
-		else if (limit < 0 && (size_t)(-limit) < ns)
-			first = ns - (size_t)(-limit);
-		if (json) {
-			cJSON *arr = cJSON_CreateArray(), *row;
-			char *text;
-			if (last > first) {
-				row = cJSON_CreateArray();
-				for (int k = 0; k < nf; k++)
-					cJSON_AddItemToArray(row, cJSON_CreateString(fields[k]));
-				cJSON_AddItemToArray(arr, row);
-			}
-			for (size_t i = first; i < last; i++) {
-				row = cJSON_CreateArray();
-				for (int k = 0; k < nf; k++)
-					cJSON_AddItemToArray(row, cJSON_CreateString(cap_field(sel[i], key, fields[k], num)));
-				cJSON_AddItemToArray(arr, row);
-			}
-			text = cJSON_PrintUnformatted(arr);
-			cJSON_Delete(arr);
-			sb_add(&b, text);
-			sb_add(&b, "\n");
-			free(text);
-		} else {
-			for (size_t i = first; i < last; i++) {
-				for (int k = 0; k < nf; k++)
-					sb_addf(&b, "%s%s", k ? " " : "", cap_field(sel[i], key, fields[k], num));
-				sb_add(&b, "\n");
-			}
-		}
-	}
-	*ret = send_buf(c, 200, b.s ? b.s : xstrdup(""), json ? "application/json" : "text/plain", NULL, NULL);
-	b.s = NULL;
+	last = cdx_select(&q, set_get(A, key, 0), key, sort, limit_s ? atoll(limit_s) : 0, sel, 4096, &first);
+	text = json ? cdx_json(&q, sel, first, last, key) : cdx_text(&q, sel, first, last, key);
+	*ret = send_buf(c, 200, text, json ? "application/json" : "text/plain", NULL, NULL);
+	free(key);
 out:
-	for (int k = 0; k < nre; k++) {
-		regfree(&re[k]);
-		free(refield[k]);
-	}
-	free(url); free(output); free(fl); free(limit_s); free(from); free(to); free(sort); free(key);
-	sb_free(&b);
+	cdx_query_free(&q);
+	free(url);
+	free(output);
+	free(fl);
+	free(limit_s);
+	free(sort);
 	return status;
 }
 
@@ -501,26 +598,8 @@ static capture *nearest(capset *s, const char *ts)
 	return best;
 }
 
-static void add_headers(struct MHD_Response *r, const char *hs)
-{
-	while (hs && *hs) {
-		const char *e = strstr(hs, "\\n");
-		size_t len = e ? (size_t)(e - hs) : strlen(hs);
-		char *h = xstrndup(hs, len), *colon = strchr(h, ':');
-		if (colon) {
-			char *v = colon + 1;
-			*colon = '\0';
-			while (*v == ' ')
-				v++;
-			MHD_add_response_header(r, h, v);
-		}
-		free(h);
-		hs = e ? e + 2 : NULL;
-	}
-}
-
 /* /web/<ts><flag>/<url> */
-static int wayback(struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
+static int wayback(web_archive *A, struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
 {
 	const char *p = uri + 5, *u;
 	char ts[15], flag[8] = "";
@@ -545,7 +624,7 @@ static int wayback(struct MHD_Connection *c, const char *uri, enum MHD_Result *r
 		goto notfound;
 	u = p + nflag + 1;
 	key = surt(u);
-	x = nearest(set_get(key, 0), ts);
+	x = nearest(set_get(A, key, 0), ts);
 	free(key);
 	if (!x)
 		goto notfound;
@@ -556,7 +635,7 @@ static int wayback(struct MHD_Connection *c, const char *uri, enum MHD_Result *r
 		return 302;
 	}
 	if (x->body[0]) {
-		fd = A.files_fd >= 0 ? openat(A.files_fd, x->body, O_RDONLY | O_CLOEXEC) : -1;
+		fd = A->files_fd >= 0 ? openat(A->files_fd, x->body, O_RDONLY | O_CLOEXEC) : -1;
 		if (fd < 0 || fstat(fd, &sb) < 0) {
 			if (fd >= 0)
 				close(fd);
@@ -576,7 +655,7 @@ static int wayback(struct MHD_Connection *c, const char *uri, enum MHD_Result *r
 	}
 	if (x->mime[0])
 		MHD_add_response_header(r, "Content-Type", x->mime);
-	add_headers(r, x->headers);
+	web_add_headers(r, x->headers);
 	{
 		char *orig = xasprintf("%s", x->url);
 		MHD_add_response_header(r, "X-Archive-Src", orig);
@@ -591,8 +670,7 @@ notfound:
 }
 
 /* /wayback/available?url=U[&timestamp=T] */
-static int available(struct MHD_Connection *c, const web_serve_opts *o, const char *uri,
-		     enum MHD_Result *ret)
+static int available(web_archive *A, struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
 {
 	char *url = param(uri, "url", 0), *ts = param(uri, "timestamp", 0), *key, *text;
 	cJSON *root = cJSON_CreateObject(), *snaps = cJSON_AddObjectToObject(root, "archived_snapshots");
@@ -600,7 +678,7 @@ static int available(struct MHD_Connection *c, const web_serve_opts *o, const ch
 	capset *s;
 	if (url) {
 		key = surt(url);
-		s = set_get(key, 0);
+		s = set_get(A, key, 0);
 		free(key);
 		/* the nearest capture with status 200 */
 		long long t = ts_num(ts && *ts ? ts : "99991231235959"), bd = 0;
@@ -615,7 +693,7 @@ static int available(struct MHD_Connection *c, const web_serve_opts *o, const ch
 	}
 	if (best) {
 		cJSON *cl = cJSON_AddObjectToObject(snaps, "closest");
-		char *wb = xasprintf("http://%s/web/%s/%s", o->archive_host, best->ts, best->url);
+		char *wb = xasprintf("http://%s/web/%s/%s", A->o->archive_host, best->ts, best->url);
 		cJSON_AddStringToObject(cl, "status", "200");
 		cJSON_AddBoolToObject(cl, "available", 1);
 		cJSON_AddStringToObject(cl, "url", wb);
@@ -639,7 +717,7 @@ static int cmp_hit(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-static int search(struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
+static int search(web_archive *A, struct MHD_Connection *c, const char *uri, enum MHD_Result *ret)
 {
 	char *q = param(uri, "q", 0), *format = param(uri, "format", 0), *page = param(uri, "pageno", 0);
 	char *cats = param(uri, "categories", 0), *text;
@@ -663,10 +741,10 @@ static int search(struct MHD_Connection *c, const char *uri, enum MHD_Result *re
 	{
 		size_t nq, nh = 0, pg = page ? (size_t)atol(page) : 1;
 		uint64_t *qt = tokens(q, &nq);
-		hit *hits = xmalloc((A.ndocs + 1) * sizeof *hits);
+		hit *hits = xmalloc((A->ndocs + 1) * sizeof *hits);
 		cJSON *root = cJSON_CreateObject(), *res;
-		for (size_t i = 0; i < A.ndocs && nq; i++) {
-			const doc *d = &A.docs[i];
+		for (size_t i = 0; i < A->ndocs && nq; i++) {
+			const doc *d = &A->docs[i];
 			size_t ot = overlap(qt, nq, d->tt, d->ntt), oc = overlap(qt, nq, d->ct, d->nct);
 			if (!ot && !oc)
 				continue;
@@ -681,7 +759,7 @@ static int search(struct MHD_Connection *c, const char *uri, enum MHD_Result *re
 		cJSON_AddNumberToObject(root, "number_of_results", (double)nh);
 		res = cJSON_AddArrayToObject(root, "results");
 		for (size_t k = (pg - 1) * 10; k < nh && k < pg * 10; k++) {
-			const doc *d = &A.docs[hits[k].i];
+			const doc *d = &A->docs[hits[k].i];
 			cJSON *o = cJSON_CreateObject(), *eng = cJSON_CreateArray(), *pos = cJSON_CreateArray();
 			cJSON_AddStringToObject(o, "url", d->url);
 			cJSON_AddStringToObject(o, "title", d->title);
@@ -720,39 +798,40 @@ out:
 	return status;
 }
 
-int web_archive_answer(struct MHD_Connection *c, const web_serve_opts *o, const char *host,
-		       const char *uri, enum MHD_Result *ret)
+int web_archive_answer(web_archive *A, struct MHD_Connection *c, const char *host, const char *uri,
+		       enum MHD_Result *ret)
 {
+	const web_serve_opts *o = A->o;
 	if (o->archive_host && !strcasecmp(host, o->archive_host)) {
 		if (o->archive_delay_ms > 0)
-			web_nap_ms(o->archive_delay_ms);   /* a slow archive (--archive-delay) */
+			web_nap_ms(A->stop, o->archive_delay_ms);   /* a slow archive (--archive-delay) */
 		if (o->archive_rate > 0) {
 			int over;
-			pthread_mutex_lock(&A.mu);
+			pthread_mutex_lock(&A->mu);
 			double now = vm_now();
-			A.tokens += (now - A.last) * o->archive_rate;
-			if (A.tokens > o->archive_rate)
-				A.tokens = o->archive_rate;
-			A.last = now;
-			over = A.tokens < 1;
+			A->tokens += (now - A->last) * o->archive_rate;
+			if (A->tokens > o->archive_rate)
+				A->tokens = o->archive_rate;
+			A->last = now;
+			over = A->tokens < 1;
 			if (!over)
-				A.tokens -= 1;
-			pthread_mutex_unlock(&A.mu);
+				A->tokens -= 1;
+			pthread_mutex_unlock(&A->mu);
 			if (over) {
 				*ret = send_buf(c, 429, xstrdup("Too Many Requests\n"), "text/plain", "Retry-After", "1");
 				return 429;
 			}
 		}
 		if (!strncmp(uri, "/cdx/search/cdx", 15) && (uri[15] == '?' || !uri[15]))
-			return cdx(c, uri, ret);
+			return cdx(A, c, uri, ret);
 		if (!strncmp(uri, "/web/", 5))
-			return wayback(c, uri, ret);
+			return wayback(A, c, uri, ret);
 		if (!strncmp(uri, "/wayback/available", 18))
-			return available(c, o, uri, ret);
+			return available(A, c, uri, ret);
 		return 0;
 	}
 	if (o->search_host && !strcasecmp(host, o->search_host) && !strncmp(uri, "/search", 7) &&
 	    (uri[7] == '?' || !uri[7]))
-		return search(c, uri, ret);
+		return search(A, c, uri, ret);
 	return 0;
 }

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const render_decoy_names[DC_N] = { "", "pixel", "logo", "truncated", "corrupt", "html" };
+const char *const web_decoy_names[DC_N] = { "", "pixel", "logo", "truncated", "corrupt", "html" };
 
 static const char *const fault_names[RFT_N] = {
 	"", "delay", "drip", "retry-after-429", "retry-after-503", "reset", "truncate",
@@ -39,49 +39,29 @@ static const char *const fault_names[RFT_N] = {
 
 typedef struct ctx {
 	const web_render_opts *o;
-	render_item *items;
+	web_item *items;
 	size_t n;
 	size_t next;              /* next item to draw */
 	pthread_mutex_t mu;
 	char *files;              /* WEBDIR/files */
 	char scheme[8];           /* of the first item, for shared URLs */
 	char *logo_url;
-	int failed;
 } ctx;
 
-static void archive_and_search(ctx *C, render_item *it, web_rng *r0, const char *img_file,
-			       const char *cover_ctype);
-static int write_rows(const char *out, const char *name, const char *header, render_item *items,
-		      size_t n, size_t field);
+static void archive_and_search(ctx *C, web_item *it, const char *img_file, const char *cover_ctype);
 
 /* ---- small helpers ---- */
 
 static char *dup_field(const char *s) { return xstrdup(s ? s : ""); }
 
-/* write a file under a temporary name, then rename (no fsync: the renderer
- * is re-run from scratch when interrupted) */
+/* Write a file under a temporary name, then rename (no fsync: the renderer
+ * is re-run from scratch when interrupted); 0, or -1 after a message. */
 static int put_file(const char *path, const void *data, size_t len)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE *fp = fopen(tmp, "wb");
-	int rc = -1;
-	if (!fp)
-		goto out;
-	if (len && fwrite(data, 1, len, fp) != len) {
-		fclose(fp);
-		unlink(tmp);
-		goto out;
-	}
-	if (fclose(fp) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc)
-		vm_warn_errno("%s", path);
-	free(tmp);
-	return rc;
+	if (vm_write_file_renamed(path, data, len) == 0)
+		return 0;
+	vm_warn_errno("%s", path);
+	return -1;
 }
 
 static void base62(char *out, uint64_t v, int digits)
@@ -94,32 +74,32 @@ static void base62(char *out, uint64_t v, int digits)
 	out[digits] = '\0';
 }
 
-static void slugify(sbuf *b, const char *s)
+static void slugify(vm_buf *b, const char *s)
 {
 	int dash = 0;
 	size_t start = b->len;
 	for (; *s && b->len - start < 60; s++) {
 		unsigned char c = (unsigned char)*s;
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			sb_addn(b, s, 1);
+			vm_buf_addn(b, s, 1);
 			dash = 0;
 		} else if (c >= 'A' && c <= 'Z') {
 			char l = (char)(c - 'A' + 'a');
-			sb_addn(b, &l, 1);
+			vm_buf_addn(b, &l, 1);
 			dash = 0;
 		} else if (!dash && b->len > start) {
-			sb_add(b, "-");
+			vm_buf_add(b, "-");
 			dash = 1;
 		}
 	}
 	if (b->len == start)
-		sb_add(b, "x");
+		vm_buf_add(b, "x");
 }
 
-static void route(sbuf *b, const char *host, const char *path, int status, const char *ctype,
+static void route(vm_buf *b, const char *host, const char *path, int status, const char *ctype,
 		  const char *body, const char *fault, const char *headers)
 {
-	sb_addf(b, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", host, path, status, ctype ? ctype : "",
+	vm_buf_addf(b, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", host, path, status, ctype ? ctype : "",
 		body ? body : "", fault ? fault : "", headers ? headers : "");
 }
 
@@ -142,7 +122,7 @@ static int pick(web_rng *r, const double *w, int n)
 typedef struct truth_row {
 	uint32_t num;
 	char *msn_id;
-	render_visual vis;
+	web_visual vis;
 	int has_vis;
 } truth_row;
 
@@ -167,14 +147,14 @@ static int cmp_truth(const void *a, const void *b)
 
 static int cmp_item(const void *a, const void *b)
 {
-	const render_item *x = a, *y = b;
+	const web_item *x = a, *y = b;
 	return x->num < y->num ? -1 : x->num > y->num;
 }
 
 static int shape_code(const char *s)
 {
 	for (int i = 0; i < SH_N; i++)
-		if (!strcmp(s, render_shape_names[i]))
+		if (!strcmp(s, web_shape_names[i]))
 			return i;
 	return -1;
 }
@@ -259,7 +239,7 @@ out:
 }
 
 /* MIND news.tsv files of every split; duplicates (same id) kept once */
-static int read_news(const char *dir, render_item **items, size_t *n, int *bad)
+static int read_news(const char *dir, web_item **items, size_t *n, int *bad)
 {
 	static const char *const splits[] = { "train", "dev", "test" };
 	vm_u64set seen;
@@ -298,7 +278,7 @@ static int read_news(const char *dir, render_item **items, size_t *n, int *bad)
 				alloc = alloc ? 2 * alloc : 1024;
 				*items = xrealloc(*items, alloc * sizeof **items);
 			}
-			render_item *it = &(*items)[(*n)++];
+			web_item *it = &(*items)[(*n)++];
 			memset(it, 0, sizeof *it);
 			snprintf(it->id, sizeof it->id, "N%u", num);
 			it->num = num;
@@ -367,13 +347,93 @@ static int single_candidate(int L)
 	       L == RL_IMAGE_SRC;
 }
 
+/* The cover's size: a long side of 100 to 2000 pixels (smaller for the
+ * formats that are costly to draw) and a usual aspect ratio. */
+static void plan_cover_size(web_item *it, web_rng *r)
+{
+	static const double ar[5] = { 9.0 / 16, 3.0 / 4, 2.0 / 3, 1.0, 3.0 / 2 };
+	static const double aw[5] = { 40, 25, 15, 10, 10 };
+	int lmax = it->fmt == RF_GIF_ANIMATED ? 500 : it->fmt == RF_PNG_PALETTE ? 800 : 2000;
+	int longside;
+	double u = web_unif(r);
+	if (u < 0.5)
+		longside = web_range(r, 100, 400);
+	else if (u < 0.8)
+		longside = web_range(r, 400, 800);
+	else if (u < 0.95)
+		longside = web_range(r, 800, 1200);
+	else
+		longside = web_range(r, 1200, 2000);
+	if (longside > lmax)
+		longside = lmax;
+	double a = ar[pick(r, aw, 5)];
+	if (a <= 1) {
+		it->w = longside;
+		it->h = (int)(longside * a + 0.5);
+	} else {
+		it->h = longside;
+		it->w = (int)(longside / a + 0.5);
+	}
+	if (it->w < 100)
+		it->w = 100;
+	if (it->h < 100)
+		it->h = 100;
+}
+
+/* Dead, moved (or in a loop), faulty, disallowed or alive, by the shares;
+ * the fault and the decoy. */
+static void plan_fate(web_item *it, web_rng *r, const web_render_opts *o)
+{
+	int L = it->layout;
+	double u = web_unif(r);
+	if (u < o->dead_share)
+		it->fate = FATE_DEAD;
+	else if ((u -= o->dead_share) < o->moved_share)
+		it->fate = web_unif(r) < 0.2 ? FATE_LOOP : FATE_MOVED;
+	else if ((u -= o->moved_share) < o->fault_share)
+		it->fate = FATE_FAULT;
+	else if ((u -= o->fault_share) < o->robots_share)
+		it->fate = FATE_ROBOTS;
+	else
+		it->fate = FATE_ALIVE;
+	it->dead_status = web_unif(r) < 0.7 ? 404 : 410;
+	it->hops = web_range(r, 1, 3);
+	it->cover_alive = L != RL_NOIMAGE && (it->fate != FATE_DEAD && it->fate != FATE_LOOP ? 1 : web_unif(r) < 0.5);
+	if (it->fate == FATE_FAULT) {
+		it->fault = web_range(r, RFT_DELAY, RFT_N - 1);
+		it->fault_on_cover = single_candidate(L) && web_unif(r) < 0.4;
+	}
+	if (single_candidate(L) && !it->fault_on_cover && web_unif(r) < o->decoy_share)
+		it->decoy = web_range(r, DC_PIXEL, DC_N - 1);
+}
+
+/* Where the page finally lives: a moved page under www.msn.com's long form. */
+static void plan_final_place(web_item *it)
+{
+	if (it->fate == FATE_MOVED) {
+		vm_buf p = { 0 };
+		vm_buf_add(&p, "/en-us/");
+		slugify(&p, it->category);
+		vm_buf_add(&p, "/");
+		slugify(&p, it->subcategory);
+		vm_buf_add(&p, "/");
+		slugify(&p, it->title);
+		vm_buf_addf(&p, "/ar-%s", it->msn_id);
+		it->final_host = xstrdup(MOVED_HOST);
+		it->final_path = vm_buf_steal(&p);
+	} else {
+		it->final_host = xstrdup(it->host);
+		it->final_path = xstrdup(it->path);
+	}
+}
+
+/* Every choice about item i, from its own stream seeded by (--seed, news
+ * number). */
 static void plan(ctx *C, size_t i)
 {
-	render_item *it = &C->items[i];
+	web_item *it = &C->items[i];
 	const web_render_opts *o = C->o;
-	web_rng r = { web_mix(o->seed * 0x9e3779b97f4a7c15ULL ^ web_mix(it->num)) };
-	double u;
-	int L;
+	web_rng r = { vm_mix64(o->seed * 0x9e3779b97f4a7c15ULL ^ vm_mix64(it->num)) };
 
 	it->rnd = web_rand(&r);
 	it->key = web_rand(&r);
@@ -381,82 +441,16 @@ static void plan(ctx *C, size_t i)
 	 * (1000003 is prime to 62^6) */
 	memcpy(it->imgid, "BB", 2);
 	base62(it->imgid + 2, ((uint64_t)it->num * 1000003ULL + o->seed * 7919ULL) % 56800235584ULL, 6);
-
-	it->layout = L = pick(&r, layout_w, RL_N);
+	it->layout = pick(&r, layout_w, RL_N);
 	it->fmt = pick(&r, format_w, RF_N);
-	{
-		static const double ar[5] = { 9.0 / 16, 3.0 / 4, 2.0 / 3, 1.0, 3.0 / 2 };
-		static const double aw[5] = { 40, 25, 15, 10, 10 };
-		int lmax = it->fmt == RF_GIF_ANIMATED ? 500 : it->fmt == RF_PNG_PALETTE ? 800 : 2000;
-		int longside;
-		u = web_unif(&r);
-		if (u < 0.5)
-			longside = web_range(&r, 100, 400);
-		else if (u < 0.8)
-			longside = web_range(&r, 400, 800);
-		else if (u < 0.95)
-			longside = web_range(&r, 800, 1200);
-		else
-			longside = web_range(&r, 1200, 2000);
-		if (longside > lmax)
-			longside = lmax;
-		double a = ar[pick(&r, aw, 5)];
-		if (a <= 1) {
-			it->w = longside;
-			it->h = (int)(longside * a + 0.5);
-		} else {
-			it->h = longside;
-			it->w = (int)(longside / a + 0.5);
-		}
-		if (it->w < 100)
-			it->w = 100;
-		if (it->h < 100)
-			it->h = 100;
-	}
+	plan_cover_size(it, &r);
 	it->wrong_ctype = web_unif(&r) < 0.05;
-
-	u = web_unif(&r);
-	if (u < o->dead_share)
-		it->fate = FATE_DEAD;
-	else if ((u -= o->dead_share) < o->moved_share)
-		it->fate = web_unif(&r) < 0.2 ? FATE_LOOP : FATE_MOVED;
-	else if ((u -= o->moved_share) < o->fault_share)
-		it->fate = FATE_FAULT;
-	else if ((u -= o->fault_share) < o->robots_share)
-		it->fate = FATE_ROBOTS;
-	else
-		it->fate = FATE_ALIVE;
-	it->dead_status = web_unif(&r) < 0.7 ? 404 : 410;
-	it->hops = web_range(&r, 1, 3);
-	it->cover_alive = L != RL_NOIMAGE && (it->fate != FATE_DEAD && it->fate != FATE_LOOP ? 1 : web_unif(&r) < 0.5);
-	if (it->fate == FATE_FAULT) {
-		it->fault = web_range(&r, RFT_DELAY, RFT_N - 1);
-		it->fault_on_cover = single_candidate(L) && web_unif(&r) < 0.4;
-	}
-	if (single_candidate(L) && !it->fault_on_cover && web_unif(&r) < o->decoy_share)
-		it->decoy = web_range(&r, DC_PIXEL, DC_N - 1);
-	for (int k = 0; k < 4; k++) {
+	plan_fate(it, &r, o);
+	for (int k = 0; k < 4; k++) {   /* the stories its page links to */
 		size_t j = C->n > 1 ? (i + 1 + web_rand(&r) % (C->n - 1)) % C->n : i;
 		it->others[k] = (int)j;
 	}
-
-	/* where the page finally lives */
-	if (it->fate == FATE_MOVED) {
-		sbuf p;
-		sb_init(&p);
-		sb_add(&p, "/en-us/");
-		slugify(&p, it->category);
-		sb_add(&p, "/");
-		slugify(&p, it->subcategory);
-		sb_add(&p, "/");
-		slugify(&p, it->title);
-		sb_addf(&p, "/ar-%s", it->msn_id);
-		it->final_host = xstrdup(MOVED_HOST);
-		it->final_path = p.s;
-	} else {
-		it->final_host = xstrdup(it->host);
-		it->final_path = xstrdup(it->path);
-	}
+	plan_final_place(it);
 }
 
 /* ---- drawing one item ---- */
@@ -468,398 +462,484 @@ static int fail_fault(int f)
 }
 
 /* the fault column (and status/headers for the redirecting ones) */
-static void fault_spec(render_item *it, web_rng *r, size_t size, int *status, sbuf *fault,
-		       sbuf *headers, const char **ctype, int on_cover)
+static void fault_spec(web_item *it, web_rng *r, size_t size, int *status, vm_buf *fault,
+		       vm_buf *headers, const char **ctype, int on_cover)
 {
 	static const char *const priv[] = { "http://10.0.0.1/", "http://127.0.0.1:1/",
 					    "http://169.254.169.254/latest/meta-data/",
 					    "http://192.168.1.1/" };
 	switch (it->fault) {
-	case RFT_DELAY: sb_addf(fault, "delay:%d", web_range(r, 200, 1500)); break;
-	case RFT_DRIP: sb_addf(fault, "drip:%zu", size / 2 > 2000 ? size / 2 : 2000); break;
-	case RFT_RETRY429: *status = 429; sb_addf(fault, "retry-after:%d", web_range(r, 1, 2)); break;
-	case RFT_RETRY503: *status = 503; sb_addf(fault, "retry-after:%d", web_range(r, 1, 2)); break;
-	case RFT_RESET: sb_add(fault, "reset"); break;
-	case RFT_TRUNCATE: sb_addf(fault, "truncate:%zu", size / 2); break;
+	case RFT_DELAY: vm_buf_addf(fault, "delay:%d", web_range(r, 200, 1500)); break;
+	case RFT_DRIP: vm_buf_addf(fault, "drip:%zu", size / 2 > 2000 ? size / 2 : 2000); break;
+	case RFT_RETRY429: *status = 429; vm_buf_addf(fault, "retry-after:%d", web_range(r, 1, 2)); break;
+	case RFT_RETRY503: *status = 503; vm_buf_addf(fault, "retry-after:%d", web_range(r, 1, 2)); break;
+	case RFT_RESET: vm_buf_add(fault, "reset"); break;
+	case RFT_TRUNCATE: vm_buf_addf(fault, "truncate:%zu", size / 2); break;
 	case RFT_BADLENGTH:
 		if (on_cover && web_unif(r) < 0.5)
-			sb_addf(fault, "badlength:%zu", size / 2);
+			vm_buf_addf(fault, "badlength:%zu", size / 2);
 		else
-			sb_addf(fault, "badlength:%zu", size + 1000);
+			vm_buf_addf(fault, "badlength:%zu", size + 1000);
 		break;
 	case RFT_HUGE:
-		sb_addf(fault, "huge:100000000%s", web_unif(r) < 0.5 ? ":chunked" : "");
+		vm_buf_addf(fault, "huge:100000000%s", web_unif(r) < 0.5 ? ":chunked" : "");
 		break;
 	case RFT_PRIVATE:
 		*status = 302;
 		*ctype = "";
-		sb_addf(headers, "Location: %s%s", priv[web_rand(r) % 4], it->imgid);
+		vm_buf_addf(headers, "Location: %s%s", priv[web_rand(r) % 4], it->imgid);
 		break;
 	case RFT_REDIRECT_LOOP:
 		*status = 302;
 		*ctype = "";
-		sb_add(fault, "redirect-loop");
+		vm_buf_add(fault, "redirect-loop");
 		break;
 	}
 }
 
-static void render_one(ctx *C, size_t i)
+/* What drawing one item makes along the way; its strings are freed by
+ * drawing_free. */
+typedef struct drawing {
+	ctx *C;
+	web_item *it;
+	web_rng r;               /* the item's stream, drawn from in the order of the steps */
+	web_page_urls u;         /* what the page names */
+	const char *err;         /* why the item failed */
+	char *cover_host, *cover_path;   /* where the cover lives */
+	char *cover_written;     /* the cover's URL as the page writes it */
+	char *variant_url;       /* the MSN layout's body copy of the cover */
+	char *small_url, *mid_url, *base, *meta, *body_img, *decoy_url;
+	char *img_file;          /* the cover, under files/ */
+	char *page_file;         /* the page, under files/ */
+	const char *cover_ctype; /* the cover's Content-Type as served */
+	size_t img_len;
+} drawing;
+
+static void drawing_free(drawing *d)
 {
-	render_item *it = &C->items[i];
-	const render_item *items = C->items;
-	web_rng r = { it->rnd };
-	render_page_urls u = { 0 };
-	const char *err = NULL, *S = it->scheme, *ext = render_format_ext[it->fmt];
-	char *cover_host = NULL, *cover_path = NULL, *cover_written = NULL, *meta = NULL;
-	char *small_url = NULL, *mid_url = NULL, *variant_url = NULL, *body_img = NULL, *base = NULL;
-	char *img_file = NULL, *page_file = NULL, *path = NULL, *decoy_url = NULL;
-	void *img = NULL;
-	size_t img_len = 0;
-	const char *cover_ctype = NULL;
-	int L = it->layout;
-	sbuf page;
+	free(d->cover_host);
+	free(d->cover_path);
+	free(d->cover_written);
+	free(d->variant_url);
+	free(d->small_url);
+	free(d->mid_url);
+	free(d->base);
+	free(d->meta);
+	free(d->body_img);
+	free(d->decoy_url);
+	free(d->img_file);
+	free(d->page_file);
+}
 
-	sb_init(&page);
-	u.logo = C->logo_url;
-
-	/* the cover: where it lives and how the page writes it */
-	if (L != RL_NOIMAGE) {
-		const char *f = render_format_names[it->fmt];
-		switch (L) {
-		case RL_MSN2019:
-			cover_host = xstrdup(MSN_IMG_HOST);
-			cover_path = xasprintf("/tenant/amp/entityid/%s.img?h=%d&w=%d&m=6&q=60&o=t&l=f&f=%s",
-					       it->imgid, it->h, it->w, !strcmp(f, "jpeg") ? "jpg" : f);
-			variant_url = xasprintf("//%s/tenant/amp/entityid/%s.img?h=450&w=799&m=6&q=60&o=f&l=f",
-						MSN_IMG_HOST, it->imgid);
-			break;
-		case RL_OG:
-			cover_host = xstrdup(NEWSIMG_HOST);
-			cover_path = xasprintf("/2019/11/%s-%dx%d.%s", it->imgid, it->w, it->h, ext);
-			break;
-		case RL_TWITTER:
-			cover_host = xstrdup(CDN_HOST);
-			cover_path = xasprintf("/media/%s.%s", it->imgid, ext);
-			break;
-		case RL_JSONLD_STRING: case RL_JSONLD_OBJECT: case RL_JSONLD_ARRAY:
-			cover_host = xstrdup(PAPER_HOST);
-			cover_path = xasprintf("/photos/2019/%s.%s", it->imgid, ext);
-			break;
-		case RL_IMAGE_SRC:
-			cover_host = xstrdup(NEWSIMG_HOST);
-			cover_path = xasprintf("/img/%s.%s", it->imgid, ext);
-			break;
-		case RL_LAZY_SRCSET:
-			cover_host = xstrdup(CDN_HOST);
-			cover_path = xasprintf("/lazy/%s-%d.%s", it->imgid, it->w, ext);
-			break;
-		case RL_OG_PROTOREL:
-			cover_host = xstrdup(CDN_HOST);
-			cover_path = xasprintf("/og/%s.%s", it->imgid, ext);
-			cover_written = xasprintf("//%s%s", cover_host, cover_path);
-			break;
-		case RL_RELATIVE:
-			cover_host = xstrdup(it->final_host);
-			if (web_unif(&r) < 0.5) {
-				cover_path = xasprintf("/images/%s.%s", it->imgid, ext);
-				cover_written = xstrdup(cover_path);
-			} else {
-				const char *q = strchr(it->final_path, '?');
-				size_t plen = q ? (size_t)(q - it->final_path) : strlen(it->final_path);
-				while (plen && it->final_path[plen - 1] != '/')
-					plen--;
-				cover_path = xasprintf("%.*simages/%s.%s", (int)plen, it->final_path, it->imgid, ext);
-				cover_written = xasprintf("images/%s.%s", it->imgid, ext);
-			}
-			break;
-		case RL_BASE_HREF:
-			cover_host = xstrdup(PAPER_HOST);
-			cover_path = xasprintf("/assets/photos/%s.%s", it->imgid, ext);
-			cover_written = xasprintf("photos/%s.%s", it->imgid, ext);
-			base = xasprintf("%s://%s/assets/", S, PAPER_HOST);
-			break;
-		case RL_BROKEN:
-			cover_host = xstrdup(NEWSIMG_HOST);
-			cover_path = xasprintf("/cms/%s.%s?w=%d&h=%d&crop=1", it->imgid, ext, it->w, it->h);
-			break;
-		}
-		it->cover_url = xasprintf("%s://%s%s", S, cover_host, cover_path);
-		if (!cover_written)
-			cover_written = xstrdup(it->cover_url);
-
-		img = render_image(&it->vis, it->key, it->w, it->h, it->fmt, &img_len, &err);
-		if (!img)
-			goto fail;
-		vm_sha256_hex(img, img_len, it->sha);
-		img_file = xasprintf("img/%s.%s", it->id, ext);
-		path = xasprintf("%s/%s", C->files, img_file);
-		if (put_file(path, img, img_len) < 0) {
-			err = "cannot write the cover";
-			goto fail;
-		}
-		cover_ctype = render_format_ctype[it->fmt];
-		if (it->wrong_ctype)
-			cover_ctype = it->fmt <= RF_JPEG_EXIF ? "application/octet-stream" : "image/jpeg";
-
-		if (it->cover_alive) {
-			int st = 200;
-			const char *ct = cover_ctype;
-			sbuf fault, hdr;
-			sb_init(&fault);
-			sb_init(&hdr);
-			if (it->fault && it->fault_on_cover) {
-				fault_spec(it, &r, img_len, &st, &fault, &hdr, &ct, 1);
-				if (fail_fault(it->fault))
-					it->cover_alive = 0;
-			}
-			route(&it->routes, cover_host, cover_path, st, ct,
-			      it->fault == RFT_PRIVATE && it->fault_on_cover ? "" : img_file, fault.s, hdr.s);
-			sb_free(&fault);
-			sb_free(&hdr);
-		}
-		if (variant_url) {
-			char *vp = strchr(variant_url + 2, '/');
-			if (it->cover_alive)
-				route(&it->routes, MSN_IMG_HOST, vp, 200, cover_ctype, img_file, NULL, NULL);
-			u.msn_variant = variant_url;
-		}
-		if (L == RL_LAZY_SRCSET) {
-			int sw = it->w / 3 > 16 ? it->w / 3 : 16, sh = it->h / 3 > 16 ? it->h / 3 : 16;
-			int mw = it->w * 2 / 3 > 24 ? it->w * 2 / 3 : 24, mh = it->h * 2 / 3 > 24 ? it->h * 2 / 3 : 24;
-			for (int k = 0; k < 2; k++) {
-				int vw = k ? mw : sw, vh = k ? mh : sh;
-				size_t vlen;
-				void *v = render_image_simple(&it->vis, it->key, vw, vh, 0, &vlen, &err);
-				char *vf, *vpath, *vurl;
-				if (!v)
-					goto fail;
-				vf = xasprintf("img/%s-%d.jpg", it->id, vw);
-				vpath = xasprintf("%s/%s", C->files, vf);
-				vurl = xasprintf("/lazy/%s-%d.jpg", it->imgid, vw);
-				if (put_file(vpath, v, vlen) == 0)
-					route(&it->routes, CDN_HOST, vurl, 200, "image/jpeg", vf, NULL, NULL);
-				if (k) {
-					mid_url = xasprintf("%s://%s%s", S, CDN_HOST, vurl);
-					u.mid_w = vw;
-				} else {
-					small_url = xasprintf("%s://%s%s", S, CDN_HOST, vurl);
-					u.small_w = vw;
-				}
-				free(v);
-				free(vf);
-				free(vpath);
-				free(vurl);
-			}
-			u.small = small_url;
-			u.mid = mid_url;
-		}
-	}
-
-	/* a decoy in the first candidate's place; the cover moves to the body */
-	meta = xstrdup(cover_written ? cover_written : "");
-	if (L == RL_RELATIVE || L == RL_BASE_HREF)
-		body_img = xstrdup(cover_written);
-	if (it->decoy) {
-		char *dp = NULL;
-		const char *dfile = NULL, *dct = "image/jpeg";
-		char *own = NULL;
-		switch (it->decoy) {
-		case DC_PIXEL:
-			dp = xasprintf("/social/%s.gif", it->imgid);
-			dfile = "shared/pixel.gif";
-			dct = "image/gif";
-			break;
-		case DC_LOGO:
-			break;
-		case DC_TRUNCATED: case DC_CORRUPT: {
-			size_t jlen;
-			void *j = render_image_simple(&it->vis, it->key ^ 1, it->w, it->h, 0, &jlen, &err);
-			if (!j)
-				goto fail;
-			if (it->decoy == DC_TRUNCATED) {
-				jlen = jlen / 3 > 64 ? jlen / 3 : jlen;
-			} else {
-				web_rng g = { it->rnd ^ 0xc0ffee };
-				for (size_t k = 200; k < jlen; k++)
-					((unsigned char *)j)[k] = (unsigned char)web_rand(&g);
-			}
-			own = xasprintf("img/%s-%s.jpg", it->id, render_decoy_names[it->decoy]);
-			char *dpath = xasprintf("%s/%s", C->files, own);
-			put_file(dpath, j, jlen);
-			free(dpath);
-			free(j);
-			dp = xasprintf("/social/%s-%s.jpg", it->imgid, render_decoy_names[it->decoy]);
-			dfile = own;
-			break;
-		}
-		case DC_HTML:
-			dp = xasprintf("/social/%s.jpg", it->imgid);
-			dfile = "shared/notimage.html";
-			break;
-		}
-		if (dp) {
-			route(&it->routes, NEWSIMG_HOST, dp, 200, dct, dfile, NULL, NULL);
-			decoy_url = xasprintf("%s://%s%s", S, NEWSIMG_HOST, dp);
+/* Where the cover lives for the item's layout and how its page writes it. */
+static void place_cover(drawing *d)
+{
+	web_item *it = d->it;
+	const char *f = web_format_names[it->fmt], *ext = web_format_ext[it->fmt];
+	switch (it->layout) {
+	case RL_MSN2019:
+		d->cover_host = xstrdup(MSN_IMG_HOST);
+		d->cover_path = xasprintf("/tenant/amp/entityid/%s.img?h=%d&w=%d&m=6&q=60&o=t&l=f&f=%s",
+					  it->imgid, it->h, it->w, !strcmp(f, "jpeg") ? "jpg" : f);
+		d->variant_url = xasprintf("//%s/tenant/amp/entityid/%s.img?h=450&w=799&m=6&q=60&o=f&l=f",
+					   MSN_IMG_HOST, it->imgid);
+		break;
+	case RL_OG:
+		d->cover_host = xstrdup(NEWSIMG_HOST);
+		d->cover_path = xasprintf("/2019/11/%s-%dx%d.%s", it->imgid, it->w, it->h, ext);
+		break;
+	case RL_TWITTER:
+		d->cover_host = xstrdup(CDN_HOST);
+		d->cover_path = xasprintf("/media/%s.%s", it->imgid, ext);
+		break;
+	case RL_JSONLD_STRING: case RL_JSONLD_OBJECT: case RL_JSONLD_ARRAY:
+		d->cover_host = xstrdup(PAPER_HOST);
+		d->cover_path = xasprintf("/photos/2019/%s.%s", it->imgid, ext);
+		break;
+	case RL_IMAGE_SRC:
+		d->cover_host = xstrdup(NEWSIMG_HOST);
+		d->cover_path = xasprintf("/img/%s.%s", it->imgid, ext);
+		break;
+	case RL_LAZY_SRCSET:
+		d->cover_host = xstrdup(CDN_HOST);
+		d->cover_path = xasprintf("/lazy/%s-%d.%s", it->imgid, it->w, ext);
+		break;
+	case RL_OG_PROTOREL:
+		d->cover_host = xstrdup(CDN_HOST);
+		d->cover_path = xasprintf("/og/%s.%s", it->imgid, ext);
+		d->cover_written = xasprintf("//%s%s", d->cover_host, d->cover_path);
+		break;
+	case RL_RELATIVE:
+		d->cover_host = xstrdup(it->final_host);
+		if (web_unif(&d->r) < 0.5) {
+			d->cover_path = xasprintf("/images/%s.%s", it->imgid, ext);
+			d->cover_written = xstrdup(d->cover_path);
 		} else {
-			decoy_url = xstrdup(C->logo_url);
+			const char *q = strchr(it->final_path, '?');
+			size_t plen = q ? (size_t)(q - it->final_path) : strlen(it->final_path);
+			while (plen && it->final_path[plen - 1] != '/')
+				plen--;
+			d->cover_path = xasprintf("%.*simages/%s.%s", (int)plen, it->final_path, it->imgid, ext);
+			d->cover_written = xasprintf("images/%s.%s", it->imgid, ext);
 		}
-		free(meta);
-		meta = xstrdup(decoy_url);
-		free(body_img);
-		body_img = xstrdup(it->cover_url);
-		free(dp);
-		free(own);
+		break;
+	case RL_BASE_HREF:
+		d->cover_host = xstrdup(PAPER_HOST);
+		d->cover_path = xasprintf("/assets/photos/%s.%s", it->imgid, ext);
+		d->cover_written = xasprintf("photos/%s.%s", it->imgid, ext);
+		d->base = xasprintf("%s://%s/assets/", it->scheme, PAPER_HOST);
+		break;
+	case RL_BROKEN:
+		d->cover_host = xstrdup(NEWSIMG_HOST);
+		d->cover_path = xasprintf("/cms/%s.%s?w=%d&h=%d&crop=1", it->imgid, ext, it->w, it->h);
+		break;
 	}
-	u.cover = cover_written;
-	u.meta = meta;
-	u.body_img = body_img;
-	u.base = base;
+	it->cover_url = xasprintf("%s://%s%s", it->scheme, d->cover_host, d->cover_path);
+	if (!d->cover_written)
+		d->cover_written = xstrdup(it->cover_url);
+}
 
-	/* the page */
-	render_page(&page, it, items, &u);
-	page_file = xasprintf("pages/%s.html", it->id);
+/* Draw the cover into files/img/; 0, or -1 with d->err. */
+static int write_cover(drawing *d)
+{
+	web_item *it = d->it;
+	void *img = web_image(&it->vis, it->key, it->w, it->h, it->fmt, &d->img_len, &d->err);
+	if (!img)
+		return -1;
+	vm_sha256_hex(img, d->img_len, it->sha);
+	d->img_file = xasprintf("img/%s.%s", it->id, web_format_ext[it->fmt]);
+	char *path = xasprintf("%s/%s", d->C->files, d->img_file);
+	int rc = put_file(path, img, d->img_len);
 	free(path);
-	path = xasprintf("%s/%s", C->files, page_file);
-	if (put_file(path, page.s, page.len) < 0) {
-		err = "cannot write the page";
-		goto fail;
+	free(img);
+	if (rc < 0) {
+		d->err = "cannot write the cover";
+		return -1;
 	}
-	it->page_file = xstrdup(page_file);
-	if (L == RL_MSN2019)
-	{
+	d->cover_ctype = web_format_ctype[it->fmt];
+	if (it->wrong_ctype)
+		d->cover_ctype = it->fmt <= RF_JPEG_EXIF ? "application/octet-stream" : "image/jpeg";
+	return 0;
+}
+
+/* The routes of a live cover (with the item's fault when it is on the
+ * cover) and of the MSN layout's body copy. */
+static void cover_routes(drawing *d)
+{
+	web_item *it = d->it;
+	if (it->cover_alive) {
+		int st = 200;
+		const char *ct = d->cover_ctype;
+		vm_buf fault = { 0 }, hdr = { 0 };
+		if (it->fault && it->fault_on_cover) {
+			fault_spec(it, &d->r, d->img_len, &st, &fault, &hdr, &ct, 1);
+			if (fail_fault(it->fault))
+				it->cover_alive = 0;
+		}
+		route(&it->routes, d->cover_host, d->cover_path, st, ct,
+		      it->fault == RFT_PRIVATE && it->fault_on_cover ? "" : d->img_file, fault.p, hdr.p);
+		vm_buf_free(&fault);
+		vm_buf_free(&hdr);
+	}
+	if (d->variant_url) {
+		char *vp = strchr(d->variant_url + 2, '/');
+		if (it->cover_alive)
+			route(&it->routes, MSN_IMG_HOST, vp, 200, d->cover_ctype, d->img_file, NULL, NULL);
+		d->u.msn_variant = d->variant_url;
+	}
+}
+
+/* The lazy-srcset layout's smaller copies of the cover (a third and two
+ * thirds of its size); 0, or -1 with d->err. */
+static int srcset_copies(drawing *d)
+{
+	web_item *it = d->it;
+	const char *S = it->scheme;
+	int sw = it->w / 3 > 16 ? it->w / 3 : 16, sh = it->h / 3 > 16 ? it->h / 3 : 16;
+	int mw = it->w * 2 / 3 > 24 ? it->w * 2 / 3 : 24, mh = it->h * 2 / 3 > 24 ? it->h * 2 / 3 : 24;
+	for (int k = 0; k < 2; k++) {
+		int vw = k ? mw : sw, vh = k ? mh : sh;
+		size_t vlen;
+		void *v = web_image_simple(&it->vis, it->key, vw, vh, 0, &vlen, &d->err);
+		if (!v)
+			return -1;
+		char *vf = xasprintf("img/%s-%d.jpg", it->id, vw);
+		char *vpath = xasprintf("%s/%s", d->C->files, vf);
+		char *vurl = xasprintf("/lazy/%s-%d.jpg", it->imgid, vw);
+		if (put_file(vpath, v, vlen) == 0)
+			route(&it->routes, CDN_HOST, vurl, 200, "image/jpeg", vf, NULL, NULL);
+		if (k) {
+			d->mid_url = xasprintf("%s://%s%s", S, CDN_HOST, vurl);
+			d->u.mid_w = vw;
+		} else {
+			d->small_url = xasprintf("%s://%s%s", S, CDN_HOST, vurl);
+			d->u.small_w = vw;
+		}
+		free(v);
+		free(vf);
+		free(vpath);
+		free(vurl);
+	}
+	d->u.small = d->small_url;
+	d->u.mid = d->mid_url;
+	return 0;
+}
+
+/* A truncated or corrupt JPEG decoy of its own, under files/img/; its
+ * file name, or NULL with d->err. */
+static char *broken_decoy_file(drawing *d)
+{
+	web_item *it = d->it;
+	size_t jlen;
+	void *j = web_image_simple(&it->vis, it->key ^ 1, it->w, it->h, 0, &jlen, &d->err);
+	if (!j)
+		return NULL;
+	if (it->decoy == DC_TRUNCATED) {
+		jlen = jlen / 3 > 64 ? jlen / 3 : jlen;
+	} else {
+		web_rng g = { it->rnd ^ 0xc0ffee };
+		for (size_t k = 200; k < jlen; k++)
+			((unsigned char *)j)[k] = (unsigned char)web_rand(&g);
+	}
+	char *own = xasprintf("img/%s-%s.jpg", it->id, web_decoy_names[it->decoy]);
+	char *dpath = xasprintf("%s/%s", d->C->files, own);
+	put_file(dpath, j, jlen);
+	free(dpath);
+	free(j);
+	return own;
+}
+
+/* A decoy takes the first candidate's place and the cover moves to the
+ * body; 0, or -1 with d->err. */
+static int place_decoy(drawing *d)
+{
+	web_item *it = d->it;
+	char *dp = NULL, *own = NULL;
+	const char *dfile = NULL, *dct = "image/jpeg";
+	switch (it->decoy) {
+	case DC_PIXEL:
+		dp = xasprintf("/social/%s.gif", it->imgid);
+		dfile = "shared/pixel.gif";
+		dct = "image/gif";
+		break;
+	case DC_LOGO:
+		break;
+	case DC_TRUNCATED: case DC_CORRUPT:
+		if (!(own = broken_decoy_file(d)))
+			return -1;
+		dp = xasprintf("/social/%s-%s.jpg", it->imgid, web_decoy_names[it->decoy]);
+		dfile = own;
+		break;
+	case DC_HTML:
+		dp = xasprintf("/social/%s.jpg", it->imgid);
+		dfile = "shared/notimage.html";
+		break;
+	}
+	if (dp) {
+		route(&it->routes, NEWSIMG_HOST, dp, 200, dct, dfile, NULL, NULL);
+		d->decoy_url = xasprintf("%s://%s%s", it->scheme, NEWSIMG_HOST, dp);
+	} else {
+		d->decoy_url = xstrdup(d->C->logo_url);
+	}
+	free(d->meta);
+	d->meta = xstrdup(d->decoy_url);
+	free(d->body_img);
+	d->body_img = xstrdup(it->cover_url);
+	free(dp);
+	free(own);
+	return 0;
+}
+
+/* The cover's file and routes, and the URLs the page names for it; 0, or
+ * -1 with d->err. */
+static int draw_cover(drawing *d)
+{
+	int L = d->it->layout;
+	if (L != RL_NOIMAGE) {
+		place_cover(d);
+		if (write_cover(d) < 0)
+			return -1;
+		cover_routes(d);
+		if (L == RL_LAZY_SRCSET && srcset_copies(d) < 0)
+			return -1;
+	}
+	d->meta = xstrdup(d->cover_written ? d->cover_written : "");
+	if (L == RL_RELATIVE || L == RL_BASE_HREF)
+		d->body_img = xstrdup(d->cover_written);
+	if (d->it->decoy && place_decoy(d) < 0)
+		return -1;
+	d->u.cover = d->cover_written;
+	d->u.meta = d->meta;
+	d->u.body_img = d->body_img;
+	d->u.base = d->base;
+	return 0;
+}
+
+/* The beacon and pixel a page loads, and the thumbnail other pages show
+ * for this story. */
+static void page_extras_routes(web_item *it)
+{
+	if (it->layout == RL_MSN2019) {
 		char *bp = xasprintf("/c.gif?udc=true&rid=%016llx&pg.n=articleflex&pg.t=article",
 				     (unsigned long long)it->rnd);
 		route(&it->routes, BEACON_HOST, bp, 200, "image/gif", "shared/pixel.gif", NULL, NULL);
 		free(bp);
-	}
-	{
+	} else {
 		char *pp = xasprintf("/t.gif?p=%s&r=%08x", it->id, (unsigned)(it->rnd & 0xffffffffu));
-		if (L != RL_MSN2019)
-			route(&it->routes, PIXEL_HOST, pp, 200, "image/gif", "shared/pixel.gif", NULL, NULL);
+		route(&it->routes, PIXEL_HOST, pp, 200, "image/gif", "shared/pixel.gif", NULL, NULL);
 		free(pp);
 	}
-	/* the thumbnail other pages show for this story */
-	{
-		char *tp = xasprintf("/tenant/amp/entityid/%s.img?h=76&w=138&m=6&q=60&u=t&o=t&l=f", it->imgid);
-		char *tf = xasprintf("shared/thumb-%u.jpg", it->num % N_THUMBS);
-		route(&it->routes, MSN_IMG_HOST, tp, 200, "image/jpeg", tf, NULL, NULL);
-		free(tp);
-		free(tf);
-	}
+	char *tp = xasprintf("/tenant/amp/entityid/%s.img?h=76&w=138&m=6&q=60&u=t&o=t&l=f", it->imgid);
+	char *tf = xasprintf("shared/thumb-%u.jpg", it->num % N_THUMBS);
+	route(&it->routes, MSN_IMG_HOST, tp, 200, "image/jpeg", tf, NULL, NULL);
+	free(tp);
+	free(tf);
+}
 
-	/* the page's routes by fate */
-	{
-		const char *ctype = L == RL_BROKEN ? "text/html" : "text/html; charset=utf-8";
-		switch (it->fate) {
-		case FATE_DEAD:
-			route(&it->routes, it->host, it->path, it->dead_status, "text/html; charset=utf-8",
-			      "shared/gone.html", NULL, NULL);
-			break;
-		case FATE_LOOP: {
-			char *a = xasprintf("%s://%s/02/en-us/%s", S, SHORT_HOST, it->msn_id);
-			char *back = xasprintf("Location: %s://%s%s", S, it->host, it->path);
-			char *to = xasprintf("Location: %s", a);
-			route(&it->routes, it->host, it->path, 301, "", "", NULL, to);
-			route(&it->routes, SHORT_HOST, a + strlen(S) + 3 + strlen(SHORT_HOST), 302, "", "", NULL, back);
-			free(a);
-			free(back);
-			free(to);
+/* A moved page: its chain of 1 to 3 redirects, then the page. */
+static void moved_routes(drawing *d, const char *ctype)
+{
+	web_item *it = d->it;
+	const char *S = it->scheme;
+	char *hop[4];
+	int nh = it->hops;
+	hop[0] = xasprintf("%s://%s%s", S, it->host, it->path);
+	hop[nh] = xasprintf("%s://%s%s", S, it->final_host, it->final_path);
+	if (nh >= 2)
+		hop[1] = xasprintf("%s://%s/02/en-us/%s", S, SHORT_HOST, it->msn_id);
+	if (nh >= 3)
+		hop[2] = xasprintf("%s://%s/en-us/%s/ar-%s?ocid=chopendata", S, MOVED_HOST,
+				   it->category, it->msn_id);
+	for (int k = 0; k < nh; k++) {
+		char *h = NULL, *p = NULL, *loc = xasprintf("Location: %s", hop[k + 1]);
+		char sch[8];
+		split_url(hop[k], sch, &h, &p);
+		route(&it->routes, h, p, web_unif(&d->r) < 0.5 ? 301 : 302, "", "", NULL, loc);
+		free(h);
+		free(p);
+		free(loc);
+	}
+	route(&it->routes, it->final_host, it->final_path, 200, ctype, d->page_file, NULL, NULL);
+	for (int k = 0; k <= nh; k++)
+		free(hop[k]);
+}
+
+/* A redirect loop between the page and a short link. */
+static void loop_routes(web_item *it)
+{
+	const char *S = it->scheme;
+	char *a = xasprintf("%s://%s/02/en-us/%s", S, SHORT_HOST, it->msn_id);
+	char *back = xasprintf("Location: %s://%s%s", S, it->host, it->path);
+	char *to = xasprintf("Location: %s", a);
+	route(&it->routes, it->host, it->path, 301, "", "", NULL, to);
+	route(&it->routes, SHORT_HOST, a + strlen(S) + 3 + strlen(SHORT_HOST), 302, "", "", NULL, back);
+	free(a);
+	free(back);
+	free(to);
+}
+
+/* The routes of the page's URL by the item's fate. */
+static void fate_routes(drawing *d, size_t page_len)
+{
+	web_item *it = d->it;
+	const char *ctype = it->layout == RL_BROKEN ? "text/html" : "text/html; charset=utf-8";
+	switch (it->fate) {
+	case FATE_DEAD:
+		route(&it->routes, it->host, it->path, it->dead_status, "text/html; charset=utf-8",
+		      "shared/gone.html", NULL, NULL);
+		break;
+	case FATE_LOOP:
+		loop_routes(it);
+		break;
+	case FATE_MOVED:
+		moved_routes(d, ctype);
+		break;
+	case FATE_FAULT:
+		if (!it->fault_on_cover) {
+			int st = 200;
+			vm_buf fault = { 0 }, hdr = { 0 };
+			fault_spec(it, &d->r, page_len, &st, &fault, &hdr, &ctype, 0);
+			route(&it->routes, it->host, it->path, st, ctype,
+			      it->fault == RFT_PRIVATE || it->fault == RFT_REDIRECT_LOOP ? "" : d->page_file,
+			      fault.p, hdr.p);
+			vm_buf_free(&fault);
+			vm_buf_free(&hdr);
 			break;
 		}
-		case FATE_MOVED: {
-			char *hop[4];
-			int nh = it->hops;
-			hop[0] = xasprintf("%s://%s%s", S, it->host, it->path);
-			hop[nh] = xasprintf("%s://%s%s", S, it->final_host, it->final_path);
-			if (nh >= 2)
-				hop[1] = xasprintf("%s://%s/02/en-us/%s", S, SHORT_HOST, it->msn_id);
-			if (nh >= 3)
-				hop[2] = xasprintf("%s://%s/en-us/%s/ar-%s?ocid=chopendata", S, MOVED_HOST,
-						   it->category, it->msn_id);
-			for (int k = 0; k < nh; k++) {
-				char *h = NULL, *p = NULL, *loc = xasprintf("Location: %s", hop[k + 1]);
-				char sch[8];
-				split_url(hop[k], sch, &h, &p);
-				route(&it->routes, h, p, web_unif(&r) < 0.5 ? 301 : 302, "", "", NULL, loc);
-				free(h);
-				free(p);
-				free(loc);
-			}
-			route(&it->routes, it->final_host, it->final_path, 200, ctype, page_file, NULL, NULL);
-			for (int k = 0; k <= nh; k++)
-				free(hop[k]);
-			break;
-		}
-		case FATE_FAULT:
-			if (!it->fault_on_cover) {
-				int st = 200;
-				sbuf fault, hdr;
-				sb_init(&fault);
-				sb_init(&hdr);
-				fault_spec(it, &r, page.len, &st, &fault, &hdr, &ctype, 0);
-				route(&it->routes, it->host, it->path, st, ctype,
-				      it->fault == RFT_PRIVATE || it->fault == RFT_REDIRECT_LOOP ? "" : page_file,
-				      fault.s, hdr.s);
-				sb_free(&fault);
-				sb_free(&hdr);
-				break;
-			}
-			/* fall through */
-		default:
-			route(&it->routes, it->host, it->path, 200, ctype, page_file, NULL, NULL);
-		}
+		/* fall through */
+	default:
+		route(&it->routes, it->host, it->path, 200, ctype, d->page_file, NULL, NULL);
 	}
+}
 
-	archive_and_search(C, it, &r, img_file, cover_ctype);
-
-	/* the truth row */
-	{
-		int page_alive = it->fate == FATE_ALIVE || it->fate == FATE_MOVED || it->fate == FATE_ROBOTS ||
-				 (it->fate == FATE_FAULT && (it->fault_on_cover || !fail_fault(it->fault)));
-		const char *outcome;
-		if (it->fate == FATE_DEAD || it->fate == FATE_LOOP)
-			outcome = "dead";
-		else if (it->fate == FATE_ROBOTS)
-			outcome = "robots";
-		else if (it->fate == FATE_FAULT && fail_fault(it->fault))
-			outcome = "fail";
-		else if (L == RL_NOIMAGE)
-			outcome = "none";
-		else
-			outcome = "cover";
-		sb_addf(&it->truth, "%s\t%s\t%s://%s%s\t%d\t%s://%s%s\t%s\t", it->id, it->msn_id, S,
-			it->host, it->path, page_alive, S, it->final_host, it->final_path,
-			render_layout_names[L]);
-		if (L == RL_NOIMAGE)
-			sb_add(&it->truth, "\t\t\t\t\t\t\t0\t");
-		else
-			sb_addf(&it->truth, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t", it->cover_url, it->sha,
-				render_format_names[it->fmt], render_variant_names[it->fmt], it->w, it->h,
-				cover_ctype, it->cover_alive);
-		sb_addf(&it->truth, "%s\t%s\t%s\t%s\t%s", render_decoy_names[it->decoy],
-			fault_names[it->fate == FATE_FAULT ? it->fault : 0],
-			it->fate == FATE_FAULT ? (it->fault_on_cover ? "cover" : "page") : "", outcome,
-			it->extra_truth.s ? it->extra_truth.s : "0\t\t0\t\t\t0\n");
-	}
-	goto out;
-fail:
-	it->error = xstrdup(err ? err : "failed");
-out:
-	free(cover_host);
-	free(cover_path);
-	free(cover_written);
-	free(meta);
-	free(small_url);
-	free(mid_url);
-	free(variant_url);
-	free(body_img);
-	free(base);
-	free(img_file);
-	free(page_file);
+/* The page into files/pages/ and its routes; 0, or -1 with d->err. */
+static int draw_page(drawing *d)
+{
+	web_item *it = d->it;
+	vm_buf page = { 0 };
+	web_page(&page, it, d->C->items, &d->u);
+	d->page_file = xasprintf("pages/%s.html", it->id);
+	char *path = xasprintf("%s/%s", d->C->files, d->page_file);
+	int rc = put_file(path, page.p, page.len);
 	free(path);
-	free(decoy_url);
-	free(img);
-	sb_free(&page);
+	if (rc < 0) {
+		d->err = "cannot write the page";
+		vm_buf_free(&page);
+		return -1;
+	}
+	it->page_file = xstrdup(d->page_file);
+	page_extras_routes(it);
+	fate_routes(d, page.len);
+	vm_buf_free(&page);
+	return 0;
+}
+
+/* What a correct crawler should end with for the item. */
+static const char *expected_outcome(const web_item *it)
+{
+	if (it->fate == FATE_DEAD || it->fate == FATE_LOOP)
+		return "dead";
+	if (it->fate == FATE_ROBOTS)
+		return "robots";
+	if (it->fate == FATE_FAULT && fail_fault(it->fault))
+		return "fail";
+	if (it->layout == RL_NOIMAGE)
+		return "none";
+	return "cover";
+}
+
+/* The item's truth.tsv row. */
+static void truth_row_text(web_item *it, const char *cover_ctype)
+{
+	const char *S = it->scheme;
+	int page_alive = it->fate == FATE_ALIVE || it->fate == FATE_MOVED || it->fate == FATE_ROBOTS ||
+			 (it->fate == FATE_FAULT && (it->fault_on_cover || !fail_fault(it->fault)));
+	vm_buf_addf(&it->truth, "%s\t%s\t%s://%s%s\t%d\t%s://%s%s\t%s\t", it->id, it->msn_id, S,
+		    it->host, it->path, page_alive, S, it->final_host, it->final_path,
+		    web_layout_names[it->layout]);
+	if (it->layout == RL_NOIMAGE)
+		vm_buf_add(&it->truth, "\t\t\t\t\t\t\t0\t");
+	else
+		vm_buf_addf(&it->truth, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t", it->cover_url, it->sha,
+			    web_format_names[it->fmt], web_variant_names[it->fmt], it->w, it->h,
+			    cover_ctype, it->cover_alive);
+	vm_buf_addf(&it->truth, "%s\t%s\t%s\t%s\t%s", web_decoy_names[it->decoy],
+		    fault_names[it->fate == FATE_FAULT ? it->fault : 0],
+		    it->fate == FATE_FAULT ? (it->fault_on_cover ? "cover" : "page") : "",
+		    expected_outcome(it), it->extra_truth.p ? it->extra_truth.p : "0\t\t0\t\t\t0\n");
+}
+
+/* Everything of one item: its cover, decoy, page, routes, archive
+ * captures and search corpus rows, and its truth row. */
+static void draw_item(ctx *C, size_t i)
+{
+	drawing d = { .C = C, .it = &C->items[i], .r = { C->items[i].rnd }, .u = { .logo = C->logo_url } };
+	if (draw_cover(&d) == 0 && draw_page(&d) == 0) {
+		archive_and_search(C, d.it, d.img_file, d.cover_ctype);
+		truth_row_text(d.it, d.cover_ctype);
+	} else
+		d.it->error = xstrdup(d.err ? d.err : "failed");
+	drawing_free(&d);
 }
 
 /* ---- the archive's captures and the search corpus ---- */
@@ -911,7 +991,7 @@ static void timestamp(web_rng *r, char out[15])
 static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
 static int cmp_pstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static void capture(ctx *C, sbuf *b, const char *url, const char *ts, int status,
+static void capture(ctx *C, vm_buf *b, const char *url, const char *ts, int status,
 		    const char *mime, const char *body, const char *headers)
 {
 	char dig[33] = "3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ";   /* SHA-1 of nothing */
@@ -921,20 +1001,19 @@ static void capture(ctx *C, sbuf *b, const char *url, const char *ts, int status
 		file_digest(p, dig, &len);
 		free(p);
 	}
-	sb_addf(b, "%s\t%s\t%d\t%s\t%s\t%s\t%zu\t%s\n", url, ts, status, mime, body ? body : "",
+	vm_buf_addf(b, "%s\t%s\t%d\t%s\t%s\t%s\t%zu\t%s\n", url, ts, status, mime, body ? body : "",
 		dig, len, headers ? headers : "");
 }
 
 /* a headline as another site writes it */
 static char *alter_title(web_rng *r, const char *title, const char *site, int *kinds)
 {
-	sbuf b;
+	vm_buf b = { 0 };
 	int k = web_range(r, 0, 5);
-	sb_init(&b);
 	*kinds = k;
 	switch (k) {
-	case 0: sb_addf(&b, "%s | %s", site, title); break;
-	case 1: sb_addf(&b, "%s - %s", title, site); break;
+	case 0: vm_buf_addf(&b, "%s | %s", site, title); break;
+	case 1: vm_buf_addf(&b, "%s - %s", title, site); break;
 	case 2: {   /* truncated to about two thirds of its words */
 		int words = 1, keep, seen = 0;
 		for (const char *p = title; *p; p++)
@@ -943,9 +1022,9 @@ static char *alter_title(web_rng *r, const char *title, const char *site, int *k
 		for (const char *p = title; *p; p++) {
 			if (*p == ' ' && ++seen >= keep)
 				break;
-			sb_addn(&b, p, 1);
+			vm_buf_addn(&b, p, 1);
 		}
-		sb_add(&b, "...");
+		vm_buf_add(&b, "...");
 		break;
 	}
 	case 3:     /* lower case, no punctuation */
@@ -955,7 +1034,7 @@ static char *alter_title(web_rng *r, const char *title, const char *site, int *k
 				c = (char)(c - 'A' + 'a');
 			if (c == ',' || c == ':' || c == '!' || c == '?' || c == '.' || c == '\'' || c == '"')
 				continue;
-			sb_addn(&b, &c, 1);
+			vm_buf_addn(&b, &c, 1);
 		}
 		break;
 	case 4: {   /* one word changed */
@@ -970,20 +1049,20 @@ static char *alter_title(web_rng *r, const char *title, const char *site, int *k
 			if (seen == w && (*p != ' ' || w == 0)) {
 				if (p == title || p[-1] == ' ' || (*p == ' ' && w > 0)) {
 					if (*p == ' ')
-						sb_add(&b, " ");
-					sb_add(&b, "latest");
+						vm_buf_add(&b, " ");
+					vm_buf_add(&b, "latest");
 					while (p[1] && p[1] != ' ')
 						p++;
 				}
 				continue;
 			}
-			sb_addn(&b, p, 1);
+			vm_buf_addn(&b, p, 1);
 		}
 		break;
 	}
-	default: sb_addf(&b, "%s: %s", site, title); break;
+	default: vm_buf_addf(&b, "%s: %s", site, title); break;
 	}
-	return b.s;
+	return vm_buf_steal(&b);
 }
 
 /* the same words in another order: another story for a bag-of-words matcher */
@@ -991,7 +1070,7 @@ static char *shuffle_title(web_rng *r, const char *title)
 {
 	char *t = xstrdup(title), *w[64], *save = NULL;
 	int n = 0;
-	sbuf b;
+	vm_buf b = { 0 };
 	for (char *tok = strtok_r(t, " ", &save); tok && n < 64; tok = strtok_r(NULL, " ", &save))
 		w[n++] = tok;
 	for (int i = n - 1; i > 0; i--) {
@@ -1002,17 +1081,16 @@ static char *shuffle_title(web_rng *r, const char *title)
 	}
 	if (n > 1 && !strcmp(w[0], title))   /* keep it different */
 		w[0] = w[1];
-	sb_init(&b);
 	for (int i = 0; i < n; i++) {
 		if (i)
-			sb_add(&b, " ");
-		sb_add(&b, w[i]);
+			vm_buf_add(&b, " ");
+		vm_buf_add(&b, w[i]);
 	}
 	free(t);
-	return b.s;
+	return vm_buf_steal(&b);
 }
 
-static void search_row(sbuf *b, const char *url, const char *title, const char *content,
+static void search_row(vm_buf *b, const char *url, const char *title, const char *content,
 		       const char *img, const char *engine)
 {
 	char *t = xstrdup(title), *c = xstrdup(content);
@@ -1022,144 +1100,173 @@ static void search_row(sbuf *b, const char *url, const char *title, const char *
 	for (char *p = c; *p; p++)
 		if (*p == '\t' || *p == '\n')
 			*p = ' ';
-	sb_addf(b, "%s\t%s\t%s\t%s\t%s\t%s\n", url, t, c, img ? img : "", img ? img : "", engine);
+	vm_buf_addf(b, "%s\t%s\t%s\t%s\t%s\t%s\n", url, t, c, img ? img : "", img ? img : "", engine);
 	free(t);
 	free(c);
 }
 
 /* a republished or distractor page: og:image to img */
-static void other_page(ctx *C, render_item *it, const char *host, const char *path,
+static void other_page(ctx *C, web_item *it, const char *host, const char *path,
 		       const char *title, const char *img, const char *site)
 {
-	sbuf pg;
-	char *f = xasprintf("pages/%s-%08llx.html", it->id, (unsigned long long)(web_hash(path, strlen(path)) & 0xffffffffu));
+	vm_buf pg = { 0 };
+	char *f = xasprintf("pages/%s-%08llx.html", it->id, (unsigned long long)(vm_fnv1a64(path, strlen(path)) & 0xffffffffu));
 	char *p = xasprintf("%s/%s", C->files, f);
-	sb_init(&pg);
-	sb_add(&pg, "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n<title>");
-	sb_add_html(&pg, title);
-	sb_add(&pg, "</title>\n<meta property=\"og:title\" content=\"");
-	sb_add_html(&pg, title);
-	sb_add(&pg, "\">\n");
+	vm_buf_add(&pg, "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n<title>");
+	vm_buf_add_html(&pg, title);
+	vm_buf_add(&pg, "</title>\n<meta property=\"og:title\" content=\"");
+	vm_buf_add_html(&pg, title);
+	vm_buf_add(&pg, "\">\n");
 	if (img) {
-		sb_add(&pg, "<meta property=\"og:image\" content=\"");
-		sb_add_html(&pg, img);
-		sb_add(&pg, "\">\n");
+		vm_buf_add(&pg, "<meta property=\"og:image\" content=\"");
+		vm_buf_add_html(&pg, img);
+		vm_buf_add(&pg, "\">\n");
 	}
-	sb_addf(&pg, "</head><body><header>%s</header><h1>", site);
-	sb_add_html(&pg, title);
-	sb_add(&pg, "</h1>\n<p>");
-	sb_add_html(&pg, it->abstract);
-	sb_add(&pg, "</p></body></html>\n");
-	if (put_file(p, pg.s, pg.len) == 0)
+	vm_buf_addf(&pg, "</head><body><header>%s</header><h1>", site);
+	vm_buf_add_html(&pg, title);
+	vm_buf_add(&pg, "</h1>\n<p>");
+	vm_buf_add_html(&pg, it->abstract);
+	vm_buf_add(&pg, "</p></body></html>\n");
+	if (put_file(p, pg.p, pg.len) == 0)
 		route(&it->routes, host, path, 200, "text/html; charset=utf-8", f, NULL, NULL);
-	sb_free(&pg);
+	vm_buf_free(&pg);
 	free(f);
 	free(p);
 }
 
-static void archive_and_search(ctx *C, render_item *it, web_rng *r0, const char *img_file,
-			       const char *cover_ctype)
+/* What the archive and the search corpus hold of an item, for its truth row. */
+typedef struct elsewhere {
+	int archived;            /* captures of the page */
+	char *archive_url;       /* the URL they are under */
+	int archive_cover;       /* the cover has a capture too */
+	char *search_url, *search_img;   /* the republished copy */
+	int img_alive;           /* its image is served */
+} elsewhere;
+
+/* Captures of a dead page: 1 to 3 of the page, maybe a later one of the
+ * dead page itself, maybe one of its cover. */
+static void archive_dead_page(ctx *C, web_item *it, web_rng *r, const char *img_file, elsewhere *e)
 {
-	const web_render_opts *o = C->o;
-	web_rng r = { web_mix(it->rnd ^ 0xa5c1e5ULL) };   /* its own stream: the rest stays as it was */
 	const char *S = it->scheme;
-	int archived = 0, archive_cover = 0, img_alive = 0;
-	char *search_url = NULL, *search_img = NULL, *archive_url = NULL;
-	(void)r0;
-
-	/* captures of dead pages (and of some of their covers) */
-	if ((it->fate == FATE_DEAD || it->fate == FATE_LOOP) && web_unif(&r) < o->archive_share) {
-		char ts[4][15], *url;
-		/* a page listed under its old www.msn.com/.../ar-ID form is archived,
-		 * for 30% of them, under the assets.msn.com/labs/mind/ID.html form
-		 * one can derive from the id */
-		if (strcmp(it->host, "assets.msn.com") && web_unif(&r) < 0.3)
-			url = xasprintf("%s://assets.msn.com/labs/mind/%s.html", S, it->msn_id);
-		else
-			url = xasprintf("%s://%s%s", S, it->host, it->path);
-		archive_url = xstrdup(url);
-		int n = web_range(&r, 1, 3);
-		for (int k = 0; k < n; k++)
-			timestamp(&r, ts[k]);
-		qsort(ts, (size_t)n, sizeof ts[0], cmp_str);
-		for (int k = 0; k < n; k++)
-			capture(C, &it->captures, url, ts[k], 200, "text/html", it->page_file, NULL);
-		archived = n;
-		if (web_unif(&r) < 0.5) {   /* a later capture of the dead page itself */
-			char late[15];
-			snprintf(late, sizeof late, "2023%02d%02d120000", web_range(&r, 3, 12), web_range(&r, 1, 28));
-			capture(C, &it->captures, url, late, it->dead_status, "text/html", "shared/gone.html", NULL);
-		}
-		if (it->layout != RL_NOIMAGE && img_file && web_unif(&r) < 0.7) {
-			char cts[15];
-			memcpy(cts, ts[0], 15);
-			cts[13] = (char)('0' + (cts[13] - '0' + 1) % 10);   /* a moment after the page */
-			capture(C, &it->captures, it->cover_url, cts, 200, render_format_ctype[it->fmt], img_file, NULL);
-			archive_cover = 1;
-		}
-		free(url);
+	char ts[4][15], *url;
+	/* a page listed under its old www.msn.com/.../ar-ID form is archived,
+	 * for 30% of them, under the assets.msn.com/labs/mind/ID.html form
+	 * one can derive from the id */
+	if (strcmp(it->host, "assets.msn.com") && web_unif(r) < 0.3)
+		url = xasprintf("%s://assets.msn.com/labs/mind/%s.html", S, it->msn_id);
+	else
+		url = xasprintf("%s://%s%s", S, it->host, it->path);
+	e->archive_url = xstrdup(url);
+	int n = web_range(r, 1, 3);
+	for (int k = 0; k < n; k++)
+		timestamp(r, ts[k]);
+	qsort(ts, (size_t)n, sizeof ts[0], cmp_str);
+	for (int k = 0; k < n; k++)
+		capture(C, &it->captures, url, ts[k], 200, "text/html", it->page_file, NULL);
+	e->archived = n;
+	if (web_unif(r) < 0.5) {   /* a later capture of the dead page itself */
+		char late[15];
+		snprintf(late, sizeof late, "2023%02d%02d120000", web_range(r, 3, 12), web_range(r, 1, 28));
+		capture(C, &it->captures, url, late, it->dead_status, "text/html", "shared/gone.html", NULL);
 	}
-
-	/* the search corpus: the story republished elsewhere under an altered title */
-	if (it->layout != RL_NOIMAGE && img_file && web_unif(&r) < o->search_share) {
-		size_t s = web_rand(&r) % N_SITES;
-		int kind;
-		char *title = alter_title(&r, it->title, SITES[s].name, &kind);
-		char *path = xasprintf("/story/%08llx.html", (unsigned long long)(web_mix(it->rnd) & 0xffffffffu));
-		char *ipath = xasprintf("/img/%08llx.%s", (unsigned long long)(web_mix(it->rnd + 1) & 0xffffffffu),
-					render_format_ext[it->fmt]);
-		search_url = xasprintf("%s://%s%s", S, SITES[s].host, path);
-		search_img = xasprintf("%s://%s%s", S, SITES[s].host, ipath);
-		img_alive = web_unif(&r) >= 0.15;
-		if (img_alive)
-			route(&it->routes, SITES[s].host, ipath, 200, cover_ctype, img_file, NULL, NULL);
-		other_page(C, it, SITES[s].host, path, title, search_img, SITES[s].name);
-		search_row(&it->search, search_url, title, it->abstract,
-			   web_unif(&r) < 0.5 ? search_img : NULL, "simweb");
-		free(title);
-		free(path);
-		free(ipath);
+	if (it->layout != RL_NOIMAGE && img_file && web_unif(r) < 0.7) {
+		char cts[15];
+		memcpy(cts, ts[0], 15);
+		cts[13] = (char)('0' + (cts[13] - '0' + 1) % 10);   /* a moment after the page */
+		capture(C, &it->captures, it->cover_url, cts, 200, web_format_ctype[it->fmt], img_file, NULL);
+		e->archive_cover = 1;
 	}
-	/* distractors: the same words in another order, or a stock photo */
-	if (web_unif(&r) < 0.5) {
-		size_t s = web_rand(&r) % N_SITES;
-		int shuffled = web_unif(&r) < 0.4;
-		char *title = shuffled ? shuffle_title(&r, it->title) : xasprintf("%s: more on %s", SITES[s].name, it->category);
-		char *path = xasprintf("/related/%08llx.html", (unsigned long long)(web_mix(it->rnd + 2) & 0xffffffffu));
-		char *url = xasprintf("%s://%s%s", S, SITES[s].host, path);
-		char *img = xasprintf("%s://%s/assets/stock-%d.jpg", S, SITES[s].host, (int)(web_rand(&r) % N_STOCK));
-		int dead_img = web_unif(&r) < 0.2;
-		char *dimg = dead_img ? xasprintf("%s://%s/gone/%08llx.jpg", S, SITES[s].host,
-						  (unsigned long long)(web_mix(it->rnd + 3) & 0xffffffffu)) : NULL;
-		other_page(C, it, SITES[s].host, path, title, dead_img ? dimg : img, SITES[s].name);
-		search_row(&it->search, url, title, shuffled ? it->abstract : "Related coverage.",
-			   dead_img ? dimg : img, "simweb");
-		free(title);
-		free(path);
-		free(url);
-		free(img);
-		free(dimg);
-	}
-	sb_addf(&it->extra_truth, "%d\t%s\t%d\t%s\t%s\t%d\n", archived, archive_url ? archive_url : "",
-		archive_cover, search_url ? search_url : "", search_img ? search_img : "",
-		search_url ? img_alive : 0);
-	free(archive_url);
-	free(search_url);
-	free(search_img);
+	free(url);
 }
 
-static int write_rows(const char *out, const char *name, const char *header, render_item *items,
-		      size_t n, size_t field)
+/* The story republished on another site under an altered title, with the
+ * cover (served or not) and a search corpus row. */
+static void republish(ctx *C, web_item *it, web_rng *r, const char *img_file, const char *cover_ctype,
+		      elsewhere *e)
+{
+	const char *S = it->scheme;
+	size_t s = web_rand(r) % N_SITES;
+	int kind;
+	char *title = alter_title(r, it->title, SITES[s].name, &kind);
+	char *path = xasprintf("/story/%08llx.html", (unsigned long long)(vm_mix64(it->rnd) & 0xffffffffu));
+	char *ipath = xasprintf("/img/%08llx.%s", (unsigned long long)(vm_mix64(it->rnd + 1) & 0xffffffffu),
+				web_format_ext[it->fmt]);
+	e->search_url = xasprintf("%s://%s%s", S, SITES[s].host, path);
+	e->search_img = xasprintf("%s://%s%s", S, SITES[s].host, ipath);
+	e->img_alive = web_unif(r) >= 0.15;
+	if (e->img_alive)
+		route(&it->routes, SITES[s].host, ipath, 200, cover_ctype, img_file, NULL, NULL);
+	other_page(C, it, SITES[s].host, path, title, e->search_img, SITES[s].name);
+	search_row(&it->search, e->search_url, title, it->abstract,
+		   web_unif(r) < 0.5 ? e->search_img : NULL, "simweb");
+	free(title);
+	free(path);
+	free(ipath);
+}
+
+/* A distractor page and search row: the same words in another order, or
+ * more on the category with a stock photo (or a dead image). */
+static void distractor(ctx *C, web_item *it, web_rng *r)
+{
+	const char *S = it->scheme;
+	size_t s = web_rand(r) % N_SITES;
+	int shuffled = web_unif(r) < 0.4;
+	char *title = shuffled ? shuffle_title(r, it->title) : xasprintf("%s: more on %s", SITES[s].name, it->category);
+	char *path = xasprintf("/related/%08llx.html", (unsigned long long)(vm_mix64(it->rnd + 2) & 0xffffffffu));
+	char *url = xasprintf("%s://%s%s", S, SITES[s].host, path);
+	char *img = xasprintf("%s://%s/assets/stock-%d.jpg", S, SITES[s].host, (int)(web_rand(r) % N_STOCK));
+	int dead_img = web_unif(r) < 0.2;
+	char *dimg = dead_img ? xasprintf("%s://%s/gone/%08llx.jpg", S, SITES[s].host,
+					  (unsigned long long)(vm_mix64(it->rnd + 3) & 0xffffffffu)) : NULL;
+	other_page(C, it, SITES[s].host, path, title, dead_img ? dimg : img, SITES[s].name);
+	search_row(&it->search, url, title, shuffled ? it->abstract : "Related coverage.",
+		   dead_img ? dimg : img, "simweb");
+	free(title);
+	free(path);
+	free(url);
+	free(img);
+	free(dimg);
+}
+
+/* The item's captures, republished copy and distractor, from a stream of
+ * their own (so the rest of the item stays as it was), and their truth
+ * columns. */
+static void archive_and_search(ctx *C, web_item *it, const char *img_file, const char *cover_ctype)
+{
+	const web_render_opts *o = C->o;
+	web_rng r = { vm_mix64(it->rnd ^ 0xa5c1e5ULL) };
+	elsewhere e = { 0 };
+	if ((it->fate == FATE_DEAD || it->fate == FATE_LOOP) && web_unif(&r) < o->archive_share)
+		archive_dead_page(C, it, &r, img_file, &e);
+	if (it->layout != RL_NOIMAGE && img_file && web_unif(&r) < o->search_share)
+		republish(C, it, &r, img_file, cover_ctype, &e);
+	if (web_unif(&r) < 0.5)
+		distractor(C, it, &r);
+	vm_buf_addf(&it->extra_truth, "%d\t%s\t%d\t%s\t%s\t%d\n", e.archived, e.archive_url ? e.archive_url : "",
+		    e.archive_cover, e.search_url ? e.search_url : "", e.search_img ? e.search_img : "",
+		    e.search_url ? e.img_alive : 0);
+	free(e.archive_url);
+	free(e.search_url);
+	free(e.search_img);
+}
+
+/* OUT/name: the header, the rows of first (may be NULL), then the rows each
+ * item holds in its vm_buf at offset field (items that failed left out);
+ * 0, or -1 after a message. */
+static int write_rows(const char *out, const char *name, const char *header, const vm_buf *first,
+		      const web_item *items, size_t n, size_t field)
 {
 	vm_atomic_file af;
 	char *p = xasprintf("%s/%s", out, name);
 	int ok = vm_atomic_open(&af, p) == 0;
 	if (ok) {
 		fputs(header, af.fp);
+		if (first && first->p)
+			fwrite(first->p, 1, first->len, af.fp);
 		for (size_t i = 0; i < n; i++) {
-			sbuf *b = (sbuf *)((char *)&items[i] + field);
-			if (!items[i].error && b->s)
-				fwrite(b->s, 1, b->len, af.fp);
+			const vm_buf *b = (const vm_buf *)((const char *)&items[i] + field);
+			if (!items[i].error && b->p)
+				fwrite(b->p, 1, b->len, af.fp);
 		}
 		ok = vm_atomic_commit(&af) == 0;
 	}
@@ -1180,7 +1287,7 @@ static void *worker(void *arg)
 		if (i >= C->n)
 			break;
 		if (C->items[i].host)   /* items with a bad URL are skipped */
-			render_one(C, i);
+			draw_item(C, i);
 	}
 	return NULL;
 }
@@ -1189,7 +1296,7 @@ static void *worker(void *arg)
 
 static int shared_files(ctx *C)
 {
-	static const render_visual logo_v = { 210, 0, 0.7, 0.45, SH_SQUARE, 3 };
+	static const web_visual logo_v = { 210, 0, 0.7, 0.45, SH_SQUARE, 3 };
 	static const char gone[] = "<!doctype html>\n<html><head><title>Page not found</title></head>\n"
 				   "<body><h1>We can't find that page</h1><p>It may have been moved or deleted.</p>\n"
 				   "<img src=\"/static/sad.png\" width=\"64\" height=\"64\" alt=\"\"></body></html>\n";
@@ -1207,7 +1314,7 @@ static int shared_files(ctx *C)
 	char *p;
 	int rc = 0;
 
-	b = render_image_simple(&logo_v, 42, 200, 50, 1, &len, &err);
+	b = web_image_simple(&logo_v, 42, 200, 50, 1, &len, &err);
 	if (!b)
 		return -1;
 	p = xasprintf("%s/shared/logo.png", C->files);
@@ -1215,8 +1322,8 @@ static int shared_files(ctx *C)
 	free(p);
 	free(b);
 	for (unsigned k = 0; k < N_THUMBS; k++) {
-		render_visual v = { (int)(k * 45), (int)(k * 45 + 180) % 360, 0.6, 0.5, (int)(k % SH_N), 1 + (int)(k % 3) };
-		b = render_image_simple(&v, 1000 + k, 138, 76, 0, &len, &err);
+		web_visual v = { (int)(k * 45), (int)(k * 45 + 180) % 360, 0.6, 0.5, (int)(k % SH_N), 1 + (int)(k % 3) };
+		b = web_image_simple(&v, 1000 + k, 138, 76, 0, &len, &err);
 		if (!b)
 			return -1;
 		p = xasprintf("%s/shared/thumb-%u.jpg", C->files, k);
@@ -1225,8 +1332,8 @@ static int shared_files(ctx *C)
 		free(b);
 	}
 	for (int k = 0; k < N_STOCK; k++) {
-		render_visual v = { 30 + 80 * k, 200 - 40 * k, 0.5, 0.45, (k + 2) % SH_N, 2 };
-		b = render_image_simple(&v, 2000 + (uint64_t)k, 480, 320, 0, &len, &err);
+		web_visual v = { 30 + 80 * k, 200 - 40 * k, 0.5, 0.45, (k + 2) % SH_N, 2 };
+		b = web_image_simple(&v, 2000 + (uint64_t)k, 480, 320, 0, &len, &err);
 		if (!b)
 			return -1;
 		p = xasprintf("%s/shared/stock-%d.jpg", C->files, k);
@@ -1246,12 +1353,10 @@ static int shared_files(ctx *C)
 	return rc;
 }
 
-/* robots.txt of every host: per-host policies, see vmind-web(1) */
-static int robots(ctx *C, sbuf *routes)
+/* The hosts of the original pages, once each, at most 48. */
+static int page_hosts(const ctx *C, const char **hosts)
 {
-	const char *hosts[64];
-	int nh = 0, rc = 0;
-	/* the hosts of the original pages, then the fixed ones */
+	int nh = 0;
 	for (size_t i = 0; i < C->n && nh < 48; i++) {
 		int k;
 		if (C->items[i].error || !C->items[i].host)
@@ -1262,247 +1367,309 @@ static int robots(ctx *C, sbuf *routes)
 		if (k == nh)
 			hosts[nh++] = C->items[i].host;
 	}
-	for (int k = 0; k < nh; k++) {
-		sbuf t;
-		char *f, *p;
-		sb_init(&t);
-		sb_add(&t, "# robots.txt of the simulated web\nUser-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\n");
-		for (size_t i = 0; i < C->n; i++) {
-			const render_item *it = &C->items[i];
-			if (!it->error && it->fate == FATE_ROBOTS && !strcmp(it->host, hosts[k]))
-				sb_addf(&t, "Disallow: %s\n", it->path);
-		}
-		f = xasprintf("robots/%s.txt", hosts[k]);
-		p = xasprintf("%s/%s", C->files, f);
-		rc |= put_file(p, t.s, t.len);
-		route(routes, hosts[k], "/robots.txt", 200, "text/plain", f, NULL, NULL);
+	return nh;
+}
+
+/* A page host's robots.txt: BadBot kept out, /private/ and the robots
+ * items' pages disallowed; 0, or -1 after a message. */
+static int page_host_robots(ctx *C, const char *host, vm_buf *routes)
+{
+	vm_buf t = { 0 };
+	char *f, *p;
+	int rc;
+	vm_buf_add(&t, "# robots.txt of the simulated web\nUser-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\n");
+	for (size_t i = 0; i < C->n; i++) {
+		const web_item *it = &C->items[i];
+		if (!it->error && it->fate == FATE_ROBOTS && !strcmp(it->host, host))
+			vm_buf_addf(&t, "Disallow: %s\n", it->path);
+	}
+	f = xasprintf("robots/%s.txt", host);
+	p = xasprintf("%s/%s", C->files, f);
+	rc = put_file(p, t.p, t.len);
+	route(routes, host, "/robots.txt", 200, "text/plain", f, NULL, NULL);
+	free(f);
+	free(p);
+	vm_buf_free(&t);
+	return rc;
+}
+
+/* The robots.txt files of the image hosts (those that are not page hosts
+ * too), the CDN's behind a redirect; 0, or -1 after a message. */
+static int fixed_host_robots(ctx *C, const char **hosts, int nh, vm_buf *routes)
+{
+	static const struct { const char *host, *text; } fixed[] = {
+		{ MOVED_HOST, "User-agent: *\nAllow: /\n" },
+		{ NEWSIMG_HOST, "User-agent: *\nDisallow: /private/\n" },
+		{ PAPER_HOST, "" },
+		{ CDN_HOST "-main", "User-agent: *\nDisallow:\n" },
+	};
+	int rc = 0;
+	for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++) {
+		int dup = 0;
+		for (int j = 0; j < nh; j++)
+			dup |= !strcmp(hosts[j], fixed[k].host);
+		if (dup)
+			continue;
+		char *f = xasprintf("robots/%s.txt", fixed[k].host);
+		char *p = xasprintf("%s/%s", C->files, f);
+		rc |= put_file(p, fixed[k].text, strlen(fixed[k].text));
+		if (k == 3)  /* the CDN's robots.txt is a redirect to the real one */
+			route(routes, CDN_HOST, "/robots-main.txt", 200, "text/plain", f, NULL, NULL);
+		else
+			route(routes, fixed[k].host, "/robots.txt", 200, "text/plain", f, NULL, NULL);
 		free(f);
 		free(p);
-		sb_free(&t);
 	}
-	{
-		static const struct { const char *host, *text; } fixed[] = {
-			{ MOVED_HOST, "User-agent: *\nAllow: /\n" },
-			{ NEWSIMG_HOST, "User-agent: *\nDisallow: /private/\n" },
-			{ PAPER_HOST, "" },
-			{ CDN_HOST "-main", "User-agent: *\nDisallow:\n" },
-		};
-		for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++) {
-			int dup = 0;
-			for (int j = 0; j < nh; j++)
-				dup |= !strcmp(hosts[j], fixed[k].host);
-			if (dup)
-				continue;
-			char *f = xasprintf("robots/%s.txt", fixed[k].host);
-			char *p = xasprintf("%s/%s", C->files, f);
-			rc |= put_file(p, fixed[k].text, strlen(fixed[k].text));
-			if (k == 3)  /* the CDN's robots.txt is a redirect to the real one */
-				route(routes, CDN_HOST, "/robots-main.txt", 200, "text/plain", f, NULL, NULL);
-			else
-				route(routes, fixed[k].host, "/robots.txt", 200, "text/plain", f, NULL, NULL);
-			free(f);
-			free(p);
-		}
-		{
-			char *loc = xasprintf("Location: %s://%s/robots-main.txt", C->scheme, CDN_HOST);
-			route(routes, CDN_HOST, "/robots.txt", 301, "", "", NULL, loc);
-			free(loc);
-		}
-	}
+	char *loc = xasprintf("Location: %s://%s/robots-main.txt", C->scheme, CDN_HOST);
+	route(routes, CDN_HOST, "/robots.txt", 301, "", "", NULL, loc);
+	free(loc);
 	return rc;
+}
+
+/* robots.txt of every host: per-host policies, see vmind-web(1) */
+static int robots(ctx *C, vm_buf *routes)
+{
+	const char *hosts[64];
+	int nh = page_hosts(C, hosts), rc = 0;
+	for (int k = 0; k < nh; k++)
+		rc |= page_host_robots(C, hosts[k], routes);
+	rc |= fixed_host_robots(C, hosts, nh, routes);
+	return rc;
+}
+
+/* The dataset's news items, by news number, at most --limit, and its truth
+ * rows; -1 after a message. */
+static int load_items(ctx *C, truth_row **truth, size_t *n_truth, int *bad)
+{
+	const web_render_opts *o = C->o;
+	if (read_news(o->mind, &C->items, &C->n, bad) < 0 || read_truth(o->mind, truth, n_truth) < 0)
+		return -1;
+	qsort(C->items, C->n, sizeof *C->items, cmp_item);
+	if (o->limit && (size_t)o->limit < C->n) {
+		for (size_t i = (size_t)o->limit; i < C->n; i++) {
+			free(C->items[i].category);
+			free(C->items[i].subcategory);
+			free(C->items[i].title);
+			free(C->items[i].abstract);
+			free(C->items[i].url);
+		}
+		C->n = (size_t)o->limit;
+	}
+	return 0;
+}
+
+/* An item's picture attributes and MSN id: from its truth row (t, may be
+ * NULL) or derived from its number and URL. */
+static void join_truth(web_item *it, const truth_row *t)
+{
+	uint64_t h = vm_mix64(it->num * 31 + 7);
+	if (t && t->has_vis) {
+		it->vis = t->vis;
+	} else {
+		if (!t)
+			vm_warn("%s: not in truth/news.tsv; derived visual attributes used", it->id);
+		it->vis.hue = (int)(h % 360);
+		it->vis.bg_hue = (int)((h >> 12) % 360);
+		it->vis.sat = 0.4 + 0.5 * (double)((h >> 24) % 100) / 100;
+		it->vis.light = 0.3 + 0.4 * (double)((h >> 32) % 100) / 100;
+		it->vis.shape = (int)((h >> 40) % SH_N);
+		it->vis.count = 1 + (int)((h >> 48) % 4);
+	}
+	if (t && t->msn_id) {
+		it->msn_id = xstrdup(t->msn_id);
+	} else {
+		/* from the URL: .../AAGH0ET.html or .../ar-AAGH0ET?... */
+		const char *s = strrchr(it->url, '/');
+		const char *b = s ? s + 1 : it->url;
+		size_t len;
+		if (!strncmp(b, "ar-", 3))
+			b += 3;
+		len = strcspn(b, ".?#");
+		it->msn_id = len ? xstrndup(b, len) : xstrdup(it->id);
+	}
+}
+
+/* Join the truth rows and check the URLs (an item whose URL is not http(s)
+ * is skipped); the scheme of shared URLs is the first item's. */
+static void prepare_items(ctx *C, truth_row *truth, size_t n_truth, int *bad)
+{
+	for (size_t i = 0; i < C->n; i++) {
+		web_item *it = &C->items[i];
+		truth_row key = { .num = it->num };
+		join_truth(it, n_truth ? bsearch(&key, truth, n_truth, sizeof *truth, cmp_truth) : NULL);
+		if (split_url(it->url, it->scheme, &it->host, &it->path) < 0) {
+			vm_warn("%s: URL '%s' is not http(s); item skipped", it->id, it->url);
+			it->error = xstrdup("bad URL");
+			(*bad)++;
+			continue;
+		}
+		if (!C->scheme[0])
+			strcpy(C->scheme, it->scheme);
+	}
+	if (!C->scheme[0])
+		strcpy(C->scheme, "https");
+}
+
+static int make_dirs(const char *out)
+{
+	static const char *const dirs[] = { "", "/files/pages", "/files/img", "/files/shared", "/files/robots" };
+	for (size_t k = 0; k < sizeof dirs / sizeof dirs[0]; k++) {
+		char *d = xasprintf("%s%s", out, dirs[k]);
+		int rc = vm_mkdir_p(d);
+		if (rc < 0)
+			vm_warn_errno("%s", d);
+		free(d);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The routes of the shared logo and stock photos. */
+static void shared_routes(vm_buf *shared)
+{
+	route(shared, NEWSIMG_HOST, "/assets/logo.png", 200, "image/png", "shared/logo.png", NULL, NULL);
+	for (size_t s = 0; s < N_SITES; s++)
+		for (int k = 0; k < N_STOCK; k++) {
+			char *sp = xasprintf("/assets/stock-%d.jpg", k), *sf = xasprintf("shared/stock-%d.jpg", k);
+			route(shared, SITES[s].host, sp, 200, "image/jpeg", sf, NULL, NULL);
+			free(sp);
+			free(sf);
+		}
+}
+
+/* Plan the items in order, then draw them on --threads workers. */
+static void draw_all(ctx *C)
+{
+	int nt = C->o->threads > 0 ? C->o->threads : 1;
+	pthread_t *th = xcalloc((size_t)nt, sizeof *th);
+	for (size_t i = 0; i < C->n; i++)
+		if (C->items[i].host)
+			plan(C, i);
+	/* workers skip items with an error already set */
+	for (int k = 0; k < nt; k++)
+		if (pthread_create(&th[k], NULL, worker, C) != 0) {
+			vm_warn("cannot start a thread");
+			nt = k;
+			break;
+		}
+	for (int k = 0; k < nt; k++)
+		pthread_join(th[k], NULL);
+	if (C->next < C->n) /* no thread could start */
+		worker(C);
+	free(th);
+}
+
+/* The host column of every routes.tsv row of b into hosts. */
+static void route_hosts(const vm_buf *b, char ***hosts, size_t *nh, size_t *cap)
+{
+	for (const char *l = b->p; l && *l;) {
+		const char *nl = strchr(l, '\n'), *tab = strchr(l, '\t');
+		if (tab && (!nl || tab < nl)) {
+			if (*nh == *cap)
+				*hosts = xrealloc(*hosts, (*cap = *cap ? 2 * *cap : 64) * sizeof **hosts);
+			(*hosts)[(*nh)++] = xstrndup(l, (size_t)(tab - l));
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+}
+
+/* hosts.txt: every virtual host once, sorted, e.g. for a TLS certificate's
+ * names; 0, or -1 after a message. */
+static int write_hosts(const ctx *C, const vm_buf *shared)
+{
+	char **hosts = NULL, *p;
+	size_t nh = 0, cap = 0;
+	vm_buf hb = { 0 };
+	int rc = 0;
+	for (size_t i = 0; i < C->n; i++)
+		if (!C->items[i].error)
+			route_hosts(&C->items[i].routes, &hosts, &nh, &cap);
+	route_hosts(shared, &hosts, &nh, &cap);
+	qsort(hosts, nh, sizeof *hosts, cmp_pstr);
+	for (size_t i = 0; i < nh; i++) {
+		if (!i || strcmp(hosts[i], hosts[i - 1])) {
+			vm_buf_add(&hb, hosts[i]);
+			vm_buf_add(&hb, "\n");
+		}
+	}
+	for (size_t i = 0; i < nh; i++)
+		free(hosts[i]);
+	free(hosts);
+	p = xasprintf("%s/hosts.txt", C->o->out);
+	if (vm_write_file_atomic(p, hb.p ? hb.p : "", hb.len) < 0) {
+		vm_warn_errno("%s", p);
+		rc = -1;
+	}
+	free(p);
+	vm_buf_free(&hb);
+	return rc;
+}
+
+/* routes.tsv, hosts.txt, truth.tsv, captures.tsv and search.tsv; 0, or -1
+ * after a message. */
+static int write_tables(const ctx *C, const vm_buf *shared)
+{
+	const char *out = C->o->out;
+	if (write_rows(out, "routes.tsv", "host\tpath\tstatus\tcontent_type\tbody\tfault\theaders\n", shared,
+		       C->items, C->n, offsetof(web_item, routes)) < 0 ||
+	    write_hosts(C, shared) < 0)
+		return -1;
+	return write_rows(out, "truth.tsv",
+			  "id\tmsn_id\tpage_url\tpage_alive\tfinal_url\tlayout\tcover_url\tcover_sha256\t"
+			  "cover_format\tcover_variant\tcover_width\tcover_height\tcover_content_type\t"
+			  "cover_alive\tdecoy\tfault\tfault_target\toutcome\tarchived\tarchive_url\tarchive_cover\t"
+			  "search_url\tsearch_img\tsearch_img_alive\n",
+			  NULL, C->items, C->n, offsetof(web_item, truth)) < 0 ||
+	       write_rows(out, "captures.tsv", "url\ttimestamp\tstatus\tmimetype\tbody\tdigest\tlength\theaders\n",
+			  NULL, C->items, C->n, offsetof(web_item, captures)) < 0 ||
+	       write_rows(out, "search.tsv", "url\ttitle\tcontent\timg_src\tthumbnail_src\tengine\n",
+			  NULL, C->items, C->n, offsetof(web_item, search)) < 0 ? -1 : 0;
+}
+
+static void free_items(ctx *C)
+{
+	for (size_t i = 0; i < C->n; i++) {
+		web_item *it = &C->items[i];
+		free(it->msn_id); free(it->category); free(it->subcategory); free(it->title);
+		free(it->abstract); free(it->url); free(it->host); free(it->path);
+		free(it->final_host); free(it->final_path); free(it->cover_url); free(it->page_file);
+		free(it->error);
+		vm_buf_free(&it->routes);
+		vm_buf_free(&it->truth);
+		vm_buf_free(&it->captures);
+		vm_buf_free(&it->search);
+		vm_buf_free(&it->extra_truth);
+	}
+	free(C->items);
 }
 
 int web_render(const web_render_opts *o)
 {
-	ctx C;
+	ctx C = { .o = o };
 	truth_row *truth = NULL;
 	size_t n_truth = 0;
 	int bad = 0, rc = VM_EXIT_USAGE;
 	double t0 = vm_now();
-	pthread_t *th = NULL;
-	vm_atomic_file af = { 0 };
-	sbuf shared;
+	vm_buf shared = { 0 };
 
-	memset(&C, 0, sizeof C);
-	C.o = o;
 	pthread_mutex_init(&C.mu, NULL);
-	sb_init(&shared);
-	if (render_img_init("vmind-web") < 0) {
+	if (web_image_init("vmind-web") < 0) {
 		vm_warn("cannot start libvips");
 		goto out;
 	}
-	if (read_news(o->mind, &C.items, &C.n, &bad) < 0 || read_truth(o->mind, &truth, &n_truth) < 0)
+	if (load_items(&C, &truth, &n_truth, &bad) < 0)
 		goto out;
-	qsort(C.items, C.n, sizeof *C.items, cmp_item);
-	if (o->limit && (size_t)o->limit < C.n) {
-		for (size_t i = (size_t)o->limit; i < C.n; i++) {
-			free(C.items[i].category);
-			free(C.items[i].subcategory);
-			free(C.items[i].title);
-			free(C.items[i].abstract);
-			free(C.items[i].url);
-		}
-		C.n = (size_t)o->limit;
-	}
-
-	/* join the truth rows, check the URLs */
-	for (size_t i = 0; i < C.n; i++) {
-		render_item *it = &C.items[i];
-		truth_row key = { .num = it->num };
-		truth_row *t = n_truth ? bsearch(&key, truth, n_truth, sizeof *truth, cmp_truth) : NULL;
-		uint64_t h = web_mix(it->num * 31 + 7);
-		if (t && t->has_vis) {
-			it->vis = t->vis;
-		} else {
-			if (!t)
-				vm_warn("%s: not in truth/news.tsv; derived visual attributes used", it->id);
-			it->vis.hue = (int)(h % 360);
-			it->vis.bg_hue = (int)((h >> 12) % 360);
-			it->vis.sat = 0.4 + 0.5 * (double)((h >> 24) % 100) / 100;
-			it->vis.light = 0.3 + 0.4 * (double)((h >> 32) % 100) / 100;
-			it->vis.shape = (int)((h >> 40) % SH_N);
-			it->vis.count = 1 + (int)((h >> 48) % 4);
-		}
-		if (t && t->msn_id) {
-			it->msn_id = xstrdup(t->msn_id);
-		} else {
-			/* from the URL: .../AAGH0ET.html or .../ar-AAGH0ET?... */
-			const char *s = strrchr(it->url, '/');
-			const char *b = s ? s + 1 : it->url;
-			size_t len;
-			if (!strncmp(b, "ar-", 3))
-				b += 3;
-			len = strcspn(b, ".?#");
-			it->msn_id = len ? xstrndup(b, len) : xstrdup(it->id);
-		}
-		if (split_url(it->url, it->scheme, &it->host, &it->path) < 0) {
-			vm_warn("%s: URL '%s' is not http(s); item skipped", it->id, it->url);
-			it->error = xstrdup("bad URL");
-			bad++;
-			continue;
-		}
-		if (!C.scheme[0])
-			strcpy(C.scheme, it->scheme);
-	}
-	if (!C.scheme[0])
-		strcpy(C.scheme, "https");
-
-	{
-		static const char *const dirs[] = { "", "/files/pages", "/files/img", "/files/shared",
-						    "/files/robots" };
-		for (size_t k = 0; k < sizeof dirs / sizeof dirs[0]; k++) {
-			char *d = xasprintf("%s%s", o->out, dirs[k]);
-			if (vm_mkdir_p(d) < 0) {
-				vm_warn_errno("%s", d);
-				free(d);
-				goto out;
-			}
-			free(d);
-		}
-	}
+	prepare_items(&C, truth, n_truth, &bad);
+	if (make_dirs(o->out) < 0)
+		goto out;
 	C.files = xasprintf("%s/files", o->out);
 	C.logo_url = xasprintf("%s://%s/assets/logo.png", C.scheme, NEWSIMG_HOST);
 	if (shared_files(&C) < 0)
 		goto out;
-	route(&shared, NEWSIMG_HOST, "/assets/logo.png", 200, "image/png", "shared/logo.png", NULL, NULL);
-	for (size_t s = 0; s < N_SITES; s++)
-		for (int k = 0; k < N_STOCK; k++) {
-			char *sp = xasprintf("/assets/stock-%d.jpg", k), *sf = xasprintf("shared/stock-%d.jpg", k);
-			route(&shared, SITES[s].host, sp, 200, "image/jpeg", sf, NULL, NULL);
-			free(sp);
-			free(sf);
-		}
-
-	for (size_t i = 0; i < C.n; i++)
-		if (C.items[i].host)
-			plan(&C, i);
-	{
-		int nt = o->threads > 0 ? o->threads : 1;
-		th = xcalloc((size_t)nt, sizeof *th);
-		/* workers skip items with an error already set */
-		for (int k = 0; k < nt; k++)
-			if (pthread_create(&th[k], NULL, worker, &C) != 0) {
-				vm_warn("cannot start a thread");
-				nt = k;
-				break;
-			}
-		for (int k = 0; k < nt; k++)
-			pthread_join(th[k], NULL);
-		if (C.next < C.n) /* no thread could start */
-			worker(&C);
-	}
-	if (robots(&C, &shared) < 0)
-		goto out;
-
-	/* routes.tsv */
-	{
-		char *p = xasprintf("%s/routes.tsv", o->out);
-		int ok = vm_atomic_open(&af, p) == 0;
-		if (ok) {
-			fputs("host\tpath\tstatus\tcontent_type\tbody\tfault\theaders\n", af.fp);
-			fwrite(shared.s, 1, shared.len, af.fp);
-			for (size_t i = 0; i < C.n; i++)
-				if (!C.items[i].error && C.items[i].routes.s)
-					fwrite(C.items[i].routes.s, 1, C.items[i].routes.len, af.fp);
-			ok = vm_atomic_commit(&af) == 0;
-		}
-		if (!ok) {
-			vm_warn_errno("%s", p);
-			free(p);
-			goto out;
-		}
-		free(p);
-	}
-	/* hosts.txt: every virtual host, e.g. for a TLS certificate's names */
-	{
-		char **hosts = NULL;
-		size_t nh = 0, cap = 0;
-		sbuf hb;
-		for (size_t i = 0; i <= C.n; i++) {
-			const sbuf *b = i < C.n ? &C.items[i].routes : &shared;
-			if (i < C.n && C.items[i].error)
-				continue;
-			for (const char *l = b->s; l && *l;) {
-				const char *nl = strchr(l, '\n'), *tab = strchr(l, '\t');
-				if (tab && (!nl || tab < nl)) {
-					if (nh == cap)
-						hosts = xrealloc(hosts, (cap = cap ? 2 * cap : 64) * sizeof *hosts);
-					hosts[nh++] = xstrndup(l, (size_t)(tab - l));
-				}
-				l = nl ? nl + 1 : NULL;
-			}
-		}
-		qsort(hosts, nh, sizeof *hosts, cmp_pstr);
-		sb_init(&hb);
-		for (size_t i = 0; i < nh; i++) {
-			if (!i || strcmp(hosts[i], hosts[i - 1])) {
-				sb_add(&hb, hosts[i]);
-				sb_add(&hb, "\n");
-			}
-		}
-		for (size_t i = 0; i < nh; i++)
-			free(hosts[i]);
-		free(hosts);
-		char *p = xasprintf("%s/hosts.txt", o->out);
-		int bad_write = vm_write_file_atomic(p, hb.s ? hb.s : "", hb.len) < 0;
-		if (bad_write)
-			vm_warn_errno("%s", p);
-		free(p);
-		sb_free(&hb);
-		if (bad_write)
-			goto out;
-	}
-	if (write_rows(o->out, "truth.tsv",
-	               "id\tmsn_id\tpage_url\tpage_alive\tfinal_url\tlayout\tcover_url\tcover_sha256\t"
-	               "cover_format\tcover_variant\tcover_width\tcover_height\tcover_content_type\t"
-	               "cover_alive\tdecoy\tfault\tfault_target\toutcome\tarchived\tarchive_url\tarchive_cover\t"
-	               "search_url\tsearch_img\tsearch_img_alive\n",
-	               C.items, C.n, offsetof(render_item, truth)) < 0)
-		goto out;
-	if (write_rows(o->out, "captures.tsv", "url\ttimestamp\tstatus\tmimetype\tbody\tdigest\tlength\theaders\n",
-		       C.items, C.n, offsetof(render_item, captures)) < 0 ||
-	    write_rows(o->out, "search.tsv", "url\ttitle\tcontent\timg_src\tthumbnail_src\tengine\n",
-		       C.items, C.n, offsetof(render_item, search)) < 0)
+	shared_routes(&shared);
+	draw_all(&C);
+	if (robots(&C, &shared) < 0 || write_tables(&C, &shared) < 0)
 		goto out;
 	for (size_t i = 0; i < C.n; i++)
 		if (C.items[i].error && C.items[i].host) {
@@ -1516,25 +1683,12 @@ int web_render(const web_render_opts *o)
 	}
 	rc = bad ? VM_EXIT_ITEMS : VM_EXIT_OK;
 out:
-	for (size_t i = 0; i < C.n; i++) {
-		render_item *it = &C.items[i];
-		free(it->msn_id); free(it->category); free(it->subcategory); free(it->title);
-		free(it->abstract); free(it->url); free(it->host); free(it->path);
-		free(it->final_host); free(it->final_path); free(it->cover_url); free(it->page_file);
-		free(it->error);
-		sb_free(&it->routes);
-		sb_free(&it->truth);
-		sb_free(&it->captures);
-		sb_free(&it->search);
-		sb_free(&it->extra_truth);
-	}
-	free(C.items);
+	free_items(&C);
 	for (size_t i = 0; i < n_truth; i++)
 		free(truth[i].msn_id);
 	free(truth);
-	free(th);
 	free(C.files);
 	free(C.logo_url);
-	sb_free(&shared);
+	vm_buf_free(&shared);
 	return rc;
 }

@@ -5,7 +5,9 @@
  * Each route may carry a fault (delay, drip, reset, truncate, badlength,
  * retry-after, huge, redirect-loop; semantics in man/vmind-web.1). Every
  * request is logged as one TSV line, flushed at once, so tests can read the
- * log while the server runs. SIGTERM or SIGINT stops it cleanly. */
+ * log while the server runs. SIGTERM or SIGINT stops it cleanly. With
+ * --background the command returns once the server answers, which goes on
+ * in a child process. */
 #include "config.h"
 #include "web.h"
 #include "web-archive.h"
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,15 +43,20 @@ typedef struct route {
 	double last_err;   /* vm_now() of the last one */
 } route;
 
-static struct {
+/* The server: its routes, files and log, shared by the connection threads
+ * (MHD's closure argument). */
+typedef struct server {
 	route **slots;     /* open addressing, [cap] */
 	size_t cap, count;
 	int files_fd;      /* WEBDIR/files */
 	FILE *log;
 	pthread_mutex_t log_mu;
-	volatile sig_atomic_t stop;
+	volatile sig_atomic_t stop;   /* raised once the server stops */
+	int pid_written;   /* this process wrote --pid-file */
+	int ready_fd;      /* --background: the pipe to the parent waiting for us, or -1 */
 	const web_serve_opts *o;
-} S;
+	web_archive *archive;
+} server;
 
 /* per request: the raw URI as received, captured by the URI log callback */
 typedef struct req {
@@ -58,8 +66,8 @@ typedef struct req {
 
 static uint64_t route_key(const char *host, const char *path)
 {
-	uint64_t h = web_hash(host, strlen(host));
-	return web_mix(h) ^ web_hash(path, strlen(path));
+	uint64_t h = vm_fnv1a64(host, strlen(host));
+	return vm_mix64(h) ^ vm_fnv1a64(path, strlen(path));
 }
 
 static void route_free(route *r)
@@ -75,13 +83,13 @@ static void route_free(route *r)
 	free(r);
 }
 
-static void table_put(route *r)
+static void table_put(server *S, route *r)
 {
-	if ((S.count + 1) * 2 > S.cap) {
-		size_t ncap = S.cap ? S.cap * 2 : 1024;
+	if ((S->count + 1) * 2 > S->cap) {
+		size_t ncap = S->cap ? S->cap * 2 : 1024;
 		route **ns = xcalloc(ncap, sizeof *ns);
-		for (size_t i = 0; i < S.cap; i++) {
-			route *x = S.slots[i];
+		for (size_t i = 0; i < S->cap; i++) {
+			route *x = S->slots[i];
 			if (!x)
 				continue;
 			size_t j = route_key(x->host, x->path) & (ncap - 1);
@@ -89,43 +97,43 @@ static void table_put(route *r)
 				j = (j + 1) & (ncap - 1);
 			ns[j] = x;
 		}
-		free(S.slots);
-		S.slots = ns;
-		S.cap = ncap;
+		free(S->slots);
+		S->slots = ns;
+		S->cap = ncap;
 	}
-	size_t j = route_key(r->host, r->path) & (S.cap - 1);
-	while (S.slots[j]) {
-		if (!strcmp(S.slots[j]->host, r->host) && !strcmp(S.slots[j]->path, r->path)) {
-			route_free(S.slots[j]);   /* a later row wins */
-			S.slots[j] = r;
+	size_t j = route_key(r->host, r->path) & (S->cap - 1);
+	while (S->slots[j]) {
+		if (!strcmp(S->slots[j]->host, r->host) && !strcmp(S->slots[j]->path, r->path)) {
+			route_free(S->slots[j]);   /* a later row wins */
+			S->slots[j] = r;
 			return;
 		}
-		j = (j + 1) & (S.cap - 1);
+		j = (j + 1) & (S->cap - 1);
 	}
-	S.slots[j] = r;
-	S.count++;
+	S->slots[j] = r;
+	S->count++;
 }
 
-static route *table_get(const char *host, const char *path)
+static route *table_get(const server *S, const char *host, const char *path)
 {
-	if (!S.cap)
+	if (!S->cap)
 		return NULL;
-	size_t j = route_key(host, path) & (S.cap - 1);
-	while (S.slots[j]) {
-		if (!strcmp(S.slots[j]->host, host) && !strcmp(S.slots[j]->path, path))
-			return S.slots[j];
-		j = (j + 1) & (S.cap - 1);
+	size_t j = route_key(host, path) & (S->cap - 1);
+	while (S->slots[j]) {
+		if (!strcmp(S->slots[j]->host, host) && !strcmp(S->slots[j]->path, path))
+			return S->slots[j];
+		j = (j + 1) & (S->cap - 1);
 	}
 	return NULL;
 }
 
-static void table_free(void)
+static void table_free(server *S)
 {
-	for (size_t i = 0; i < S.cap; i++)
-		route_free(S.slots[i]);
-	free(S.slots);
-	S.slots = NULL;
-	S.cap = S.count = 0;
+	for (size_t i = 0; i < S->cap; i++)
+		route_free(S->slots[i]);
+	free(S->slots);
+	S->slots = NULL;
+	S->cap = S->count = 0;
 }
 
 static void lower(char *s)
@@ -135,7 +143,7 @@ static void lower(char *s)
 }
 
 /* Read routes.tsv; 0 or -1 after a FILE:LINE message. */
-static int load_routes(const char *root)
+static int load_routes(server *S, const char *root)
 {
 	char *path = xasprintf("%s/routes.tsv", root);
 	FILE *fp = fopen(path, "r");
@@ -184,7 +192,7 @@ static int load_routes(const char *root)
 			goto out;
 		}
 		r->headers = xstrdup(n > 6 ? f[6] : "");
-		table_put(r);
+		table_put(S, r);
 		r = NULL;
 	}
 	if (ferror(fp)) {
@@ -210,27 +218,27 @@ static void log_clean(char *out, size_t len, const char *v)
 	out[i] = '\0';
 }
 
-static void log_request(const char *method, const char *host, const char *uri,
+static void log_request(server *S, const char *method, const char *host, const char *uri,
 			const char *ua, const char *extra, int status)
 {
 	struct timespec ts;
 	char clean_ua[512], clean_extra[512];
-	if (!S.log)
+	if (!S->log)
 		return;
 	log_clean(clean_ua, sizeof clean_ua, ua);
 	log_clean(clean_extra, sizeof clean_extra, extra ? extra : "");
 	clock_gettime(CLOCK_REALTIME, &ts);
-	pthread_mutex_lock(&S.log_mu);
-	fprintf(S.log, "%lld.%03ld\t%s\t%s\t%s\t%s\t%d%s%s\n", (long long)ts.tv_sec,
+	pthread_mutex_lock(&S->log_mu);
+	fprintf(S->log, "%lld.%03ld\t%s\t%s\t%s\t%s\t%d%s%s\n", (long long)ts.tv_sec,
 		ts.tv_nsec / 1000000, method, host, uri, clean_ua, status,
-		S.o->log_header ? "\t" : "", S.o->log_header ? clean_extra : "");
-	fflush(S.log);
-	pthread_mutex_unlock(&S.log_mu);
+		S->o->log_header ? "\t" : "", S->o->log_header ? clean_extra : "");
+	fflush(S->log);
+	pthread_mutex_unlock(&S->log_mu);
 }
 
-void web_nap_ms(long long ms)
+void web_nap_ms(const volatile sig_atomic_t *stop, long long ms)
 {
-	while (ms > 0 && !S.stop) {
+	while (ms > 0 && !*stop) {
 		long long step = ms < 50 ? ms : 50;
 		struct timespec ts = { (time_t)(step / 1000), (long)(step % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
@@ -240,6 +248,7 @@ void web_nap_ms(long long ms)
 
 /* ---- bodies produced by a callback: drip, truncate, badlength, huge ---- */
 typedef struct stream {
+	const volatile sig_atomic_t *stop;   /* the server's */
 	int fd;            /* -1 = no file */
 	uint64_t size;     /* file size */
 	web_fault f;
@@ -250,7 +259,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	stream *st = cls;
 	uint64_t limit = st->size;   /* bytes of the file we may send */
 	size_t n;
-	if (S.stop)
+	if (*st->stop)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	switch (st->f.kind) {
 	case WF_TRUNCATE:
@@ -286,8 +295,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (pos >= limit)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (pos > 0)
-			web_nap_ms((long long)max * 1000 / st->f.a);
-		if (S.stop)
+			web_nap_ms(st->stop, (long long)max * 1000 / st->f.a);
+		if (*st->stop)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		break;
 	}
@@ -311,11 +320,9 @@ static void stream_free(void *cls)
 	free(st);
 }
 
-static void add_headers(struct MHD_Response *resp, const route *r)
+void web_add_headers(struct MHD_Response *resp, const char *headers)
 {
-	const char *p = r->headers;
-	if (r->ctype[0])
-		MHD_add_response_header(resp, "Content-Type", r->ctype);
+	const char *p = headers;
 	while (p && *p) {
 		const char *e = strstr(p, "\\n");
 		size_t len = e ? (size_t)(e - p) : strlen(p);
@@ -348,20 +355,74 @@ static enum MHD_Result queue_text(struct MHD_Connection *c, int status, const ch
 	return ret;
 }
 
+/* A retry-after route answers 429 or 503 with Retry-After until its
+ * error count is spent (and again while the last error is recent); 1 when
+ * it did (status in *sent). */
+static int retry_after_reply(struct MHD_Connection *c, route *r, enum MHD_Result *ret, int *sent)
+{
+	const web_fault *f = &r->fault;
+	double now = vm_now();
+	int err;
+	pthread_mutex_lock(&r->mu);
+	err = f->b == 0 || r->n_err < f->b || (r->n_err > 0 && now - r->last_err < (double)f->a);
+	if (err) {
+		r->n_err++;
+		r->last_err = now;
+	}
+	pthread_mutex_unlock(&r->mu);
+	if (!err)
+		return 0;
+	char secs[32];
+	const char *text = r->status == 503 ? "Service Unavailable\n" : "Too Many Requests\n";
+	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								    MHD_RESPMEM_PERSISTENT);
+	snprintf(secs, sizeof secs, "%lld", f->a);
+	MHD_add_response_header(resp, "Retry-After", secs);
+	MHD_add_response_header(resp, "Content-Type", "text/plain");
+	*ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	*sent = r->status;
+	return 1;
+}
+
+/* The response carrying a route's body file (fd, size bytes; fd -1 for
+ * none), streamed by stream_read for the faults that shape the body. */
+static struct MHD_Response *body_response(server *S, const route *r, int fd, uint64_t size)
+{
+	const web_fault *f = &r->fault;
+	if (f->kind == WF_DRIP || f->kind == WF_TRUNCATE || f->kind == WF_BADLENGTH || f->kind == WF_HUGE) {
+		stream *st = xcalloc(1, sizeof *st);
+		uint64_t declared = size;
+		st->stop = &S->stop;
+		st->fd = fd;
+		st->size = size;
+		st->f = *f;
+		if (f->kind == WF_BADLENGTH)
+			declared = (uint64_t)f->a;
+		else if (f->kind == WF_HUGE)
+			declared = f->b ? MHD_SIZE_UNKNOWN : (uint64_t)f->a;
+		return MHD_create_response_from_callback(declared, 64 * 1024, stream_read, st, stream_free);
+	}
+	if (fd >= 0 && size > 0)
+		return MHD_create_response_from_fd(size, fd);
+	if (fd >= 0)
+		close(fd);
+	return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+}
+
 /* The reply of a route; returns the status sent (0 = connection reset). */
-static int answer_route(struct MHD_Connection *c, route *r, const char *uri, enum MHD_Result *ret)
+static int answer_route(server *S, struct MHD_Connection *c, route *r, const char *uri, enum MHD_Result *ret)
 {
 	struct MHD_Response *resp = NULL;
 	int status = r->status, fd = -1;
 	uint64_t size = 0;
-	web_fault f = r->fault;
 
-	switch (f.kind) {
+	switch (r->fault.kind) {
 	case WF_RESET:
 		*ret = MHD_NO;
 		return 0;
 	case WF_DELAY:
-		web_nap_ms(f.a);
+		web_nap_ms(&S->stop, r->fault.a);
 		break;
 	case WF_REDIRECT_LOOP:
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -369,40 +430,19 @@ static int answer_route(struct MHD_Connection *c, route *r, const char *uri, enu
 		*ret = MHD_queue_response(c, 302, resp);
 		MHD_destroy_response(resp);
 		return 302;
-	case WF_RETRY_AFTER: {
-		int err;
-		double now = vm_now();
-		pthread_mutex_lock(&r->mu);
-		err = f.b == 0 || r->n_err < f.b || (r->n_err > 0 && now - r->last_err < (double)f.a);
-		if (err) {
-			r->n_err++;
-			r->last_err = now;
-		}
-		pthread_mutex_unlock(&r->mu);
-		if (err) {
-			char secs[32];
-			const char *text = status == 503 ? "Service Unavailable\n" : "Too Many Requests\n";
-			snprintf(secs, sizeof secs, "%lld", f.a);
-			resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
-							       MHD_RESPMEM_PERSISTENT);
-			MHD_add_response_header(resp, "Retry-After", secs);
-			MHD_add_response_header(resp, "Content-Type", "text/plain");
-			*ret = MHD_queue_response(c, (unsigned)status, resp);
-			MHD_destroy_response(resp);
+	case WF_RETRY_AFTER:
+		if (retry_after_reply(c, r, ret, &status))
 			return status;
-		}
 		status = 200;
 		break;
-	}
 	default:
 		break;
 	}
-
 	if (r->body[0]) {
 		struct stat sb;
-		fd = openat(S.files_fd, r->body, O_RDONLY | O_CLOEXEC);
+		fd = openat(S->files_fd, r->body, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &sb) < 0) {
-			if (!S.o->quiet)
+			if (!S->o->quiet)
 				vm_warn("files/%s: %s", r->body, strerror(errno));
 			if (fd >= 0)
 				close(fd);
@@ -411,30 +451,13 @@ static int answer_route(struct MHD_Connection *c, route *r, const char *uri, enu
 		}
 		size = (uint64_t)sb.st_size;
 	}
-
-	if (f.kind == WF_DRIP || f.kind == WF_TRUNCATE || f.kind == WF_BADLENGTH || f.kind == WF_HUGE) {
-		stream *st = xcalloc(1, sizeof *st);
-		uint64_t declared = size;
-		st->fd = fd;
-		st->size = size;
-		st->f = f;
-		if (f.kind == WF_BADLENGTH)
-			declared = (uint64_t)f.a;
-		else if (f.kind == WF_HUGE)
-			declared = f.b ? MHD_SIZE_UNKNOWN : (uint64_t)f.a;
-		resp = MHD_create_response_from_callback(declared, 64 * 1024, stream_read, st, stream_free);
-	} else if (fd >= 0 && size > 0) {
-		resp = MHD_create_response_from_fd(size, fd);
-	} else {
-		if (fd >= 0)
-			close(fd);
-		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	}
-	if (!resp) {
+	if (!(resp = body_response(S, r, fd, size))) {
 		*ret = MHD_NO;
 		return 0;
 	}
-	add_headers(resp, r);
+	if (r->ctype[0])
+		MHD_add_response_header(resp, "Content-Type", r->ctype);
+	web_add_headers(resp, r->headers);
 	*ret = MHD_queue_response(c, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return status;
@@ -462,6 +485,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			       const char *method, const char *version, const char *upload_data,
 			       size_t *upload_data_size, void **req_cls)
 {
+	server *S = cls;
 	req *q = *req_cls;
 	const char *h, *ua;
 	char host[256];
@@ -497,17 +521,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 	host[i] = '\0';
 
-	r = table_get(host, q->uri);
+	r = table_get(S, host, q->uri);
 	if (r) {
-		status = answer_route(c, r, q->uri, &ret);
-	} else if ((status = web_archive_answer(c, S.o, host, q->uri, &ret)) > 0) {
+		status = answer_route(S, c, r, q->uri, &ret);
+	} else if ((status = web_archive_answer(S->archive, c, host, q->uri, &ret)) > 0) {
 		/* answered by the archive or search endpoint */
 	} else {
 		ret = queue_text(c, 404, "Not Found\n", "text/plain");
 		status = 404;
 	}
-	log_request(method, host, q->uri, ua,
-		    S.o->log_header ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, S.o->log_header) : NULL, status);
+	log_request(S, method, host, q->uri, ua,
+		    S->o->log_header ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, S->o->log_header) : NULL, status);
 	return ret;
 }
 
@@ -535,40 +559,31 @@ static int parse_listen(const char *opt, const char *text, struct sockaddr_in *s
 	return 0;
 }
 
-static char *slurp(const char *path)
+/* A PEM file for the TLS listener; NULL after a message. */
+static char *read_pem(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	sbuf b;
-	char buf[4096];
-	size_t n;
-	if (!fp) {
+	char *text = vm_read_file(path, NULL);
+	if (!text)
 		vm_warn_errno("%s", path);
-		return NULL;
-	}
-	sb_init(&b);
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-		sb_addn(&b, buf, n);
-	fclose(fp);
-	return b.s ? b.s : xstrdup("");
+	return text;
 }
 
-static struct MHD_Daemon *start(struct sockaddr_in *sa, const char *cert, const char *key)
+/* A daemon on sa, with TLS when cert (and key) are given. */
+static struct MHD_Daemon *start(server *S, struct sockaddr_in *sa, const char *cert, const char *key)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key },
+		{ MHD_OPTION_END, 0, NULL }
+	};
 	if (cert)
-		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handler, NULL,
-					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)sa,
-					MHD_OPTION_HTTPS_MEM_CERT, cert,
-					MHD_OPTION_HTTPS_MEM_KEY, key,
-					MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL,
-					MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
-					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-					MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-					MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-					MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
-					MHD_OPTION_END);
-	return MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
+		flags |= MHD_USE_TLS;
+	else
+		tls[0].option = MHD_OPTION_END;
+	return MHD_start_daemon(flags, 0, NULL, NULL, handler, S,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)sa,
+				MHD_OPTION_ARRAY, tls,
 				MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL,
 				MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
@@ -578,7 +593,7 @@ static struct MHD_Daemon *start(struct sockaddr_in *sa, const char *cert, const 
 				MHD_OPTION_END);
 }
 
-static unsigned bound_port(struct MHD_Daemon *d, struct sockaddr_in *sa)
+static unsigned bound_port(struct MHD_Daemon *d, const struct sockaddr_in *sa)
 {
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	return di ? di->port : ntohs(sa->sin_port);
@@ -593,108 +608,214 @@ static int write_small(const char *path, const char *text)
 	return 0;
 }
 
-int web_serve(const web_serve_opts *o)
-{
-	struct MHD_Daemon *d = NULL, *dt = NULL;
+/* The listeners: HTTP, and HTTPS with --tls-listen. */
+typedef struct listeners {
 	struct sockaddr_in sa, sat;
-	char *dir = NULL, *cert = NULL, *key = NULL;
-	sigset_t set;
-	int sig, rc = VM_EXIT_USAGE;
+	char *cert, *key;        /* PEM text of --tls-cert and --tls-key */
+	struct MHD_Daemon *d, *dt;
+} listeners;
 
-	memset(&S, 0, sizeof S);
-	S.o = o;
-	S.files_fd = -1;
-	pthread_mutex_init(&S.log_mu, NULL);
-
-	if (parse_listen("listen", o->listen, &sa) < 0)
-		goto out;
+/* What the options name: addresses, TLS files, routes, the archive and
+ * search stores, WEBDIR/files and the log. 0, or -1 after a message. */
+static int load(server *S, listeners *L)
+{
+	const web_serve_opts *o = S->o;
+	char *dir;
+	if (parse_listen("listen", o->listen, &L->sa) < 0)
+		return -1;
 	if (o->tls_listen) {
-		if (parse_listen("tls-listen", o->tls_listen, &sat) < 0)
-			goto out;
+		if (parse_listen("tls-listen", o->tls_listen, &L->sat) < 0)
+			return -1;
 		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
 			vm_warn("--tls-listen: this libmicrohttpd has no TLS");
-			goto out;
+			return -1;
 		}
-		if (!(cert = slurp(o->tls_cert)) || !(key = slurp(o->tls_key)))
-			goto out;
+		if (!(L->cert = read_pem(o->tls_cert)) || !(L->key = read_pem(o->tls_key)))
+			return -1;
 	}
-	if (load_routes(o->root) < 0)
-		goto out;
-	if (web_archive_load(o) < 0)
-		goto out;
+	if (load_routes(S, o->root) < 0 || !(S->archive = web_archive_load(o, &S->stop)))
+		return -1;
 	dir = xasprintf("%s/files", o->root);
-	S.files_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (S.files_fd < 0 && errno != ENOENT) {
+	S->files_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (S->files_fd < 0 && errno != ENOENT) {
 		vm_warn_errno("%s", dir);
-		goto out;
+		free(dir);
+		return -1;
 	}
-	if (o->log) {
-		S.log = fopen(o->log, "a");
-		if (!S.log) {
-			vm_warn_errno("%s", o->log);
-			goto out;
-		}
+	free(dir);
+	if (o->log && !(S->log = fopen(o->log, "a"))) {
+		vm_warn_errno("%s", o->log);
+		return -1;
 	}
+	return 0;
+}
 
-	/* the daemon's threads inherit this mask; the signals come to sigwait */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+/* Start the daemons; 0, or -1 after a message. */
+static int listen_all(server *S, listeners *L)
+{
+	L->d = start(S, &L->sa, NULL, NULL);
+	if (!L->d) {
+		vm_warn("cannot listen on %s", S->o->listen);
+		return -1;
+	}
+	if (S->o->tls_listen && !(L->dt = start(S, &L->sat, L->cert, L->key))) {
+		vm_warn("cannot listen on %s with TLS (check --tls-cert and --tls-key)", S->o->tls_listen);
+		return -1;
+	}
+	return 0;
+}
 
-	d = start(&sa, NULL, NULL);
-	if (!d) {
-		vm_warn("cannot listen on %s", o->listen);
-		goto out;
+/* Write --pid-file, --port-file and --tls-port-file, and say where the
+ * server listens; 0, or -1 after a message. */
+static int announce(server *S, const listeners *L)
+{
+	const web_serve_opts *o = S->o;
+	char text[64];
+	if (o->pid_file) {
+		snprintf(text, sizeof text, "%ld\n", (long)getpid());
+		if (write_small(o->pid_file, text) < 0)
+			return -1;
+		S->pid_written = 1;
 	}
-	if (o->tls_listen && !(dt = start(&sat, cert, key))) {
-		vm_warn("cannot listen on %s with TLS (check --tls-cert and --tls-key)", o->tls_listen);
-		goto out;
+	if (o->port_file) {
+		snprintf(text, sizeof text, "%u\n", bound_port(L->d, &L->sa));
+		if (write_small(o->port_file, text) < 0)
+			return -1;
 	}
-	{
-		char text[64];
-		if (o->pid_file) {
-			snprintf(text, sizeof text, "%ld\n", (long)getpid());
-			if (write_small(o->pid_file, text) < 0)
-				goto out;
-		}
-		if (o->port_file) {
-			snprintf(text, sizeof text, "%u\n", bound_port(d, &sa));
-			if (write_small(o->port_file, text) < 0)
-				goto out;
-		}
-		if (dt && o->tls_port_file) {
-			snprintf(text, sizeof text, "%u\n", bound_port(dt, &sat));
-			if (write_small(o->tls_port_file, text) < 0)
-				goto out;
-		}
-		if (!o->quiet)
-			vm_warn("serving %zu routes on http://%s:%u/%s", S.count,
-				inet_ntop(AF_INET, &sa.sin_addr, text, sizeof text) ? text : "?",
-				bound_port(d, &sa), dt ? " and with TLS" : "");
+	if (L->dt && o->tls_port_file) {
+		snprintf(text, sizeof text, "%u\n", bound_port(L->dt, &L->sat));
+		if (write_small(o->tls_port_file, text) < 0)
+			return -1;
 	}
-	if (sigwait(&set, &sig) != 0)
-		vm_warn_errno("sigwait");
-	S.stop = 1;
 	if (!o->quiet)
+		vm_warn("serving %zu routes on http://%s:%u/%s", S->count,
+			inet_ntop(AF_INET, &L->sa.sin_addr, text, sizeof text) ? text : "?",
+			bound_port(L->d, &L->sa), L->dt ? " and with TLS" : "");
+	return 0;
+}
+
+/* SIGTERM, SIGINT and SIGHUP, blocked in every thread (the daemons' threads
+ * inherit the mask) so that they come to sigwait. */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void wait_for_signal(server *S, sigset_t *set)
+{
+	int sig = 0;
+	if (sigwait(set, &sig) != 0)
+		vm_warn_errno("sigwait");
+	S->stop = 1;
+	if (!S->o->quiet)
 		vm_warn("stopping on signal %d", sig);
+}
+
+static void server_close(server *S, listeners *L)
+{
+	if (L->dt)
+		MHD_stop_daemon(L->dt);
+	if (L->d)
+		MHD_stop_daemon(L->d);
+	if (S->pid_written)
+		unlink(S->o->pid_file);
+	if (S->ready_fd >= 0)
+		close(S->ready_fd);
+	if (S->log)
+		fclose(S->log);
+	if (S->files_fd >= 0)
+		close(S->files_fd);
+	web_archive_free(S->archive);
+	table_free(S);
+	pthread_mutex_destroy(&S->log_mu);
+	free(L->cert);
+	free(L->key);
+}
+
+/* --background: fork. The parent waits until the child says it is
+ * listening (or dies) and then returns 1 with *rc its exit status: 0 once
+ * the server answers, the child's status when it could not start. The
+ * child returns 0 and tells the parent with tell_parent. -1 after a
+ * message when no child could be made. */
+static int background(server *S, int *rc)
+{
+	int fds[2], status;
+	char ready;
+	ssize_t n;
+	pid_t pid;
+	if (pipe(fds) != 0) {
+		vm_warn_errno("pipe");
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		vm_warn_errno("fork");
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		S->ready_fd = fds[1];
+		return 0;
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], &ready, 1)) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
+	if (n == 1)
+		*rc = VM_EXIT_OK;
+	else if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))   /* it could not start */
+		*rc = WEXITSTATUS(status);
+	else
+		*rc = VM_EXIT_USAGE;
+	return 1;
+}
+
+/* The server is listening and its files are written: the parent that
+ * waits (--background) may return. The server keeps standard error for
+ * its messages and lets go of standard input and output. */
+static void tell_parent(server *S)
+{
+	int null;
+	if (S->ready_fd < 0)
+		return;
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		close(null);
+	}
+	if (write(S->ready_fd, "", 1) != 1)
+		vm_warn_errno("--background");
+	close(S->ready_fd);
+	S->ready_fd = -1;
+}
+
+int web_serve(const web_serve_opts *o)
+{
+	server S = { .files_fd = -1, .ready_fd = -1, .o = o };
+	listeners L = { 0 };
+	sigset_t set;
+	int rc = VM_EXIT_USAGE;
+
+	pthread_mutex_init(&S.log_mu, NULL);
+	block_signals(&set);
+	if (load(&S, &L) < 0)
+		goto out;
+	if (o->background && background(&S, &rc) != 0)
+		goto out;   /* the parent, or no child */
+	if (listen_all(&S, &L) < 0 || announce(&S, &L) < 0)
+		goto out;
+	tell_parent(&S);
+	wait_for_signal(&S, &set);
 	rc = VM_EXIT_OK;
 out:
-	if (dt)
-		MHD_stop_daemon(dt);
-	if (d)
-		MHD_stop_daemon(d);
-	if (o->pid_file && rc == VM_EXIT_OK)
-		unlink(o->pid_file);
-	if (S.log)
-		fclose(S.log);
-	if (S.files_fd >= 0)
-		close(S.files_fd);
-	table_free();
-	free(dir);
-	free(cert);
-	free(key);
+	if (rc != VM_EXIT_OK)
+		S.pid_written = 0;   /* a pid file is removed only after a clean stop */
+	server_close(&S, &L);
 	return rc;
 }

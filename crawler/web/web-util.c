@@ -1,12 +1,10 @@
 /* web-util.c: the small helpers of the simulated web declared in web.h: the
- * fault syntax of routes.tsv, a growing string buffer with HTML and JSON
- * escaping, tab splitting and a 64-bit string hash. */
+ * fault syntax of routes.tsv and tab splitting. */
 #include "config.h"
 #include "web.h"
 #include "vmind/lib/util.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,75 +55,6 @@ int web_fault_parse(const char *text, web_fault *f)
 	return -1;
 }
 
-void sb_init(sbuf *b) { b->s = NULL; b->len = b->cap = 0; }
-void sb_free(sbuf *b) { free(b->s); sb_init(b); }
-
-static void sb_grow(sbuf *b, size_t more)
-{
-	if (b->len + more + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	b->s = xrealloc(b->s, cap);
-	b->cap = cap;
-}
-
-void sb_addn(sbuf *b, const char *s, size_t n)
-{
-	sb_grow(b, n);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void sb_add(sbuf *b, const char *s) { sb_addn(b, s, strlen(s)); }
-
-void sb_addf(sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	sb_grow(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-void sb_add_html(sbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sb_add(b, "&amp;"); break;
-		case '<': sb_add(b, "&lt;"); break;
-		case '>': sb_add(b, "&gt;"); break;
-		case '"': sb_add(b, "&quot;"); break;
-		case '\'': sb_add(b, "&#39;"); break;
-		default: sb_addn(b, s, 1);
-		}
-	}
-}
-
-void sb_add_json(sbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			sb_addn(b, e, 2);
-		} else if (c < 0x20) {
-			sb_addf(b, "\\u%04x", c);
-		} else {
-			sb_addn(b, s, 1);
-		}
-	}
-}
-
 int web_split_tabs(char *line, char **fields, int max)
 {
 	size_t n = strlen(line);
@@ -142,15 +71,4 @@ int web_split_tabs(char *line, char **fields, int max)
 		}
 	}
 	return k;
-}
-
-uint64_t web_hash(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
 }

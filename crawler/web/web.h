@@ -2,15 +2,20 @@
  * (web-serve.c: answers HTTP from WEBDIR/routes.tsv with libmicrohttpd) and
  * `vmind-web render` (web-render.c, render-img.c, render-page.c: writes
  * routes.tsv, files/ and truth.tsv from a vmind-synth dataset). Holds the
- * options both read, the fault syntax of routes.tsv, a growing string buffer,
- * TSV splitting and the deterministic random numbers the renderer uses. The
- * formats themselves are documented in man/vmind-web.1. */
+ * options both read, the fault syntax of routes.tsv, TSV splitting and the
+ * deterministic random numbers the renderer uses. The formats themselves
+ * are documented in man/vmind-web.1. */
 #ifndef VMIND_WEB_H
 #define VMIND_WEB_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
+#include "vmind/lib/buf.h"
+#include "vmind/lib/util.h"
+#include "vmind/lib/buf.h"
+#include "vmind/lib/util.h"
 
 /* ---- options of both sub-commands (vmind-web.c fills them) ---- */
 typedef struct web_serve_opts {
@@ -20,6 +25,7 @@ typedef struct web_serve_opts {
 	const char *log;         /* request log, or NULL */
 	const char *log_header;  /* a request header whose value ends each log line, or NULL */
 	const char *pid_file;    /* or NULL */
+	int background;          /* fork; return once the server answers */
 	const char *archive_host;/* virtual host answering the CDX/capture API, or NULL */
 	const char *search_host; /* virtual host answering /search, or NULL */
 	double archive_rate;     /* archive requests per second before 429 (0 = no limit) */
@@ -44,8 +50,9 @@ typedef struct web_render_opts {
 } web_render_opts;
 
 int web_serve(const web_serve_opts *o);
-/* serve: sleep ms milliseconds, waking early when the server stops */
-void web_nap_ms(long long ms);
+/* serve: sleep ms milliseconds, waking early once *stop (the server's
+ * flag) is raised */
+void web_nap_ms(const volatile sig_atomic_t *stop, long long ms);
 int web_render(const web_render_opts *o);
 
 /* ---- faults of routes.tsv (column 6) ---- */
@@ -70,38 +77,18 @@ typedef struct web_fault {
 /* Parse a fault column; 0 or -1 when the text is not a fault. */
 int web_fault_parse(const char *text, web_fault *f);
 
-/* ---- a growing string ---- */
-typedef struct sbuf {
-	char *s;
-	size_t len, cap;
-} sbuf;
-void sb_init(sbuf *b);
-void sb_free(sbuf *b);
-void sb_add(sbuf *b, const char *s);
-void sb_addn(sbuf *b, const char *s, size_t n);
-void sb_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* s with & < > " ' written as entities */
-void sb_add_html(sbuf *b, const char *s);
-/* s as the inside of a JSON string (quotes, backslashes, controls escaped) */
-void sb_add_json(sbuf *b, const char *s);
-
 /* Split line (modified in place, trailing \r\n removed) at tabs into at most
  * max fields; returns the number of fields. */
 int web_split_tabs(char *line, char **fields, int max);
 
-/* ---- deterministic random numbers (splitmix64) ---- */
-static inline uint64_t web_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
+/* ---- deterministic random numbers ---- */
+/* A stream of its own kind: each step adds the golden ratio to the state and
+ * returns vm_mix64 of it (vm_mix64 adds it once more, so this is not
+ * vm_splitmix64's sequence; the rendered webs depend on this one). */
 typedef struct web_rng { uint64_t s; } web_rng;
-static inline uint64_t web_rand(web_rng *r) { r->s += 0x9e3779b97f4a7c15ULL; return web_mix(r->s); }
+static inline uint64_t web_rand(web_rng *r) { r->s += 0x9e3779b97f4a7c15ULL; return vm_mix64(r->s); }
 static inline double web_unif(web_rng *r) { return (double)(web_rand(r) >> 11) / 9007199254740992.0; }
 static inline int web_range(web_rng *r, int lo, int hi) /* [lo, hi] */
 { return lo + (int)(web_rand(r) % (uint64_t)(hi - lo + 1)); }
-uint64_t web_hash(const void *data, size_t len);   /* FNV-1a 64 */
 
 #endif

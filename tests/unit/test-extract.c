@@ -15,16 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static vm_cands ex(const char *html, const char *url)
+static crawl_cands ex(const char *html, const char *url)
 {
-	vm_cands c;
+	crawl_cands c;
 	memset(&c, 0, sizeof c);
-	vm_extract_covers(html, strlen(html), url, &c);
+	crawl_extract_covers(html, strlen(html), url, &c);
 	return c;
 }
 
 /* first candidate's URL, or "" */
-static const char *first(const vm_cands *c)
+static const char *first(const crawl_cands *c)
 {
 	return c->n ? c->v[0].url : "";
 }
@@ -47,25 +47,26 @@ static const char msn2019[] =
 	"<aside><img src=\"https://ads.example/ad.png\"></aside>\n"
 	"</body></html>\n";
 
-static void test_layouts(void)
+/* the MSN 2019 layout: og:image, then the article image, never a thumbnail */
+static void test_msn2019(void)
 {
-	vm_cands c;
+	crawl_cands c;
 
 	c = ex(msn2019, "https://www.msn.com/en-us/sports/nfl/story/ar-AAxyz?ocid=chopendata");
 	ok(c.n == 2, "msn 2019: og:image and the article image (got %zu)", c.n);
 	is_str(first(&c), "https://img-s-msn-com.akamaized.net/tenant/amp/entityid/AAcover.img?h=630&w=1200&m=6",
 	       "msn 2019: og:image first, entities decoded");
-	ok(c.n > 0 && c.v[0].source == VM_CAND_OG, "msn 2019: source is og:image");
+	ok(c.n > 0 && c.v[0].source == CRAWL_CAND_OG, "msn 2019: source is og:image");
 	if (c.n == 2) {
 		is_str(c.v[1].url, "https://img-s-msn-com.akamaized.net/tenant/amp/entityid/AAcover.img?h=450&w=799&m=6",
 		       "msn 2019: body image from data-src JSON, largest entry, protocol-relative resolved");
-		ok(c.v[1].source == VM_CAND_BODY, "msn 2019: second is a body image");
+		ok(c.v[1].source == CRAWL_CAND_BODY, "msn 2019: second is a body image");
 	} else
 		ok(0, "msn 2019: body image"), ok(0, "msn 2019: body source");
 	for (size_t i = 0; i < c.n; i++)
 		ok(!strstr(c.v[i].url, "thumb") && !strstr(c.v[i].url, "c.gif") && !strstr(c.v[i].url, "scorecard"),
 		   "msn 2019: candidate %zu is no thumbnail or beacon", i);
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	/* the same page without og:image: the article image, not a thumbnail */
 	{
@@ -75,53 +76,65 @@ static void test_layouts(void)
 		c = ex(p, "https://www.msn.com/en-us/a/ar-AAxyz");
 		is_str(first(&c), "https://img-s-msn-com.akamaized.net/tenant/amp/entityid/AAcover.img?h=450&w=799&m=6",
 		       "msn 2019 without og:image: the article image first");
-		vm_cands_free(&c);
+		crawl_cands_free(&c);
 		free(p);
 	}
+}
+
+/* twitter:image, link rel=image_src, JSON-LD in its forms */
+static void test_head_sources(void)
+{
+	crawl_cands c;
 
 	c = ex("<html><head><meta name=\"twitter:image\" content=\"/img/t.jpg\"></head><body></body></html>",
 	       "http://news.test/a/b.html");
 	is_str(first(&c), "http://news.test/img/t.jpg", "twitter:image only, root-relative");
-	ok(c.n == 1 && c.v[0].source == VM_CAND_TWITTER, "twitter:image source");
-	vm_cands_free(&c);
+	ok(c.n == 1 && c.v[0].source == CRAWL_CAND_TWITTER, "twitter:image source");
+	crawl_cands_free(&c);
 
 	c = ex("<html><head><meta property=\"twitter:image:src\" content=\"t2.png\"></head></html>",
 	       "http://news.test/a/b.html");
 	is_str(first(&c), "http://news.test/a/t2.png", "twitter:image:src, relative");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	c = ex("<html><head><link rel=\"image_src\" href=\"//cdn.test/l.jpg\"></head></html>",
 	       "https://news.test/x");
 	is_str(first(&c), "https://cdn.test/l.jpg", "link rel=image_src, protocol-relative takes https");
-	ok(c.n == 1 && c.v[0].source == VM_CAND_LINK, "image_src source");
-	vm_cands_free(&c);
+	ok(c.n == 1 && c.v[0].source == CRAWL_CAND_LINK, "image_src source");
+	crawl_cands_free(&c);
 
 	c = ex("<html><head><script type=\"application/ld+json\">{\"@type\":\"NewsArticle\",\"image\":\"https://cdn.test/s.jpg\"}</script></head></html>",
 	       "https://news.test/x");
 	is_str(first(&c), "https://cdn.test/s.jpg", "JSON-LD image string");
-	ok(c.n == 1 && c.v[0].source == VM_CAND_JSONLD, "JSON-LD source");
-	vm_cands_free(&c);
+	ok(c.n == 1 && c.v[0].source == CRAWL_CAND_JSONLD, "JSON-LD source");
+	crawl_cands_free(&c);
 
 	c = ex("<script type=\"application/ld+json\">{\"image\":{\"@type\":\"ImageObject\",\"url\":\"/o.jpg\",\"width\":1200}}</script>",
 	       "https://news.test/x/y");
 	is_str(first(&c), "https://news.test/o.jpg", "JSON-LD image object");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	c = ex("<script type=\"application/ld+json\">{\"image\":[\"https://cdn.test/a1.jpg\",{\"url\":\"https://cdn.test/a2.jpg\"}]}</script>",
 	       "https://news.test/x");
 	ok(c.n == 2 && !strcmp(c.v[0].url, "https://cdn.test/a1.jpg") && !strcmp(c.v[1].url, "https://cdn.test/a2.jpg"),
 	   "JSON-LD image array, in order");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	c = ex("<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\",\"@graph\":[{\"@type\":\"WebPage\"},{\"@type\":\"NewsArticle\",\"image\":{\"contentUrl\":\"g.webp\"}}]}</script>",
 	       "https://news.test/dir/page");
 	is_str(first(&c), "https://news.test/dir/g.webp", "JSON-LD @graph, contentUrl, relative");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	c = ex("<script type=\"application/ld+json\">{not json</script><meta property=\"og:image\" content=\"/ok.jpg\">",
 	       "https://news.test/");
 	is_str(first(&c), "https://news.test/ok.jpg", "broken JSON-LD ignored");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
+}
+
+/* the order of the sources, and the images of the article body */
+static void test_body_images(void)
+{
+	crawl_cands c;
 
 	/* order of preference across all sources */
 	c = ex("<html><head>"
@@ -136,10 +149,10 @@ static void test_layouts(void)
 	for (size_t i = 0; i < c.n && order_ok; i++) {
 		char want[64];
 		snprintf(want, sizeof want, "http://n.test/%zu.jpg", i + 1);
-		order_ok = strcmp(c.v[i].url, want) == 0 && c.v[i].source == (vm_cand_source)i;
+		order_ok = strcmp(c.v[i].url, want) == 0 && c.v[i].source == (crawl_cand_source)i;
 	}
 	ok(order_ok, "og:image, image_src, twitter:image, JSON-LD, body, in that order");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	/* lazy body images: srcset's largest, data-src, placeholder src skipped */
 	c = ex("<html><body><article>"
@@ -155,64 +168,70 @@ static void test_layouts(void)
 		is_str(c.v[2].url, "http://n.test/d2.jpg", "srcset densities: 2x");
 	} else
 		ok(0, "srcset"), ok(0, "data-src"), ok(0, "density");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	/* icons in the article body are no covers */
 	c = ex("<article><img src=\"/share/FacebookText.svg\"><img class=\"icon-share\" src=\"/fb.png\">"
 	       "<img class=\"site-logo\" src=\"/l.png\"><img src=\"/photo.jpg\"></article>", "http://n.test/");
 	ok(c.n == 1 && !strcmp(first(&c), "http://n.test/photo.jpg"), "svg, icon and logo images skipped");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	/* <picture><source srcset> */
 	c = ex("<article><picture><source srcset=\"/w.webp 1000w\"><img src=\"/w.jpg\"></picture></article>", "http://n.test/");
 	is_str(first(&c), "http://n.test/w.webp", "picture source srcset");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
+}
+
+/* <base href>, pages without a cover, broken HTML, entities, charsets, schemes */
+static void test_odd_pages(void)
+{
+	crawl_cands c;
 
 	/* <base href> */
 	c = ex("<html><head><base href=\"https://static.test/assets/\"><meta property=\"og:image\" content=\"img/c.png\"></head></html>",
 	       "http://n.test/story.html");
 	is_str(first(&c), "https://static.test/assets/img/c.png", "relative URL against <base href>");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 	c = ex("<base href=\"/root/\"><meta property=\"og:image\" content=\"c.png\">", "http://n.test/a/story.html");
 	is_str(first(&c), "http://n.test/root/c.png", "relative <base href> against the page URL");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	/* no image at all */
 	c = ex("<html><head><title>x</title><meta property=\"og:title\" content=\"t\"></head><body><p>hi</p>"
 	       "<img src=\"/logo.png\" width=\"40\" height=\"40\"></body></html>", "http://n.test/");
 	ok(c.n == 0, "no image: no candidate (got %zu)", c.n);
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	/* body images outside the article are not taken when there is one */
 	c = ex("<body><div class=\"related\"><img src=\"/other-story.jpg\"></div><article><p>no pic</p></article></body>",
 	       "http://n.test/");
 	ok(c.n == 0, "images outside the article container are ignored");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 	/* ... but are when the page has no container */
 	c = ex("<body><div><img src=\"/only.jpg\"></div><footer><img src=\"/foot.jpg\"></footer></body>", "http://n.test/");
 	ok(c.n == 1 && !strcmp(first(&c), "http://n.test/only.jpg"), "no container: body images, footer excluded");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	/* broken HTML: unclosed tags, attributes without quotes, stray '<' */
 	c = ex("<html><head><meta property=og:image content=http://n.test/u.jpg><title>a < b</head>"
 	       "<body><div><p><article><img src='/x.jpg' <p>", "http://n.test/");
 	is_str(first(&c), "http://n.test/u.jpg", "broken HTML: unquoted attributes");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	/* entities in attributes and spaces around URLs */
 	c = ex("<meta property=\"og:image\" content=\"  https://n.test/a.jpg?x=1&amp;y=&#50;&#x33;  \">", "http://n.test/");
 	is_str(first(&c), "https://n.test/a.jpg?x=1&y=23", "numeric and named entities decoded, spaces trimmed");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	/* a wrong charset declaration */
 	c = ex("<html><head><meta charset=\"utf-16\"><meta property=\"og:image\" content=\"/cs.jpg\"></head></html>",
 	       "http://n.test/");
 	is_str(first(&c), "http://n.test/cs.jpg", "wrong charset declaration (utf-16 on ASCII)");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 	c = ex("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=x-bogus\"><meta property=\"og:image\" content=\"/bogus.jpg\"></head></html>",
 	       "http://n.test/");
 	is_str(first(&c), "http://n.test/bogus.jpg", "unknown charset declaration");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	/* non-http schemes are dropped; duplicates once */
 	c = ex("<meta property=\"og:image\" content=\"javascript:alert(1)\">"
@@ -220,11 +239,11 @@ static void test_layouts(void)
 	       "<meta property=\"og:image\" content=\"/d.jpg\"><meta name=\"twitter:image\" content=\"http://n.test/d.jpg\">",
 	       "http://n.test/");
 	ok(c.n == 1 && !strcmp(first(&c), "http://n.test/d.jpg"), "javascript:, ftp: dropped; duplicate kept once");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 
 	c = ex("", "http://n.test/");
 	ok(c.n == 0, "empty page");
-	vm_cands_free(&c);
+	crawl_cands_free(&c);
 }
 
 static void test_resolve(void)
@@ -241,7 +260,7 @@ static void test_resolve(void)
 		{ "http://a.test/", "#top", NULL },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		char *got = vm_url_resolve(t[i].base, t[i].ref);
+		char *got = crawl_url_resolve(t[i].base, t[i].ref);
 		if (t[i].want)
 			is_str(got, t[i].want, "resolve '%s' against %s", t[i].ref, t[i].base);
 		else
@@ -305,13 +324,13 @@ static void test_fuzz(void)
 			}
 			}
 		}
-		vm_cands c;
+		crawl_cands c;
 		memset(&c, 0, sizeof c);
-		vm_extract_covers(buf, len, "https://www.msn.com/en-us/a/ar-X", &c);
+		crawl_extract_covers(buf, len, "https://www.msn.com/en-us/a/ar-X", &c);
 		for (size_t i = 0; i < c.n; i++)
 			if (strncmp(c.v[i].url, "http://", 7) != 0 && strncmp(c.v[i].url, "https://", 8) != 0)
 				bad++;
-		vm_cands_free(&c);
+		crawl_cands_free(&c);
 		free(buf);
 	}
 	ok(bad == 0, "fuzz: 3000 mutated pages parsed, every candidate http(s) (%d bad)", bad);
@@ -319,7 +338,10 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	test_layouts();
+	test_msn2019();
+	test_head_sources();
+	test_body_images();
+	test_odd_pages();
 	test_resolve();
 	test_fuzz();
 	return tap_done();

@@ -12,7 +12,7 @@
 
 static void norm(const char *in, const char *want)
 {
-	char *got = vm_title_normalise(in);
+	char *got = crawl_title_normalise(in);
 	is_str(got, want, "normalise '%s'", in);
 	free(got);
 }
@@ -28,32 +28,36 @@ int main(void)
 	norm("", "");
 	norm("---", "");
 
-	is_near(vm_title_similarity("storm hits the coast", "storm hits the coast", NULL, 0), 1.0, 1e-12, "identical: 1");
+	is_near(crawl_title_similarity(NULL, "storm hits the coast", "storm hits the coast", NULL, 0), 1.0, 1e-12, "identical: 1");
 	/* a b c vs c b a: 3 shared words of 6 features each */
-	is_near(vm_title_similarity("a b c", "c b a", NULL, 0), 0.5, 1e-12, "reversed: 3 / sqrt(6 * 6)");
+	is_near(crawl_title_similarity(NULL, "a b c", "c b a", NULL, 0), 0.5, 1e-12, "reversed: 3 / sqrt(6 * 6)");
 	/* x y z w vs x y z: 6 features of b all in a's 9 */
-	is_near(vm_title_similarity("x y z w", "x y z", NULL, 0), 6 / sqrt(54), 1e-12, "truncated: 6 / sqrt(9 * 6)");
-	is_near(vm_title_similarity("x y", "p q", NULL, 0), 0.0, 1e-12, "nothing shared: 0");
-	is_near(vm_title_similarity("", "p q", NULL, 0), 0.0, 1e-12, "empty: 0");
+	is_near(crawl_title_similarity(NULL, "x y z w", "x y z", NULL, 0), 6 / sqrt(54), 1e-12, "truncated: 6 / sqrt(9 * 6)");
+	is_near(crawl_title_similarity(NULL, "x y", "p q", NULL, 0), 0.0, 1e-12, "nothing shared: 0");
+	is_near(crawl_title_similarity(NULL, "", "p q", NULL, 0), 0.0, 1e-12, "empty: 0");
 	{
 		char *ctx[] = { "x y", "q" };
 		double wx = log(3.0 / 2) + 1, wxq = log(3.0 / 1) + 1;
-		is_near(vm_title_similarity("x q", "x", ctx, 2), wx / sqrt(2 * wx * wx + wxq * wxq), 1e-12,
+		is_near(crawl_title_similarity(NULL, "x q", "x", ctx, 2), wx / sqrt(2 * wx * wx + wxq * wxq), 1e-12,
 		        "idf from the result set");
 	}
 	{
-		double before = vm_title_similarity("the cat sat", "the dog sat", NULL, 0);
-		vm_title_corpus_add("the cat");
-		vm_title_corpus_add("the dog");
-		vm_title_corpus_add("the fish");
-		double after = vm_title_similarity("the cat sat", "the dog sat", NULL, 0);
+		crawl_corpus *corpus = crawl_corpus_new();
+		double before = crawl_title_similarity(corpus, "the cat sat", "the dog sat", NULL, 0);
+		crawl_corpus_add(corpus, "the cat");
+		crawl_corpus_add(corpus, "the dog");
+		crawl_corpus_add(corpus, "the fish");
+		double after = crawl_title_similarity(corpus, "the cat sat", "the dog sat", NULL, 0);
 		ok(after < before, "a word common in the corpus counts less (%.3f < %.3f)", after, before);
+		is_near(crawl_title_similarity(NULL, "the cat sat", "the dog sat", NULL, 0), before, 1e-12,
+		        "an empty corpus is no corpus");
+		crawl_corpus_free(corpus);
 	}
-	ok(vm_title_similarity("storm hits the coast thousands without power",
-	                       "power without the coast hits thousands storm", NULL, 0) < 0.5,
+	ok(crawl_title_similarity(NULL, "storm hits the coast thousands without power",
+	                          "power without the coast hits thousands storm", NULL, 0) < 0.5,
 	   "the same words in another order stay below 0.5");
-	ok(vm_title_similarity("storm hits the coast thousands without power",
-	                       "storm hits the coast thousands without light", NULL, 0) > 0.6,
+	ok(crawl_title_similarity(NULL, "storm hits the coast thousands without power",
+	                          "storm hits the coast thousands without light", NULL, 0) > 0.6,
 	   "one word changed stays above 0.6");
 	return tap_done();
 }

@@ -390,3 +390,77 @@ int vm_regular_file_exists(const char *path)
 	struct stat sb;
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
+
+double vm_unix_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void vm_u64count_init(vm_u64count *m)
+{
+	m->cap = 1024;
+	m->count = 0;
+	m->keys = xcalloc(m->cap, sizeof *m->keys);
+	m->counts = xcalloc(m->cap, sizeof *m->counts);
+}
+
+/* The slot of key, or the empty slot where it would go. */
+static size_t u64count_find(const vm_u64count *m, uint64_t key)
+{
+	size_t j = mix64(key) & (m->cap - 1);
+	while (m->keys[j] && m->keys[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	return j;
+}
+
+static void u64count_grow(vm_u64count *m)
+{
+	uint64_t *keys = m->keys;
+	uint32_t *counts = m->counts;
+	size_t oldcap = m->cap;
+	m->cap *= 2;
+	m->keys = xcalloc(m->cap, sizeof *m->keys);
+	m->counts = xcalloc(m->cap, sizeof *m->counts);
+	for (size_t i = 0; i < oldcap; i++) {
+		if (keys[i]) {
+			size_t j = u64count_find(m, keys[i]);
+			m->keys[j] = keys[i];
+			m->counts[j] = counts[i];
+		}
+	}
+	free(keys);
+	free(counts);
+}
+
+uint32_t *vm_u64count_at(vm_u64count *m, uint64_t key)
+{
+	size_t j;
+	if (!m->cap)
+		vm_u64count_init(m);
+	else if ((m->count + 1) * 10 > m->cap * 7)
+		u64count_grow(m);
+	j = u64count_find(m, key);
+	if (!m->keys[j]) {
+		m->keys[j] = key;
+		m->count++;
+	}
+	return &m->counts[j];
+}
+
+uint32_t vm_u64count_get(const vm_u64count *m, uint64_t key)
+{
+	size_t j;
+	if (!m->cap)
+		return 0;
+	j = u64count_find(m, key);
+	return m->keys[j] ? m->counts[j] : 0;
+}
+
+void vm_u64count_free(vm_u64count *m)
+{
+	free(m->keys);
+	free(m->counts);
+	memset(m, 0, sizeof *m);
+}

@@ -144,4 +144,25 @@ int vm_stderr_is_tty(void);
  * input looked for by name, where a directory of that name does not count. */
 int vm_regular_file_exists(const char *path);
 
+/* Seconds since the Unix epoch (wall clock), for timestamps that are
+ * recorded; intervals use vm_now. */
+double vm_unix_now(void);
+
+/* A map from nonzero 64-bit keys to 32-bit counts (open addressing, grows
+ * by doubling), e.g. how often each key was met. Memory is proportional to
+ * the number of distinct keys; a zeroed map ({0}) is empty and ready to use. */
+typedef struct vm_u64count {
+	uint64_t *keys;     /* [cap], 0 = empty */
+	uint32_t *counts;   /* [cap] */
+	size_t cap;         /* power of two; 0 before the first key */
+	size_t count;       /* distinct keys stored */
+} vm_u64count;
+void vm_u64count_init(vm_u64count *m);
+/* The count of key (key != 0), which starts at 0 when key is new; valid
+ * until the next vm_u64count_at. */
+uint32_t *vm_u64count_at(vm_u64count *m, uint64_t key);
+/* The count of key, 0 when absent. */
+uint32_t vm_u64count_get(const vm_u64count *m, uint64_t key);
+void vm_u64count_free(vm_u64count *m);
+
 #endif

@@ -1,9 +1,10 @@
 # tests/data/crawl/lib.sh: sourced by the vmind-crawl shell tests after
 # tests/lib.sh. Declarative fixtures in the manner of curl's tests: `route`
 # says what the simulated web answers, `news` what the crawler is given;
-# `web_start` serves the web on a free port of 127.0.0.1 with a request log;
-# `crawl` runs vmind-crawl against it (every host mapped to the server by
-# --connect-to); `q` asks the database; `served` and `asked` read the log.
+# `web_start` serves the web on a free port of 127.0.0.1 with a request log
+# (`web_stop` stops it); `crawl` runs vmind-crawl against it (every host
+# mapped to the server by --connect-to); `q` asks the database; `served`
+# and `asked` read the log.
 D="$top_srcdir/tests/data/crawl"
 W="$T/web"
 mkdir -p "$W/files" "$T/news"
@@ -33,18 +34,25 @@ news() {
 	printf '%s\tnews\tnewsus\t%s\tabstract\t%s\t[]\t[]\n' "$1" "${3:-Title of $1}" "$2" >>"$T/news/news.tsv"
 }
 
-# web_start [PORT]: serve $W (on PORT, default any free port); sets PORT.
+# web_start [PORT]: serve $W in the background (on PORT, default any free
+# port) until web_stop or the end of the test; sets PORT and WEB_PID.
 # WEB_ARGS: more vmind-web serve options (e.g. --log-header NAME).
 web_start() {
-	rm -f "$T/port"
+	rm -f "$T/port" "$T/web.pid"
 	# shellcheck disable=SC2086
-	vmind-web serve -q --root "$W" --listen "127.0.0.1:${1:-0}" --port-file "$T/port" --log "$T/req.log" ${WEB_ARGS:-} &
-	WEB_PID=$!
-	track_pid $WEB_PID
+	vmind-web serve -q --root "$W" --listen "127.0.0.1:${1:-0}" --port-file "$T/port" \
+		--pid-file "$T/web.pid" --log "$T/req.log" --background ${WEB_ARGS:-} ||
+		{ echo "Bail out! vmind-web serve did not start"; exit 1; }
+	WEB_PID=$(cat "$T/web.pid")
+	track_pid "$WEB_PID"
+	PORT=$(cat "$T/port")
+}
+
+# web_stop: stop the server of web_start, and wait until it is gone.
+web_stop() {
+	kill "$WEB_PID" 2>/dev/null
 	_i=0
-	while [ ! -s "$T/port" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
-	PORT=$(cat "$T/port" 2>/dev/null)
-	[ -n "$PORT" ] || { echo "Bail out! vmind-web serve did not start"; exit 1; }
+	while kill -0 "$WEB_PID" 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 }
 
 # crawl [OPTIONS...]: exit status in $rc, stderr in $T/crawl.err
