@@ -21,7 +21,7 @@
 static const char *mode_names[] = { "crop", "attention", "pad", "stretch" };
 static const char *format_names[] = { "jpg", "png", "webp" };
 
-int rsz_mode_parse(const char *s)
+int resize_mode_parse(const char *s)
 {
 	for (int i = 0; i < 4; i++)
 		if (strcmp(s, mode_names[i]) == 0)
@@ -29,18 +29,18 @@ int rsz_mode_parse(const char *s)
 	return -1;
 }
 
-int rsz_format_parse(const char *s)
+int resize_format_parse(const char *s)
 {
 	for (int i = 0; i < 3; i++)
 		if (strcmp(s, format_names[i]) == 0)
 			return i;
 	if (strcmp(s, "jpeg") == 0)
-		return RSZ_JPG;
+		return RESIZE_JPG;
 	return -1;
 }
 
-const char *rsz_mode_name(rsz_mode m) { return mode_names[m]; }
-const char *rsz_format_name(rsz_format f) { return format_names[f]; }
+const char *resize_mode_name(resize_mode m) { return mode_names[m]; }
+const char *resize_format_name(resize_format f) { return format_names[f]; }
 
 /* The reason libvips gave, on one line, or `fallback` when another thread
  * already took the shared error buffer. */
@@ -92,7 +92,7 @@ static int cmp_double(const void *a, const void *b)
  * (vertical frequency first): the hash read as 16 hex digits is imagehash's
  * string for the same 32 x 32 grey. imagehash shrinks the original image
  * with Pillow; here the 32 x 32 grey is box-averaged from the output. */
-uint64_t rsz_phash_rgb(const unsigned char *rgb, int w, int h)
+uint64_t resize_phash_rgb(const unsigned char *rgb, int w, int h)
 {
 	double grey[32][32], rows[32][8], low[64], sorted[64], med;
 	uint64_t hash = 0;
@@ -200,7 +200,7 @@ static void drop_log(const gchar *domain, GLogLevelFlags level, const gchar *msg
 	(void)domain; (void)level; (void)msg; (void)data;
 }
 
-void rsz_setup(void)
+void resize_setup(void)
 {
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, drop_log, NULL);
 	vips_cache_set_max(0);
@@ -214,8 +214,8 @@ static void step(VipsImage **img, VipsImage *out)
 	*img = out;
 }
 
-int rsz_image(const rsz_opts *o, const void *buf, size_t len, rsz_result *res,
-              char *err, size_t errlen)
+int resize_image(const resize_opts *o, const void *buf, size_t len, resize_result *res,
+                 char *err, size_t errlen)
 {
 	VipsImage *img = NULL, *t = NULL, *mem = NULL;
 	double white[3] = { 255, 255, 255 };
@@ -273,16 +273,16 @@ int rsz_image(const rsz_opts *o, const void *buf, size_t len, rsz_result *res,
 			         w, h, (long long)w * h, o->max_pixels);
 			goto fail;
 		}
-		if (o->mode == RSZ_STRETCH)
+		if (o->mode == RESIZE_STRETCH)
 			rc = vips_thumbnail_buffer((void *)buf, len, &img, size, "height", size,
 			                           "size", VIPS_SIZE_FORCE,
 			                           "fail_on", VIPS_FAIL_ON_ERROR, NULL);
-		else if (o->mode == RSZ_PAD)
+		else if (o->mode == RESIZE_PAD)
 			rc = vips_thumbnail_buffer((void *)buf, len, &img, size, "height", size,
 			                           "fail_on", VIPS_FAIL_ON_ERROR, NULL);
 		else
 			rc = vips_thumbnail_buffer((void *)buf, len, &img, size, "height", size,
-			                           "crop", o->mode == RSZ_ATTENTION ?
+			                           "crop", o->mode == RESIZE_ATTENTION ?
 			                           VIPS_INTERESTING_ATTENTION : VIPS_INTERESTING_CENTRE,
 			                           "fail_on", VIPS_FAIL_ON_ERROR, NULL);
 		if (rc) {
@@ -360,15 +360,15 @@ int rsz_image(const rsz_opts *o, const void *buf, size_t len, rsz_result *res,
 		goto fail;
 	}
 	mem->Type = VIPS_INTERPRETATION_sRGB;
-	res->phash = rsz_phash_rgb(VIPS_IMAGE_ADDR(mem, 0, 0), size, size);
+	res->phash = resize_phash_rgb(VIPS_IMAGE_ADDR(mem, 0, 0), size, size);
 	switch (o->format) {
-	case RSZ_JPG:
+	case RESIZE_JPG:
 		rc = vips_jpegsave_buffer(mem, &out, &outlen, "Q", o->quality, "strip", TRUE, NULL);
 		break;
-	case RSZ_PNG:
+	case RESIZE_PNG:
 		rc = vips_pngsave_buffer(mem, &out, &outlen, "strip", TRUE, "compression", 6, NULL);
 		break;
-	case RSZ_WEBP:
+	case RESIZE_WEBP:
 		rc = vips_webpsave_buffer(mem, &out, &outlen, "Q", o->quality, "strip", TRUE, NULL);
 		break;
 	}
@@ -394,7 +394,7 @@ out:
 	return rc;
 }
 
-void rsz_result_free(rsz_result *res)
+void resize_result_free(resize_result *res)
 {
 	g_free(res->data);
 	res->data = NULL;

@@ -2,7 +2,7 @@
  * provenance database into DIR/<newsid>.<ext>, exactly size x size, 3-band
  * sRGB, metadata stripped, and records it (path, sha256, options, perceptual
  * hash) in the `resized` table, or the reason it failed in `resize_error`.
- * One process: worker threads each take whole images (rsz_image in image.c),
+ * One process: worker threads each take whole images (resize_image in image.c),
  * the main thread owns the database and records finished items in short
  * batched transactions, each after a syncfs() of the output directory so
  * that no committed row names an output the disk does not hold. Outputs go
@@ -86,7 +86,7 @@ typedef struct item {
 } item;
 
 typedef struct run {
-	rsz_opts o;
+	resize_opts o;
 	const char *out_dir;
 	const char *raw_dir;
 	int force;
@@ -189,11 +189,11 @@ static int unchanged(const run *r, const item *it, const char *rel)
 		free(raw);
 	}
 	if (!same_str(it->old_src, src) || it->old_size != r->o.size ||
-	    !same_str(it->old_mode, rsz_mode_name(r->o.mode)) ||
-	    !same_str(it->old_format, rsz_format_name(r->o.format)) ||
+	    !same_str(it->old_mode, resize_mode_name(r->o.mode)) ||
+	    !same_str(it->old_format, resize_format_name(r->o.format)) ||
 	    !same_str(it->old_path, rel))
 		return 0;
-	if (r->o.format != RSZ_PNG && it->old_quality != r->o.quality)
+	if (r->o.format != RESIZE_PNG && it->old_quality != r->o.quality)
 		return 0;
 	path = xasprintf("%s/%s", r->out_dir, rel);
 	ok = read_file(path, &data, &len) == 0;
@@ -220,10 +220,10 @@ static void work_item(run *r, item *it)
 	char rel[256], err[512], *out_path = NULL, *raw = NULL;
 	unsigned char *data = NULL;
 	size_t len = 0;
-	rsz_result res = { 0 };
+	resize_result res = { 0 };
 	int white = 0;
 
-	snprintf(rel, sizeof rel, "%s.%s", it->id, rsz_format_name(r->o.format));
+	snprintf(rel, sizeof rel, "%s.%s", it->id, resize_format_name(r->o.format));
 	if (unchanged(r, it, rel)) {
 		it->status = ST_SKIP;
 		return;
@@ -250,7 +250,7 @@ static void work_item(run *r, item *it)
 		snprintf(it->src_sha, sizeof it->src_sha, "%s", it->db_sha ? it->db_sha : "white");
 	else
 		vm_sha256_hex(data, len, it->src_sha);
-	if (rsz_image(&r->o, white ? NULL : data, len, &res, err, sizeof err) != 0) {
+	if (resize_image(&r->o, white ? NULL : data, len, &res, err, sizeof err) != 0) {
 		set_err(it, "%s: %s", raw ? raw : "white", err);
 		goto out;
 	}
@@ -266,7 +266,7 @@ static void work_item(run *r, item *it)
 out:
 	if (it->status == ST_FAIL)
 		remove_old_output(r, it, NULL);
-	rsz_result_free(&res);
+	resize_result_free(&res);
 	free(data);
 	free(raw);
 	free(out_path);
@@ -396,15 +396,15 @@ static void record(sqlite3 *db, const run *r, stmts *s, const item *it)
 {
 	double now = (double)time(NULL);
 	if (it->status == ST_DONE) {
-		char *rel = xasprintf("%s.%s", it->id, rsz_format_name(r->o.format));
+		char *rel = xasprintf("%s.%s", it->id, resize_format_name(r->o.format));
 		sqlite3_bind_int64(s->put, 1, it->num);
 		sqlite3_bind_text(s->put, 2, rel, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(s->put, 3, it->out_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s->put, 4, it->src_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s->put, 5, r->o.size);
-		sqlite3_bind_text(s->put, 6, rsz_mode_name(r->o.mode), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s->put, 7, rsz_format_name(r->o.format), -1, SQLITE_STATIC);
-		if (r->o.format == RSZ_PNG)
+		sqlite3_bind_text(s->put, 6, resize_mode_name(r->o.mode), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s->put, 7, resize_format_name(r->o.format), -1, SQLITE_STATIC);
+		if (r->o.format == RESIZE_PNG)
 			sqlite3_bind_null(s->put, 8);
 		else
 			sqlite3_bind_int(s->put, 8, r->o.quality);
@@ -466,8 +466,8 @@ int main(int argc, char **argv)
 	vm_set_progname(argv[0]);
 	memset(&r, 0, sizeof r);
 	r.o.size = 224;
-	r.o.mode = RSZ_CROP;
-	r.o.format = RSZ_JPG;
+	r.o.mode = RESIZE_CROP;
+	r.o.format = RESIZE_JPG;
 	r.o.quality = 90;
 	r.o.max_pixels = 100000000LL;
 	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
@@ -477,12 +477,12 @@ int main(int argc, char **argv)
 		case OPT_RAW: r.raw_dir = optarg; break;
 		case OPT_SIZE: r.o.size = (int)vm_cli_int("size", optarg, 8, 8192); break;
 		case OPT_MODE:
-			if ((c = rsz_mode_parse(optarg)) < 0)
+			if ((c = resize_mode_parse(optarg)) < 0)
 				vm_cli_usage_error(&cli, "--mode: '%s' is not crop, attention, pad or stretch", optarg);
 			r.o.mode = c;
 			break;
 		case OPT_FORMAT:
-			if ((c = rsz_format_parse(optarg)) < 0)
+			if ((c = resize_format_parse(optarg)) < 0)
 				vm_cli_usage_error(&cli, "--format: '%s' is not jpg, png or webp", optarg);
 			r.o.format = c;
 			break;
@@ -517,7 +517,7 @@ int main(int argc, char **argv)
 
 	if (VIPS_INIT(argv[0]))
 		vm_die("cannot start libvips");
-	rsz_setup();
+	resize_setup();
 	/* Whole images in parallel beat libvips' threads inside one small
 	 * image: the CPUs are shared out, -j images at once with CPUs / -j
 	 * libvips threads each (at least one). VIPS_CONCURRENCY in the

@@ -39,7 +39,7 @@ typedef struct clip_layer {
 
 typedef struct clip_model {
 	clip_config cfg;
-	st_file st;
+	vm_st_file st;
 	bpe_tok *tok;
 	/* vision */
 	const float *class_emb;     /* [Dv] */

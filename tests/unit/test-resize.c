@@ -1,4 +1,4 @@
-/* test-resize.c: rsz_image() (resize/image.c) on one synthetic input of each
+/* test-resize.c: resize_image() (resize/image.c) on one synthetic input of each
  * kind the crawler can hand over: JPEG/PNG/WebP, EXIF orientation, an
  * embedded non-sRGB ICC profile, CMYK with and without a profile, alpha,
  * animations (GIF, WebP), 16-bit, greyscale, tiny, extreme aspect ratios, a
@@ -58,20 +58,20 @@ static void *enc(VipsImage *img, const char *suffix, size_t *len)
 	return buf;
 }
 
-static rsz_opts opts(rsz_mode mode)
+static resize_opts opts(resize_mode mode)
 {
-	rsz_opts o = { 224, mode, RSZ_PNG, 90, 100000000LL };
+	resize_opts o = { 224, mode, RESIZE_PNG, 90, 100000000LL };
 	return o;
 }
 
-/* Run rsz_image and decode the output; checks size, bands, interpretation
+/* Run resize_image and decode the output; checks size, bands, interpretation
  * and format. NULL when it failed (and `name` is reported). */
-static VipsImage *run(const char *name, const rsz_opts *o, const void *buf, size_t len, uint64_t *phash)
+static VipsImage *run(const char *name, const resize_opts *o, const void *buf, size_t len, uint64_t *phash)
 {
-	rsz_result res;
+	resize_result res;
 	char err[512];
 	VipsImage *out;
-	if (rsz_image(o, buf, len, &res, err, sizeof err) != 0) {
+	if (resize_image(o, buf, len, &res, err, sizeof err) != 0) {
 		ok(0, "%s: resized (%s)", name, err);
 		return NULL;
 	}
@@ -84,7 +84,7 @@ static VipsImage *run(const char *name, const rsz_opts *o, const void *buf, size
 	}
 	if (phash)
 		*phash = res.phash;
-	rsz_result_free(&res);
+	resize_result_free(&res);
 	if (!ok(out != NULL, "%s: output decodes", name))
 		return NULL;
 	ok(out->Xsize == o->size && out->Ysize == o->size && out->Bands == 3 &&
@@ -114,13 +114,13 @@ static void is_px(VipsImage *img, int x, int y, rgb want, int tol, const char *n
 		printf("#   got %d,%d,%d\n", got.r, got.g, got.b);
 }
 
-static void expect_error(const char *name, const rsz_opts *o, const void *buf, size_t len, const char *want)
+static void expect_error(const char *name, const resize_opts *o, const void *buf, size_t len, const char *want)
 {
-	rsz_result res;
+	resize_result res;
 	char err[512] = "";
-	int rc = rsz_image(o, buf, len, &res, err, sizeof err);
+	int rc = resize_image(o, buf, len, &res, err, sizeof err);
 	if (rc == 0)
-		rsz_result_free(&res);
+		resize_result_free(&res);
 	if (!ok(rc != 0 && strstr(err, want) != NULL, "%s: refused with '%s'", name, want))
 		printf("#   rc %d, error '%s'\n", rc, err);
 }
@@ -141,7 +141,7 @@ static const unsigned char anim_gif[] = {  /* 8x8, frame 1 red, frame 2 blue */
 
 int main(int argc, char **argv)
 {
-	rsz_opts o;
+	resize_opts o;
 	VipsImage *out, *t;
 	void *buf;
 	size_t len;
@@ -150,14 +150,14 @@ int main(int argc, char **argv)
 	(void)argc;
 	if (VIPS_INIT(argv[0]))
 		return 2;
-	rsz_setup();
+	resize_setup();
 
 	/* geometry of each mode, from JPEG, PNG and WebP */
 	{
 		const char *sfx[] = { ".png", ".jpg[Q=95]", ".webp[lossless]" };
 		for (int f = 0; f < 3; f++) {
 			buf = enc(rgb3(300, 100), sfx[f], &len);
-			o = opts(RSZ_CROP);
+			o = opts(RESIZE_CROP);
 			snprintf(name, sizeof name, "crop %s", sfx[f]);
 			if ((out = run(name, &o, buf, len, NULL))) {
 				/* short side 100 -> 224: 672 wide, the centre 224 is the green third */
@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 				is_px(out, 215, 215, GREEN, 40, name);
 				g_object_unref(out);
 			}
-			o = opts(RSZ_PAD);
+			o = opts(RESIZE_PAD);
 			snprintf(name, sizeof name, "pad %s", sfx[f]);
 			if ((out = run(name, &o, buf, len, NULL))) {
 				/* fit: 224 x 75 at rows 74..148, white above and below */
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 				is_px(out, 20, 152, WHITE, 2, name);
 				g_object_unref(out);
 			}
-			o = opts(RSZ_STRETCH);
+			o = opts(RESIZE_STRETCH);
 			snprintf(name, sizeof name, "stretch %s", sfx[f]);
 			if ((out = run(name, &o, buf, len, NULL))) {
 				is_px(out, 20, 2, RED, 40, name);
@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 				is_px(out, 203, 221, BLUE, 40, name);
 				g_object_unref(out);
 			}
-			o = opts(RSZ_ATTENTION);
+			o = opts(RESIZE_ATTENTION);
 			snprintf(name, sizeof name, "attention %s", sfx[f]);
 			if ((out = run(name, &o, buf, len, NULL))) {
 				/* a square window of the 672 x 224 strip: full height,
@@ -209,14 +209,14 @@ int main(int argc, char **argv)
 		                   { 128, 128, 128 }, { 255, 0, 0 }, { 0, 0, 255 }, { 255, 255, 0 } };
 		VipsImage *img = stripes(800, 100, c, 8);
 		buf = enc(img, ".png", &len);
-		o = opts(RSZ_ATTENTION);
+		o = opts(RESIZE_ATTENTION);
 		if ((out = run("attention on the busy right end", &o, buf, len, NULL))) {
 			rgb p = pixel(out, 200, 112);
 			ok(!close_to(p, c[0], 30), "attention: the crop moved off the flat grey (right edge %d,%d,%d)",
 			   p.r, p.g, p.b);
 			g_object_unref(out);
 		}
-		o = opts(RSZ_CROP);
+		o = opts(RESIZE_CROP);
 		if ((out = run("crop of the same", &o, buf, len, NULL))) {
 			is_px(out, 200, 112, c[0], 10, "crop keeps the grey centre");
 			g_object_unref(out);
@@ -229,7 +229,7 @@ int main(int argc, char **argv)
 		VipsImage *img = stripes(200, 100, c, 2);
 		vips_image_set_int(img, "orientation", 6);
 		buf = enc(img, ".jpg[Q=95]", &len);
-		o = opts(RSZ_STRETCH);
+		o = opts(RESIZE_STRETCH);
 		if ((out = run("EXIF orientation 6", &o, buf, len, NULL))) {
 			is_px(out, 112, 20, RED, 40, "EXIF orientation: red on top");
 			is_px(out, 112, 203, BLUE, 40, "EXIF orientation: blue below");
@@ -245,7 +245,7 @@ int main(int argc, char **argv)
 			vips_cast(p3, &u8, VIPS_FORMAT_UCHAR, NULL);
 			g_object_unref(p3);
 			buf = enc(u8, ".png", &len);
-			o = opts(RSZ_STRETCH);
+			o = opts(RESIZE_STRETCH);
 			if ((out = run("ICC Display P3", &o, buf, len, NULL))) {
 				is_px(out, 20, 112, RED, 12, "ICC profile applied: red stays red");
 				is_px(out, 203, 112, BLUE, 12, "ICC profile applied: blue stays blue");
@@ -269,7 +269,7 @@ int main(int argc, char **argv)
 				vips_image_remove(u8, VIPS_META_ICC_NAME);
 			u8->Type = VIPS_INTERPRETATION_CMYK;
 			buf = enc(u8, ".jpg[Q=95]", &len);
-			o = opts(RSZ_STRETCH);
+			o = opts(RESIZE_STRETCH);
 			if ((out = run(name, &o, buf, len, NULL))) {
 				/* CMYK's gamut has no pure sRGB red: red-ish is what we ask */
 				rgb p = pixel(out, 20, 112), q = pixel(out, 203, 112);
@@ -298,7 +298,7 @@ int main(int argc, char **argv)
 		img->Type = grey ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
 		free(p);
 		buf = enc(img, ".png", &len);
-		o = opts(RSZ_STRETCH);
+		o = opts(RESIZE_STRETCH);
 		snprintf(name, sizeof name, "alpha (%s)", grey ? "grey + alpha" : "RGBA");
 		if ((out = run(name, &o, buf, len, NULL))) {
 			rgb want = grey ? (rgb){ 60, 60, 60 } : RED;
@@ -309,7 +309,7 @@ int main(int argc, char **argv)
 		g_free(buf);
 	}
 	/* animations: the first frame */
-	o = opts(RSZ_CROP);
+	o = opts(RESIZE_CROP);
 	if ((out = run("animated GIF", &o, anim_gif, sizeof anim_gif, NULL))) {
 		is_px(out, 112, 112, RED, 10, "animated GIF: first frame (red)");
 		g_object_unref(out);
@@ -340,7 +340,7 @@ int main(int argc, char **argv)
 		g_object_unref(wide);
 		img->Type = VIPS_INTERPRETATION_RGB16;
 		buf = enc(img, ".png", &len);
-		o = opts(RSZ_STRETCH);
+		o = opts(RESIZE_STRETCH);
 		if ((out = run("16-bit RGB PNG", &o, buf, len, NULL))) {
 			is_px(out, 20, 112, RED, 3, "16-bit RGB: red");
 			is_px(out, 112, 112, GREEN, 3, "16-bit RGB: green");
@@ -357,7 +357,7 @@ int main(int argc, char **argv)
 		free(p);
 		img->Type = VIPS_INTERPRETATION_GREY16;
 		buf = enc(img, ".png", &len);
-		o = opts(RSZ_STRETCH);
+		o = opts(RESIZE_STRETCH);
 		if ((out = run("16-bit grey PNG", &o, buf, len, NULL))) {
 			is_px(out, 20, 112, (rgb){ 0, 0, 0 }, 3, "16-bit grey: black half");
 			is_px(out, 203, 112, WHITE, 3, "16-bit grey: white half");
@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 		want = ng ? (int)gv[0] : -1;
 		g_free(gv);
 		buf = enc(g, ".jpg[Q=95]", &len);
-		o = opts(RSZ_CROP);
+		o = opts(RESIZE_CROP);
 		if ((out = run("greyscale JPEG", &o, buf, len, NULL))) {
 			rgb p = pixel(out, 112, 112);
 			ok(p.r == p.g && p.g == p.b && abs(p.r - want) <= 3,
@@ -389,13 +389,13 @@ int main(int argc, char **argv)
 	{
 		const rgb c[3] = { RED, GREEN, BLUE };
 		buf = enc(stripes(3, 1, c, 3), ".png", &len);
-		o = opts(RSZ_STRETCH);
+		o = opts(RESIZE_STRETCH);
 		if ((out = run("3x1 PNG", &o, buf, len, NULL))) {
 			is_px(out, 10, 112, RED, 40, "3x1 stretched: red left");
 			is_px(out, 213, 112, BLUE, 40, "3x1 stretched: blue right");
 			g_object_unref(out);
 		}
-		o = opts(RSZ_CROP);
+		o = opts(RESIZE_CROP);
 		if ((out = run("3x1 PNG crop", &o, buf, len, NULL))) {
 			is_px(out, 112, 112, GREEN, 40, "3x1 cropped: green centre");
 			g_object_unref(out);
@@ -413,22 +413,22 @@ int main(int argc, char **argv)
 	for (int m = 0; m < 4; m++) {
 		buf = enc(rgb3(3000, 6), ".png", &len);
 		o = opts(m);
-		snprintf(name, sizeof name, "3000x6 %s", rsz_mode_name(m));
+		snprintf(name, sizeof name, "3000x6 %s", resize_mode_name(m));
 		if ((out = run(name, &o, buf, len, NULL))) {
-			if (m == RSZ_PAD) {
+			if (m == RESIZE_PAD) {
 				/* 224 x 1 on row (224 - 1) / 2 */
 				is_px(out, 20, 111, RED, 60, name);
 				is_px(out, 112, 20, WHITE, 0, name);
-			} else if (m == RSZ_CROP) {
+			} else if (m == RESIZE_CROP) {
 				is_px(out, 112, 112, GREEN, 40, name);
 			}
 			g_object_unref(out);
 		}
 		g_free(buf);
 		buf = enc(rgb3(6, 3000), ".png", &len);
-		snprintf(name, sizeof name, "6x3000 %s", rsz_mode_name(m));
+		snprintf(name, sizeof name, "6x3000 %s", resize_mode_name(m));
 		if ((out = run(name, &o, buf, len, NULL))) {
-			if (m == RSZ_PAD)
+			if (m == RESIZE_PAD)
 				is_px(out, 10, 112, WHITE, 0, name);
 			g_object_unref(out);
 		}
@@ -438,7 +438,7 @@ int main(int argc, char **argv)
 	{
 		unsigned char *j;
 		buf = enc(rgb3(30, 30), ".png", &len);
-		o = opts(RSZ_CROP);
+		o = opts(RESIZE_CROP);
 		o.max_pixels = 899;
 		expect_error("30x30 over --max-pixels 899", &o, buf, len, "900 pixels, over the limit of 899");
 		o.max_pixels = 900;
@@ -454,12 +454,12 @@ int main(int argc, char **argv)
 				j[i + 7] = 60000 >> 8; j[i + 8] = 60000 & 255;
 				break;
 			}
-		o = opts(RSZ_CROP);
+		o = opts(RESIZE_CROP);
 		expect_error("JPEG bomb header 60000x60000", &o, buf, len, "3600000000 pixels, over the limit");
 		g_free(buf);
 	}
 	/* broken files */
-	o = opts(RSZ_CROP);
+	o = opts(RESIZE_CROP);
 	{
 		const char *sfx[] = { ".jpg", ".png", ".webp" };
 		const char *want[] = { "truncated file (JPEG", "truncated file (PNG", "truncated file (WebP" };
@@ -501,16 +501,16 @@ int main(int argc, char **argv)
 	}
 	/* output formats */
 	{
-		const rsz_format fm[3] = { RSZ_JPG, RSZ_PNG, RSZ_WEBP };
+		const resize_format fm[3] = { RESIZE_JPG, RESIZE_PNG, RESIZE_WEBP };
 		const char *magic[3] = { "\xff\xd8\xff", "\x89PNG", "RIFF" };
 		buf = enc(rgb3(300, 100), ".png", &len);
 		for (int f = 0; f < 3; f++) {
-			rsz_result res;
+			resize_result res;
 			char err[256];
-			o = opts(RSZ_CROP);
+			o = opts(RESIZE_CROP);
 			o.format = fm[f];
-			ok(rsz_image(&o, buf, len, &res, err, sizeof err) == 0 && res.len > 4 &&
-			   memcmp(res.data, magic[f], strlen(magic[f])) == 0, "format %s: right magic", rsz_format_name(fm[f]));
+			ok(resize_image(&o, buf, len, &res, err, sizeof err) == 0 && res.len > 4 &&
+			                memcmp(res.data, magic[f], strlen(magic[f])) == 0, "format %s: right magic", resize_format_name(fm[f]));
 			if (f == 0) {
 				VipsImage *m = vips_image_new_from_buffer(res.data, res.len, "", NULL);
 				ok(m && !vips_image_get_typeof(m, "exif-data") && !vips_image_get_typeof(m, VIPS_META_ICC_NAME),
@@ -518,14 +518,14 @@ int main(int argc, char **argv)
 				if (m)
 					g_object_unref(m);
 			}
-			rsz_result_free(&res);
+			resize_result_free(&res);
 		}
 		g_free(buf);
 	}
 	/* metadata is stripped even when the input had EXIF and a profile */
 	{
 		VipsImage *img = rgb3(300, 300), *p3, *u8, *m;
-		rsz_result res;
+		resize_result res;
 		char err[256];
 		vips_icc_transform(img, &p3, "p3", "input_profile", "srgb", NULL);
 		vips_cast(p3, &u8, VIPS_FORMAT_UCHAR, NULL);
@@ -533,15 +533,15 @@ int main(int argc, char **argv)
 		g_object_unref(img);
 		vips_image_set_int(u8, "orientation", 3);
 		buf = enc(u8, ".jpg", &len);
-		o = opts(RSZ_CROP);
-		o.format = RSZ_JPG;
-		if (ok(rsz_image(&o, buf, len, &res, err, sizeof err) == 0, "input with EXIF and ICC: resized")) {
+		o = opts(RESIZE_CROP);
+		o.format = RESIZE_JPG;
+		if (ok(resize_image(&o, buf, len, &res, err, sizeof err) == 0, "input with EXIF and ICC: resized")) {
 			m = vips_image_new_from_buffer(res.data, res.len, "", NULL);
 			ok(m && !vips_image_get_typeof(m, "exif-data") && !vips_image_get_typeof(m, VIPS_META_ICC_NAME) &&
 			   !vips_image_get_typeof(m, "orientation"), "output: EXIF, orientation and ICC gone");
 			if (m)
 				g_object_unref(m);
-			rsz_result_free(&res);
+			resize_result_free(&res);
 		}
 		g_free(buf);
 	}
@@ -561,7 +561,7 @@ int main(int argc, char **argv)
 		vips_resize(img, &t, 10, NULL);   /* smooth blobs 640x480 */
 		g_object_unref(img);
 		img = t;
-		o = opts(RSZ_CROP);
+		o = opts(RESIZE_CROP);
 		g_object_ref(img);
 		buf = enc(img, ".png", &len);
 		if ((out = run("phash: original", &o, buf, len, &h1)))
@@ -586,7 +586,7 @@ int main(int argc, char **argv)
 		ok(popcount64(h1 ^ h3) >= 12, "phash: mirror image far (%d bits)", popcount64(h1 ^ h3));
 		ok(popcount64(h1 ^ h4) >= 12, "phash: other picture far (%d bits)", popcount64(h1 ^ h4));
 	}
-	/* rsz_phash_rgb on crafted pixels: a left-dark/right-bright image has
+	/* resize_phash_rgb on crafted pixels: a left-dark/right-bright image has
 	 * positive DC, and its (0,1) coefficient is strongly negative */
 	{
 		static unsigned char px[64 * 64 * 3];
@@ -594,7 +594,7 @@ int main(int argc, char **argv)
 		for (int y = 0; y < 64; y++)
 			for (int x = 0; x < 64; x++)
 				memset(px + (y * 64 + x) * 3, x < 32 ? 0 : 255, 3);
-		h = rsz_phash_rgb(px, 64, 64);
+		h = resize_phash_rgb(px, 64, 64);
 		ok(h >> 63 == 1, "crafted: DC bit set");
 		ok(((h >> 62) & 1) == 0, "crafted: horizontal first harmonic below the median");
 		ok(((h >> 55) & 1) == 0, "crafted: vertical first harmonic (zero) not above the median");

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-float st_f16_to_f32(uint16_t h)
+float vm_st_f16_to_f32(uint16_t h)
 {
 	uint32_t sign = (uint32_t)(h & 0x8000) << 16;
 	uint32_t exp = (h >> 10) & 0x1f;
@@ -41,7 +41,7 @@ float st_f16_to_f32(uint16_t h)
 	return f;
 }
 
-float st_bf16_to_f32(uint16_t h)
+float vm_st_bf16_to_f32(uint16_t h)
 {
 	uint32_t bits = (uint32_t)h << 16;
 	float f;
@@ -49,12 +49,12 @@ float st_bf16_to_f32(uint16_t h)
 	return f;
 }
 
-int st_dtype_size(int dt)
+int vm_st_dtype_size(int dt)
 {
-	return dt == ST_F32 || dt == ST_I32 ? 4 : dt == ST_F64 || dt == ST_I64 ? 8 : 2;
+	return dt == VM_ST_F32 || dt == VM_ST_I32 ? 4 : dt == VM_ST_F64 || dt == VM_ST_I64 ? 8 : 2;
 }
 
-int st_open(st_file *f, const char *path, char *err, size_t errlen)
+int vm_st_open(vm_st_file *f, const char *path, char *err, size_t errlen)
 {
 	int fd = -1, rc = -1;
 	cJSON *root = NULL;
@@ -124,7 +124,7 @@ int st_open(st_file *f, const char *path, char *err, size_t errlen)
 			}
 			continue;
 		}
-		st_tensor *t = &f->tensors[f->count++];
+		vm_st_tensor *t = &f->tensors[f->count++];
 		t->name = xstrdup(it->string);
 		cJSON *dt = cJSON_GetObjectItemCaseSensitive(it, "dtype");
 		cJSON *sh = cJSON_GetObjectItemCaseSensitive(it, "shape");
@@ -134,12 +134,12 @@ int st_open(st_file *f, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: tensor %s: header entry needs dtype, shape and data_offsets", path, t->name);
 			goto fail;
 		}
-		if (strcmp(dt->valuestring, "F32") == 0) t->dtype = ST_F32;
-		else if (strcmp(dt->valuestring, "F16") == 0) t->dtype = ST_F16;
-		else if (strcmp(dt->valuestring, "BF16") == 0) t->dtype = ST_BF16;
-		else if (strcmp(dt->valuestring, "F64") == 0) t->dtype = ST_F64;
-		else if (strcmp(dt->valuestring, "I32") == 0) t->dtype = ST_I32;
-		else if (strcmp(dt->valuestring, "I64") == 0) t->dtype = ST_I64;
+		if (strcmp(dt->valuestring, "F32") == 0) t->dtype = VM_ST_F32;
+		else if (strcmp(dt->valuestring, "F16") == 0) t->dtype = VM_ST_F16;
+		else if (strcmp(dt->valuestring, "BF16") == 0) t->dtype = VM_ST_BF16;
+		else if (strcmp(dt->valuestring, "F64") == 0) t->dtype = VM_ST_F64;
+		else if (strcmp(dt->valuestring, "I32") == 0) t->dtype = VM_ST_I32;
+		else if (strcmp(dt->valuestring, "I64") == 0) t->dtype = VM_ST_I64;
 		else {
 			snprintf(err, errlen, "%s: tensor %s: unknown or unsupported dtype %s (F32, F16, BF16, F64, I32 and I64 are read)",
 				 path, t->name, dt->valuestring);
@@ -168,9 +168,9 @@ int st_open(st_file *f, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: tensor %s: bad data_offsets", path, t->name);
 			goto fail;
 		}
-		if (e - b != numel * st_dtype_size(t->dtype)) {
+		if (e - b != numel * vm_st_dtype_size(t->dtype)) {
 			snprintf(err, errlen, "%s: tensor %s: data_offsets span %.0f bytes, shape and dtype need %.0f",
-				 path, t->name, e - b, numel * st_dtype_size(t->dtype));
+				 path, t->name, e - b, numel * vm_st_dtype_size(t->dtype));
 			goto fail;
 		}
 		if (e > (double)data_len) {
@@ -188,11 +188,11 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	if (rc != 0)
-		st_close(f);
+		vm_st_close(f);
 	return rc;
 }
 
-void st_close(st_file *f)
+void vm_st_close(vm_st_file *f)
 {
 	if (f->map)
 		munmap(f->map, f->size);
@@ -209,7 +209,7 @@ void st_close(st_file *f)
 	memset(f, 0, sizeof *f);
 }
 
-const st_tensor *st_find(const st_file *f, const char *name)
+const vm_st_tensor *vm_st_find(const vm_st_file *f, const char *name)
 {
 	for (size_t i = 0; i < f->count; i++)
 		if (strcmp(f->tensors[i].name, name) == 0)
@@ -217,7 +217,7 @@ const st_tensor *st_find(const st_file *f, const char *name)
 	return NULL;
 }
 
-const char *st_meta(const st_file *f, const char *key)
+const char *vm_st_meta(const vm_st_file *f, const char *key)
 {
 	for (size_t i = 0; i < f->n_meta; i++)
 		if (strcmp(f->meta[2 * i], key) == 0)
@@ -235,9 +235,9 @@ static void shape_str(char *buf, size_t len, int nd, const int64_t *d)
 		snprintf(buf + o, len - o, "]");
 }
 
-const float *st_get(st_file *f, const char *name, int ndim, const int64_t *dims, char *err, size_t errlen)
+const float *vm_st_get(vm_st_file *f, const char *name, int ndim, const int64_t *dims, char *err, size_t errlen)
 {
-	st_tensor *t = (st_tensor *)st_find(f, name);
+	vm_st_tensor *t = (vm_st_tensor *)vm_st_find(f, name);
 	if (!t) {
 		snprintf(err, errlen, "%s: missing tensor %s", f->path, name);
 		return NULL;
@@ -252,25 +252,25 @@ const float *st_get(st_file *f, const char *name, int ndim, const int64_t *dims,
 		snprintf(err, errlen, "%s: tensor %s has shape %s, config.json implies %s", f->path, name, got, want);
 		return NULL;
 	}
-	if (t->dtype == ST_I32 || t->dtype == ST_I64) {
+	if (t->dtype == VM_ST_I32 || t->dtype == VM_ST_I64) {
 		snprintf(err, errlen, "%s: tensor %s is integer, a float tensor is needed", f->path, name);
 		return NULL;
 	}
 	t->used = 1;
-	size_t n = t->nbytes / (size_t)st_dtype_size(t->dtype);
-	if (t->dtype == ST_F32 && ((uintptr_t)t->data % 4) == 0)
+	size_t n = t->nbytes / (size_t)vm_st_dtype_size(t->dtype);
+	if (t->dtype == VM_ST_F32 && ((uintptr_t)t->data % 4) == 0)
 		return (const float *)(const void *)t->data;
 	float *out = xmalloc((n ? n : 1) * sizeof *out);
 	for (size_t i = 0; i < n; i++) {
-		if (t->dtype == ST_F32) {
+		if (t->dtype == VM_ST_F32) {
 			memcpy(&out[i], t->data + 4 * i, 4);
-		} else if (t->dtype == ST_F64) {
+		} else if (t->dtype == VM_ST_F64) {
 			double d;
 			memcpy(&d, t->data + 8 * i, 8);
 			out[i] = (float)d;
 		} else {
 			uint16_t h = (uint16_t)(t->data[2 * i] | (t->data[2 * i + 1] << 8));
-			out[i] = t->dtype == ST_F16 ? st_f16_to_f32(h) : st_bf16_to_f32(h);
+			out[i] = t->dtype == VM_ST_F16 ? vm_st_f16_to_f32(h) : vm_st_bf16_to_f32(h);
 		}
 	}
 	f->owned = xrealloc(f->owned, (f->n_owned + 1) * sizeof *f->owned);

@@ -310,16 +310,16 @@ static void page_head(report *r, FILE *f, const char *subtitle)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file:; style-src 'self' file:\">\n"
 	      "<meta name=\"referrer\" content=\"no-referrer\">\n<title>", f);
-	rh_esc(f, r->title);
+	report_esc(f, r->title);
 	if (subtitle) {
 		fputs(" \xe2\x80\x93 ", f);
-		rh_esc(f, subtitle);
+		report_esc(f, subtitle);
 	}
 	fputs("</title>\n<link rel=\"stylesheet\" href=\"report.css\">\n</head>\n<body>\n<h1>", f);
-	rh_esc(f, r->title);
+	report_esc(f, r->title);
 	if (subtitle) {
 		fputs(": ", f);
-		rh_esc(f, subtitle);
+		report_esc(f, subtitle);
 	}
 	fputs("</h1>\n", f);
 }
@@ -422,12 +422,12 @@ static void section_counts(report *r, FILE *f)
 		fputs("<th class=\"num\">Users</th>", f);
 	fputs("<th class=\"num\">Image</th><th class=\"num\">Image rate</th><th class=\"num\">Origin rate</th></tr>\n", f);
 	fprintf(f, "<tr class=\"measured\"><td>V-MIND (this database)</td><td class=\"num\" data-k=\"news\">%s</td>",
-	        rh_count(a, sizeof a, r->news));
+	        report_count(a, sizeof a, r->news));
 	if (r->have_users)
-		fprintf(f, "<td class=\"num\" data-k=\"users\">%s</td>", rh_count(b, sizeof b, r->users));
+		fprintf(f, "<td class=\"num\" data-k=\"users\">%s</td>", report_count(b, sizeof b, r->users));
 	fprintf(f, "<td class=\"num\" data-k=\"images\">%s</td><td class=\"num\" data-k=\"image_rate\">%.2f%%</td>"
 	        "<td class=\"num\" data-k=\"origin_rate\">%.2f%%</td></tr>\n",
-	        rh_count(c, sizeof c, images), r->news ? 100.0 * (double)images / (double)r->news : 0.0,
+	        report_count(c, sizeof c, images), r->news ? 100.0 * (double)images / (double)r->news : 0.0,
 	        r->news ? 100.0 * (double)origin / (double)r->news : 0.0);
 	fprintf(f, "<tr class=\"paper\"><td>V-MIND (paper, MIND-large)</td><td class=\"num\">130,379</td>%s"
 	        "<td class=\"num\">130,379</td><td class=\"num\">100.00%%</td><td class=\"num\">98.92%%</td></tr>\n</table>\n",
@@ -436,17 +436,17 @@ static void section_counts(report *r, FILE *f)
 	fputs("<h2 id=\"coverage\">Coverage</h2>\n<table id=\"tiers\">\n<tr><th>Class</th><th class=\"num\">Items</th><th class=\"num\">Share</th></tr>\n", f);
 	for (int k = 0; k < NCLASS; k++)
 		fprintf(f, "<tr><td>%s</td><td class=\"num\" data-k=\"%s\">%s</td><td class=\"num\">%.2f%%</td></tr>\n",
-		        class_names[k], class_names[k], rh_count(a, sizeof a, r->cls[k]),
+		        class_names[k], class_names[k], report_count(a, sizeof a, r->cls[k]),
 		        r->news ? 100.0 * (double)r->cls[k] / (double)r->news : 0.0);
 	fputs("</table>\n", f);
 	{
-		rh_bar bars[NCLASS];
+		report_bar bars[NCLASS];
 		for (int k = 0; k < NCLASS; k++) {
 			bars[k].label = class_names[k];
 			bars[k].value = (double)r->cls[k];
 			bars[k].colour = class_colours[k];
 		}
-		rh_svg_bars(f, "News items per tier or state", bars, NCLASS, (double)r->news);
+		report_svg_bars(f, "News items per tier or state", bars, NCLASS, (double)r->news);
 	}
 
 	fputs("<h3>Per category</h3>\n", f);
@@ -466,8 +466,8 @@ static void section_counts(report *r, FILE *f)
 			for (int k = 0; k < NCLASS; k++)
 				vals[row * NCLASS + k] += cats[i].v[k];
 		}
-		rh_svg_stacked(f, "Coverage per category", labels, nrows, class_names, class_colours,
-		               NCLASS, vals);
+		report_svg_stacked(f, "Coverage per category", labels, nrows, class_names, class_colours,
+		                   NCLASS, vals);
 		free(labels);
 		free(vals);
 	}
@@ -489,15 +489,15 @@ static const char gallery_sql[] =
 
 static void link_host(FILE *f, const char *url, const char *fallback)
 {
-	char *host = rh_host(url);
-	if (rh_safe_url(url)) {
+	char *host = report_host(url);
+	if (report_safe_url(url)) {
 		fputs("<a rel=\"noopener noreferrer\" href=\"", f);
-		rh_esc(f, url);
+		report_esc(f, url);
 		fputs("\">", f);
-		rh_esc(f, host ? host : url);
+		report_esc(f, host ? host : url);
 		fputs("</a>", f);
 	} else {
-		rh_esc(f, host ? host : fallback);
+		report_esc(f, host ? host : fallback);
 	}
 	free(host);
 }
@@ -523,11 +523,11 @@ static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier,
 	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
 		fprintf(f, " <span class=\"sim\">sim %.3f</span>", sqlite3_column_double(st, 5));
 	fputs("<br><span class=\"title\">", f);
-	rh_esc(f, title);
+	report_esc(f, title);
 	fputs("</span><br><span class=\"site\">", f);
 	if (strcmp(tier, "archive") == 0) {
-		char *orig = rh_host(url);
-		rh_esc(f, orig ? orig : "?");
+		char *orig = report_host(url);
+		report_esc(f, orig ? orig : "?");
 		free(orig);
 		fputs(" via ", f);
 		link_host(f, page, "archive");
@@ -537,11 +537,11 @@ static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier,
 	fputs("</span><br><span class=\"date\">", f);
 	if (cap && strlen(cap) >= 8) {
 		fputs("captured ", f);
-		rh_escn(f, cap, 4);
+		report_escn(f, cap, 4);
 		fputc('-', f);
-		rh_escn(f, cap + 4, 2);
+		report_escn(f, cap + 4, 2);
 		fputc('-', f);
-		rh_escn(f, cap + 6, 2);
+		report_escn(f, cap + 6, 2);
 	} else {
 		fmt_utc(sqlite3_column_double(st, 10), date, sizeof date, 0);
 		fprintf(f, "fetched %s", date);
@@ -549,7 +549,7 @@ static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier,
 	fputs("</span>", f);
 	if (matched) {
 		fputs("<br><span class=\"matched\">matched: ", f);
-		rh_esc(f, matched);
+		report_esc(f, matched);
 		fputs("</span>", f);
 		if (sqlite3_column_type(st, 8) != SQLITE_NULL)
 			fprintf(f, " (rank %lld", (long long)sqlite3_column_int64(st, 8));
@@ -684,14 +684,14 @@ static void section_galleries(report *r, FILE *f)
 	for (int t = 0; t < NTIERS; t++) {
 		long long n = tier_count(r, t), shown = shown_items(r, t);
 		fprintf(f, "<h3 id=\"gallery-%s\">%s tier: %s item%s</h3>\n", gallery_tiers[t], gallery_tiers[t],
-		        rh_count(a, sizeof a, n), n == 1 ? "" : "s");
+		        report_count(a, sizeof a, n), n == 1 ? "" : "s");
 		if (n == 0) {
 			fputs("<p>None.</p>\n", f);
 			continue;
 		}
 		if (shown < n)
 			fprintf(f, "<p class=\"meta\">The galleries show the first %s (--max-items).</p>\n",
-			        rh_count(b, sizeof b, shown));
+			        report_count(b, sizeof b, shown));
 		gallery(r, f, t);
 	}
 }
@@ -714,7 +714,7 @@ static void section_rejected(report *r, FILE *f)
 	fprintf(f, "<h2 id=\"rejected\">Rejected picks</h2>\n<p>%s pick%s rejected by a curator "
 	        "(vmind-crawl --reject), kept apart: no item gets a rejected image again. "
 	        "<i>Now</i> is the item's current pick.</p>\n",
-	        rh_count(a, sizeof a, total), total == 1 ? "" : "s");
+	        report_count(a, sizeof a, total), total == 1 ? "" : "s");
 	if (total == 0)
 		return;
 	st = prep(r, sql);
@@ -726,22 +726,22 @@ static void section_rejected(report *r, FILE *f)
 		char *nid = xstrdup(col_text(st, 1) ? col_text(st, 1) : "?");
 		const char *now = col_text(st, 10), *th;
 		fprintf(f, "<tr class=\"rejected\"><td>%s</td><td>", nid);
-		rh_esc(f, col_text(st, 2));
+		report_esc(f, col_text(st, 2));
 		fputs("</td><td>", f);
-		rh_esc(f, col_text(st, 3));
+		report_esc(f, col_text(st, 3));
 		fputs("</td><td>", f);
 		link_host(f, col_text(st, 4), "-");
 		fputs("</td><td><code>", f);
-		rh_esc(f, col_text(st, 5));
+		report_esc(f, col_text(st, 5));
 		fputs("</code></td><td class=\"num\">", f);
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
 			fprintf(f, "%.3f", sqlite3_column_double(st, 7));
 		fputs("</td><td>", f);
-		rh_esc(f, col_text(st, 8));
+		report_esc(f, col_text(st, 8));
 		fmt_utc(sqlite3_column_double(st, 9), date, sizeof date, 1);
 		fprintf(f, "</td><td>%s</td><td>", date);
 		if (now) {
-			rh_esc(f, now);
+			report_esc(f, now);
 			th = thumb(r, num, nid, col_text(st, 11), href, sizeof href);
 			if (th)
 				fprintf(f, "<br><img src=\"%s\" alt=\"%s now\">", th, nid);
@@ -779,7 +779,7 @@ static void section_dupes(report *r, FILE *f)
 	if (rc != 0) {
 		vm_warn("duplicates: %s", err);
 		fputs("<p>Duplicate groups could not be computed: ", f);
-		rh_esc(f, err);
+		report_esc(f, err);
 		fputs("</p>\n", f);
 		free(buf);
 		r->missing++;
@@ -789,7 +789,7 @@ static void section_dupes(report *r, FILE *f)
 	line = strtok_r(buf, "\n", &save);           /* header */
 	while (line && (line = strtok_r(NULL, "\n", &save)) != NULL) {
 		char *fld[8];
-		size_t n = rh_csv_split(line, fld, 8);
+		size_t n = report_csv_split(line, fld, 8);
 		long long g, size;
 		if (n < 7)
 			continue;
@@ -810,7 +810,7 @@ static void section_dupes(report *r, FILE *f)
 				break;
 			fprintf(f, "<div class=\"group\" id=\"dupe-%lld\"><b>Group %lld</b>: %lld items, ", g, g, size);
 			fputs("phash <code>", f);
-			rh_esc(f, fld[3]);
+			report_esc(f, fld[3]);
 			fputs("</code><div class=\"gallery\">", f);
 		}
 		if (shown_in_group < MAX_MEMBERS) {
@@ -829,12 +829,12 @@ static void section_dupes(report *r, FILE *f)
 				fprintf(f, "<img src=\"%s\" alt=\"", th);
 			else
 				fputs("<div class=\"noimg\">", f);
-			rh_esc(f, fld[2]);
+			report_esc(f, fld[2]);
 			fputs(th ? "\">" : "</div>", f);
 			fputs("<figcaption><b>", f);
-			rh_esc(f, fld[2]);
+			report_esc(f, fld[2]);
 			fputs("</b><br><span class=\"title\">", f);
-			rh_esc(f, title);
+			report_esc(f, title);
 			fputs("</span></figcaption></figure>", f);
 			sqlite3_reset(st);
 			shown_in_group++;
@@ -886,9 +886,9 @@ static void reason_table(report *r, FILE *f, const char *id, const char *head, c
 			fprintf(f, "<table id=\"%s\">\n<tr><th>%s</th><th class=\"num\">Count</th><th>Examples</th></tr>\n",
 			        id, head);
 		fputs("<tr><td><code>", f);
-		rh_esc(f, reason ? reason : "(none)");
-		fprintf(f, "</code></td><td class=\"num\">%s</td><td>", rh_count(a, sizeof a, n));
-		rh_esc(f, col_text(st, 2));
+		report_esc(f, reason ? reason : "(none)");
+		fprintf(f, "</code></td><td class=\"num\">%s</td><td>", report_count(a, sizeof a, n));
+		report_esc(f, col_text(st, 2));
 		fputs("</td></tr>\n", f);
 	}
 	if (rc != SQLITE_DONE)
@@ -898,7 +898,7 @@ static void reason_table(report *r, FILE *f, const char *id, const char *head, c
 	else {
 		if (other)
 			fprintf(f, "<tr><td>(other reasons)</td><td class=\"num\">%s</td><td></td></tr>\n",
-			        rh_count(a, sizeof a, other));
+			        report_count(a, sizeof a, other));
 		fputs("</table>\n", f);
 	}
 	sqlite3_finalize(st);
@@ -928,27 +928,27 @@ static void section_failures(report *r, FILE *f)
 
 static void section_training(report *r, FILE *f)
 {
-	rh_trainlog log;
+	report_trainlog log;
 	char err[1024];
 	fputs("<h2 id=\"training\">Training</h2>\n", f);
 	if (!r->train_log) {
 		fputs("<p>No training log given (--train-log).</p>\n", f);
 		return;
 	}
-	if (rh_trainlog_read(r->train_log, &log, err, sizeof err) != 0)
+	if (report_trainlog_read(r->train_log, &log, err, sizeof err) != 0)
 		vm_die("%s", err);
 	fprintf(f, "<p>From <code>");
-	rh_esc(f, r->train_log);
+	report_esc(f, r->train_log);
 	fprintf(f, "</code>: %zu rows, every numeric column against %s.</p>\n", log.rows, log.xname);
 	if (log.ncharts == 0)
 		fputs("<p>No numeric columns to plot.</p>\n", f);
 	for (size_t c = 0; c < log.ncharts; c++) {
 		fputs("<h3>", f);
-		rh_esc(f, log.charts[c].metric);
+		report_esc(f, log.charts[c].metric);
 		fputs("</h3>\n", f);
-		rh_svg_lines(f, &log.charts[c], log.xname);
+		report_svg_lines(f, &log.charts[c], log.xname);
 	}
-	rh_trainlog_free(&log);
+	report_trainlog_free(&log);
 }
 
 /* ---- stale pages of an earlier, larger report ---- */
@@ -1054,9 +1054,9 @@ int main(int argc, char **argv)
 	page_head(&r, af.fp, NULL);
 	fmt_utc(r.generated, when, sizeof when, 1);
 	fprintf(af.fp, "<p class=\"meta\">Database <code>");
-	rh_esc(af.fp, r.db_path);
+	report_esc(af.fp, r.db_path);
 	fprintf(af.fp, "</code>, %s news items; written %s by vmind-report %s.</p>\n",
-	        rh_count(a, sizeof a, r.news), when, PACKAGE_VERSION);
+	        report_count(a, sizeof a, r.news), when, PACKAGE_VERSION);
 	fputs("<nav class=\"toc\"><a href=\"#table1\">Table 1</a><a href=\"#coverage\">Coverage</a>"
 	      "<a href=\"#galleries\">Galleries</a><a href=\"#rejected\">Rejected</a>"
 	      "<a href=\"#duplicates\">Duplicates</a><a href=\"#failures\">Failures</a>"
