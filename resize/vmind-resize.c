@@ -101,54 +101,9 @@ typedef struct run {
 	size_t ndone;
 } run;
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? xstrdup((const char *)t) : NULL;
-}
-
 static int same_str(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
-}
-
-/* Read a whole file. 0, or -1 with errno. */
-static int read_file(const char *path, unsigned char **data, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat sb;
-	size_t cap, n = 0;
-	unsigned char *buf;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &sb) != 0) {
-		close(fd);
-		return -1;
-	}
-	cap = sb.st_size > 0 ? (size_t)sb.st_size + 1 : 4096;
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t r;
-		if (n == cap)
-			buf = xrealloc(buf, cap *= 2);
-		r = read(fd, buf + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(buf);
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	*data = buf;
-	*len = n;
-	return 0;
 }
 
 static void set_err(item *it, const char *fmt, ...) VM_PRINTF(2, 3);
@@ -165,10 +120,9 @@ static void set_err(item *it, const char *fmt, ...)
 /* Is the recorded output of this item still valid for these options? */
 static int unchanged(const run *r, const item *it, const char *rel)
 {
-	unsigned char *data;
+	char *data;
 	size_t len;
 	char sha[65], *path;
-	int ok;
 	char src[65];
 	if (r->force || !it->have_row)
 		return 0;
@@ -178,7 +132,7 @@ static int unchanged(const run *r, const item *it, const char *rel)
 		/* no sha256 in the database: the white placeholder, or hash the raw file */
 		char *raw = it->raw_path && *it->raw_path ? (it->raw_path[0] == '/' ? xstrdup(it->raw_path)
 		            : xasprintf("%s/%s", r->raw_dir, it->raw_path)) : NULL;
-		if (raw && read_file(raw, &data, &len) == 0) {
+		if (raw && (data = vm_read_file(raw, &len)) != NULL) {
 			vm_sha256_hex(data, len, src);
 			free(data);
 		} else if (strcmp(it->tier, "placeholder") == 0 && (!raw || errno == ENOENT)) {
@@ -196,9 +150,9 @@ static int unchanged(const run *r, const item *it, const char *rel)
 	if (r->o.format != RESIZE_PNG && it->old_quality != r->o.quality)
 		return 0;
 	path = xasprintf("%s/%s", r->out_dir, rel);
-	ok = read_file(path, &data, &len) == 0;
+	data = vm_read_file(path, &len);
 	free(path);
-	if (!ok)
+	if (!data)
 		return 0;
 	vm_sha256_hex(data, len, sha);
 	free(data);
@@ -218,7 +172,7 @@ static void remove_old_output(const run *r, const item *it, const char *rel)
 static void work_item(run *r, item *it)
 {
 	char rel[256], err[512], *out_path = NULL, *raw = NULL;
-	unsigned char *data = NULL;
+	char *data = NULL;
 	size_t len = 0;
 	resize_result res = { 0 };
 	int white = 0;
@@ -237,7 +191,7 @@ static void work_item(run *r, item *it)
 	} else {
 		raw = it->raw_path[0] == '/' ? xstrdup(it->raw_path)
 		                              : xasprintf("%s/%s", r->raw_dir, it->raw_path);
-		if (read_file(raw, &data, &len) != 0) {
+		if ((data = vm_read_file(raw, &len)) == NULL) {
 			if (errno == ENOENT && strcmp(it->tier, "placeholder") == 0) {
 				white = 1;
 			} else {
@@ -298,38 +252,31 @@ static void load_items(sqlite3 *db, run *r)
 		" r.mode, r.format"
 		" FROM image i JOIN news n ON n.num = i.news_num"
 		" LEFT JOIN resized r ON r.news_num = i.news_num ORDER BY i.news_num";
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		vm_die("%s", sqlite3_errmsg(db));
+	st = vm_db_prepare(db, sql);
 	r->items = xcalloc(cap, sizeof *r->items);
-	for (;;) {
-		int rc = sqlite3_step(st);
+	while (vm_db_step_row(db, st)) {
 		item *it;
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW)
-			vm_die("reading the image table: %s", sqlite3_errmsg(db));
 		if (r->n == cap) {
 			r->items = xrealloc(r->items, 2 * cap * sizeof *r->items);
 			memset(r->items + cap, 0, cap * sizeof *r->items);
 			cap *= 2;
 		}
-		if (!vm_shard_mine(&r->shard, (const char *)sqlite3_column_text(st, 1) ?
-		                   (const char *)sqlite3_column_text(st, 1) : ""))
+		if (!vm_shard_mine(&r->shard, vm_db_column_text(st, 1) ? vm_db_column_text(st, 1) : ""))
 			continue;
 		it = &r->items[r->n++];
 		it->num = sqlite3_column_int64(st, 0);
-		it->id = col_dup(st, 1);
-		it->tier = col_dup(st, 2);
-		it->raw_path = col_dup(st, 3);
-		it->db_sha = col_dup(st, 4);
+		it->id = vm_db_column_dup(st, 1);
+		it->tier = vm_db_column_dup(st, 2);
+		it->raw_path = vm_db_column_dup(st, 3);
+		it->db_sha = vm_db_column_dup(st, 4);
 		it->have_row = sqlite3_column_int(st, 5);
-		it->old_path = col_dup(st, 6);
-		it->old_sha = col_dup(st, 7);
-		it->old_src = col_dup(st, 8);
+		it->old_path = vm_db_column_dup(st, 6);
+		it->old_sha = vm_db_column_dup(st, 7);
+		it->old_src = vm_db_column_dup(st, 8);
 		it->old_size = sqlite3_column_int(st, 9);
 		it->old_quality = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
-		it->old_mode = col_dup(st, 11);
-		it->old_format = col_dup(st, 12);
+		it->old_mode = vm_db_column_dup(st, 11);
+		it->old_format = vm_db_column_dup(st, 12);
 		if (!it->id || strspn(it->id, "N0123456789") != strlen(it->id) || strlen(it->id) > 32)
 			vm_die("news %lld: id '%s' cannot name a file", it->num, it->id ? it->id : "");
 	}
@@ -376,29 +323,13 @@ typedef struct stmts {
 	sqlite3_stmt *put, *unerr, *puterr, *unrow;
 } stmts;
 
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		vm_die("%s", sqlite3_errmsg(db));
-	return st;
-}
-
-static void step_done(sqlite3 *db, sqlite3_stmt *st)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		vm_die("database: %s", sqlite3_errmsg(db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
 static void record(sqlite3 *db, const run *r, stmts *s, const item *it)
 {
 	double now = (double)time(NULL);
 	if (it->status == ST_DONE) {
 		char *rel = xasprintf("%s.%s", it->id, resize_format_name(r->o.format));
 		sqlite3_bind_int64(s->put, 1, it->num);
-		sqlite3_bind_text(s->put, 2, rel, -1, SQLITE_TRANSIENT);
+		vm_db_bind_text(s->put, 2, rel);
 		sqlite3_bind_text(s->put, 3, it->out_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s->put, 4, it->src_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s->put, 5, r->o.size);
@@ -410,12 +341,12 @@ static void record(sqlite3 *db, const run *r, stmts *s, const item *it)
 			sqlite3_bind_int(s->put, 8, r->o.quality);
 		sqlite3_bind_int64(s->put, 9, (sqlite3_int64)it->phash);
 		sqlite3_bind_double(s->put, 10, now);
-		step_done(db, s->put);
+		vm_db_step_done(db, s->put);
 		free(rel);
 	}
 	if (it->status == ST_DONE || it->status == ST_SKIP) {
 		sqlite3_bind_int64(s->unerr, 1, it->num);
-		step_done(db, s->unerr);
+		vm_db_step_done(db, s->unerr);
 	}
 	if (it->status == ST_FAIL) {
 		sqlite3_bind_int64(s->puterr, 1, it->num);
@@ -427,9 +358,9 @@ static void record(sqlite3 *db, const run *r, stmts *s, const item *it)
 			sqlite3_bind_null(s->puterr, 2);
 		sqlite3_bind_text(s->puterr, 3, it->err, -1, SQLITE_STATIC);
 		sqlite3_bind_double(s->puterr, 4, now);
-		step_done(db, s->puterr);
+		vm_db_step_done(db, s->puterr);
 		sqlite3_bind_int64(s->unrow, 1, it->num);
-		step_done(db, s->unrow);
+		vm_db_step_done(db, s->unrow);
 	}
 }
 
@@ -556,12 +487,12 @@ int main(int argc, char **argv)
 	               err, sizeof err) != 0)
 		vm_die("%s: %s", db_path, err);
 	load_items(db, &r);
-	s.put = prep(db, "INSERT OR REPLACE INTO resized (news_num, path, sha256, source_sha256, size,"
+	s.put = vm_db_prepare(db, "INSERT OR REPLACE INTO resized (news_num, path, sha256, source_sha256, size,"
 	                 " mode, format, quality, phash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
-	s.unerr = prep(db, "DELETE FROM resize_error WHERE news_num = ?");
-	s.puterr = prep(db, "INSERT OR REPLACE INTO resize_error (news_num, source_sha256, error, at)"
+	s.unerr = vm_db_prepare(db, "DELETE FROM resize_error WHERE news_num = ?");
+	s.puterr = vm_db_prepare(db, "INSERT OR REPLACE INTO resize_error (news_num, source_sha256, error, at)"
 	                    " VALUES (?,?,?,?)");
-	s.unrow = prep(db, "DELETE FROM resized WHERE news_num = ?");
+	s.unrow = vm_db_prepare(db, "DELETE FROM resized WHERE news_num = ?");
 
 	r.done = xcalloc(r.n + 1, sizeof *r.done);
 	pthread_mutex_init(&r.mu, NULL);

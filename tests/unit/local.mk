@@ -26,7 +26,7 @@ tests_unit_test_db_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_db_LDADD = $(VMIND_LIBS)
 tests_unit_dbtool_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_dbtool_LDADD = $(VMIND_LIBS)
-tests_unit_test_resize_dupes_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_resize_dupes_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS)
 tests_unit_test_resize_dupes_LDADD = $(VMIND_LIBS)
 tests_unit_test_safetensors_LDADD = $(VMIND_LIBS)
 

@@ -571,13 +571,14 @@ static void test_statement_helpers(void)
 	ok(vm_db_query_int(db, "SELECT 4294967296 * 3") == 12884901888LL, "vm_db_query_int: 64-bit values");
 
 	sel = vm_db_prepare(db, "SELECT v FROM t WHERE k IN (1, 4) ORDER BY k");
-	ok(sqlite3_step(sel) == SQLITE_ROW, "a row to copy");
+	ok(vm_db_step_row(db, sel) == 1, "vm_db_step_row: 1 with a row");
 	text = vm_db_column_dup(sel, 0);
 	is_str(vm_db_column_text(sel, 0), "one", "vm_db_column_text: the text as SQLite holds it");
-	ok(sqlite3_step(sel) == SQLITE_ROW, "a second row");
+	ok(vm_db_step_row(db, sel) == 1, "a second row");
 	is_str(text, "one", "vm_db_column_dup: the copy outlives the step");
 	ok(vm_db_column_dup(sel, 0) == NULL && vm_db_column_text(sel, 0) == NULL,
 	   "vm_db_column_dup and vm_db_column_text of NULL are NULL");
+	ok(vm_db_step_row(db, sel) == 0, "vm_db_step_row: 0 when there are no more rows");
 	free(text);
 	sqlite3_finalize(sel);
 	vm_db_close(db);
@@ -608,8 +609,15 @@ static int die_in_child(const char *dbpath, int which, char *msg, size_t msglen)
 		} else if (which == 1) {
 			sqlite3_stmt *st = vm_db_prepare(db, "INSERT INTO t (k, v) VALUES (1, 'again')");
 			vm_db_step_done(db, st);
-		} else {
+		} else if (which == 2) {
 			vm_db_query_int(db, "SELECT abs(-9223372036854775807 - 1)");
+		} else if (which == 3) {
+			sqlite3_stmt *st = vm_db_prepare(db, "SELECT abs(k - 9223372036854775807 - 2) FROM t");
+			while (vm_db_step_row(db, st))
+				;
+		} else {
+			vm_db_begin(db);
+			vm_db_begin(db);
 		}
 		_exit(0);
 	}
@@ -627,17 +635,21 @@ static int die_in_child(const char *dbpath, int which, char *msg, size_t msglen)
 static void test_statement_errors(void)
 {
 	char *p = path_in("stmt.db"), *full = realpath(p, NULL), msg[2048], *want;
-	static const char *const cases[3][2] = {
+	static const char *const cases[][2] = {
 		{ "vm_db_prepare of a bad statement", ": SELECT * FROM no_such_table: no such table: no_such_table" },
 		{ "vm_db_step_done of a failing insert",
 		  ": INSERT INTO t (k, v) VALUES (1, 'again'): UNIQUE constraint failed: t.k" },
 		{ "vm_db_query_int of a failing query", ": SELECT abs(-9223372036854775807 - 1): integer overflow" },
+		{ "vm_db_step_row of a failing query",
+		  ": SELECT abs(k - 9223372036854775807 - 2) FROM t: integer overflow" },
+		{ "vm_db_begin inside a transaction",
+		  ": BEGIN IMMEDIATE: cannot start a transaction within a transaction" },
 	};
 	if (!ok(full != NULL, "the statement test database exists")) {
 		free(p);
 		return;
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
 		int rc = die_in_child(p, i, msg, sizeof msg);
 		want = xasprintf("test-db: %s%s\n", full, cases[i][1]);
 		ok(rc == VM_EXIT_USAGE, "%s dies with exit status 2 (got %d)", cases[i][0], rc);

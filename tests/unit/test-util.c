@@ -225,13 +225,25 @@ static void test_splitmix64(void)
 	   "vm_mix64(x) is the generator's output for state x");
 }
 
+static void remove_dir(void)
+{
+	char *cmd;
+	if (getenv("KEEP_TEST_DIR"))
+		return;
+	cmd = xasprintf("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+	free(cmd);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
+	vm_set_progname("test-util");
 	snprintf(dir, sizeof dir, "%s/test-util.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		vm_die_errno("mkdtemp");
-	vm_set_progname("test-util");
+	atexit(remove_dir);
 
 	test_buf_basics();
 	test_buf_growth();
@@ -240,12 +252,5 @@ int main(void)
 	test_read_file();
 	test_fnv1a();
 	test_splitmix64();
-
-	if (!getenv("KEEP_TEST_DIR")) {
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", dir);
-		free(cmd);
-	}
 	return tap_done();
 }

@@ -408,11 +408,8 @@ void vm_db_close(sqlite3 *db)
 
 static void txn(sqlite3 *db, const char *sql)
 {
-	char msg[512];
-	if (vm_db_exec(db, sql, msg, sizeof msg) < 0) {
-		const char *name = sqlite3_db_filename(db, "main");
-		vm_die("%s: %s: %s", name && *name ? name : "database", sql, msg);
-	}
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		vm_db_die(db, sql);
 }
 
 void vm_db_begin(sqlite3 *db)
@@ -626,7 +623,7 @@ char *vm_split_from_path(const char *path)
 	return out;
 }
 
-static void VM_NORETURN die_db(sqlite3 *db, const char *what)
+void vm_db_die(sqlite3 *db, const char *what)
 {
 	const char *file = sqlite3_db_filename(db, "main");
 	vm_die("%s: %s: %s", file && *file ? file : "database", what, sqlite3_errmsg(db));
@@ -636,16 +633,26 @@ sqlite3_stmt *vm_db_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		die_db(db, sql);
+		vm_db_die(db, sql);
 	return st;
 }
 
 void vm_db_step_done(sqlite3 *db, sqlite3_stmt *st)
 {
 	if (sqlite3_step(st) != SQLITE_DONE)
-		die_db(db, sqlite3_sql(st));
+		vm_db_die(db, sqlite3_sql(st));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+}
+
+int vm_db_step_row(sqlite3 *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		vm_db_die(db, sqlite3_sql(st));
+	return 0;
 }
 
 long long vm_db_query_int(sqlite3 *db, const char *sql)
@@ -656,7 +663,7 @@ long long vm_db_query_int(sqlite3 *db, const char *sql)
 	if (rc == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE)
-		die_db(db, sql);
+		vm_db_die(db, sql);
 	sqlite3_finalize(st);
 	return v;
 }

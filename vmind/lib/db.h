@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 #include "mind.h"
+#include "util.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
 #define VM_DB_SCHEMA_VERSION 1
@@ -52,11 +53,16 @@ void vm_db_commit(sqlite3 *db);
 void vm_db_rollback(sqlite3 *db);
 
 /* Statement helpers for tools to which any database error is fatal: each
- * dies with "DBFILE: what: SQLite's message" (exit 2). */
+ * dies with "DBFILE: what: SQLite's message" (exit 2), where DBFILE is the
+ * database's full path (sqlite3_db_filename) and what the statement's SQL. */
+void vm_db_die(sqlite3 *db, const char *what) VM_NORETURN;
 sqlite3_stmt *vm_db_prepare(sqlite3 *db, const char *sql);
 /* Step a statement that returns no rows, then reset it and clear its
  * bindings for the next use. */
 void vm_db_step_done(sqlite3 *db, sqlite3_stmt *st);
+/* Step a statement that returns rows: 1 with a row, 0 when there are no
+ * more. */
+int vm_db_step_row(sqlite3 *db, sqlite3_stmt *st);
 /* The first column of the first row of sql as an integer (0 when no row). */
 long long vm_db_query_int(sqlite3 *db, const char *sql);
 /* Bind text, or NULL when s is NULL (SQLITE_TRANSIENT: s may go away). */

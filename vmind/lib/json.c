@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,16 @@ cJSON *vm_json_add_num(cJSON *obj, const char *name, double v)
 	if (!n)
 		vm_die("out of memory (JSON)");
 	return n;
+}
+
+cJSON *vm_json_add_numf(cJSON *obj, const char *name, const char *fmt, ...)
+{
+	char text[64];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	return vm_json_add_num(obj, name, strtod(text, NULL));
 }
 
 cJSON *vm_json_add_str(cJSON *obj, const char *name, const char *s)

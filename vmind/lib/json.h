@@ -14,6 +14,10 @@
 /* Add a member; the tree owns what is added. Returns the new item. */
 cJSON *vm_json_add_int(cJSON *obj, const char *name, long long v);
 cJSON *vm_json_add_num(cJSON *obj, const char *name, double v);
+/* The number that printf(fmt, ...) writes (e.g. "%.6f"), so that a tool's
+ * JSON holds the same figures as its text output. */
+cJSON *vm_json_add_numf(cJSON *obj, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* NULL s adds JSON null. */
 cJSON *vm_json_add_str(cJSON *obj, const char *name, const char *s);
 

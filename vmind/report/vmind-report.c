@@ -83,37 +83,6 @@ typedef struct report {
 	double generated;
 } report;
 
-static void die_db(report *r, const char *what)
-{
-	vm_die("%s: %s: %s", r->db_path, what, sqlite3_errmsg(r->db));
-}
-
-static sqlite3_stmt *prep(report *r, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
-		die_db(r, sql);
-	return st;
-}
-
-static long long query_ll(report *r, const char *sql)
-{
-	sqlite3_stmt *st = prep(r, sql);
-	long long v = 0;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
-		die_db(r, sql);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 static int class_index(const char *name)
 {
 	for (int k = 0; k < NCLASS; k++)
@@ -385,16 +354,15 @@ static int cmp_cat(const void *a, const void *b)
 
 static void section_counts(report *r, FILE *f)
 {
-	sqlite3_stmt *st = prep(r, class_sql);
+	sqlite3_stmt *st = vm_db_prepare(r->db, class_sql);
 	catrow *cats = NULL;
 	size_t ncats = 0;
 	char a[32], b[32], c[32];
 	long long images, origin;
-	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *cat = col_text(st, 0);
-		int k = class_index(col_text(st, 1));
+	while (vm_db_step_row(r->db, st)) {
+		const char *cat = vm_db_column_text(st, 0);
+		int k = class_index(vm_db_column_text(st, 1));
 		long long n = sqlite3_column_int64(st, 2);
 		if (k < 0)
 			continue;
@@ -407,8 +375,6 @@ static void section_counts(report *r, FILE *f)
 		cats[ncats - 1].v[k] += (double)n;
 		cats[ncats - 1].total += (double)n;
 	}
-	if (rc != SQLITE_DONE)
-		die_db(r, class_sql);
 	sqlite3_finalize(st);
 
 	images = r->cls[0] + r->cls[1] + r->cls[2];
@@ -505,9 +471,9 @@ static void link_host(FILE *f, const char *url, const char *fallback)
 static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier, int eager)
 {
 	long long num = sqlite3_column_int64(st, 0);
-	const char *id = col_text(st, 1), *title = col_text(st, 2), *url = col_text(st, 3);
-	const char *page = col_text(st, 4), *matched = col_text(st, 7), *cap = col_text(st, 9);
-	const char *path = col_text(st, 11);
+	const char *id = vm_db_column_text(st, 1), *title = vm_db_column_text(st, 2), *url = vm_db_column_text(st, 3);
+	const char *page = vm_db_column_text(st, 4), *matched = vm_db_column_text(st, 7), *cap = vm_db_column_text(st, 9);
+	const char *path = vm_db_column_text(st, 11);
 	char href[128], date[40];
 	const char *th;
 	char *nid = xstrdup(id ? id : "?");
@@ -629,16 +595,15 @@ static void gallery(report *r, FILE *f, int t)
 {
 	const char *tier = gallery_tiers[t];
 	long long np = npages(r, t), shown = shown_items(r, t), k = 0, page = 1;
-	sqlite3_stmt *st = prep(r, gallery_sql);
+	sqlite3_stmt *st = vm_db_prepare(r->db, gallery_sql);
 	vm_atomic_file af = { 0 };
 	FILE *out = f;
-	int rc;
 
 	sqlite3_bind_text(st, 1, tier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, shown);
 	page_links(r, f, t, 1);
 	fputs("<div class=\"gallery\">\n", f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (vm_db_step_row(r->db, st)) {
 		if (k > 0 && k % r->per_page == 0) {
 			/* close the page, open the next */
 			fputs("</div>\n", out);
@@ -663,8 +628,6 @@ static void gallery(report *r, FILE *f, int t)
 		gallery_item(r, out, st, tier, out == f);
 		k++;
 	}
-	if (rc != SQLITE_DONE)
-		die_db(r, "gallery");
 	sqlite3_finalize(st);
 	fputs("</div>\n", out);
 	if (out != f) {
@@ -706,10 +669,9 @@ static void section_rejected(report *r, FILE *f)
 		" FROM rejected rj JOIN news n ON n.num = rj.news_num"
 		" LEFT JOIN image i ON i.news_num = rj.news_num LEFT JOIN resized rs ON rs.news_num = rj.news_num"
 		" ORDER BY rj.rejected_at, rj.id LIMIT ?1";
-	long long total = query_ll(r, "SELECT count(*) FROM rejected");
+	long long total = vm_db_query_int(r->db, "SELECT count(*) FROM rejected");
 	sqlite3_stmt *st;
 	char a[32], date[40], href[128];
-	int rc;
 
 	fprintf(f, "<h2 id=\"rejected\">Rejected picks</h2>\n<p>%s pick%s rejected by a curator "
 	        "(vmind-crawl --reject), kept apart: no item gets a rejected image again. "
@@ -717,32 +679,32 @@ static void section_rejected(report *r, FILE *f)
 	        report_count(a, sizeof a, total), total == 1 ? "" : "s");
 	if (total == 0)
 		return;
-	st = prep(r, sql);
+	st = vm_db_prepare(r->db, sql);
 	sqlite3_bind_int64(st, 1, r->max_items > 0 ? r->max_items : -1);
 	fputs("<table id=\"rejected-table\">\n<tr><th>News</th><th>Headline</th><th>Rejected tier</th><th>Site</th>"
 	      "<th>Image URL</th><th class=\"num\">Similarity</th><th>Reason</th><th>When</th><th>Now</th></tr>\n", f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (vm_db_step_row(r->db, st)) {
 		long long num = sqlite3_column_int64(st, 0);
-		char *nid = xstrdup(col_text(st, 1) ? col_text(st, 1) : "?");
-		const char *now = col_text(st, 10), *th;
+		char *nid = xstrdup(vm_db_column_text(st, 1) ? vm_db_column_text(st, 1) : "?");
+		const char *now = vm_db_column_text(st, 10), *th;
 		fprintf(f, "<tr class=\"rejected\"><td>%s</td><td>", nid);
-		report_esc(f, col_text(st, 2));
+		report_esc(f, vm_db_column_text(st, 2));
 		fputs("</td><td>", f);
-		report_esc(f, col_text(st, 3));
+		report_esc(f, vm_db_column_text(st, 3));
 		fputs("</td><td>", f);
-		link_host(f, col_text(st, 4), "-");
+		link_host(f, vm_db_column_text(st, 4), "-");
 		fputs("</td><td><code>", f);
-		report_esc(f, col_text(st, 5));
+		report_esc(f, vm_db_column_text(st, 5));
 		fputs("</code></td><td class=\"num\">", f);
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
 			fprintf(f, "%.3f", sqlite3_column_double(st, 7));
 		fputs("</td><td>", f);
-		report_esc(f, col_text(st, 8));
+		report_esc(f, vm_db_column_text(st, 8));
 		fmt_utc(sqlite3_column_double(st, 9), date, sizeof date, 1);
 		fprintf(f, "</td><td>%s</td><td>", date);
 		if (now) {
 			report_esc(f, now);
-			th = thumb(r, num, nid, col_text(st, 11), href, sizeof href);
+			th = thumb(r, num, nid, vm_db_column_text(st, 11), href, sizeof href);
 			if (th)
 				fprintf(f, "<br><img src=\"%s\" alt=\"%s now\">", th, nid);
 		} else {
@@ -751,28 +713,62 @@ static void section_rejected(report *r, FILE *f)
 		fputs("</td></tr>\n", f);
 		free(nid);
 	}
-	if (rc != SQLITE_DONE)
-		die_db(r, sql);
 	sqlite3_finalize(st);
 	fputs("</table>\n", f);
 }
 
 /* ---- duplicates ---- */
 
+/* One member of a duplicate group: its thumbnail (when the news row and a
+ * safe path allow one), id and headline. */
+static void dupe_member(report *r, FILE *f, sqlite3_stmt *by_id, const vm_dupe_item *it)
+{
+	char href[128];
+	const char *th = NULL, *title = NULL;
+	long long num = 0;
+	vm_db_bind_text(by_id, 1, it->id);
+	if (vm_db_step_row(r->db, by_id)) {
+		num = sqlite3_column_int64(by_id, 0);
+		title = vm_db_column_text(by_id, 1);
+	}
+	if (num > 0 && safe_relpath(it->path))
+		th = thumb(r, num, it->id, it->path, href, sizeof href);
+	fputs("<figure class=\"item\">", f);
+	if (th)
+		fprintf(f, "<img src=\"%s\" alt=\"", th);
+	else
+		fputs("<div class=\"noimg\">", f);
+	report_esc(f, it->id);
+	fputs(th ? "\">" : "</div>", f);
+	fputs("<figcaption><b>", f);
+	report_esc(f, it->id);
+	fputs("</b><br><span class=\"title\">", f);
+	report_esc(f, title);
+	fputs("</span></figcaption></figure>", f);
+	sqlite3_reset(by_id);
+}
+
+static void dupe_group(report *r, FILE *f, sqlite3_stmt *by_id, const struct vm_dupe_group *g, size_t k)
+{
+	char hex[17];
+	size_t shown = g->count < MAX_MEMBERS ? g->count : MAX_MEMBERS;
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)g->members[0]->phash);
+	fprintf(f, "<div class=\"group\" id=\"dupe-%zu\"><b>Group %zu</b>: %zu items, ", k, k, g->count);
+	fprintf(f, "phash <code>%s</code><div class=\"gallery\">", hex);
+	for (size_t m = 0; m < shown; m++)
+		dupe_member(r, f, by_id, g->members[m]);
+	fputs("</div>", f);
+	if (g->count > shown)
+		fprintf(f, "<p class=\"meta\">and %zu more</p>", g->count - shown);
+	fputs("</div>\n", f);
+}
+
 static void section_dupes(report *r, FILE *f)
 {
-	char *buf = NULL, *line, *save = NULL;
-	size_t len = 0;
 	char err[512];
-	FILE *mem = open_memstream(&buf, &len);
-	sqlite3_stmt *st;
-	long long cur = -1, ngroups = 0, shown_in_group = 0, cur_size = 0;
-	int rc;
-
-	if (!mem)
-		vm_die_errno("open_memstream");
-	rc = vm_dupes_print(r->db, r->max_distance, "csv", mem, err, sizeof err);
-	fclose(mem);
+	vm_dupes d;
+	sqlite3_stmt *by_id;
+	int rc = vm_dupes_find(r->db, r->max_distance, &d, err, sizeof err);
 	fprintf(f, "<h2 id=\"duplicates\">Duplicate images</h2>\n<p>Groups of items whose resized images are "
 	        "identical or whose perceptual hashes differ in at most %d bits, largest first: an image "
 	        "shared by unrelated items is a logo or a placeholder, not a cover.</p>\n", r->max_distance);
@@ -781,78 +777,19 @@ static void section_dupes(report *r, FILE *f)
 		fputs("<p>Duplicate groups could not be computed: ", f);
 		report_esc(f, err);
 		fputs("</p>\n", f);
-		free(buf);
 		r->missing++;
 		return;
 	}
-	st = prep(r, "SELECT num, title FROM news WHERE id = ?1");
-	line = strtok_r(buf, "\n", &save);           /* header */
-	while (line && (line = strtok_r(NULL, "\n", &save)) != NULL) {
-		char *fld[8];
-		size_t n = report_csv_split(line, fld, 8);
-		long long g, size;
-		if (n < 7)
-			continue;
-		g = atoll(fld[0]);
-		size = atoll(fld[1]);
-		if (g != cur) {
-			if (cur >= 0) {
-				fputs("</div>", f);
-				if (cur_size > shown_in_group)
-					fprintf(f, "<p class=\"meta\">and %lld more</p>", cur_size - shown_in_group);
-				fputs("</div>\n", f);
-			}
-			cur = g;
-			cur_size = size;
-			shown_in_group = 0;
-			ngroups++;
-			if (ngroups > MAX_GROUPS)
-				break;
-			fprintf(f, "<div class=\"group\" id=\"dupe-%lld\"><b>Group %lld</b>: %lld items, ", g, g, size);
-			fputs("phash <code>", f);
-			report_esc(f, fld[3]);
-			fputs("</code><div class=\"gallery\">", f);
-		}
-		if (shown_in_group < MAX_MEMBERS) {
-			char href[128];
-			const char *th = NULL, *title = NULL;
-			long long num = 0;
-			sqlite3_bind_text(st, 1, fld[2], -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(st) == SQLITE_ROW) {
-				num = sqlite3_column_int64(st, 0);
-				title = col_text(st, 1);
-			}
-			if (num > 0 && safe_relpath(fld[6]))
-				th = thumb(r, num, fld[2], fld[6], href, sizeof href);
-			fputs("<figure class=\"item\">", f);
-			if (th)
-				fprintf(f, "<img src=\"%s\" alt=\"", th);
-			else
-				fputs("<div class=\"noimg\">", f);
-			report_esc(f, fld[2]);
-			fputs(th ? "\">" : "</div>", f);
-			fputs("<figcaption><b>", f);
-			report_esc(f, fld[2]);
-			fputs("</b><br><span class=\"title\">", f);
-			report_esc(f, title);
-			fputs("</span></figcaption></figure>", f);
-			sqlite3_reset(st);
-			shown_in_group++;
-		}
-	}
-	if (cur >= 0 && ngroups <= MAX_GROUPS) {
-		fputs("</div>", f);
-		if (cur_size > shown_in_group)
-			fprintf(f, "<p class=\"meta\">and %lld more</p>", cur_size - shown_in_group);
-		fputs("</div>\n", f);
-	}
-	if (ngroups == 0)
+	by_id = vm_db_prepare(r->db, "SELECT num, title FROM news WHERE id = ?1");
+	for (size_t g = 0; g < d.ngroups && g < MAX_GROUPS; g++)
+		dupe_group(r, f, by_id, &d.groups[g], g + 1);
+	if (d.ngroups == 0)
 		fputs("<p>No duplicate groups.</p>\n", f);
-	else if (ngroups > MAX_GROUPS)
+	else if (d.ngroups > MAX_GROUPS)
 		fprintf(f, "<p class=\"meta\">Only the %d largest groups are shown; "
 		        "<code>vmind-stats --duplicates</code> lists them all.</p>\n", MAX_GROUPS);
-	sqlite3_finalize(st);
-	free(buf);
+	sqlite3_finalize(by_id);
+	vm_dupes_free(&d);
 }
 
 /* ---- failures ---- */
@@ -871,12 +808,11 @@ static void reason_table(report *r, FILE *f, const char *id, const char *head, c
 		"  WHERE rn <= 10 GROUP BY reason)"
 		" SELECT c.reason, c.n, e.ex FROM c LEFT JOIN e ON e.reason IS c.reason ORDER BY c.n DESC, c.reason",
 		base);
-	sqlite3_stmt *st = prep(r, sql);
+	sqlite3_stmt *st = vm_db_prepare(r->db, sql);
 	long long rows = 0, other = 0;
 	char a[32];
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *reason = col_text(st, 0);
+	while (vm_db_step_row(r->db, st)) {
+		const char *reason = vm_db_column_text(st, 0);
 		long long n = sqlite3_column_int64(st, 1);
 		if (rows == MAX_REASONS) {
 			other += n;
@@ -888,11 +824,9 @@ static void reason_table(report *r, FILE *f, const char *id, const char *head, c
 		fputs("<tr><td><code>", f);
 		report_esc(f, reason ? reason : "(none)");
 		fprintf(f, "</code></td><td class=\"num\">%s</td><td>", report_count(a, sizeof a, n));
-		report_esc(f, col_text(st, 2));
+		report_esc(f, vm_db_column_text(st, 2));
 		fputs("</td></tr>\n", f);
 	}
-	if (rc != SQLITE_DONE)
-		die_db(r, sql);
 	if (rows == 0)
 		fputs("<p>None.</p>\n", f);
 	else {
@@ -1044,7 +978,7 @@ int main(int argc, char **argv)
 	 * even while a crawl writes to it */
 	if (vm_db_exec(r.db, "BEGIN", err, sizeof err) != 0)
 		vm_die("%s: %s", r.db_path, err);
-	r.news = query_ll(&r, "SELECT count(*) FROM news");
+	r.news = vm_db_query_int(r.db, "SELECT count(*) FROM news");
 
 	write_atomic_page(&r, "report.css", &af);
 	fputs(css, af.fp);

@@ -13,6 +13,7 @@
 #include "vmind/lib/cli.h"
 #include "vmind/lib/db.h"
 #include "vmind/lib/dupes.h"
+#include "vmind/lib/json.h"
 #include "vmind/lib/mind.h"
 #include "vmind/lib/npy.h"
 #include "vmind/lib/util.h"
@@ -656,52 +657,72 @@ static void print_csv(FILE *out, const row *rows, size_t nrows, int paper)
 	}
 }
 
-/* JSON numbers for fractions: plain decimals, never "nan" or "-0". */
-static const char *jnum(char *buf, size_t len, double v)
+/* A fraction as JSON: the number "%.10g" writes, never NaN or -0. */
+static void json_rate(cJSON *obj, const char *name, double v)
 {
-	if (v != v)
+	if (v != v || v == 0)
 		v = 0;
-	snprintf(buf, len, "%.10g", v == 0 ? 0.0 : v);
-	return buf;
+	vm_json_add_numf(obj, name, "%.10g", v);
 }
 
-/* Writes the object without its closing brace, so that --duplicates can add
- * a key. */
-static void print_json_open(FILE *out, const row *rows, size_t nrows, int paper)
+static cJSON *json_counts(cJSON *obj, long long news, long long users, long long images,
+                          double image_rate, double origin_rate)
 {
-	char a[40], b[40];
-	fprintf(out, "{\"rows\":[");
-	for (size_t i = 0; i < nrows; i++) {
-		const row *r = &rows[i];
-		fprintf(out, "%s{\"dataset\":\"%s\",\"news\":%llu,\"users\":%llu,\"images\":%llu,"
-		        "\"image_rate\":%s,\"origin_rate\":%s", i ? "," : "", r->dataset,
-		        (unsigned long long)r->news, (unsigned long long)r->users,
-		        (unsigned long long)r->images, jnum(a, sizeof a, r->image_rate),
-		        jnum(b, sizeof b, r->origin_rate));
-		if (r->has_list)
-			fprintf(out, ",\"listed\":%llu", (unsigned long long)r->listed);
-		if (r->has_tiers) {
-			fprintf(out, ",\"tiers\":{");
-			for (int k = 0; k < 4; k++)
-				fprintf(out, "%s\"%s\":%llu", k ? "," : "", tier_names[k], (unsigned long long)r->tiers[k]);
-			fprintf(out, "},\"placeholder\":%llu,\"outside\":%llu", (unsigned long long)r->tiers[3],
-			        (unsigned long long)r->outside);
-		}
-		if (paper) {
-			fprintf(out, ",\"paper\":{\"news\":%llu,\"users\":%llu,\"images\":%llu,"
-			        "\"image_rate\":%s,\"origin_rate\":%s}", (unsigned long long)r->p_news,
-			        (unsigned long long)r->p_users, (unsigned long long)r->p_images,
-			        jnum(a, sizeof a, r->p_image_rate), jnum(b, sizeof b, r->p_origin_rate));
-			fprintf(out, ",\"diff\":{\"news\":%lld,\"users\":%lld,\"images\":%lld,"
-			        "\"image_rate\":%s,\"origin_rate\":%s}",
-			        (long long)r->news - (long long)r->p_news, (long long)r->users - (long long)r->p_users,
-			        (long long)r->images - (long long)r->p_images,
-			        jnum(a, sizeof a, r->image_rate - r->p_image_rate),
-			        jnum(b, sizeof b, r->origin_rate - r->p_origin_rate));
-		}
-		fputc('}', out);
+	vm_json_add_int(obj, "news", news);
+	vm_json_add_int(obj, "users", users);
+	vm_json_add_int(obj, "images", images);
+	json_rate(obj, "image_rate", image_rate);
+	json_rate(obj, "origin_rate", origin_rate);
+	return obj;
+}
+
+static cJSON *json_object(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		vm_die("out of memory (JSON)");
+	return o;
+}
+
+static cJSON *json_row(const row *r, int paper)
+{
+	cJSON *o = json_object();
+	vm_json_add_str(o, "dataset", r->dataset);
+	json_counts(o, (long long)r->news, (long long)r->users, (long long)r->images, r->image_rate,
+	            r->origin_rate);
+	if (r->has_list)
+		vm_json_add_int(o, "listed", (long long)r->listed);
+	if (r->has_tiers) {
+		cJSON *tiers = json_object();
+		for (int k = 0; k < 4; k++)
+			vm_json_add_int(tiers, tier_names[k], (long long)r->tiers[k]);
+		cJSON_AddItemToObject(o, "tiers", tiers);
+		vm_json_add_int(o, "placeholder", (long long)r->tiers[3]);
+		vm_json_add_int(o, "outside", (long long)r->outside);
 	}
-	fputc(']', out);
+	if (paper) {
+		cJSON_AddItemToObject(o, "paper", json_counts(json_object(), (long long)r->p_news,
+		                      (long long)r->p_users, (long long)r->p_images, r->p_image_rate,
+		                      r->p_origin_rate));
+		cJSON_AddItemToObject(o, "diff", json_counts(json_object(),
+		                      (long long)r->news - (long long)r->p_news,
+		                      (long long)r->users - (long long)r->p_users,
+		                      (long long)r->images - (long long)r->p_images,
+		                      r->image_rate - r->p_image_rate, r->origin_rate - r->p_origin_rate));
+	}
+	return o;
+}
+
+/* {"rows":[...]}, to which --duplicates adds its key. */
+static cJSON *json_table(const row *rows, size_t nrows, int paper)
+{
+	cJSON *root = json_object(), *arr = cJSON_CreateArray();
+	if (!arr)
+		vm_die("out of memory (JSON)");
+	cJSON_AddItemToObject(root, "rows", arr);
+	for (size_t i = 0; i < nrows; i++)
+		cJSON_AddItemToArray(arr, json_row(&rows[i], paper));
+	return root;
 }
 
 /* ---- V-MIND ---- */
@@ -907,16 +928,20 @@ int main(int argc, char **argv)
 	}
 
 	if (strcmp(format, "json") == 0) {
-		print_json_open(stdout, rows, nrows, paper);
+		cJSON *root = json_table(rows, nrows, paper);
 		if (dupes) {
-			fprintf(stdout, ",\"duplicates\":");
-			if (vm_dupes_print(db, (int)max_distance, "json", stdout, err, sizeof err) < 0) {
-				fprintf(stdout, "null");
+			vm_dupes d;
+			if (vm_dupes_find(db, (int)max_distance, &d, err, sizeof err) < 0) {
+				cJSON_AddNullToObject(root, "duplicates");
 				vm_warn("%s", err);
 				status = VM_EXIT_USAGE;
+			} else {
+				cJSON_AddItemToObject(root, "duplicates", vm_dupes_json(&d));
+				vm_dupes_free(&d);
 			}
 		}
-		fprintf(stdout, "}\n");
+		vm_json_print(stdout, root, 0);
+		cJSON_Delete(root);
 	} else {
 		if (strcmp(format, "csv") == 0)
 			print_csv(stdout, rows, nrows, paper);

@@ -11,7 +11,9 @@
  * small shuffle buffer), so memory grows with the number of news and users,
  * never with the number of impressions. */
 #include "config.h"
+#include "vmind/lib/buf.h"
 #include "vmind/lib/cli.h"
+#include "vmind/lib/json.h"
 #include "vmind/lib/metrics.h"
 #include "vmind/lib/mind.h"
 #include "vmind/lib/util.h"
@@ -64,20 +66,12 @@ typedef struct rng {
 	uint64_t s[4];
 } rng;
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void rng_seed(rng *r, uint64_t seed, uint64_t tag, uint64_t index)
 {
 	uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (tag << 56) ^ (tag * 0xd1b54a32d192ed03ULL);
-	x ^= splitmix64(&x) + index * 0xa0761d6478bd642fULL;
+	x ^= vm_splitmix64(&x) + index * 0xa0761d6478bd642fULL;
 	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
+		r->s[i] = vm_splitmix64(&x);
 }
 
 static inline uint64_t rotl(uint64_t x, int k)
@@ -130,108 +124,53 @@ enum { TAG_WORLD = 1, TAG_NEWS, TAG_TITLE, TAG_ABSTRACT, TAG_USER, TAG_UWEIGHT,
        TAG_VIS, TAG_SHUFFLE };
 
 /* ---------------------------------------------------------------------- */
-/* Growable strings */
+/* Numbers and times into text */
 
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-} sbuf;
-
-static void sb_grow_slow(sbuf *b, size_t extra)
-{
-	{
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + extra + 1)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-}
-
-static inline void sb_grow(sbuf *b, size_t extra)
-{
-	if (b->len + extra + 1 > b->cap)
-		sb_grow_slow(b, extra);
-}
-
-static inline void sb_putn(sbuf *b, const char *s, size_t n)
-{
-	sb_grow(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static inline void sb_puts(sbuf *b, const char *s)
-{
-	sb_putn(b, s, strlen(s));
-}
-
-static inline void sb_putc(sbuf *b, char c)
-{
-	sb_grow(b, 1);
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
-}
-
-static inline void sb_putu(sbuf *b, uint64_t v)
+static inline void buf_add_u64(vm_buf *b, uint64_t v)
 {
 	char tmp[24];
-	int n = 0;
+	int n = sizeof tmp;
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		tmp[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	sb_grow(b, (size_t)n);
-	while (n)
-		b->p[b->len++] = tmp[--n];
-	b->p[b->len] = '\0';
+	vm_buf_addn(b, tmp + n, sizeof tmp - (size_t)n);
 }
 
 /* a probability in [0, 1] with exactly six decimals, by integer rounding */
-static inline void sb_putprob(sbuf *b, double p)
+static inline void buf_add_prob(vm_buf *b, double p)
 {
 	long long v = llround(p * 1e6);
+	char tmp[8];
 	if (v < 0)
 		v = 0;
 	if (v > 1000000)
 		v = 1000000;
-	sb_grow(b, 8);
-	b->p[b->len++] = (char)('0' + v / 1000000);
-	b->p[b->len++] = '.';
-	for (long long d = 100000; d; d /= 10)
-		b->p[b->len++] = (char)('0' + (v / d) % 10);
-	b->p[b->len] = '\0';
+	tmp[0] = (char)('0' + v / 1000000);
+	tmp[1] = '.';
+	for (int k = 7; k > 1; k--, v /= 10)
+		tmp[k] = (char)('0' + v % 10);
+	vm_buf_addn(b, tmp, sizeof tmp);
 }
 
 /* a value in hundredths as "0.42" */
-static void sb_puthundredths(sbuf *b, int v)
+static void buf_add_hundredths(vm_buf *b, int v)
 {
-	char tmp[32];
-	snprintf(tmp, sizeof tmp, "%d.%02d", v / 100, v % 100);
-	sb_puts(b, tmp);
-}
-
-static void sb_free(sbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof *b);
+	vm_buf_addf(b, "%d.%02d", v / 100, v % 100);
 }
 
 /* MIND's time format, "11/9/2019 5:03:12 PM", from seconds since 11/1/2019 */
-static void sb_puttime(sbuf *b, int64_t rel)
+static void buf_add_time(vm_buf *b, int64_t rel)
 {
 	time_t t = (time_t)(EPOCH_NOV1 + rel);
 	struct tm tm;
-	char tmp[40];
 	int h;
 	gmtime_r(&t, &tm);
 	h = tm.tm_hour % 12;
 	if (h == 0)
 		h = 12;
-	snprintf(tmp, sizeof tmp, "%d/%d/%d %d:%02d:%02d %s", tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_year + 1900, h, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
-	sb_puts(b, tmp);
+	vm_buf_addf(b, "%d/%d/%d %d:%02d:%02d %s", tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900, h,
+	            tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -432,7 +371,7 @@ static void world_init(world *w, uint64_t seed)
 				int s = w->cat_sub0[c] + k;
 				float off[DIM];
 				double norm = 0;
-				sbuf words = { 0 };
+				vm_buf words = { 0 };
 				w->sub_name[s] = xstrdup(subs.w[k]);
 				/* subcategory names keep their underscores (football_nfl) */
 				for (char *ch = w->sub_name[s]; *ch; ch++)
@@ -452,20 +391,20 @@ static void world_init(world *w, uint64_t seed)
 				for (int j = 0; j < 10; j++) {
 					int nsyl = 2 + (int)rng_below(&r, 2);
 					if (j)
-						sb_putc(&words, ' ');
+						vm_buf_addc(&words, ' ');
 					for (int q = 0; q < nsyl; q++) {
 						const char *sy = syl.w[rng_below(&r, (uint32_t)syl.n)];
 						if (q == 0) {
-							sb_putc(&words, (char)(sy[0] - 'a' + 'A'));
-							sb_puts(&words, sy + 1);
+							vm_buf_addc(&words, (char)(sy[0] - 'a' + 'A'));
+							vm_buf_add(&words, sy + 1);
 						} else {
-							sb_puts(&words, sy);
+							vm_buf_add(&words, sy);
 						}
 					}
 				}
 				wl_split(&w->sub_words[s], words.p);
 				wl_embed(&w->sub_words[s], &r, w->sub_centre[s], 0.6);
-				sb_free(&words);
+				vm_buf_free(&words);
 			}
 			wl_free(&subs);
 		}
@@ -576,13 +515,13 @@ static size_t utf8_len(const char *s, size_t n)
 	return k;
 }
 
-static void put_word_cased(sbuf *b, const char *word, int title_case)
+static void put_word_cased(vm_buf *b, const char *word, int title_case)
 {
 	if (title_case && word[0] >= 'a' && word[0] <= 'z') {
-		sb_putc(b, (char)(word[0] - 'a' + 'A'));
-		sb_puts(b, word + 1);
+		vm_buf_addc(b, (char)(word[0] - 'a' + 'A'));
+		vm_buf_add(b, word + 1);
 	} else {
-		sb_puts(b, word);
+		vm_buf_add(b, word);
 	}
 }
 
@@ -590,7 +529,7 @@ static void put_word_cased(sbuf *b, const char *word, int title_case)
  * vectors to xsum (count in *nx) and their hook bonus to *hook; records
  * named entities. The rng stream fully determines the text. */
 static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int len,
-		     int title_case, sbuf *b, double *xsum, int *nx, double *hook,
+		     int title_case, vm_buf *b, double *xsum, int *nx, double *hook,
 		     ent *ents, int *nents, int max_ents)
 {
 	int words = 0, last_content = 0, ent_at = -1;
@@ -602,7 +541,7 @@ static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int le
 		const char *word;
 		int is_func = 0;
 		if (words > 0)
-			sb_putc(b, ' ');
+			vm_buf_addc(b, ' ');
 		if (ent_at >= 0 && words >= ent_at) {
 			int person = rng_unif(r) < 0.65;
 			const wordlist *wl = person ? &w->persons : &w->places;
@@ -611,10 +550,10 @@ static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int le
 			e->person = person;
 			e->idx = idx;
 			e->offset = utf8_len(b->p + start, b->len - start);
-			sb_puts(b, wl->w[idx]);
+			vm_buf_add(b, wl->w[idx]);
 			words += 1 + (strchr(wl->w[idx], ' ') != NULL);
 			if (person && rng_unif(r) < 0.15)
-				sb_puts(b, "\xE2\x80\x99s");   /* U+2019, as MIND's titles have */
+				vm_buf_add(b, "\xE2\x80\x99s");   /* U+2019, as MIND's titles have */
 			last_content = 1;
 			ent_at = -1;
 			continue;
@@ -644,8 +583,8 @@ static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int le
 				*hook += w->hook_bonus[k];
 			}
 			if (rng_unif(r) < 0.04) {
-				sb_putu(b, 2 + rng_below(r, 30));
-				sb_putc(b, ' ');
+				buf_add_u64(b, 2 + rng_below(r, 30));
+				vm_buf_addc(b, ' ');
 				words++;
 			}
 		}
@@ -654,48 +593,43 @@ static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int le
 		last_content = !is_func;
 	}
 	if (!title_case)
-		sb_putc(b, '.');
+		vm_buf_addc(b, '.');
 	else if (rng_unif(r) < 0.08)
-		sb_putc(b, '?');
+		vm_buf_addc(b, '?');
 }
 
-static void put_json_string(sbuf *b, const char *s)
+static void put_json_string(vm_buf *b, const char *s)
 {
-	sb_putc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sb_putc(b, '\\');
-		sb_putc(b, *s);
-	}
-	sb_putc(b, '"');
+	vm_buf_addc(b, '"');
+	vm_buf_add_json(b, s);
+	vm_buf_addc(b, '"');
 }
+
+/* The seed of the WikidataId hash: FNV-1a-64 from this number, one digit
+ * short of the standard offset basis (the dataset's ids depend on it). */
+#define WIKIDATA_HASH_SEED 1469598103934665603ULL
 
 /* MIND's entity list: [{"Label": ..., "Type": "P", "WikidataId": "Q..",
  * "Confidence": 0.99, "OccurrenceOffsets": [0], "SurfaceForms": [..]}] */
-static void put_entities(const world *w, sbuf *b, const ent *ents, int n, rng *r)
+static void put_entities(const world *w, vm_buf *b, const ent *ents, int n, rng *r)
 {
-	sb_putc(b, '[');
+	vm_buf_addc(b, '[');
 	for (int i = 0; i < n; i++) {
 		const char *label = ents[i].person ? w->persons.w[ents[i].idx] : w->places.w[ents[i].idx];
-		uint64_t h = 1469598103934665603ULL;
-		char tmp[64];
-		for (const char *c = label; *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+		uint64_t h = vm_fnv1a64_more(WIKIDATA_HASH_SEED, label, strlen(label));
 		if (i)
-			sb_puts(b, ", ");
-		sb_puts(b, "{\"Label\": ");
+			vm_buf_add(b, ", ");
+		vm_buf_add(b, "{\"Label\": ");
 		put_json_string(b, label);
-		snprintf(tmp, sizeof tmp, ", \"Type\": \"%s\", \"WikidataId\": \"Q%" PRIu64 "\", ",
-			 ents[i].person ? "P" : "G", 1000 + h % 9000000);
-		sb_puts(b, tmp);
-		snprintf(tmp, sizeof tmp, "\"Confidence\": %d.%03d, \"OccurrenceOffsets\": [%zu], ",
-			 0, 800 + (int)rng_below(r, 200), ents[i].offset);
-		sb_puts(b, tmp);
-		sb_puts(b, "\"SurfaceForms\": [");
+		vm_buf_addf(b, ", \"Type\": \"%s\", \"WikidataId\": \"Q%" PRIu64 "\", ",
+		            ents[i].person ? "P" : "G", 1000 + h % 9000000);
+		vm_buf_addf(b, "\"Confidence\": %d.%03d, \"OccurrenceOffsets\": [%zu], ",
+		            0, 800 + (int)rng_below(r, 200), ents[i].offset);
+		vm_buf_add(b, "\"SurfaceForms\": [");
 		put_json_string(b, label);
-		sb_puts(b, "]}");
+		vm_buf_add(b, "]}");
 	}
-	sb_putc(b, ']');
+	vm_buf_addc(b, ']');
 }
 
 static int title_length(rng *r)
@@ -705,11 +639,11 @@ static int title_length(rng *r)
 }
 
 /* The title of news i (into b when b is not NULL); sets x and hook. */
-static void news_title(const world *w, const news_set *ns, uint32_t i, sbuf *b,
+static void news_title(const world *w, const news_set *ns, uint32_t i, vm_buf *b,
 		       float *x, float *hook, ent *ents, int *nents)
 {
 	rng r;
-	sbuf tmp = { 0 };
+	vm_buf tmp = { 0 };
 	double xsum[DIM] = { 0 }, hk = 0;
 	int nx = 0, ne = 0;
 	ent local[2];
@@ -724,7 +658,7 @@ static void news_title(const world *w, const news_set *ns, uint32_t i, sbuf *b,
 		*hook = (float)hk;
 	if (nents)
 		*nents = ne;
-	sb_free(&tmp);
+	vm_buf_free(&tmp);
 }
 
 static void msn_id(uint64_t seed, uint32_t i, char out[8])
@@ -1039,7 +973,7 @@ static void click_prob(const world *w, const news_set *ns, const user *u, uint32
 
 typedef struct split_out {
 	vm_atomic_file beh, clk;
-	sbuf *lines_b, *lines_c;    /* [SHUFFLE_BUF] */
+	vm_buf *lines_b, *lines_c;    /* [SHUFFLE_BUF] */
 	size_t n;
 	uint64_t next_id;
 	uint64_t clicks, candidates;
@@ -1059,10 +993,10 @@ static void emit(split_out *so, size_t k)
 }
 
 /* take the line pair in (b, c); swap buffers to avoid copies */
-static void split_push(split_out *so, sbuf *b, sbuf *c)
+static void split_push(split_out *so, vm_buf *b, vm_buf *c)
 {
 	size_t k;
-	sbuf t;
+	vm_buf t;
 	if (so->n < SHUFFLE_BUF) {
 		k = so->n++;
 	} else {
@@ -1075,7 +1009,8 @@ static void split_push(split_out *so, sbuf *b, sbuf *c)
 	t = so->lines_c[k];
 	so->lines_c[k] = *c;
 	*c = t;
-	b->len = c->len = 0;
+	vm_buf_clear(b);
+	vm_buf_clear(c);
 }
 
 static void split_drain(split_out *so)
@@ -1084,7 +1019,7 @@ static void split_drain(split_out *so)
 		size_t k = rng_below(&so->r, (uint32_t)so->n);
 		emit(so, k);
 		so->n--;
-		sbuf t = so->lines_b[k];
+		vm_buf t = so->lines_b[k];
 		so->lines_b[k] = so->lines_b[so->n];
 		so->lines_b[so->n] = t;
 		t = so->lines_c[k];
@@ -1121,7 +1056,7 @@ typedef struct gen {
 	double *p, *q;
 	int8_t *lab;
 	uint64_t hist_total, hist_empty;
-	sbuf hist_text, line_b, line_c;
+	vm_buf hist_text, line_b, line_c;
 	vm_atomic_file users_f;
 } gen;
 
@@ -1420,34 +1355,34 @@ static void gen_impression(gen *g, rng *r, const user *u, int split, const char 
 	so->clicks += (uint64_t)clicks;
 	so->candidates += n;
 	/* the lines, without their impression id */
-	sbuf *b = &g->line_b, *c = &g->line_c;
-	sb_puts(b, "\tU");
-	sb_putu(b, u->id);
-	sb_putc(b, '\t');
-	sb_puttime(b, t);
-	sb_putc(b, '\t');
-	sb_puts(b, hist_text);
-	sb_putc(b, '\t');
-	sb_putc(c, '\t');
+	vm_buf *b = &g->line_b, *c = &g->line_c;
+	vm_buf_add(b, "\tU");
+	buf_add_u64(b, u->id);
+	vm_buf_addc(b, '\t');
+	buf_add_time(b, t);
+	vm_buf_addc(b, '\t');
+	vm_buf_add(b, hist_text);
+	vm_buf_addc(b, '\t');
+	vm_buf_addc(c, '\t');
 	for (uint32_t k = 0; k < n; k++) {
 		if (k) {
-			sb_putc(b, ' ');
-			sb_putc(c, ' ');
+			vm_buf_addc(b, ' ');
+			vm_buf_addc(c, ' ');
 		}
-		sb_putc(b, 'N');
-		sb_putu(b, ns->h[g->cand[k]].id + 1);
-		sb_putc(b, '-');
-		sb_putc(b, g->lab[k] ? '1' : '0');
-		sb_putprob(c, g->p[k]);
+		vm_buf_addc(b, 'N');
+		buf_add_u64(b, ns->h[g->cand[k]].id + 1);
+		vm_buf_addc(b, '-');
+		vm_buf_addc(b, g->lab[k] ? '1' : '0');
+		buf_add_prob(c, g->p[k]);
 	}
-	sb_putc(b, '\n');
-	sb_putc(c, '\t');
+	vm_buf_addc(b, '\n');
+	vm_buf_addc(c, '\t');
 	for (uint32_t k = 0; k < n; k++) {
 		if (k)
-			sb_putc(c, ' ');
-		sb_putprob(c, g->q[k]);
+			vm_buf_addc(c, ' ');
+		buf_add_prob(c, g->q[k]);
 	}
-	sb_putc(c, '\n');
+	vm_buf_addc(c, '\n');
 	split_push(so, b, c);
 	g->imps_left--;
 }
@@ -1466,7 +1401,7 @@ static int write_news_split(gen *g, vm_atomic_file *af, int bit)
 {
 	const world *w = &g->w;
 	const news_set *ns = &g->ns;
-	sbuf b = { 0 };
+	vm_buf b = { 0 };
 	int rc = 0;
 	for (uint32_t id = 0; id < ns->n; id++) {
 		uint32_t i = ns->id2slot[id];
@@ -1475,16 +1410,16 @@ static int write_news_split(gen *g, vm_atomic_file *af, int bit)
 		char msn[8];
 		if (!(ns->used[i] & bit))
 			continue;
-		b.len = 0;
-		sb_putc(&b, 'N');
-		sb_putu(&b, id + 1);
-		sb_putc(&b, '\t');
-		sb_puts(&b, synth_cats[ns->cat[i]].name);
-		sb_putc(&b, '\t');
-		sb_puts(&b, w->sub_name[ns->sub[i]]);
-		sb_putc(&b, '\t');
+		vm_buf_clear(&b);
+		vm_buf_addc(&b, 'N');
+		buf_add_u64(&b, id + 1);
+		vm_buf_addc(&b, '\t');
+		vm_buf_add(&b, synth_cats[ns->cat[i]].name);
+		vm_buf_addc(&b, '\t');
+		vm_buf_add(&b, w->sub_name[ns->sub[i]]);
+		vm_buf_addc(&b, '\t');
 		news_title(w, ns, i, &b, NULL, NULL, ents, &ne);
-		sb_putc(&b, '\t');
+		vm_buf_addc(&b, '\t');
 		{
 			/* the abstract: 0-3 sentences; its entities are the ones
 			 * of its own text */
@@ -1500,7 +1435,7 @@ static int write_news_split(gen *g, vm_atomic_file *af, int bit)
 			for (int s = 0; s < nsent; s++) {
 				size_t before = b.len;
 				if (s)
-					sb_putc(&b, ' ');
+					vm_buf_addc(&b, ' ');
 				int ne0 = nae;
 				gen_text(w, &r, ns->cat[i], ns->sub[i], ns->theme[i], 8 + (int)rng_below(&r, 12), 0,
 					 &b, xs, &nx, &hk, aents, &nae, 3);
@@ -1508,26 +1443,26 @@ static int write_news_split(gen *g, vm_atomic_file *af, int bit)
 				for (int k = ne0; k < nae; k++)
 					aents[k].offset += utf8_len(b.p + abs_start, before - abs_start + (s ? 1 : 0));
 			}
-			sb_putc(&b, '\t');
-			sb_puts(&b, g->pa->url_base);
+			vm_buf_addc(&b, '\t');
+			vm_buf_add(&b, g->pa->url_base);
 			msn_id(w->seed, id, msn);
-			sb_puts(&b, msn);
-			sb_puts(&b, ".html\t");
+			vm_buf_add(&b, msn);
+			vm_buf_add(&b, ".html\t");
 			{
 				rng er;
 				rng_seed(&er, w->seed, TAG_ABSTRACT, (uint64_t)id + (1ULL << 40));
 				put_entities(w, &b, ents, ne, &er);
-				sb_putc(&b, '\t');
+				vm_buf_addc(&b, '\t');
 				put_entities(w, &b, aents, nae, &er);
 			}
 		}
-		sb_putc(&b, '\n');
+		vm_buf_addc(&b, '\n');
 		if (fwrite(b.p, 1, b.len, af->fp) != b.len) {
 			rc = -1;
 			break;
 		}
 	}
-	sb_free(&b);
+	vm_buf_free(&b);
 	return rc;
 }
 
@@ -1535,7 +1470,7 @@ static int write_truth_news(gen *g, vm_atomic_file *af)
 {
 	const world *w = &g->w;
 	const news_set *ns = &g->ns;
-	sbuf b = { 0 };
+	vm_buf b = { 0 };
 	int rc = 0;
 	fputs("id\tmsn_id\tcategory\tsubcategory\tvis_hue\tvis_sat\tvis_light\tvis_shape\t"
 	      "vis_count\tvis_bg_hue\ttheme\tpool\tpublished\ttext_bias\ttext_vector\n", af->fp);
@@ -1543,51 +1478,51 @@ static int write_truth_news(gen *g, vm_atomic_file *af)
 		uint32_t i = ns->id2slot[id];
 		const vis *v = &ns->v[i];
 		char msn[8];
-		b.len = 0;
+		vm_buf_clear(&b);
 		msn_id(w->seed, id, msn);
-		sb_putc(&b, 'N');
-		sb_putu(&b, id + 1);
-		sb_putc(&b, '\t');
-		sb_puts(&b, msn);
-		sb_putc(&b, '\t');
-		sb_puts(&b, synth_cats[ns->cat[i]].name);
-		sb_putc(&b, '\t');
-		sb_puts(&b, w->sub_name[ns->sub[i]]);
-		sb_putc(&b, '\t');
-		sb_putu(&b, v->hue);
-		sb_putc(&b, '\t');
-		sb_puthundredths(&b, v->sat);
-		sb_putc(&b, '\t');
-		sb_puthundredths(&b, v->light);
-		sb_putc(&b, '\t');
-		sb_puts(&b, shape_names[v->shape]);
-		sb_putc(&b, '\t');
-		sb_putu(&b, v->count);
-		sb_putc(&b, '\t');
-		sb_putu(&b, v->bg_hue);
-		sb_putc(&b, '\t');
-		sb_puts(&b, w->theme_words[ns->theme[i]].w[0]);
-		sb_putc(&b, '\t');
-		sb_puts(&b, ns->fresh[i] ? "fresh" : "old");
-		sb_putc(&b, '\t');
-		sb_puttime(&b, ns->pub[i]);
+		vm_buf_addc(&b, 'N');
+		buf_add_u64(&b, id + 1);
+		vm_buf_addc(&b, '\t');
+		vm_buf_add(&b, msn);
+		vm_buf_addc(&b, '\t');
+		vm_buf_add(&b, synth_cats[ns->cat[i]].name);
+		vm_buf_addc(&b, '\t');
+		vm_buf_add(&b, w->sub_name[ns->sub[i]]);
+		vm_buf_addc(&b, '\t');
+		buf_add_u64(&b, v->hue);
+		vm_buf_addc(&b, '\t');
+		buf_add_hundredths(&b, v->sat);
+		vm_buf_addc(&b, '\t');
+		buf_add_hundredths(&b, v->light);
+		vm_buf_addc(&b, '\t');
+		vm_buf_add(&b, shape_names[v->shape]);
+		vm_buf_addc(&b, '\t');
+		buf_add_u64(&b, v->count);
+		vm_buf_addc(&b, '\t');
+		buf_add_u64(&b, v->bg_hue);
+		vm_buf_addc(&b, '\t');
+		vm_buf_add(&b, w->theme_words[ns->theme[i]].w[0]);
+		vm_buf_addc(&b, '\t');
+		vm_buf_add(&b, ns->fresh[i] ? "fresh" : "old");
+		vm_buf_addc(&b, '\t');
+		buf_add_time(&b, ns->pub[i]);
 		/* the text part's item terms: b_cat + h, and x (kept in hundredths) */
 		{
 			char tmp[32];
 			snprintf(tmp, sizeof tmp, "\t%.4f\t", ns->h[i].base - B0);
-			sb_puts(&b, tmp);
+			vm_buf_add(&b, tmp);
 			for (int d = 0; d < DIM; d++) {
 				snprintf(tmp, sizeof tmp, d ? ",%.2f" : "%.2f", ns->h[i].x[d] / 100.0);
-				sb_puts(&b, tmp);
+				vm_buf_add(&b, tmp);
 			}
 		}
-		sb_putc(&b, '\n');
+		vm_buf_addc(&b, '\n');
 		if (fwrite(b.p, 1, b.len, af->fp) != b.len) {
 			rc = -1;
 			break;
 		}
 	}
-	sb_free(&b);
+	vm_buf_free(&b);
 	return rc;
 }
 
@@ -1652,8 +1587,8 @@ static int generate(const params *pa)
 		free(c);
 		if (e1 || e2)
 			goto out;
-		so->lines_b = xcalloc(SHUFFLE_BUF, sizeof(sbuf));
-		so->lines_c = xcalloc(SHUFFLE_BUF, sizeof(sbuf));
+		so->lines_b = xcalloc(SHUFFLE_BUF, sizeof(vm_buf));
+		so->lines_c = xcalloc(SHUFFLE_BUF, sizeof(vm_buf));
 		so->next_id = 1;
 		rng_seed(&so->r, pa->seed, TAG_SHUFFLE, (uint64_t)s);
 	}
@@ -1706,13 +1641,13 @@ static int generate(const params *pa)
 		gen_history(&g, &r, &u, splits, &hist, &hlen, &hcap);
 		g.hist_total += hlen;
 		g.hist_empty += hlen == 0;
-		g.hist_text.len = 0;
-		sb_puts(&g.hist_text, "");
+		vm_buf_clear(&g.hist_text);
+		vm_buf_add(&g.hist_text, "");
 		for (uint32_t j = 0; j < hlen; j++) {
 			if (j)
-				sb_putc(&g.hist_text, ' ');
-			sb_putc(&g.hist_text, 'N');
-			sb_putu(&g.hist_text, g.ns.h[hist[j]].id + 1);
+				vm_buf_addc(&g.hist_text, ' ');
+			vm_buf_addc(&g.hist_text, 'N');
+			buf_add_u64(&g.hist_text, g.ns.h[hist[j]].id + 1);
 		}
 		if (u.kind == KIND_BOTH) {
 			/* a quarter of a both-split user's impressions go to dev,
@@ -1732,32 +1667,32 @@ static int generate(const params *pa)
 			gen_impression(&g, &r, &u, m < nimp - (uint64_t)ndev ? 0 : 1, g.hist_text.p);
 		g.users_left--;
 		{
-			sbuf *b = &g.line_b;
-			b->len = 0;
-			sb_putc(b, 'U');
-			sb_putu(b, id);
-			sb_putc(b, '\t');
-			sb_puts(b, kind_names[u.kind]);
-			sb_putc(b, '\t');
-			sb_putu(b, (u.vtype / (NSHAPE * NSTRENGTH)) * (360 / HUE_SECTORS) + (360 / HUE_SECTORS) / 2);
-			sb_putc(b, '\t');
-			sb_puts(b, shape_names[(u.vtype / NSTRENGTH) % NSHAPE]);
-			sb_putc(b, '\t');
-			sb_puthundredths(b, (int)lround(vis_strength[u.vtype % NSTRENGTH] * 100));
-			sb_putc(b, '\t');
-			sb_puts(b, synth_cats[u.fav_cat[0]].name);
-			sb_putc(b, ',');
-			sb_puts(b, synth_cats[u.fav_cat[1]].name);
-			sb_putc(b, '\t');
-			sb_puts(b, g.w.sub_name[u.focus_sub]);
-			sb_putc(b, '\t');
-			sb_putu(b, hlen);
-			sb_putc(b, '\t');
-			sb_putu(b, nimp);
-			sb_putc(b, '\n');
+			vm_buf *b = &g.line_b;
+			vm_buf_clear(b);
+			vm_buf_addc(b, 'U');
+			buf_add_u64(b, id);
+			vm_buf_addc(b, '\t');
+			vm_buf_add(b, kind_names[u.kind]);
+			vm_buf_addc(b, '\t');
+			buf_add_u64(b, (u.vtype / (NSHAPE * NSTRENGTH)) * (360 / HUE_SECTORS) + (360 / HUE_SECTORS) / 2);
+			vm_buf_addc(b, '\t');
+			vm_buf_add(b, shape_names[(u.vtype / NSTRENGTH) % NSHAPE]);
+			vm_buf_addc(b, '\t');
+			buf_add_hundredths(b, (int)lround(vis_strength[u.vtype % NSTRENGTH] * 100));
+			vm_buf_addc(b, '\t');
+			vm_buf_add(b, synth_cats[u.fav_cat[0]].name);
+			vm_buf_addc(b, ',');
+			vm_buf_add(b, synth_cats[u.fav_cat[1]].name);
+			vm_buf_addc(b, '\t');
+			vm_buf_add(b, g.w.sub_name[u.focus_sub]);
+			vm_buf_addc(b, '\t');
+			buf_add_u64(b, hlen);
+			vm_buf_addc(b, '\t');
+			buf_add_u64(b, nimp);
+			vm_buf_addc(b, '\n');
 			if (fwrite(b->p, 1, b->len, g.users_f.fp) != b->len)
 				g.so[0].failed = 1;
-			b->len = 0;
+			vm_buf_clear(b);
 		}
 		if (!pa->quiet && vm_stderr_is_tty() && (k & 0xffff) == 0xffff)
 			fprintf(stderr, "\r%s: %u/%u users", vm_progname, k + 1, pa->users);
@@ -1842,8 +1777,8 @@ out:
 	for (int s = 0; s < 2; s++) {
 		if (g.so[s].lines_b)
 			for (int k = 0; k < SHUFFLE_BUF; k++) {
-				sb_free(&g.so[s].lines_b[k]);
-				sb_free(&g.so[s].lines_c[k]);
+				vm_buf_free(&g.so[s].lines_b[k]);
+				vm_buf_free(&g.so[s].lines_c[k]);
 			}
 		free(g.so[s].lines_b);
 		free(g.so[s].lines_c);
@@ -1854,9 +1789,9 @@ out:
 		news_free(&g.ns, &g.w);
 	if (g.w.vis_e)
 		world_free(&g.w);
-	sb_free(&g.hist_text);
-	sb_free(&g.line_b);
-	sb_free(&g.line_c);
+	vm_buf_free(&g.hist_text);
+	vm_buf_free(&g.line_b);
+	vm_buf_free(&g.line_c);
 	free(g.cand);
 	free(g.stamps);
 	free(g.inj);
@@ -1896,14 +1831,41 @@ static size_t parse_probs(char **s, double *out, size_t n)
 	return k;
 }
 
-static void print_block(const char *name, const vm_metrics *m, int json)
+static void print_block(const char *name, const vm_metrics *m)
 {
-	if (json)
-		printf("\"%s\":{\"auc\":%.6f,\"mrr\":%.6f,\"ndcg5\":%.6f,\"ndcg10\":%.6f}", name,
-		       vm_metrics_auc(m), vm_metrics_mrr(m), vm_metrics_ndcg5(m), vm_metrics_ndcg10(m));
-	else
-		printf("%-10s %8.4f %8.4f %8.4f %8.4f\n", name, vm_metrics_auc(m), vm_metrics_mrr(m),
-		       vm_metrics_ndcg5(m), vm_metrics_ndcg10(m));
+	printf("%-10s %8.4f %8.4f %8.4f %8.4f\n", name, vm_metrics_auc(m), vm_metrics_mrr(m),
+	       vm_metrics_ndcg5(m), vm_metrics_ndcg10(m));
+}
+
+static void json_block(cJSON *root, const char *name, const vm_metrics *m)
+{
+	cJSON *o = cJSON_AddObjectToObject(root, name);
+	if (!o)
+		vm_die("out of memory (JSON)");
+	vm_json_add_numf(o, "auc", "%.6f", vm_metrics_auc(m));
+	vm_json_add_numf(o, "mrr", "%.6f", vm_metrics_mrr(m));
+	vm_json_add_numf(o, "ndcg5", "%.6f", vm_metrics_ndcg5(m));
+	vm_json_add_numf(o, "ndcg10", "%.6f", vm_metrics_ndcg10(m));
+}
+
+static void print_oracle(const char *split, const vm_metrics *mp, const vm_metrics *mq, int json)
+{
+	if (json) {
+		cJSON *root = cJSON_CreateObject();
+		if (!root)
+			vm_die("out of memory (JSON)");
+		vm_json_add_str(root, "split", split);
+		vm_json_add_int(root, "impressions", (long long)mp->impressions);
+		json_block(root, "oracle", mp);
+		json_block(root, "text_only", mq);
+		vm_json_print(stdout, root, 0);
+		cJSON_Delete(root);
+	} else {
+		printf("split %s, %" PRIu64 " impressions\n", split, mp->impressions);
+		printf("%-10s %8s %8s %8s %8s\n", "scores", "AUC", "MRR", "nDCG@5", "nDCG@10");
+		print_block("oracle", mp);
+		print_block("text_only", mq);
+	}
 }
 
 static int oracle(const char *dir, const char *split, int json)
@@ -1974,18 +1936,7 @@ static int oracle(const char *dir, const char *split, int json)
 		vm_warn("%s", vm_mind_error(rd));
 		goto out;
 	}
-	if (json) {
-		printf("{\"split\":\"%s\",\"impressions\":%" PRIu64 ",", split, mp.impressions);
-		print_block("oracle", &mp, 1);
-		putchar(',');
-		print_block("text_only", &mq, 1);
-		printf("}\n");
-	} else {
-		printf("split %s, %" PRIu64 " impressions\n", split, mp.impressions);
-		printf("%-10s %8s %8s %8s %8s\n", "scores", "AUC", "MRR", "nDCG@5", "nDCG@10");
-		print_block("oracle", &mp, 0);
-		print_block("text_only", &mq, 0);
-	}
+	print_oracle(split, &mp, &mq, json);
 	rc = VM_EXIT_OK;
 out:
 	if (rd)
