@@ -1,7 +1,8 @@
 /* test-safetensors.c: the safetensors reader (vmind/lib/safetensors.c) on files
  * this test writes: F32/F16/BF16 values, and each error (truncated data,
  * truncated header, bad JSON, unknown dtype, offsets that disagree with the
- * shape, wrong shape, missing tensor) gives a message naming the file. */
+ * shape, wrong shape, missing tensor, a key given twice) gives a message
+ * naming the file. */
 #include "config.h"
 #include "vmind/lib/safetensors.h"
 #include "tap.h"
@@ -110,6 +111,27 @@ int main(void)
 	p = write_st("span.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,12]}}",
 		     data, sizeof data, -1);
 	ok(vm_st_open(&f, p, err, sizeof err) < 0 && contains(err, p, "need 16"), "offsets/shape mismatch refused");
+	/* a key given twice: __metadata__ (with a full or an empty second
+	 * object), a tensor, or a key inside __metadata__ */
+	p = write_st("meta2.safetensors", "{\"__metadata__\":{\"a\":\"b\"},\"__metadata__\":{\"c\":\"d\"}}",
+		     data, 0, -1);
+	ok(vm_st_open(&f, p, err, sizeof err) < 0, "two __metadata__ objects refused");
+	ok(contains(err, p, ": duplicate key __metadata__"), "... the message names the file and the key");
+	p = write_st("meta2e.safetensors", "{\"__metadata__\":{\"a\":\"b\"},\"__metadata__\":{}}", data, 0, -1);
+	ok(vm_st_open(&f, p, err, sizeof err) < 0 && contains(err, p, ": duplicate key __metadata__"),
+	   "a second, empty __metadata__ refused");
+	p = write_st("tensor2.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+		     "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", data, 8, -1);
+	ok(vm_st_open(&f, p, err, sizeof err) < 0 && contains(err, p, ": duplicate key a"),
+	   "a tensor named twice refused");
+	p = write_st("metakey2.safetensors", "{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}", data, 0, -1);
+	ok(vm_st_open(&f, p, err, sizeof err) < 0 && contains(err, p, "__metadata__: duplicate key k"),
+	   "a metadata key given twice refused");
+	p = write_st("meta1.safetensors", "{\"__metadata__\":{\"k\":\"1\",\"j\":\"2\"}}", data, 0, -1);
+	ok(vm_st_open(&f, p, err, sizeof err) == 0 && f.count == 0 && vm_st_meta(&f, "j") &&
+	   strcmp(vm_st_meta(&f, "j"), "2") == 0 && vm_st_meta(&f, "x") == NULL,
+	   "one __metadata__ with distinct keys reads");
+	vm_st_close(&f);
 	/* missing file */
 	snprintf(err, sizeof err, "x");
 	ok(vm_st_open(&f, "/nonexistent/model.safetensors", err, sizeof err) < 0 &&

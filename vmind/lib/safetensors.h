@@ -1,6 +1,7 @@
 /* safetensors.h: a reader of the safetensors checkpoint format (NOTES 9):
- * the file is mmapped, its JSON header parsed with cJSON and every entry
- * checked against the file's size, and the __metadata__ strings kept;
+ * the file is mmapped, its JSON header parsed with cJSON (a key given twice
+ * is an error) and every entry checked against the file's size, and the
+ * __metadata__ strings kept;
  * tensors are fetched by name with their shape checked, as float32 (F32 data
  * is used in place when aligned, F16, BF16 and F64 are converted into an
  * owned buffer), or found raw (vm_st_find: also I32 and I64). Used for CLIP
@@ -46,8 +47,9 @@ const char *vm_st_meta(const vm_st_file *f, const char *key);
 /* Bytes per element of a dtype. */
 int vm_st_dtype_size(int dtype);
 /* The tensor NAME as float32 with exactly the shape dims[0..ndim). NULL with
- * "FILE: tensor NAME: ..." in err when missing, mis-shaped ("config.json
- * implies" the wanted shape) or of an integer dtype. The pointer
+ * a message naming the file and the tensor in err when it is missing
+ * ("FILE: missing tensor NAME"), mis-shaped ("FILE: tensor NAME has shape
+ * [..], config.json implies [..]") or of an integer dtype. The pointer
  * lives until vm_st_close. */
 const float *vm_st_get(vm_st_file *f, const char *name, int ndim, const int64_t *dims, char *err, size_t errlen);
 /* IEEE half and bfloat16 to float. */
