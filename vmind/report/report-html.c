@@ -211,86 +211,103 @@ static report_series *chart_series(report_chart *c, const char *metric, const ch
 
 #define MAX_COLS 64
 
+/* The header of a training log, cut into its column names. */
+typedef struct log_header {
+	char *text;                 /* the line, cut in place into cols */
+	char *cols[MAX_COLS];
+	size_t ncols;
+	int xcol, kindcol;          /* -1 when there is none */
+	int chart_of[MAX_COLS];     /* the chart of each column, -1 none yet */
+} log_header;
+
+/* The header line; x is step when there is one, else epoch, else the row
+ * number. */
+static void read_header(log_header *h, const char *line, report_trainlog *log)
+{
+	h->text = xstrdup(line);
+	h->ncols = report_csv_split(h->text, h->cols, MAX_COLS);
+	h->xcol = h->kindcol = -1;
+	for (size_t i = 0; i < h->ncols; i++) {
+		h->chart_of[i] = -1;
+		if (strcmp(h->cols[i], "kind") == 0)
+			h->kindcol = (int)i;
+	}
+	for (size_t i = 0; i < h->ncols && h->xcol < 0; i++)
+		if (strcmp(h->cols[i], "step") == 0)
+			h->xcol = (int)i;
+	for (size_t i = 0; i < h->ncols && h->xcol < 0; i++)
+		if (strcmp(h->cols[i], "epoch") == 0)
+			h->xcol = (int)i;
+	log->xname = xstrdup(h->xcol >= 0 ? h->cols[h->xcol] : "row");
+}
+
+/* One data row: a point on the chart of every numeric metric cell. */
+static void add_row(report_trainlog *log, log_header *h, char *line)
+{
+	char *f[MAX_COLS];
+	size_t n = report_csv_split(line, f, MAX_COLS);
+	double xv;
+	if (n > 0 && strcmp(f[0], h->cols[0]) == 0)
+		return;                     /* header again (an appended log) */
+	if (h->xcol < 0) {
+		xv = (double)(log->rows + 1);
+	} else if ((size_t)h->xcol >= n || !parse_num(f[h->xcol], &xv)) {
+		log->skipped++;
+		return;
+	}
+	log->rows++;
+	for (size_t i = 0; i < n && i < h->ncols; i++) {
+		double yv;
+		if ((int)i == h->xcol || is_x_column(h->cols[i]) || !parse_num(f[i], &yv))
+			continue;
+		if (h->chart_of[i] < 0) {
+			log->charts = xrealloc(log->charts, (log->ncharts + 1) * sizeof *log->charts);
+			memset(&log->charts[log->ncharts], 0, sizeof *log->charts);
+			log->charts[log->ncharts].metric = xstrdup(h->cols[i]);
+			h->chart_of[i] = (int)log->ncharts++;
+		}
+		series_add(chart_series(&log->charts[h->chart_of[i]], h->cols[i],
+		                        h->kindcol >= 0 && (size_t)h->kindcol < n ? f[h->kindcol] : NULL),
+		           xv, yv);
+	}
+}
+
 int report_trainlog_read(const char *path, report_trainlog *log, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "r");
-	char *line = NULL, *header = NULL;
-	size_t cap = 0, ncols = 0;
-	char *cols[MAX_COLS], *f[MAX_COLS];
-	int xcol = -1, kindcol = -1, ret = -1;
-	int chart_of[MAX_COLS];
-	ssize_t got;
+	char *line = NULL;
+	size_t cap = 0;
+	log_header h = { 0 };
+	int ret = -1;
 
 	memset(log, 0, sizeof *log);
 	if (!fp) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while ((got = getline(&line, &cap, fp)) > 0) {
+	while (getline(&line, &cap, fp) > 0) {
 		char *p = line;
-		size_t n;
-		double xv;
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0')
 			continue;
-		if (!header) {
-			header = xstrdup(p);
-			ncols = report_csv_split(header, cols, MAX_COLS);
-			for (size_t i = 0; i < ncols; i++) {
-				chart_of[i] = -1;
-				if (strcmp(cols[i], "kind") == 0)
-					kindcol = (int)i;
-			}
-			for (size_t i = 0; i < ncols && xcol < 0; i++)
-				if (strcmp(cols[i], "step") == 0)
-					xcol = (int)i;
-			for (size_t i = 0; i < ncols && xcol < 0; i++)
-				if (strcmp(cols[i], "epoch") == 0)
-					xcol = (int)i;
-			log->xname = xstrdup(xcol >= 0 ? cols[xcol] : "row");
-			continue;
-		}
-		n = report_csv_split(p, f, MAX_COLS);
-		if (n > 0 && strcmp(f[0], cols[0]) == 0) {
-			continue;                   /* header again (an appended log) */
-		}
-		if (xcol >= 0) {
-			if ((size_t)xcol >= n || !parse_num(f[xcol], &xv)) {
-				log->skipped++;
-				continue;
-			}
-		} else {
-			xv = (double)(log->rows + 1);
-		}
-		log->rows++;
-		for (size_t i = 0; i < n && i < ncols; i++) {
-			double yv;
-			if ((int)i == xcol || is_x_column(cols[i]) || !parse_num(f[i], &yv))
-				continue;
-			if (chart_of[i] < 0) {
-				log->charts = xrealloc(log->charts, (log->ncharts + 1) * sizeof *log->charts);
-				memset(&log->charts[log->ncharts], 0, sizeof *log->charts);
-				log->charts[log->ncharts].metric = xstrdup(cols[i]);
-				chart_of[i] = (int)log->ncharts++;
-			}
-			series_add(chart_series(&log->charts[chart_of[i]], cols[i],
-			                        kindcol >= 0 && (size_t)kindcol < n ? f[kindcol] : NULL),
-			           xv, yv);
-		}
+		if (!h.text)
+			read_header(&h, p, log);
+		else
+			add_row(log, &h, p);
 	}
 	if (ferror(fp)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (!header) {
+	if (!h.text) {
 		snprintf(err, errlen, "%s: no header line (expected CSV such as kind,epoch,step,loss,auc)", path);
 		goto out;
 	}
 	ret = 0;
 out:
 	free(line);
-	free(header);
+	free(h.text);
 	fclose(fp);
 	if (ret < 0)
 		report_trainlog_free(log);

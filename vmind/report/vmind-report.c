@@ -352,14 +352,13 @@ static int cmp_cat(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void section_counts(report *r, FILE *f)
+/* The coverage class counts into r->cls, and the same per category, in the
+ * query's order (by category). */
+static catrow *count_classes(report *r, size_t *ncats)
 {
 	sqlite3_stmt *st = vm_db_prepare(r->db, class_sql);
 	catrow *cats = NULL;
-	size_t ncats = 0;
-	char a[32], b[32], c[32];
-	long long images, origin;
-
+	*ncats = 0;
 	while (vm_db_step_row(r->db, st)) {
 		const char *cat = vm_db_column_text(st, 0);
 		int k = class_index(vm_db_column_text(st, 1));
@@ -367,18 +366,22 @@ static void section_counts(report *r, FILE *f)
 		if (k < 0)
 			continue;
 		r->cls[k] += n;
-		if (ncats == 0 || strcmp(cats[ncats - 1].name, cat ? cat : "") != 0) {
-			cats = xrealloc(cats, (ncats + 1) * sizeof *cats);
-			memset(&cats[ncats], 0, sizeof *cats);
-			cats[ncats++].name = xstrdup(cat ? cat : "");
+		if (*ncats == 0 || strcmp(cats[*ncats - 1].name, cat ? cat : "") != 0) {
+			cats = xrealloc(cats, (*ncats + 1) * sizeof *cats);
+			memset(&cats[*ncats], 0, sizeof *cats);
+			cats[(*ncats)++].name = xstrdup(cat ? cat : "");
 		}
-		cats[ncats - 1].v[k] += (double)n;
-		cats[ncats - 1].total += (double)n;
+		cats[*ncats - 1].v[k] += (double)n;
+		cats[*ncats - 1].total += (double)n;
 	}
 	sqlite3_finalize(st);
+	return cats;
+}
 
-	images = r->cls[0] + r->cls[1] + r->cls[2];
-	origin = r->cls[0] + r->cls[1];
+static void table1(const report *r, FILE *f)
+{
+	char a[32], b[32], c[32];
+	long long images = r->cls[0] + r->cls[1] + r->cls[2], origin = r->cls[0] + r->cls[1];
 	fputs("<h2 id=\"table1\">Table 1</h2>\n"
 	      "<p>As in the paper: images are the items with an image of tier origin, archive or search "
 	      "(placeholders apart); the origin rate is the share of news whose image is the article's own "
@@ -398,45 +401,60 @@ static void section_counts(report *r, FILE *f)
 	fprintf(f, "<tr class=\"paper\"><td>V-MIND (paper, MIND-large)</td><td class=\"num\">130,379</td>%s"
 	        "<td class=\"num\">130,379</td><td class=\"num\">100.00%%</td><td class=\"num\">98.92%%</td></tr>\n</table>\n",
 	        r->have_users ? "<td class=\"num\">876,956</td>" : "");
+}
 
+static void coverage_table(const report *r, FILE *f)
+{
+	char a[32];
+	report_bar bars[NCLASS];
 	fputs("<h2 id=\"coverage\">Coverage</h2>\n<table id=\"tiers\">\n<tr><th>Class</th><th class=\"num\">Items</th><th class=\"num\">Share</th></tr>\n", f);
 	for (int k = 0; k < NCLASS; k++)
 		fprintf(f, "<tr><td>%s</td><td class=\"num\" data-k=\"%s\">%s</td><td class=\"num\">%.2f%%</td></tr>\n",
 		        class_names[k], class_names[k], report_count(a, sizeof a, r->cls[k]),
 		        r->news ? 100.0 * (double)r->cls[k] / (double)r->news : 0.0);
 	fputs("</table>\n", f);
-	{
-		report_bar bars[NCLASS];
-		for (int k = 0; k < NCLASS; k++) {
-			bars[k].label = class_names[k];
-			bars[k].value = (double)r->cls[k];
-			bars[k].colour = class_colours[k];
-		}
-		report_svg_bars(f, "News items per tier or state", bars, NCLASS, (double)r->news);
+	for (int k = 0; k < NCLASS; k++) {
+		bars[k].label = class_names[k];
+		bars[k].value = (double)r->cls[k];
+		bars[k].colour = class_colours[k];
 	}
+	report_svg_bars(f, "News items per tier or state", bars, NCLASS, (double)r->news);
+}
 
+/* A stacked bar per category, largest first; past MAX_CATS the rest are
+ * summed as "(other)". */
+static void coverage_per_category(FILE *f, catrow *cats, size_t ncats)
+{
+	size_t nrows;
+	const char **labels;
+	double *vals;
 	fputs("<h3>Per category</h3>\n", f);
 	if (ncats == 0) {
 		fputs("<p>No news items.</p>\n", f);
-	} else {
-		size_t nrows;
-		const char **labels;
-		double *vals;
-		qsort(cats, ncats, sizeof *cats, cmp_cat);
-		nrows = ncats > MAX_CATS ? MAX_CATS + 1 : ncats;
-		labels = xcalloc(nrows, sizeof *labels);
-		vals = xcalloc(nrows * NCLASS, sizeof *vals);
-		for (size_t i = 0; i < ncats; i++) {
-			size_t row = i < MAX_CATS ? i : MAX_CATS;
-			labels[row] = i < MAX_CATS ? cats[i].name : "(other)";
-			for (int k = 0; k < NCLASS; k++)
-				vals[row * NCLASS + k] += cats[i].v[k];
-		}
-		report_svg_stacked(f, "Coverage per category", labels, nrows, class_names, class_colours,
-		                   NCLASS, vals);
-		free(labels);
-		free(vals);
+		return;
 	}
+	qsort(cats, ncats, sizeof *cats, cmp_cat);
+	nrows = ncats > MAX_CATS ? MAX_CATS + 1 : ncats;
+	labels = xcalloc(nrows, sizeof *labels);
+	vals = xcalloc(nrows * NCLASS, sizeof *vals);
+	for (size_t i = 0; i < ncats; i++) {
+		size_t row = i < MAX_CATS ? i : MAX_CATS;
+		labels[row] = i < MAX_CATS ? cats[i].name : "(other)";
+		for (int k = 0; k < NCLASS; k++)
+			vals[row * NCLASS + k] += cats[i].v[k];
+	}
+	report_svg_stacked(f, "Coverage per category", labels, nrows, class_names, class_colours, NCLASS, vals);
+	free(labels);
+	free(vals);
+}
+
+static void section_counts(report *r, FILE *f)
+{
+	size_t ncats;
+	catrow *cats = count_classes(r, &ncats);
+	table1(r, f);
+	coverage_table(r, f);
+	coverage_per_category(f, cats, ncats);
 	for (size_t i = 0; i < ncats; i++)
 		free(cats[i].name);
 	free(cats);
@@ -912,97 +930,114 @@ static void remove_stale(report *r)
 	closedir(d);
 }
 
-int main(int argc, char **argv)
-{
-	vm_cli cli = {
-		.synopsis = "vmind-report --db FILE --images DIR --out DIR [options]",
-		.summary = "Write a static HTML curation report of a provenance database.",
-		.options = options,
-		.footer = "Exit status: 0 report written; 1 written, but some thumbnails were missing;\n"
-		          "2 usage or input error.\n",
-	};
-	report r;
-	char err[1024], when[40], a[32];
-	vm_atomic_file af;
-	int c;
+static vm_cli cli = {
+	.synopsis = "vmind-report --db FILE --images DIR --out DIR [options]",
+	.summary = "Write a static HTML curation report of a provenance database.",
+	.options = options,
+	.footer = "Exit status: 0 report written; 1 written, but some thumbnails were missing;\n"
+	          "2 usage or input error.\n",
+};
 
-	memset(&r, 0, sizeof r);
-	r.title = "vmind report";
-	r.per_page = 60;
-	r.max_items = 5000;
-	r.max_distance = VM_DUPES_DEFAULT_DISTANCE;
-	vm_set_progname(argv[0]);
+static void parse_options(report *r, int argc, char **argv)
+{
+	int c;
+	r->title = "vmind report";
+	r->per_page = 60;
+	r->max_items = 5000;
+	r->max_distance = VM_DUPES_DEFAULT_DISTANCE;
 	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
 		switch (c) {
-		case OPT_DB: r.db_path = optarg; break;
-		case OPT_IMAGES: r.images = optarg; break;
-		case OPT_OUT: r.out = optarg; break;
-		case OPT_TRAIN_LOG: r.train_log = optarg; break;
-		case OPT_TITLE: r.title = optarg; break;
+		case OPT_DB: r->db_path = optarg; break;
+		case OPT_IMAGES: r->images = optarg; break;
+		case OPT_OUT: r->out = optarg; break;
+		case OPT_TRAIN_LOG: r->train_log = optarg; break;
+		case OPT_TITLE: r->title = optarg; break;
 		case OPT_BEHAVIORS:
-			r.behaviors = xrealloc(r.behaviors, (r.nbehaviors + 1) * sizeof *r.behaviors);
-			r.behaviors[r.nbehaviors++] = optarg;
+			r->behaviors = xrealloc(r->behaviors, (r->nbehaviors + 1) * sizeof *r->behaviors);
+			r->behaviors[r->nbehaviors++] = optarg;
 			break;
-		case OPT_PER_PAGE: r.per_page = vm_cli_int("per-page", optarg, 1, 100000); break;
-		case OPT_MAX_ITEMS: r.max_items = vm_cli_int("max-items", optarg, 0, 1000000000); break;
-		case OPT_MAX_DISTANCE: r.max_distance = (int)vm_cli_int("max-distance", optarg, 0, 64); break;
-		default:
-			vm_cli_usage_error(&cli, NULL);
+		case OPT_PER_PAGE: r->per_page = vm_cli_int("per-page", optarg, 1, 100000); break;
+		case OPT_MAX_ITEMS: r->max_items = vm_cli_int("max-items", optarg, 0, 1000000000); break;
+		case OPT_MAX_DISTANCE: r->max_distance = (int)vm_cli_int("max-distance", optarg, 0, 64); break;
 		}
 	}
 	if (optind < argc)
 		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
-	if (!r.db_path || !r.images || !r.out)
+	if (!r->db_path || !r->images || !r->out)
 		vm_cli_usage_error(&cli, "--db, --images and --out are required");
 	vm_cli_free(&cli);
+}
 
-	{
-		struct stat sb;
-		if (stat(r.images, &sb) != 0 || !S_ISDIR(sb.st_mode))
-			vm_die("%s: %s", r.images, stat(r.images, &sb) != 0 ? strerror(errno) : "not a directory");
-	}
-	if (r.train_log && access(r.train_log, R_OK) != 0)
-		vm_die_errno("%s", r.train_log);
-	r.db = vm_db_open(r.db_path, VM_DB_READONLY, err, sizeof err);
-	if (!r.db)
+/* The inputs checked and opened, the output's thumbnail folder made. */
+static void open_inputs(report *r)
+{
+	struct stat sb;
+	char err[1024];
+	if (stat(r->images, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		vm_die("%s: %s", r->images, stat(r->images, &sb) != 0 ? strerror(errno) : "not a directory");
+	if (r->train_log && access(r->train_log, R_OK) != 0)
+		vm_die_errno("%s", r->train_log);
+	r->db = vm_db_open(r->db_path, VM_DB_READONLY, err, sizeof err);
+	if (!r->db)
 		vm_die("%s", err);
-	r.thumbs_dir = xasprintf("%s/thumbs", r.out);
-	if (vm_mkdir_p(r.thumbs_dir) != 0)
-		vm_die_errno("%s", r.thumbs_dir);
-	vm_u64set_init(&r.thumb_ok);
-	vm_u64set_init(&r.thumb_bad);
+	r->thumbs_dir = xasprintf("%s/thumbs", r->out);
+	if (vm_mkdir_p(r->thumbs_dir) != 0)
+		vm_die_errno("%s", r->thumbs_dir);
+	vm_u64set_init(&r->thumb_ok);
+	vm_u64set_init(&r->thumb_bad);
+}
+
+static void write_css(report *r)
+{
+	vm_atomic_file af;
+	write_atomic_page(r, "report.css", &af);
+	fputs(css, af.fp);
+	commit_page(&af);
+}
+
+static void write_index(report *r)
+{
+	vm_atomic_file af;
+	char when[40], a[32];
+	write_atomic_page(r, "index.html", &af);
+	page_head(r, af.fp, NULL);
+	fmt_utc(r->generated, when, sizeof when, 1);
+	fprintf(af.fp, "<p class=\"meta\">Database <code>");
+	report_esc(af.fp, r->db_path);
+	fprintf(af.fp, "</code>, %s news items; written %s by vmind-report %s.</p>\n",
+	        report_count(a, sizeof a, r->news), when, PACKAGE_VERSION);
+	fputs("<nav class=\"toc\"><a href=\"#table1\">Table 1</a><a href=\"#coverage\">Coverage</a>"
+	      "<a href=\"#galleries\">Galleries</a><a href=\"#rejected\">Rejected</a>"
+	      "<a href=\"#duplicates\">Duplicates</a><a href=\"#failures\">Failures</a>"
+	      "<a href=\"#training\">Training</a></nav>\n", af.fp);
+	section_counts(r, af.fp);
+	section_galleries(r, af.fp);
+	section_rejected(r, af.fp);
+	section_dupes(r, af.fp);
+	section_failures(r, af.fp);
+	section_training(r, af.fp);
+	page_foot(af.fp);
+	commit_page(&af);
+}
+
+int main(int argc, char **argv)
+{
+	report r;
+	char err[1024];
+
+	memset(&r, 0, sizeof r);
+	vm_set_progname(argv[0]);
+	parse_options(&r, argc, argv);
+	open_inputs(&r);
 	r.generated = (double)time(NULL);
 	count_users(&r);
-
 	/* one read transaction: every section sees the same database state,
 	 * even while a crawl writes to it */
 	if (vm_db_exec(r.db, "BEGIN", err, sizeof err) != 0)
 		vm_die("%s: %s", r.db_path, err);
 	r.news = vm_db_query_int(r.db, "SELECT count(*) FROM news");
-
-	write_atomic_page(&r, "report.css", &af);
-	fputs(css, af.fp);
-	commit_page(&af);
-
-	write_atomic_page(&r, "index.html", &af);
-	page_head(&r, af.fp, NULL);
-	fmt_utc(r.generated, when, sizeof when, 1);
-	fprintf(af.fp, "<p class=\"meta\">Database <code>");
-	report_esc(af.fp, r.db_path);
-	fprintf(af.fp, "</code>, %s news items; written %s by vmind-report %s.</p>\n",
-	        report_count(a, sizeof a, r.news), when, PACKAGE_VERSION);
-	fputs("<nav class=\"toc\"><a href=\"#table1\">Table 1</a><a href=\"#coverage\">Coverage</a>"
-	      "<a href=\"#galleries\">Galleries</a><a href=\"#rejected\">Rejected</a>"
-	      "<a href=\"#duplicates\">Duplicates</a><a href=\"#failures\">Failures</a>"
-	      "<a href=\"#training\">Training</a></nav>\n", af.fp);
-	section_counts(&r, af.fp);
-	section_galleries(&r, af.fp);
-	section_rejected(&r, af.fp);
-	section_dupes(&r, af.fp);
-	section_failures(&r, af.fp);
-	section_training(&r, af.fp);
-	page_foot(af.fp);
-	commit_page(&af);
+	write_css(&r);
+	write_index(&r);
 	vm_db_exec(r.db, "COMMIT", NULL, 0);
 	remove_stale(&r);
 
