@@ -403,11 +403,8 @@ int main(int argc, char **argv)
 
 	vm_set_progname(argv[0]);
 	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
-		switch (c) {
-		case 'q': quiet = 1; break;
-		default:
-			vm_cli_usage_error(&cli, NULL);
-		}
+		if (c == 'q')
+			quiet = 1;
 	}
 	if (argc - optind < 2)
 		vm_cli_usage_error(&cli, "give OUT.db and at least one SHARD.db");
