@@ -1091,14 +1091,16 @@ static int behavior_head(vm_mind_reader *r, char *const col[5], const size_t cle
 	return 0;
 }
 
-/* VM_MIND_NO_LISTS: the lists checked by the fast path without decoding;
- * 1 when both are good, 0 when the exact parsers must decide. */
-static int behavior_lists_fast(char *const col[5], const size_t clen[5], vm_behavior *row)
+/* VM_MIND_NO_LISTS: history and impressions checked by the fast path
+ * without decoding; 1 when both are good, 0 when the exact parsers must
+ * decide. */
+static inline int behavior_lists_fast(const char *hist, size_t hlen, const char *imp, size_t ilen,
+                                      vm_behavior *row)
 {
 	size_t nh, ni;
 	int labelled, l2;
-	if (!fast_list_ok((const unsigned char *)col[3], clen[3], 0, &nh, &l2) ||
-	    !fast_list_ok((const unsigned char *)col[4], clen[4], 1, &ni, &labelled))
+	if (!fast_list_ok((const unsigned char *)hist, hlen, 0, &nh, &l2) ||
+	    !fast_list_ok((const unsigned char *)imp, ilen, 1, &ni, &labelled))
 		return 0;
 	row->history = NULL;
 	row->n_history = nh;
@@ -1195,7 +1197,7 @@ static int behavior_fields(vm_mind_reader *r, char *line, size_t len, vm_behavio
 	if (behavior_columns(r, line, len, col, clen, col5) < 0 || behavior_head(r, col, clen, row) < 0)
 		return -1;
 	/* with VM_MIND_NO_LISTS, bad or maybe bad lists go to the exact parsers */
-	if ((r->flags & VM_MIND_NO_LISTS) && behavior_lists_fast(col, clen, row))
+	if ((r->flags & VM_MIND_NO_LISTS) && behavior_lists_fast(col[3], clen[3], col[4], clen[4], row))
 		return 0;
 	if (behavior_history(r, col[3], clen[3], row) < 0)
 		return -1;
@@ -1220,8 +1222,6 @@ static int behavior_parse(vm_mind_reader *r, char *line, size_t len, vm_behavior
 static int behavior_span(const char *s, size_t n, vm_behavior *row)
 {
 	const char *e = s + n, *t[4], *p = s;
-	size_t nh, ni;
-	int lab, l2;
 	for (int i = 0; i < 4; i++) {
 		t[i] = memchr(p, '\t', (size_t)(e - p));
 		if (!t[i])
@@ -1231,16 +1231,10 @@ static int behavior_span(const char *s, size_t n, vm_behavior *row)
 	if (parse_u64_digits(s, (size_t)(t[0] - s), &row->impression_id) < 0 ||
 	    vm_parse_user_id(t[0] + 1, (size_t)(t[1] - t[0] - 1), &row->user_num) < 0 ||
 	    vm_parse_mind_time(t[1] + 1, (size_t)(t[2] - t[1] - 1), &row->time) < 0 ||
-	    !fast_list_ok((const unsigned char *)t[2] + 1, (size_t)(t[3] - t[2] - 1), 0, &nh, &l2) ||
-	    !fast_list_ok((const unsigned char *)t[3] + 1, (size_t)(e - t[3] - 1), 1, &ni, &lab))
+	    !behavior_lists_fast(t[2] + 1, (size_t)(t[3] - t[2] - 1), t[3] + 1, (size_t)(e - t[3] - 1), row))
 		return -1;
 	row->user = NULL;
 	row->time_text = NULL;
-	row->history = NULL;
-	row->n_history = nh;
-	row->impressions = NULL;
-	row->n_impressions = ni;
-	row->labelled = lab;
 	return 0;
 }
 
