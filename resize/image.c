@@ -21,7 +21,7 @@
 static const char *mode_names[] = { "crop", "attention", "pad", "stretch" };
 static const char *format_names[] = { "jpg", "png", "webp" };
 
-int rsz_mode_parse(const char *s)
+int resize_mode_parse(const char *s)
 {
 	for (int i = 0; i < 4; i++)
 		if (strcmp(s, mode_names[i]) == 0)
@@ -29,18 +29,18 @@ int rsz_mode_parse(const char *s)
 	return -1;
 }
 
-int rsz_format_parse(const char *s)
+int resize_format_parse(const char *s)
 {
 	for (int i = 0; i < 3; i++)
 		if (strcmp(s, format_names[i]) == 0)
 			return i;
 	if (strcmp(s, "jpeg") == 0)
-		return RSZ_JPG;
+		return RESIZE_JPG;
 	return -1;
 }
 
-const char *rsz_mode_name(rsz_mode m) { return mode_names[m]; }
-const char *rsz_format_name(rsz_format f) { return format_names[f]; }
+const char *resize_mode_name(resize_mode m) { return mode_names[m]; }
+const char *resize_format_name(resize_format f) { return format_names[f]; }
 
 /* The reason libvips gave, on one line, or `fallback` when another thread
  * already took the shared error buffer. */
@@ -92,7 +92,7 @@ static int cmp_double(const void *a, const void *b)
  * (vertical frequency first): the hash read as 16 hex digits is imagehash's
  * string for the same 32 x 32 grey. imagehash shrinks the original image
  * with Pillow; here the 32 x 32 grey is box-averaged from the output. */
-uint64_t rsz_phash_rgb(const unsigned char *rgb, int w, int h)
+uint64_t resize_phash_rgb(const unsigned char *rgb, int w, int h)
 {
 	double grey[32][32], rows[32][8], low[64], sorted[64], med;
 	uint64_t hash = 0;
@@ -200,7 +200,7 @@ static void drop_log(const gchar *domain, GLogLevelFlags level, const gchar *msg
 	(void)domain; (void)level; (void)msg; (void)data;
 }
 
-void rsz_setup(void)
+void resize_setup(void)
 {
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, drop_log, NULL);
 	vips_cache_set_max(0);
@@ -214,178 +214,220 @@ static void step(VipsImage **img, VipsImage *out)
 	*img = out;
 }
 
-int rsz_image(const rsz_opts *o, const void *buf, size_t len, rsz_result *res,
-              char *err, size_t errlen)
+/* A white size x size sRGB image, for placeholder items without a raw
+ * file. */
+static VipsImage *white_image(int size, char *err, size_t errlen)
 {
-	VipsImage *img = NULL, *t = NULL, *mem = NULL;
-	double white[3] = { 255, 255, 255 };
-	VipsArrayDouble *bg = vips_array_double_new(white, 3);
+	VipsImage *img = NULL, *t = NULL;
+	if (vips_black(&img, size, size, "bands", 3, NULL) ||
+	    vips_linear1(img, &t, 1, 255, "uchar", TRUE, NULL)) {
+		vips_reason(err, errlen, "cannot make a white image");
+		if (img)
+			g_object_unref(img);
+		return NULL;
+	}
+	step(&img, t);
+	img->Type = VIPS_INTERPRETATION_sRGB;
+	return img;
+}
+
+/* Before any pixel is decoded: a web photo format, a whole file, and not
+ * more pixels than allowed (the header's size goes to res). */
+static int check_input(const resize_opts *o, const void *buf, size_t len, resize_result *res,
+                       char *err, size_t errlen)
+{
+	const char *loader;
+	VipsImage *t;
+	if (len == 0) {
+		snprintf(err, errlen, "empty file");
+		return -1;
+	}
+	loader = vips_foreign_find_load_buffer(buf, len);
+	if (!loader) {
+		vips_error_clear();
+		snprintf(err, errlen, "not a recognised image format");
+		return -1;
+	}
+	if (!web_loader(loader)) {
+		snprintf(err, errlen, "unsupported image format (%s)", loader);
+		return -1;
+	}
+	if (truncated(buf, len, loader)) {
+		snprintf(err, errlen, "truncated file (%s end marker missing)", truncated(buf, len, loader));
+		return -1;
+	}
+	t = vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	if (!t) {
+		vips_reason(err, errlen, "cannot read the image header");
+		return -1;
+	}
+	res->in_width = t->Xsize;
+	res->in_height = vips_image_get_page_height(t);
+	g_object_unref(t);
+	if (o->max_pixels > 0 && (long long)res->in_width * res->in_height > o->max_pixels) {
+		snprintf(err, errlen, "image is %dx%d = %lld pixels, over the limit of %lld (--max-pixels)",
+		         res->in_width, res->in_height, (long long)res->in_width * res->in_height, o->max_pixels);
+		return -1;
+	}
+	return 0;
+}
+
+/* Decode with shrink-on-load to the mode's geometry (the EXIF orientation
+ * applied, the first page, CMYK imported). NULL with a reason. */
+static VipsImage *thumbnail(const resize_opts *o, const void *buf, size_t len, char *err, size_t errlen)
+{
+	VipsImage *img = NULL;
+	int size = o->size, rc;
+	if (o->mode == RESIZE_STRETCH)
+		rc = vips_thumbnail_buffer((void *)buf, len, &img, size, "height", size,
+		                           "size", VIPS_SIZE_FORCE,
+		                           "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+	else if (o->mode == RESIZE_PAD)
+		rc = vips_thumbnail_buffer((void *)buf, len, &img, size, "height", size,
+		                           "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+	else
+		rc = vips_thumbnail_buffer((void *)buf, len, &img, size, "height", size,
+		                           "crop", o->mode == RESIZE_ATTENTION ?
+		                           VIPS_INTERESTING_ATTENTION : VIPS_INTERESTING_CENTRE,
+		                           "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+	if (rc) {
+		vips_reason(err, errlen, "cannot decode the image");
+		return NULL;
+	}
+	return img;
+}
+
+/* An embedded profile (Display P3, Adobe RGB, a grey one; CMYK was
+ * imported by the thumbnail already): to sRGB, on the small image.
+ * (vips_thumbnail's own export_profile path goes through Lab and shifts
+ * saturated blues in libvips 8.14, so it is not used.) A profile that does
+ * not fit the image is ignored, as browsers do. */
+static void apply_profile(VipsImage **img)
+{
+	VipsImage *t = NULL;
+	if (!vips_image_get_typeof(*img, VIPS_META_ICC_NAME))
+		return;
+	if (vips_icc_transform(*img, &t, "srgb", "embedded", TRUE, "input_profile", "srgb",
+	                       "intent", VIPS_INTENT_RELATIVE, NULL) == 0)
+		step(img, t);
+	else
+		vips_error_clear();
+}
+
+/* 16-bit, grey, CMYK left over, Lab...: to 3-band 8-bit sRGB, alpha
+ * flattened onto bg. -1 when libvips fails (its reason is left to the
+ * caller). */
+static int to_rgb8(VipsImage **img, VipsArrayDouble *bg)
+{
+	VipsImage *t;
+	if ((*img)->Type != VIPS_INTERPRETATION_sRGB || (*img)->BandFmt != VIPS_FORMAT_UCHAR) {
+		VipsInterpretation in = vips_image_guess_interpretation(*img);
+		if (in == VIPS_INTERPRETATION_MULTIBAND)   /* 2 bands of unknown meaning: grey + alpha */
+			in = (*img)->Bands <= 2 ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
+		if (vips_colourspace(*img, &t, VIPS_INTERPRETATION_sRGB, "source_space", in, NULL))
+			return -1;
+		step(img, t);
+	}
+	if (vips_image_hasalpha(*img) || (*img)->Bands > 3) {
+		if ((*img)->Bands > 4) {
+			if (vips_extract_band(*img, &t, 0, "n", 4, NULL))
+				return -1;
+			step(img, t);
+		}
+		if (vips_flatten(*img, &t, "background", bg, NULL))
+			return -1;
+		step(img, t);
+	}
+	if ((*img)->Bands == 1) {
+		VipsImage *b3[3] = { *img, *img, *img };
+		if (vips_bandjoin(b3, &t, 3, NULL))
+			return -1;
+		step(img, t);
+	}
+	if ((*img)->BandFmt != VIPS_FORMAT_UCHAR) {
+		if (vips_cast(*img, &t, VIPS_FORMAT_UCHAR, NULL))
+			return -1;
+		step(img, t);
+	}
+	return 0;
+}
+
+/* The decoded, exact size x size RGB pixels, the hash taken from them and
+ * the encoded output into res. */
+static int hash_and_encode(const resize_opts *o, VipsImage *mem, resize_result *res, char *err, size_t errlen)
+{
 	void *out = NULL;
 	size_t outlen = 0;
-	int rc = -1, size = o->size;
-
-	memset(res, 0, sizeof *res);
-	if (!buf) {
-		/* a white image for placeholder items */
-		if (vips_black(&img, size, size, "bands", 3, NULL) ||
-		    vips_linear1(img, &t, 1, 255, "uchar", TRUE, NULL)) {
-			vips_reason(err, errlen, "cannot make a white image");
-			goto fail;
-		}
-		step(&img, t);
-		t = NULL;
-		img->Type = VIPS_INTERPRETATION_sRGB;
-	} else {
-		const char *loader;
-		int w, h;
-		if (len == 0) {
-			snprintf(err, errlen, "empty file");
-			goto fail;
-		}
-		loader = vips_foreign_find_load_buffer(buf, len);
-		if (!loader) {
-			vips_error_clear();
-			snprintf(err, errlen, "not a recognised image format");
-			goto fail;
-		}
-		if (!web_loader(loader)) {
-			snprintf(err, errlen, "unsupported image format (%s)", loader);
-			goto fail;
-		}
-		if (truncated(buf, len, loader)) {
-			snprintf(err, errlen, "truncated file (%s end marker missing)", truncated(buf, len, loader));
-			goto fail;
-		}
-		/* header only: no pixel is decoded here */
-		t = vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
-		if (!t) {
-			vips_reason(err, errlen, "cannot read the image header");
-			goto fail;
-		}
-		w = t->Xsize;
-		h = vips_image_get_page_height(t);
-		g_object_unref(t);
-		t = NULL;
-		res->in_width = w;
-		res->in_height = h;
-		if (o->max_pixels > 0 && (long long)w * h > o->max_pixels) {
-			snprintf(err, errlen, "image is %dx%d = %lld pixels, over the limit of %lld (--max-pixels)",
-			         w, h, (long long)w * h, o->max_pixels);
-			goto fail;
-		}
-		if (o->mode == RSZ_STRETCH)
-			rc = vips_thumbnail_buffer((void *)buf, len, &img, size, "height", size,
-			                           "size", VIPS_SIZE_FORCE,
-			                           "fail_on", VIPS_FAIL_ON_ERROR, NULL);
-		else if (o->mode == RSZ_PAD)
-			rc = vips_thumbnail_buffer((void *)buf, len, &img, size, "height", size,
-			                           "fail_on", VIPS_FAIL_ON_ERROR, NULL);
-		else
-			rc = vips_thumbnail_buffer((void *)buf, len, &img, size, "height", size,
-			                           "crop", o->mode == RSZ_ATTENTION ?
-			                           VIPS_INTERESTING_ATTENTION : VIPS_INTERESTING_CENTRE,
-			                           "fail_on", VIPS_FAIL_ON_ERROR, NULL);
-		if (rc) {
-			img = NULL;
-			rc = -1;
-			vips_reason(err, errlen, "cannot decode the image");
-			goto fail;
-		}
-		rc = -1;
-		/* An embedded profile (Display P3, Adobe RGB, a grey one; CMYK was
-		 * imported by the thumbnail already): to sRGB, on the small image.
-		 * (vips_thumbnail's own export_profile path goes through Lab and
-		 * shifts saturated blues in libvips 8.14, so it is not used.) A
-		 * profile that does not fit the image is ignored, as browsers do. */
-		if (vips_image_get_typeof(img, VIPS_META_ICC_NAME)) {
-			if (vips_icc_transform(img, &t, "srgb", "embedded", TRUE, "input_profile", "srgb",
-			                       "intent", VIPS_INTENT_RELATIVE, NULL) == 0) {
-				step(&img, t);
-			} else {
-				vips_error_clear();
-			}
-			t = NULL;
-		}
-		/* 16-bit, grey, CMYK left over, Lab...: to 8-bit sRGB (keeps alpha) */
-		if (img->Type != VIPS_INTERPRETATION_sRGB || img->BandFmt != VIPS_FORMAT_UCHAR) {
-			VipsInterpretation in = vips_image_guess_interpretation(img);
-			if (in == VIPS_INTERPRETATION_MULTIBAND) {
-				/* 2 bands of unknown meaning: grey + alpha */
-				in = img->Bands <= 2 ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
-			}
-			if (vips_colourspace(img, &t, VIPS_INTERPRETATION_sRGB, "source_space", in, NULL))
-				goto vfail;
-			step(&img, t);
-			t = NULL;
-		}
-		/* alpha onto white */
-		if (vips_image_hasalpha(img) || img->Bands > 3) {
-			if (img->Bands > 4) {
-				if (vips_extract_band(img, &t, 0, "n", 4, NULL))
-					goto vfail;
-				step(&img, t);
-			}
-			if (vips_flatten(img, &t, "background", bg, NULL))
-				goto vfail;
-			step(&img, t);
-			t = NULL;
-		}
-		if (img->Bands == 1) {
-			VipsImage *b3[3] = { img, img, img };
-			if (vips_bandjoin(b3, &t, 3, NULL))
-				goto vfail;
-			step(&img, t);
-		}
-		if (img->BandFmt != VIPS_FORMAT_UCHAR) {
-			if (vips_cast(img, &t, VIPS_FORMAT_UCHAR, NULL))
-				goto vfail;
-			step(&img, t);
-		}
-	}
-	/* letterbox, and a guard for the exact geometry in every mode */
-	if (img->Xsize != size || img->Ysize != size) {
-		if (vips_gravity(img, &t, VIPS_COMPASS_DIRECTION_CENTRE, size, size,
-		                 "extend", VIPS_EXTEND_BACKGROUND, "background", bg, NULL))
-			goto vfail;
-		step(&img, t);
-	}
-	/* decode once, into memory: both the hash and the encoder read it */
-	mem = vips_image_copy_memory(img);
-	if (!mem) {
-		vips_reason(err, errlen, "cannot decode the image");
-		goto fail;
-	}
-	if (mem->Bands != 3 || mem->BandFmt != VIPS_FORMAT_UCHAR || mem->Xsize != size || mem->Ysize != size) {
+	int rc = -1;
+	if (mem->Bands != 3 || mem->BandFmt != VIPS_FORMAT_UCHAR || mem->Xsize != o->size || mem->Ysize != o->size) {
 		snprintf(err, errlen, "internal: output is %dx%d with %d bands", mem->Xsize, mem->Ysize, mem->Bands);
-		goto fail;
+		return -1;
 	}
 	mem->Type = VIPS_INTERPRETATION_sRGB;
-	res->phash = rsz_phash_rgb(VIPS_IMAGE_ADDR(mem, 0, 0), size, size);
+	res->phash = resize_phash_rgb(VIPS_IMAGE_ADDR(mem, 0, 0), o->size, o->size);
 	switch (o->format) {
-	case RSZ_JPG:
+	case RESIZE_JPG:
 		rc = vips_jpegsave_buffer(mem, &out, &outlen, "Q", o->quality, "strip", TRUE, NULL);
 		break;
-	case RSZ_PNG:
+	case RESIZE_PNG:
 		rc = vips_pngsave_buffer(mem, &out, &outlen, "strip", TRUE, "compression", 6, NULL);
 		break;
-	case RSZ_WEBP:
+	case RESIZE_WEBP:
 		rc = vips_webpsave_buffer(mem, &out, &outlen, "Q", o->quality, "strip", TRUE, NULL);
 		break;
 	}
 	if (rc) {
-		rc = -1;
 		vips_reason(err, errlen, "cannot encode the output");
-		goto fail;
+		return -1;
 	}
 	res->data = out;
 	res->len = outlen;
-	rc = 0;
-	goto out;
+	return 0;
+}
+
+/* The decoded image (or NULL for white) to exactly size x size RGB: colour
+ * conversion, then a letterbox, which is also a guard for the exact
+ * geometry in every mode. Consumes *img into the returned in-memory image. */
+static VipsImage *finish_pixels(VipsImage **img, int decoded, int size, VipsArrayDouble *bg,
+                                char *err, size_t errlen)
+{
+	VipsImage *t, *mem;
+	if (decoded) {
+		apply_profile(img);
+		if (to_rgb8(img, bg) < 0)
+			goto vfail;
+	}
+	if ((*img)->Xsize != size || (*img)->Ysize != size) {
+		if (vips_gravity(*img, &t, VIPS_COMPASS_DIRECTION_CENTRE, size, size,
+		                 "extend", VIPS_EXTEND_BACKGROUND, "background", bg, NULL))
+			goto vfail;
+		step(img, t);
+	}
+	/* decode once, into memory: both the hash and the encoder read it */
+	mem = vips_image_copy_memory(*img);
+	if (!mem)
+		vips_reason(err, errlen, "cannot decode the image");
+	return mem;
 vfail:
 	vips_reason(err, errlen, "image processing failed");
-fail:
-	rc = -1;
-out:
+	return NULL;
+}
+
+int resize_image(const resize_opts *o, const void *buf, size_t len, resize_result *res,
+                 char *err, size_t errlen)
+{
+	VipsImage *img = NULL, *mem = NULL;
+	double white[3] = { 255, 255, 255 };
+	VipsArrayDouble *bg = vips_array_double_new(white, 3);
+	int rc = -1;
+
+	memset(res, 0, sizeof *res);
+	if (!buf)
+		img = white_image(o->size, err, errlen);
+	else if (check_input(o, buf, len, res, err, errlen) == 0)
+		img = thumbnail(o, buf, len, err, errlen);
+	if (img && (mem = finish_pixels(&img, buf != NULL, o->size, bg, err, errlen)) != NULL)
+		rc = hash_and_encode(o, mem, res, err, errlen);
 	vips_area_unref(VIPS_AREA(bg));
 	if (mem)
 		g_object_unref(mem);
@@ -394,7 +436,7 @@ out:
 	return rc;
 }
 
-void rsz_result_free(rsz_result *res)
+void resize_result_free(resize_result *res)
 {
 	g_free(res->data);
 	res->data = NULL;

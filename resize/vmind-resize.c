@@ -2,7 +2,7 @@
  * provenance database into DIR/<newsid>.<ext>, exactly size x size, 3-band
  * sRGB, metadata stripped, and records it (path, sha256, options, perceptual
  * hash) in the `resized` table, or the reason it failed in `resize_error`.
- * One process: worker threads each take whole images (rsz_image in image.c),
+ * One process: worker threads each take whole images (resize_image in image.c),
  * the main thread owns the database and records finished items in short
  * batched transactions, each after a syncfs() of the output directory so
  * that no committed row names an output the disk does not hold. Outputs go
@@ -86,7 +86,7 @@ typedef struct item {
 } item;
 
 typedef struct run {
-	rsz_opts o;
+	resize_opts o;
 	const char *out_dir;
 	const char *raw_dir;
 	int force;
@@ -101,54 +101,18 @@ typedef struct run {
 	size_t ndone;
 } run;
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? xstrdup((const char *)t) : NULL;
-}
-
 static int same_str(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
 }
 
-/* Read a whole file. 0, or -1 with errno. */
-static int read_file(const char *path, unsigned char **data, size_t *len)
+/* The item's raw file: image.raw_path, relative to --raw unless absolute;
+ * NULL when none is recorded. */
+static char *raw_file(const run *r, const item *it)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat sb;
-	size_t cap, n = 0;
-	unsigned char *buf;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &sb) != 0) {
-		close(fd);
-		return -1;
-	}
-	cap = sb.st_size > 0 ? (size_t)sb.st_size + 1 : 4096;
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t r;
-		if (n == cap)
-			buf = xrealloc(buf, cap *= 2);
-		r = read(fd, buf + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			free(buf);
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	*data = buf;
-	*len = n;
-	return 0;
+	if (!it->raw_path || !*it->raw_path)
+		return NULL;
+	return it->raw_path[0] == '/' ? xstrdup(it->raw_path) : xasprintf("%s/%s", r->raw_dir, it->raw_path);
 }
 
 static void set_err(item *it, const char *fmt, ...) VM_PRINTF(2, 3);
@@ -165,10 +129,9 @@ static void set_err(item *it, const char *fmt, ...)
 /* Is the recorded output of this item still valid for these options? */
 static int unchanged(const run *r, const item *it, const char *rel)
 {
-	unsigned char *data;
+	char *data;
 	size_t len;
 	char sha[65], *path;
-	int ok;
 	char src[65];
 	if (r->force || !it->have_row)
 		return 0;
@@ -176,9 +139,8 @@ static int unchanged(const run *r, const item *it, const char *rel)
 		snprintf(src, sizeof src, "%s", it->db_sha);
 	} else {
 		/* no sha256 in the database: the white placeholder, or hash the raw file */
-		char *raw = it->raw_path && *it->raw_path ? (it->raw_path[0] == '/' ? xstrdup(it->raw_path)
-		            : xasprintf("%s/%s", r->raw_dir, it->raw_path)) : NULL;
-		if (raw && read_file(raw, &data, &len) == 0) {
+		char *raw = raw_file(r, it);
+		if (raw && (data = vm_read_file(raw, &len)) != NULL) {
 			vm_sha256_hex(data, len, src);
 			free(data);
 		} else if (strcmp(it->tier, "placeholder") == 0 && (!raw || errno == ENOENT)) {
@@ -189,16 +151,16 @@ static int unchanged(const run *r, const item *it, const char *rel)
 		free(raw);
 	}
 	if (!same_str(it->old_src, src) || it->old_size != r->o.size ||
-	    !same_str(it->old_mode, rsz_mode_name(r->o.mode)) ||
-	    !same_str(it->old_format, rsz_format_name(r->o.format)) ||
+	    !same_str(it->old_mode, resize_mode_name(r->o.mode)) ||
+	    !same_str(it->old_format, resize_format_name(r->o.format)) ||
 	    !same_str(it->old_path, rel))
 		return 0;
-	if (r->o.format != RSZ_PNG && it->old_quality != r->o.quality)
+	if (r->o.format != RESIZE_PNG && it->old_quality != r->o.quality)
 		return 0;
 	path = xasprintf("%s/%s", r->out_dir, rel);
-	ok = read_file(path, &data, &len) == 0;
+	data = vm_read_file(path, &len);
 	free(path);
-	if (!ok)
+	if (!data)
 		return 0;
 	vm_sha256_hex(data, len, sha);
 	free(data);
@@ -218,26 +180,25 @@ static void remove_old_output(const run *r, const item *it, const char *rel)
 static void work_item(run *r, item *it)
 {
 	char rel[256], err[512], *out_path = NULL, *raw = NULL;
-	unsigned char *data = NULL;
+	char *data = NULL;
 	size_t len = 0;
-	rsz_result res = { 0 };
+	resize_result res = { 0 };
 	int white = 0;
 
-	snprintf(rel, sizeof rel, "%s.%s", it->id, rsz_format_name(r->o.format));
+	snprintf(rel, sizeof rel, "%s.%s", it->id, resize_format_name(r->o.format));
 	if (unchanged(r, it, rel)) {
 		it->status = ST_SKIP;
 		return;
 	}
-	if (!it->raw_path || !*it->raw_path) {
+	raw = raw_file(r, it);
+	if (!raw) {
 		if (strcmp(it->tier, "placeholder") != 0) {
 			set_err(it, "no raw image recorded (image.raw_path is empty)");
 			goto out;
 		}
 		white = 1;
 	} else {
-		raw = it->raw_path[0] == '/' ? xstrdup(it->raw_path)
-		                              : xasprintf("%s/%s", r->raw_dir, it->raw_path);
-		if (read_file(raw, &data, &len) != 0) {
+		if ((data = vm_read_file(raw, &len)) == NULL) {
 			if (errno == ENOENT && strcmp(it->tier, "placeholder") == 0) {
 				white = 1;
 			} else {
@@ -250,7 +211,7 @@ static void work_item(run *r, item *it)
 		snprintf(it->src_sha, sizeof it->src_sha, "%s", it->db_sha ? it->db_sha : "white");
 	else
 		vm_sha256_hex(data, len, it->src_sha);
-	if (rsz_image(&r->o, white ? NULL : data, len, &res, err, sizeof err) != 0) {
+	if (resize_image(&r->o, white ? NULL : data, len, &res, err, sizeof err) != 0) {
 		set_err(it, "%s: %s", raw ? raw : "white", err);
 		goto out;
 	}
@@ -266,7 +227,7 @@ static void work_item(run *r, item *it)
 out:
 	if (it->status == ST_FAIL)
 		remove_old_output(r, it, NULL);
-	rsz_result_free(&res);
+	resize_result_free(&res);
 	free(data);
 	free(raw);
 	free(out_path);
@@ -298,38 +259,31 @@ static void load_items(sqlite3 *db, run *r)
 		" r.mode, r.format"
 		" FROM image i JOIN news n ON n.num = i.news_num"
 		" LEFT JOIN resized r ON r.news_num = i.news_num ORDER BY i.news_num";
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		vm_die("%s", sqlite3_errmsg(db));
+	st = vm_db_prepare(db, sql);
 	r->items = xcalloc(cap, sizeof *r->items);
-	for (;;) {
-		int rc = sqlite3_step(st);
+	while (vm_db_step_row(db, st)) {
 		item *it;
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW)
-			vm_die("reading the image table: %s", sqlite3_errmsg(db));
 		if (r->n == cap) {
 			r->items = xrealloc(r->items, 2 * cap * sizeof *r->items);
 			memset(r->items + cap, 0, cap * sizeof *r->items);
 			cap *= 2;
 		}
-		if (!vm_shard_mine(&r->shard, (const char *)sqlite3_column_text(st, 1) ?
-		                   (const char *)sqlite3_column_text(st, 1) : ""))
+		if (!vm_shard_mine(&r->shard, vm_db_column_text(st, 1) ? vm_db_column_text(st, 1) : ""))
 			continue;
 		it = &r->items[r->n++];
 		it->num = sqlite3_column_int64(st, 0);
-		it->id = col_dup(st, 1);
-		it->tier = col_dup(st, 2);
-		it->raw_path = col_dup(st, 3);
-		it->db_sha = col_dup(st, 4);
+		it->id = vm_db_column_dup(st, 1);
+		it->tier = vm_db_column_dup(st, 2);
+		it->raw_path = vm_db_column_dup(st, 3);
+		it->db_sha = vm_db_column_dup(st, 4);
 		it->have_row = sqlite3_column_int(st, 5);
-		it->old_path = col_dup(st, 6);
-		it->old_sha = col_dup(st, 7);
-		it->old_src = col_dup(st, 8);
+		it->old_path = vm_db_column_dup(st, 6);
+		it->old_sha = vm_db_column_dup(st, 7);
+		it->old_src = vm_db_column_dup(st, 8);
 		it->old_size = sqlite3_column_int(st, 9);
 		it->old_quality = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
-		it->old_mode = col_dup(st, 11);
-		it->old_format = col_dup(st, 12);
+		it->old_mode = vm_db_column_dup(st, 11);
+		it->old_format = vm_db_column_dup(st, 12);
 		if (!it->id || strspn(it->id, "N0123456789") != strlen(it->id) || strlen(it->id) > 32)
 			vm_die("news %lld: id '%s' cannot name a file", it->num, it->id ? it->id : "");
 	}
@@ -376,46 +330,30 @@ typedef struct stmts {
 	sqlite3_stmt *put, *unerr, *puterr, *unrow;
 } stmts;
 
-static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		vm_die("%s", sqlite3_errmsg(db));
-	return st;
-}
-
-static void step_done(sqlite3 *db, sqlite3_stmt *st)
-{
-	if (sqlite3_step(st) != SQLITE_DONE)
-		vm_die("database: %s", sqlite3_errmsg(db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
 static void record(sqlite3 *db, const run *r, stmts *s, const item *it)
 {
 	double now = (double)time(NULL);
 	if (it->status == ST_DONE) {
-		char *rel = xasprintf("%s.%s", it->id, rsz_format_name(r->o.format));
+		char *rel = xasprintf("%s.%s", it->id, resize_format_name(r->o.format));
 		sqlite3_bind_int64(s->put, 1, it->num);
-		sqlite3_bind_text(s->put, 2, rel, -1, SQLITE_TRANSIENT);
+		vm_db_bind_text(s->put, 2, rel);
 		sqlite3_bind_text(s->put, 3, it->out_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s->put, 4, it->src_sha, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s->put, 5, r->o.size);
-		sqlite3_bind_text(s->put, 6, rsz_mode_name(r->o.mode), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s->put, 7, rsz_format_name(r->o.format), -1, SQLITE_STATIC);
-		if (r->o.format == RSZ_PNG)
+		sqlite3_bind_text(s->put, 6, resize_mode_name(r->o.mode), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s->put, 7, resize_format_name(r->o.format), -1, SQLITE_STATIC);
+		if (r->o.format == RESIZE_PNG)
 			sqlite3_bind_null(s->put, 8);
 		else
 			sqlite3_bind_int(s->put, 8, r->o.quality);
 		sqlite3_bind_int64(s->put, 9, (sqlite3_int64)it->phash);
 		sqlite3_bind_double(s->put, 10, now);
-		step_done(db, s->put);
+		vm_db_step_done(db, s->put);
 		free(rel);
 	}
 	if (it->status == ST_DONE || it->status == ST_SKIP) {
 		sqlite3_bind_int64(s->unerr, 1, it->num);
-		step_done(db, s->unerr);
+		vm_db_step_done(db, s->unerr);
 	}
 	if (it->status == ST_FAIL) {
 		sqlite3_bind_int64(s->puterr, 1, it->num);
@@ -427,9 +365,9 @@ static void record(sqlite3 *db, const run *r, stmts *s, const item *it)
 			sqlite3_bind_null(s->puterr, 2);
 		sqlite3_bind_text(s->puterr, 3, it->err, -1, SQLITE_STATIC);
 		sqlite3_bind_double(s->puterr, 4, now);
-		step_done(db, s->puterr);
+		vm_db_step_done(db, s->puterr);
 		sqlite3_bind_int64(s->unrow, 1, it->num);
-		step_done(db, s->unrow);
+		vm_db_step_done(db, s->unrow);
 	}
 }
 
@@ -447,214 +385,296 @@ static void flush(sqlite3 *db, const run *r, stmts *s, int dirfd, const size_t *
 	vm_db_commit(db);
 }
 
-int main(int argc, char **argv)
+/* The options that are not the run's own. */
+typedef struct settings {
+	const char *db_path;
+	int jobs, quiet, batch;
+	char *raw_default;   /* --raw when not given: the database's directory */
+} settings;
+
+static void parse_options(run *r, settings *op, int argc, char **argv)
 {
-	run r;
-	sqlite3 *db = NULL;
-	const char *db_path = NULL;
-	char *raw_default = NULL, *lock_path = NULL, *shard_lock_path = NULL, err[512];
 	const char *shard_spec = NULL;
 	long shards = 0;
-	int c, jobs = 0, quiet = 0, batch = 256, lockfd = -1, shard_lockfd = -1, dirfd = -1, status = VM_EXIT_OK;
-	size_t ndone = 0, nskip = 0, nfail = 0, handled = 0, npending = 0, *pending = NULL;
-	pthread_t *th = NULL;
-	stmts s;
-	double t0, last_commit, last_draw = 0;
-	int tty;
-	long ncpu;
-
-	vm_set_progname(argv[0]);
-	memset(&r, 0, sizeof r);
-	r.o.size = 224;
-	r.o.mode = RSZ_CROP;
-	r.o.format = RSZ_JPG;
-	r.o.quality = 90;
-	r.o.max_pixels = 100000000LL;
+	char err[512];
+	int c;
+	r->o = (resize_opts){ .size = 224, .mode = RESIZE_CROP, .format = RESIZE_JPG, .quality = 90,
+	                      .max_pixels = 100000000LL };
+	op->batch = 256;
 	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
 		switch (c) {
-		case OPT_DB: db_path = optarg; break;
-		case OPT_OUT: r.out_dir = optarg; break;
-		case OPT_RAW: r.raw_dir = optarg; break;
-		case OPT_SIZE: r.o.size = (int)vm_cli_int("size", optarg, 8, 8192); break;
+		case OPT_DB: op->db_path = optarg; break;
+		case OPT_OUT: r->out_dir = optarg; break;
+		case OPT_RAW: r->raw_dir = optarg; break;
+		case OPT_SIZE: r->o.size = (int)vm_cli_int("size", optarg, 8, 8192); break;
 		case OPT_MODE:
-			if ((c = rsz_mode_parse(optarg)) < 0)
+			if ((c = resize_mode_parse(optarg)) < 0)
 				vm_cli_usage_error(&cli, "--mode: '%s' is not crop, attention, pad or stretch", optarg);
-			r.o.mode = c;
+			r->o.mode = c;
 			break;
 		case OPT_FORMAT:
-			if ((c = rsz_format_parse(optarg)) < 0)
+			if ((c = resize_format_parse(optarg)) < 0)
 				vm_cli_usage_error(&cli, "--format: '%s' is not jpg, png or webp", optarg);
-			r.o.format = c;
+			r->o.format = c;
 			break;
-		case OPT_QUALITY: r.o.quality = (int)vm_cli_int("quality", optarg, 1, 100); break;
-		case 'j': jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
-		case OPT_MAX_PIXELS: r.o.max_pixels = vm_cli_int("max-pixels", optarg, 0, 1LL << 50); break;
-		case OPT_BATCH: batch = (int)vm_cli_int("batch", optarg, 1, 1000000); break;
+		case OPT_QUALITY: r->o.quality = (int)vm_cli_int("quality", optarg, 1, 100); break;
+		case 'j': op->jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
+		case OPT_MAX_PIXELS: r->o.max_pixels = vm_cli_int("max-pixels", optarg, 0, 1LL << 50); break;
+		case OPT_BATCH: op->batch = (int)vm_cli_int("batch", optarg, 1, 1000000); break;
 		case OPT_SHARD: shard_spec = optarg; break;
 		case OPT_SHARDS: shards = (long)vm_cli_int("shards", optarg, 1, 0xffffffffLL); break;
-		case OPT_FORCE: r.force = 1; break;
-		case 'q': quiet = 1; break;
+		case OPT_FORCE: r->force = 1; break;
+		case 'q': op->quiet = 1; break;
 		}
 	}
 	if (optind < argc)
 		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
-	if (!db_path || !r.out_dir)
+	if (!op->db_path || !r->out_dir)
 		vm_cli_usage_error(&cli, "--db and --out are required");
-	if (vm_shard_resolve(shard_spec, shards, &r.shard, err, sizeof err) != 0)
+	if (vm_shard_resolve(shard_spec, shards, &r->shard, err, sizeof err) != 0)
 		vm_cli_usage_error(&cli, "%s", err);
-	if (shard_spec && shards > 0 && (long)r.shard.count != shards)
+	if (shard_spec && shards > 0 && (long)r->shard.count != shards)
 		vm_cli_usage_error(&cli, "--shard %s disagrees with --shards %ld", shard_spec, shards);
-	if (!r.raw_dir) {
-		const char *slash = strrchr(db_path, '/');
-		raw_default = slash ? xstrndup(db_path, slash == db_path ? 1 : (size_t)(slash - db_path)) : xstrdup(".");
-		r.raw_dir = raw_default;
+	if (!r->raw_dir) {
+		const char *slash = strrchr(op->db_path, '/');
+		op->raw_default = slash ? xstrndup(op->db_path, slash == op->db_path ? 1 : (size_t)(slash - op->db_path))
+		                        : xstrdup(".");
+		r->raw_dir = op->raw_default;
 	}
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* libvips, with the CPUs shared out: whole images in parallel beat libvips'
+ * threads inside one small image, so -j images at once with CPUs / -j
+ * libvips threads each (at least one). VIPS_CONCURRENCY in the
+ * environment still wins. Sets jobs to the CPUs when not given. */
+static void start_vips(const char *argv0, int *jobs)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)
 		ncpu = 1;
-	if (jobs <= 0)
-		jobs = (int)ncpu;
-
-	if (VIPS_INIT(argv[0]))
+	if (*jobs <= 0)
+		*jobs = (int)ncpu;
+	if (VIPS_INIT(argv0))
 		vm_die("cannot start libvips");
-	rsz_setup();
-	/* Whole images in parallel beat libvips' threads inside one small
-	 * image: the CPUs are shared out, -j images at once with CPUs / -j
-	 * libvips threads each (at least one). VIPS_CONCURRENCY in the
-	 * environment still wins. */
+	resize_setup();
 	if (!getenv("VIPS_CONCURRENCY"))
-		vips_concurrency_set(ncpu / jobs > 1 ? (int)(ncpu / jobs) : 1);
+		vips_concurrency_set(ncpu / *jobs > 1 ? (int)(ncpu / *jobs) : 1);
+}
 
-	db = vm_db_open(db_path, 0, err, sizeof err);
+/* The output directory's locks: one run of the whole directory, or any
+ * number of shard runs (each shard at most once). */
+typedef struct locks {
+	char *path, *shard_path;
+	int fd, shard_fd;
+} locks;
+
+static void lock_output(const run *r, locks *lk)
+{
+	*lk = (locks){ .shard_fd = -1 };
+	lk->path = xasprintf("%s/.vmind-resize.lock", r->out_dir);
+	lk->fd = open(lk->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lk->fd < 0)
+		vm_die_errno("%s", lk->path);
+	if (flock(lk->fd, (r->shard.count > 1 ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0)
+		vm_die("%s: another vmind-resize is writing to %s", lk->path, r->out_dir);
+	if (r->shard.count <= 1)
+		return;
+	lk->shard_path = xasprintf("%s/.vmind-resize.shard-%u-of-%u.lock", r->out_dir,
+	                           (unsigned)r->shard.index, (unsigned)r->shard.count);
+	lk->shard_fd = open(lk->shard_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lk->shard_fd < 0)
+		vm_die_errno("%s", lk->shard_path);
+	if (flock(lk->shard_fd, LOCK_EX | LOCK_NB) != 0)
+		vm_die("%s: another vmind-resize is working shard %u/%u in %s", lk->shard_path,
+		       (unsigned)r->shard.index, (unsigned)r->shard.count, r->out_dir);
+}
+
+static void unlock_output(locks *lk)
+{
+	if (lk->shard_fd >= 0)
+		close(lk->shard_fd);
+	close(lk->fd);
+	free(lk->path);
+	free(lk->shard_path);
+}
+
+/* The items to work and the statements that record them. Errors of items
+ * that no longer have an image are stale and go first. */
+static void prepare_work(sqlite3 *db, const char *db_path, run *r, stmts *s)
+{
+	char err[512];
+	if (vm_db_exec(db, "DELETE FROM resize_error WHERE news_num NOT IN (SELECT news_num FROM image)",
+	               err, sizeof err) != 0)
+		vm_die("%s: %s", db_path, err);
+	load_items(db, r);
+	s->put = vm_db_prepare(db, "INSERT OR REPLACE INTO resized (news_num, path, sha256, source_sha256, size,"
+	                           " mode, format, quality, phash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+	s->unerr = vm_db_prepare(db, "DELETE FROM resize_error WHERE news_num = ?");
+	s->puterr = vm_db_prepare(db, "INSERT OR REPLACE INTO resize_error (news_num, source_sha256, error, at)"
+	                              " VALUES (?,?,?,?)");
+	s->unrow = vm_db_prepare(db, "DELETE FROM resized WHERE news_num = ?");
+}
+
+static void finalize_stmts(stmts *s)
+{
+	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->unerr);
+	sqlite3_finalize(s->puterr);
+	sqlite3_finalize(s->unrow);
+}
+
+/* What the main thread has seen of the items. */
+typedef struct progress {
+	size_t resized, unchanged, failed, handled;
+	double t0, last_draw;
+	int tty;
+} progress;
+
+/* Up to max finished item indices from the workers' queue, waiting a
+ * quarter of a second at most for the first. */
+static size_t take_finished(run *r, size_t *take, size_t max)
+{
+	size_t k = 0;
+	pthread_mutex_lock(&r->mu);
+	if (r->ndone == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+	}
+	while (r->ndone > 0 && k < max)
+		take[k++] = r->done[--r->ndone];
+	pthread_mutex_unlock(&r->mu);
+	return k;
+}
+
+static void count_item(progress *pg, const item *it)
+{
+	if (it->status == ST_DONE) {
+		pg->resized++;
+	} else if (it->status == ST_SKIP) {
+		pg->unchanged++;
+	} else {
+		pg->failed++;
+		if (pg->tty)
+			fputs("\r\033[K", stderr);   /* off the progress line */
+		vm_warn("%s: %s", it->id, it->err);
+	}
+	pg->handled++;
+}
+
+static void draw_progress(progress *pg, size_t n)
+{
+	double el = vm_now() - pg->t0;
+	fprintf(stderr, "\r%zu/%zu: %zu resized, %zu unchanged, %zu failed, %.1f images/s ",
+	        pg->handled, n, pg->resized, pg->unchanged, pg->failed,
+	        el > 0 ? (pg->resized + pg->failed) / el : 0);
+	pg->last_draw = vm_now();
+}
+
+/* Take the items as the workers finish them and record them in batches:
+ * every `batch` items, or 5 seconds after the last commit. */
+static void record_all(sqlite3 *db, run *r, stmts *s, int dirfd, int batch, progress *pg)
+{
+	size_t npending = 0, *pending = xcalloc(r->n + 1, sizeof *pending);
+	double last_commit = pg->t0;
+	while (pg->handled < r->n) {
+		size_t take[256], k = take_finished(r, take, 256);
+		for (size_t j = 0; j < k; j++) {
+			pending[npending++] = take[j];
+			count_item(pg, &r->items[take[j]]);
+		}
+		if (npending >= (size_t)batch || (npending && vm_now() - last_commit > 5)) {
+			flush(db, r, s, dirfd, pending, npending);
+			npending = 0;
+			last_commit = vm_now();
+		}
+		if (pg->tty && (vm_now() - pg->last_draw > 0.2 || pg->handled == r->n))
+			draw_progress(pg, r->n);
+	}
+	if (npending)
+		flush(db, r, s, dirfd, pending, npending);
+	free(pending);
+}
+
+static void print_summary(const run *r, const progress *pg)
+{
+	double el = vm_now() - pg->t0;
+	if (r->shard.count > 1)
+		fprintf(stderr, "%s: shard %u/%u\n", vm_progname, (unsigned)r->shard.index, (unsigned)r->shard.count);
+	fprintf(stderr, "%s: %zu images: %zu resized, %zu unchanged, %zu failed in %.1f s (%.1f images/s)\n",
+	        vm_progname, r->n, pg->resized, pg->unchanged, pg->failed, el,
+	        el > 0 ? (pg->resized + pg->failed) / el : 0.0);
+}
+
+/* The workers over the items, the main thread recording what they finish. */
+static void resize_all(sqlite3 *db, run *r, stmts *s, int dirfd, const settings *op, progress *pg)
+{
+	int jobs = op->jobs;
+	pthread_t *th;
+	r->done = xcalloc(r->n + 1, sizeof *r->done);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	atomic_init(&r->next, 0);
+	if ((size_t)jobs > r->n)
+		jobs = r->n ? (int)r->n : 1;
+	th = xcalloc(jobs, sizeof *th);
+	pg->t0 = vm_now();
+	pg->tty = !op->quiet && vm_stderr_is_tty();
+	for (int i = 0; i < jobs; i++)
+		if (pthread_create(&th[i], NULL, worker, r) != 0)
+			vm_die("cannot start a thread");
+	record_all(db, r, s, dirfd, op->batch, pg);
+	for (int i = 0; i < jobs; i++)
+		pthread_join(th[i], NULL);
+	if (pg->tty)
+		fputc('\n', stderr);
+	free(th);
+	free(r->done);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+}
+
+int main(int argc, char **argv)
+{
+	run r;
+	settings op = { 0 };
+	locks lk;
+	progress pg = { 0 };
+	stmts s;
+	sqlite3 *db;
+	char err[512];
+	int dirfd;
+
+	vm_set_progname(argv[0]);
+	memset(&r, 0, sizeof r);
+	parse_options(&r, &op, argc, argv);
+	start_vips(argv[0], &op.jobs);
+	db = vm_db_open(op.db_path, 0, err, sizeof err);
 	if (!db)
 		vm_die("%s", err);
 	if (vm_mkdir_p(r.out_dir) != 0)
 		vm_die_errno("%s", r.out_dir);
-	lock_path = xasprintf("%s/.vmind-resize.lock", r.out_dir);
-	lockfd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lockfd < 0)
-		vm_die_errno("%s", lock_path);
-	/* one run of the whole directory, or any number of shard runs (each
-	 * shard at most once) */
-	if (flock(lockfd, (r.shard.count > 1 ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0)
-		vm_die("%s: another vmind-resize is writing to %s", lock_path, r.out_dir);
-	if (r.shard.count > 1) {
-		shard_lock_path = xasprintf("%s/.vmind-resize.shard-%u-of-%u.lock", r.out_dir,
-		                            (unsigned)r.shard.index, (unsigned)r.shard.count);
-		shard_lockfd = open(shard_lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-		if (shard_lockfd < 0)
-			vm_die_errno("%s", shard_lock_path);
-		if (flock(shard_lockfd, LOCK_EX | LOCK_NB) != 0)
-			vm_die("%s: another vmind-resize is working shard %u/%u in %s", shard_lock_path,
-			       (unsigned)r.shard.index, (unsigned)r.shard.count, r.out_dir);
-	}
+	lock_output(&r, &lk);
 	remove_leftovers(r.out_dir, &r.shard);
 	dirfd = open(r.out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	prepare_work(db, op.db_path, &r, &s);
+	resize_all(db, &r, &s, dirfd, &op, &pg);
+	if (!op.quiet)
+		print_summary(&r, &pg);
 
-	/* errors of items that no longer have an image are stale */
-	if (vm_db_exec(db, "DELETE FROM resize_error WHERE news_num NOT IN (SELECT news_num FROM image)",
-	               err, sizeof err) != 0)
-		vm_die("%s: %s", db_path, err);
-	load_items(db, &r);
-	s.put = prep(db, "INSERT OR REPLACE INTO resized (news_num, path, sha256, source_sha256, size,"
-	                 " mode, format, quality, phash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
-	s.unerr = prep(db, "DELETE FROM resize_error WHERE news_num = ?");
-	s.puterr = prep(db, "INSERT OR REPLACE INTO resize_error (news_num, source_sha256, error, at)"
-	                    " VALUES (?,?,?,?)");
-	s.unrow = prep(db, "DELETE FROM resized WHERE news_num = ?");
-
-	r.done = xcalloc(r.n + 1, sizeof *r.done);
-	pthread_mutex_init(&r.mu, NULL);
-	pthread_cond_init(&r.cv, NULL);
-	atomic_init(&r.next, 0);
-	if ((size_t)jobs > r.n)
-		jobs = r.n ? (int)r.n : 1;
-	th = xcalloc(jobs, sizeof *th);
-	t0 = last_commit = vm_now();
-	tty = !quiet && vm_stderr_is_tty();
-	for (int i = 0; i < jobs; i++)
-		if (pthread_create(&th[i], NULL, worker, &r) != 0)
-			vm_die("cannot start a thread");
-
-	pending = xcalloc(r.n + 1, sizeof *pending);
-	while (handled < r.n) {
-		size_t take[256], k = 0;
-		pthread_mutex_lock(&r.mu);
-		while (r.ndone == 0) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 250000000;
-			if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
-			pthread_cond_timedwait(&r.cv, &r.mu, &ts);
-			if (r.ndone == 0)
-				break;
-		}
-		while (r.ndone > 0 && k < 256)
-			take[k++] = r.done[--r.ndone];
-		pthread_mutex_unlock(&r.mu);
-		for (size_t j = 0; j < k; j++) {
-			item *it = &r.items[take[j]];
-			pending[npending++] = take[j];
-			if (it->status == ST_DONE)
-				ndone++;
-			else if (it->status == ST_SKIP)
-				nskip++;
-			else {
-				nfail++;
-				if (tty)
-					fputs("\r\033[K", stderr);   /* off the progress line */
-				vm_warn("%s: %s", it->id, it->err);
-			}
-			handled++;
-		}
-		if (npending >= (size_t)batch || (npending && vm_now() - last_commit > 5)) {
-			flush(db, &r, &s, dirfd, pending, npending);
-			npending = 0;
-			last_commit = vm_now();
-		}
-		if (tty && (vm_now() - last_draw > 0.2 || handled == r.n)) {
-			double el = vm_now() - t0;
-			fprintf(stderr, "\r%zu/%zu: %zu resized, %zu unchanged, %zu failed, %.1f images/s ",
-			        handled, r.n, ndone, nskip, nfail, el > 0 ? (ndone + nfail) / el : 0);
-			last_draw = vm_now();
-		}
-	}
-	if (npending)
-		flush(db, &r, &s, dirfd, pending, npending);
-	for (int i = 0; i < jobs; i++)
-		pthread_join(th[i], NULL);
-	if (tty)
-		fputc('\n', stderr);
-	if (!quiet) {
-		double el = vm_now() - t0;
-		if (r.shard.count > 1)
-			fprintf(stderr, "%s: shard %u/%u\n", vm_progname, (unsigned)r.shard.index, (unsigned)r.shard.count);
-		fprintf(stderr, "%s: %zu images: %zu resized, %zu unchanged, %zu failed in %.1f s (%.1f images/s)\n",
-		        vm_progname, r.n, ndone, nskip, nfail, el, el > 0 ? (ndone + nfail) / el : 0.0);
-	}
-	if (nfail)
-		status = VM_EXIT_ITEMS;
-
-	sqlite3_finalize(s.put);
-	sqlite3_finalize(s.unerr);
-	sqlite3_finalize(s.puterr);
-	sqlite3_finalize(s.unrow);
+	finalize_stmts(&s);
 	vm_db_close(db);
 	if (dirfd >= 0)
 		close(dirfd);
-	if (shard_lockfd >= 0)
-		close(shard_lockfd);
-	close(lockfd);
-	free(lock_path);
-	free(shard_lock_path);
-	free(th);
-	free(r.done);
-	free(pending);
+	unlock_output(&lk);
 	free_items(&r);
-	free(raw_default);
-	pthread_mutex_destroy(&r.mu);
-	pthread_cond_destroy(&r.cv);
+	free(op.raw_default);
 	vm_cli_free(&cli);
 	vips_shutdown();
-	return status;
+	return pg.failed ? VM_EXIT_ITEMS : VM_EXIT_OK;
 }

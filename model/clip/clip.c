@@ -126,7 +126,7 @@ static const float *bind(binder *b, const char *name, int nd, int64_t d0, int64_
 {
 	if (b->failed) return NULL;
 	int64_t dims[4] = {d0, d1, d2, d3};
-	const float *p = st_get(&b->m->st, name, nd, dims, b->err, b->errlen);
+	const float *p = vm_st_get(&b->m->st, name, nd, dims, b->err, b->errlen);
 	if (!p) b->failed = 1;
 	return p;
 }
@@ -194,7 +194,7 @@ int clip_load(clip_model *m, const char *dir, char *err, size_t errlen)
 	free(mt);
 	if (!m->tok) return -1;
 	p = xasprintf("%s/model.safetensors", dir);
-	rc = st_open(&m->st, p, err, errlen);
+	rc = vm_st_open(&m->st, p, err, errlen);
 	free(p);
 	if (rc) {
 		clip_bpe_free(m->tok);
@@ -248,7 +248,7 @@ void clip_free(clip_model *m)
 {
 	for (int i = 0; m->vl && i < m->cfg.v.layers; i++) { free(m->vl[i].qkv_w); free(m->vl[i].qkv_b); }
 	for (int i = 0; m->tl && i < m->cfg.t.layers; i++) { free(m->tl[i].qkv_w); free(m->tl[i].qkv_b); }
-	st_close(&m->st);
+	vm_st_close(&m->st);
 	clip_bpe_free(m->tok);
 	free(m->vl);
 	free(m->tl);

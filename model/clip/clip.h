@@ -42,7 +42,7 @@ typedef struct clip_layer {
 
 typedef struct clip_model {
 	clip_config cfg;
-	st_file st;
+	vm_st_file st;
 	clip_bpe_tok *tok;
 	/* vision */
 	const float *class_emb;     /* [Dv] */

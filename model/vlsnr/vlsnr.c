@@ -439,13 +439,13 @@ int vlsnr_save_opt(const vlsnr_model *m, const char *path, const char *const *me
 
 char *vlsnr_st_meta(const char *path, const char *key)
 {
-	st_file st;
+	vm_st_file st;
 	char err[256];
-	if (st_open(&st, path, err, sizeof err) != 0)
+	if (vm_st_open(&st, path, err, sizeof err) != 0)
 		return NULL;
-	const char *v = st_meta(&st, key);
+	const char *v = vm_st_meta(&st, key);
 	char *r = v ? xstrdup(v) : NULL;
-	st_close(&st);
+	vm_st_close(&st);
 	return r;
 }
 
@@ -466,19 +466,19 @@ double vlsnr_st_meta_double(const char *path, const char *key, double def)
 }
 
 /* Copy tensors PREFIX+name into block; -1 when one is missing or misshapen. */
-static int st_read_block(const st_file *st, const vlsnr_model *m, const char *prefix, float *block,
+static int st_read_block(const vm_st_file *st, const vlsnr_model *m, const char *prefix, float *block,
 			 const char *path, char *err, size_t errlen)
 {
 	for (int i = 0; i < P_COUNT; i++) {
 		const vlsnr_tensor *t = &m->t[i];
 		char name[96];
 		snprintf(name, sizeof name, "%s%s", prefix, t->name);
-		const st_tensor *x = st_find(st, name);
+		const vm_st_tensor *x = vm_st_find(st, name);
 		if (!x) {
 			snprintf(err, errlen, "%s: tensor %s missing", path, name);
 			return -1;
 		}
-		if (x->dtype != ST_F32 || x->nbytes != t->size * sizeof(float)) {
+		if (x->dtype != VM_ST_F32 || x->nbytes != t->size * sizeof(float)) {
 			snprintf(err, errlen, "%s: tensor %s is not float32 of %zu elements, as the config needs",
 				 path, name, t->size);
 			return -1;
@@ -490,36 +490,36 @@ static int st_read_block(const st_file *st, const vlsnr_model *m, const char *pr
 
 int vlsnr_load(vlsnr_model *m, const char *path, char *err, size_t errlen)
 {
-	st_file st;
-	if (st_open(&st, path, err, errlen) != 0)
+	vm_st_file st;
+	if (vm_st_open(&st, path, err, errlen) != 0)
 		return -1;
 	vlsnr_config c;
 	const char *keys[] = { "D", "F", "NH", "E", "A", "M" };
 	int *vals[] = { &c.D, &c.F, &c.NH, &c.E, &c.A, &c.M };
 	for (int i = 0; i < 6; i++) {
-		const char *v = st_meta(&st, keys[i]);
+		const char *v = vm_st_meta(&st, keys[i]);
 		if (!v || (*vals[i] = atoi(v)) <= 0) {
 			snprintf(err, errlen, "%s: metadata %s missing: not a vlsnr-train model", path, keys[i]);
-			st_close(&st);
+			vm_st_close(&st);
 			return -1;
 		}
 	}
-	const char *u = st_meta(&st, "user_encoder");
+	const char *u = vm_st_meta(&st, "user_encoder");
 	if (!u || (c.user = vlsnr_user_parse(u)) < 0) {
 		snprintf(err, errlen, "%s: metadata user_encoder missing or unknown", path);
-		st_close(&st);
+		vm_st_close(&st);
 		return -1;
 	}
 	if (c.E % c.NH || c.M % c.NH) {
 		snprintf(err, errlen, "%s: E and M must be multiples of NH", path);
-		st_close(&st);
+		vm_st_close(&st);
 		return -1;
 	}
 	vlsnr_model_create(m, &c);
-	const char *step = st_meta(&st, "step");
+	const char *step = vm_st_meta(&st, "step");
 	m->step = step ? atol(step) : 0;
 	int rc = st_read_block(&st, m, "", m->params, path, err, errlen);
-	st_close(&st);
+	vm_st_close(&st);
 	if (rc != 0)
 		vlsnr_model_free(m);
 	return rc;
@@ -527,8 +527,8 @@ int vlsnr_load(vlsnr_model *m, const char *path, char *err, size_t errlen)
 
 int vlsnr_load_opt(vlsnr_model *m, const char *path, char *err, size_t errlen)
 {
-	st_file st;
-	if (st_open(&st, path, err, errlen) != 0)
+	vm_st_file st;
+	if (vm_st_open(&st, path, err, errlen) != 0)
 		return -1;
 	if (!m->m) {
 		m->m = xcalloc(m->nparams, sizeof(float));
@@ -537,9 +537,9 @@ int vlsnr_load_opt(vlsnr_model *m, const char *path, char *err, size_t errlen)
 	int rc = st_read_block(&st, m, "m.", m->m, path, err, errlen);
 	if (rc == 0)
 		rc = st_read_block(&st, m, "v.", m->v, path, err, errlen);
-	const char *step = st_meta(&st, "step");
+	const char *step = vm_st_meta(&st, "step");
 	if (rc == 0)
 		m->step = step ? atol(step) : 0;
-	st_close(&st);
+	vm_st_close(&st);
 	return rc;
 }

@@ -5,7 +5,7 @@
 # and function-length (the longest C functions, for t0003).
 EXTRA_DIST += tests/unit/tap.h
 UNIT_TESTS = \
-	tests/unit/test-shard tests/unit/test-mind tests/unit/test-npy tests/unit/test-metrics \
+	tests/unit/test-util tests/unit/test-shard tests/unit/test-mind tests/unit/test-npy tests/unit/test-metrics \
 	tests/unit/test-db \
 	tests/unit/test-extract tests/unit/test-crawl-net tests/unit/test-similarity \
 	tests/unit/test-resize tests/unit/test-resize-dupes \
@@ -16,6 +16,8 @@ check_PROGRAMS += $(UNIT_TESTS) tests/unit/dbtool tests/unit/chromium-shot tests
 TESTS += $(UNIT_TESTS)
 
 # libvmind
+tests_unit_test_util_CFLAGS = $(AM_CFLAGS) $(CJSON_CFLAGS)
+tests_unit_test_util_LDADD = $(VMIND_LIBS)
 tests_unit_test_shard_LDADD = $(VMIND_LIBS)
 tests_unit_test_mind_LDADD = $(VMIND_LIBS)
 tests_unit_test_npy_LDADD = $(VMIND_LIBS)
@@ -24,7 +26,7 @@ tests_unit_test_db_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_db_LDADD = $(VMIND_LIBS)
 tests_unit_dbtool_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_dbtool_LDADD = $(VMIND_LIBS)
-tests_unit_test_resize_dupes_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_resize_dupes_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CJSON_CFLAGS)
 tests_unit_test_resize_dupes_LDADD = $(VMIND_LIBS)
 tests_unit_test_safetensors_LDADD = $(VMIND_LIBS)
 

@@ -3,7 +3,9 @@
  * missing, read-only cases), forward migrations with the test's own step
  * lists including a failing step that must leave nothing behind, the news
  * registration upsert and its splits set, transactions, integrity and
- * foreign-key checks, CHECK constraints, WAL mode, and vm_split_from_path.
+ * foreign-key checks, CHECK constraints, WAL mode, vm_split_from_path, and
+ * the statement helpers, whose errors (run in a child process) are fatal and
+ * name the database file.
  * Set VMIND_DB_BENCH_NEWS=N to time N registrations (default 20000; the
  * figure printed is a TAP comment, never a pass condition). */
 #include "config.h"
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char dir[256];
@@ -522,6 +525,141 @@ static void test_memory(void)
 	vm_db_close(db);
 }
 
+/* The statement helpers of db.h on a scratch table: prepare, step, bind,
+ * column copies and the one-integer query. */
+static void test_statement_helpers(void)
+{
+	char err[512];
+	char *p = path_in("stmt.db");
+	sqlite3 *db = vm_db_open(p, VM_DB_CREATE, err, sizeof err);
+	sqlite3_stmt *ins, *sel;
+	char *text;
+	if (!ok(db != NULL, "open a database for the statement helpers")) {
+		printf("#   %s\n", err);
+		free(p);
+		return;
+	}
+	ok(vm_db_exec(db, "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)", err, sizeof err) == 0,
+	   "a scratch table");
+	ins = vm_db_prepare(db, "INSERT INTO t (k, v) VALUES (?1, ?2)");
+	ok(ins != NULL, "vm_db_prepare gives a statement");
+	sqlite3_bind_int(ins, 1, 1);
+	vm_db_bind_text(ins, 2, "one");
+	vm_db_step_done(db, ins);
+	sqlite3_bind_int(ins, 1, 2);
+	vm_db_step_done(db, ins);
+	{
+		char *gone = xstrdup("transient");
+		sqlite3_bind_int(ins, 1, 3);
+		vm_db_bind_text(ins, 2, gone);
+		memset(gone, 'x', strlen(gone));   /* SQLITE_TRANSIENT: SQLite kept its own copy */
+		free(gone);
+		vm_db_step_done(db, ins);
+	}
+	sqlite3_bind_int(ins, 1, 4);
+	vm_db_bind_text(ins, 2, NULL);
+	vm_db_step_done(db, ins);
+	sqlite3_finalize(ins);
+	ok(vm_db_query_int(db, "SELECT count(*) FROM t") == 4, "vm_db_step_done resets: one statement, four rows");
+	is_str(q_text(db, "SELECT v FROM t WHERE k = 1"), "one", "vm_db_bind_text binds the text");
+	is_str(q_text(db, "SELECT v FROM t WHERE k = 2"), "NULL",
+	       "vm_db_step_done clears the bindings: a value not bound again is NULL");
+	is_str(q_text(db, "SELECT v FROM t WHERE k = 3"), "transient", "a bound text may be freed right after");
+	is_str(q_text(db, "SELECT v FROM t WHERE k = 4"), "NULL", "vm_db_bind_text(NULL) binds NULL");
+	ok(vm_db_query_int(db, "SELECT k * 10 FROM t WHERE v = 'one'") == 10, "vm_db_query_int: the first column");
+	ok(vm_db_query_int(db, "SELECT k FROM t WHERE v = 'nothing'") == 0, "vm_db_query_int: 0 when no row");
+	ok(vm_db_query_int(db, "SELECT 4294967296 * 3") == 12884901888LL, "vm_db_query_int: 64-bit values");
+
+	sel = vm_db_prepare(db, "SELECT v FROM t WHERE k IN (1, 4) ORDER BY k");
+	ok(vm_db_step_row(db, sel) == 1, "vm_db_step_row: 1 with a row");
+	text = vm_db_column_dup(sel, 0);
+	is_str(vm_db_column_text(sel, 0), "one", "vm_db_column_text: the text as SQLite holds it");
+	ok(vm_db_step_row(db, sel) == 1, "a second row");
+	is_str(text, "one", "vm_db_column_dup: the copy outlives the step");
+	ok(vm_db_column_dup(sel, 0) == NULL && vm_db_column_text(sel, 0) == NULL,
+	   "vm_db_column_dup and vm_db_column_text of NULL are NULL");
+	ok(vm_db_step_row(db, sel) == 0, "vm_db_step_row: 0 when there are no more rows");
+	free(text);
+	sqlite3_finalize(sel);
+	vm_db_close(db);
+	free(p);
+}
+
+/* Run one helper that must die in a child process; its exit status and what
+ * it wrote on stderr. */
+static int die_in_child(const char *dbpath, int which, char *msg, size_t msglen)
+{
+	int fds[2], status = -1;
+	pid_t pid;
+	ssize_t n;
+	size_t got = 0;
+	fflush(stdout);
+	if (pipe(fds) != 0 || (pid = fork()) < 0)
+		vm_die_errno("fork");
+	if (pid == 0) {
+		char err[512];
+		sqlite3 *db;
+		dup2(fds[1], 2);
+		close(fds[0]);
+		db = vm_db_open(dbpath, 0, err, sizeof err);
+		if (!db)
+			_exit(99);
+		if (which == 0) {
+			vm_db_prepare(db, "SELECT * FROM no_such_table");
+		} else if (which == 1) {
+			sqlite3_stmt *st = vm_db_prepare(db, "INSERT INTO t (k, v) VALUES (1, 'again')");
+			vm_db_step_done(db, st);
+		} else if (which == 2) {
+			vm_db_query_int(db, "SELECT abs(-9223372036854775807 - 1)");
+		} else if (which == 3) {
+			sqlite3_stmt *st = vm_db_prepare(db, "SELECT abs(k - 9223372036854775807 - 2) FROM t");
+			while (vm_db_step_row(db, st))
+				;
+		} else {
+			vm_db_begin(db);
+			vm_db_begin(db);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	while (got + 1 < msglen && (n = read(fds[0], msg + got, msglen - 1 - got)) > 0)
+		got += (size_t)n;
+	msg[got] = '\0';
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A database error in a statement helper is fatal: exit 2, and the message
+ * names the database file, the statement and SQLite's reason. */
+static void test_statement_errors(void)
+{
+	char *p = path_in("stmt.db"), *full = realpath(p, NULL), msg[2048], *want;
+	static const char *const cases[][2] = {
+		{ "vm_db_prepare of a bad statement", ": SELECT * FROM no_such_table: no such table: no_such_table" },
+		{ "vm_db_step_done of a failing insert",
+		  ": INSERT INTO t (k, v) VALUES (1, 'again'): UNIQUE constraint failed: t.k" },
+		{ "vm_db_query_int of a failing query", ": SELECT abs(-9223372036854775807 - 1): integer overflow" },
+		{ "vm_db_step_row of a failing query",
+		  ": SELECT abs(k - 9223372036854775807 - 2) FROM t: integer overflow" },
+		{ "vm_db_begin inside a transaction",
+		  ": BEGIN IMMEDIATE: cannot start a transaction within a transaction" },
+	};
+	if (!ok(full != NULL, "the statement test database exists")) {
+		free(p);
+		return;
+	}
+	for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
+		int rc = die_in_child(p, i, msg, sizeof msg);
+		want = xasprintf("test-db: %s%s\n", full, cases[i][1]);
+		ok(rc == VM_EXIT_USAGE, "%s dies with exit status 2 (got %d)", cases[i][0], rc);
+		is_str(msg, want, "... naming the database file, the statement and the reason");
+		free(want);
+	}
+	free(full);
+	free(p);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -537,6 +675,8 @@ int main(void)
 	test_add_news();
 	test_split_from_path();
 	test_memory();
+	test_statement_helpers();
+	test_statement_errors();
 	bench_add_news();
 
 	if (!getenv("KEEP_TEST_DIR")) {

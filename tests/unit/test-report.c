@@ -15,7 +15,7 @@ static char *esc(const char *s)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	rh_esc(f, s);
+	report_esc(f, s);
 	fclose(f);
 	return buf;
 }
@@ -36,7 +36,7 @@ int main(void)
 {
 	char *s, buf[64], line[128], *f[8], err[256], *p;
 	size_t n;
-	rh_trainlog log;
+	report_trainlog log;
 
 	s = esc("<script>alert(1)</script> & \"x\" 'y'");
 	is_str(s, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot; &#39;y&#39;", "escaping");
@@ -45,33 +45,33 @@ int main(void)
 	is_str(s, "abc\td", "control characters dropped, tab kept");
 	free(s);
 
-	ok(rh_safe_url("https://example.org/x?a=1"), "https URL is linkable");
-	ok(rh_safe_url("HTTP://Example.org"), "scheme in any case");
-	ok(!rh_safe_url("javascript:alert(1)"), "javascript: is not");
-	ok(!rh_safe_url("data:text/html,<b>"), "data: is not");
-	ok(!rh_safe_url("https:///path"), "no host is not");
-	ok(!rh_safe_url("https://a.org/x y"), "a space is not");
-	ok(!rh_safe_url(NULL), "NULL is not");
+	ok(report_safe_url("https://example.org/x?a=1"), "https URL is linkable");
+	ok(report_safe_url("HTTP://Example.org"), "scheme in any case");
+	ok(!report_safe_url("javascript:alert(1)"), "javascript: is not");
+	ok(!report_safe_url("data:text/html,<b>"), "data: is not");
+	ok(!report_safe_url("https:///path"), "no host is not");
+	ok(!report_safe_url("https://a.org/x y"), "a space is not");
+	ok(!report_safe_url(NULL), "NULL is not");
 
-	s = rh_host("https://user:pw@Img.Example.ORG:8080/a/b?c#d");
+	s = report_host("https://user:pw@Img.Example.ORG:8080/a/b?c#d");
 	is_str(s, "img.example.org", "host without user info, port, in lower case");
 	free(s);
-	s = rh_host("http://[::1]:80/x");
+	s = report_host("http://[::1]:80/x");
 	is_str(s, "[::1]", "IPv6 literal host");
 	free(s);
-	s = rh_host("http://a.b");
+	s = report_host("http://a.b");
 	is_str(s, "a.b", "host alone");
 	free(s);
-	ok(rh_host("ftp://x/y") == NULL, "no host for other schemes");
+	ok(report_host("ftp://x/y") == NULL, "no host for other schemes");
 
-	is_str(rh_count(buf, sizeof buf, 130379), "130,379", "130,379");
-	is_str(rh_count(buf, sizeof buf, 876956123), "876,956,123", "876,956,123");
-	is_str(rh_count(buf, sizeof buf, 999), "999", "999");
-	is_str(rh_count(buf, sizeof buf, -1000), "-1,000", "-1,000");
-	is_str(rh_count(buf, sizeof buf, 0), "0", "0");
+	is_str(report_count(buf, sizeof buf, 130379), "130,379", "130,379");
+	is_str(report_count(buf, sizeof buf, 876956123), "876,956,123", "876,956,123");
+	is_str(report_count(buf, sizeof buf, 999), "999", "999");
+	is_str(report_count(buf, sizeof buf, -1000), "-1,000", "-1,000");
+	is_str(report_count(buf, sizeof buf, 0), "0", "0");
 
 	snprintf(line, sizeof line, "1,\"a,b\",\"say \"\"hi\"\"\",,last\r\n");
-	n = rh_csv_split(line, f, 8);
+	n = report_csv_split(line, f, 8);
 	ok(n == 5, "5 CSV fields (got %zu)", n);
 	is_str(f[1], "a,b", "quoted comma");
 	is_str(f[2], "say \"hi\"", "doubled quote");
@@ -86,7 +86,7 @@ int main(void)
 	              "step,2,20,0.7,,,,,2.0\n"
 	              "epoch,2,20,0.65,0.64,0.32,0.33,0.39,2.1\n"
 	              "garbage line\n");
-	ok(p && rh_trainlog_read(p, &log, err, sizeof err) == 0, "vlsnr-train log read");
+	ok(p && report_trainlog_read(p, &log, err, sizeof err) == 0, "vlsnr-train log read");
 	is_str(log.xname, "step", "x is step");
 	ok(log.rows == 4 && log.skipped == 1, "4 rows, 1 skipped (got %zu, %zu)", log.rows, log.skipped);
 	ok(log.ncharts == 5, "charts loss auc mrr ndcg5 ndcg10 (got %zu)", log.ncharts);
@@ -99,11 +99,11 @@ int main(void)
 		is_str(log.charts[1].metric, "auc", "second chart is auc");
 		ok(log.charts[1].nseries == 1 && log.charts[1].series[0].n == 2, "auc: 2 points");
 	}
-	rh_trainlog_free(&log);
+	report_trainlog_free(&log);
 	unlink(p);
 
 	p = write_tmp("epoch,dev_auc,<b>loss</b>\n1,0.6,2\n2,0.65,1.5\n3,0.7,1\n");
-	ok(p && rh_trainlog_read(p, &log, err, sizeof err) == 0, "log without step read");
+	ok(p && report_trainlog_read(p, &log, err, sizeof err) == 0, "log without step read");
 	is_str(log.xname, "epoch", "x is epoch");
 	ok(log.ncharts == 2 && log.charts[0].series[0].n == 3, "dev_auc: 3 points");
 	{
@@ -111,26 +111,26 @@ int main(void)
 		size_t len = 0;
 		FILE *m = open_memstream(&out, &len);
 		for (size_t c = 0; c < log.ncharts; c++)
-			rh_svg_lines(m, &log.charts[c], log.xname);
+			report_svg_lines(m, &log.charts[c], log.xname);
 		fclose(m);
 		ok(out && strstr(out, "&lt;b&gt;loss&lt;/b&gt;") && !strstr(out, "<b>"), "column names escaped in the SVG");
 		ok(out && strstr(out, "<polyline") != NULL, "a polyline");
 		free(out);
 	}
-	rh_trainlog_free(&log);
+	report_trainlog_free(&log);
 	unlink(p);
 
 	p = write_tmp("");
-	ok(p && rh_trainlog_read(p, &log, err, sizeof err) == -1 && strstr(err, "no header"), "empty log refused: %s", err);
+	ok(p && report_trainlog_read(p, &log, err, sizeof err) == -1 && strstr(err, "no header"), "empty log refused: %s", err);
 	unlink(p);
-	ok(rh_trainlog_read("/nonexistent/x.csv", &log, err, sizeof err) == -1, "missing log refused");
+	ok(report_trainlog_read("/nonexistent/x.csv", &log, err, sizeof err) == -1, "missing log refused");
 
 	{
 		char *out = NULL;
 		size_t len = 0;
 		FILE *m = open_memstream(&out, &len);
-		rh_bar bars[2] = { { "<i>a</i>", 3, "#000" }, { "b", 1, NULL } };
-		rh_svg_bars(m, "t&t", bars, 2, 4);
+		report_bar bars[2] = { { "<i>a</i>", 3, "#000" }, { "b", 1, NULL } };
+		report_svg_bars(m, "t&t", bars, 2, 4);
 		fclose(m);
 		ok(out && strstr(out, "&lt;i&gt;a&lt;/i&gt;") && strstr(out, "3 (75.00%)") && strstr(out, "t&amp;t"),
 		   "bar chart: escaped labels, value and share");

@@ -74,26 +74,13 @@ static void rm_tmpdir(void)
 	free(cmd);
 }
 
-int main(void)
+/* A small set whose groups are known by construction. */
+static void test_small(sqlite3 *db)
 {
-	char err[256], *out;
-	int rc;
-	sqlite3 *db;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/test-resize-dupes.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror(tmpdir);
-		return 1;
-	}
-	atexit(rm_tmpdir);
-	db = fresh_db("small.db", err, sizeof err);
 	const uint64_t A = 0x0123456789abcdefULL, B = 0xfedcba9876543210ULL, C = 0x0f0f0f0f0f0f0f0fULL,
 	               D = 0x5555aaaa5555aaaaULL;
-
-	if (!ok(db != NULL, "create a database")) {
-		printf("# %s\n", err);
-		return tap_done();
-	}
+	char *out;
+	int rc;
 	add(db, 1, A, "s1");
 	add(db, 2, A ^ 1, "s2");
 	add(db, 3, A ^ (3ULL << 20), "s3");
@@ -178,94 +165,115 @@ int main(void)
 	out = print(db, 65, "text", &rc);
 	ok(rc == -1, "distance 65 is an error");
 	free(out);
-	vm_db_close(db);
+}
 
-	/* random hashes with planted copies against brute force */
-	{
-		enum { N = 3000 };
-		static uint64_t h[N];
-		static size_t parent[N], got[N + 1];
-		const int dists[] = { 0, 3, 6, 20 };
-		db = fresh_db("random.db", err, sizeof err);
-		vm_db_exec(db, "BEGIN", err, sizeof err);
-		for (int i = 0; i < N; i++) {
-			if (i > 0 && next() % 3 == 0) {
-				/* a copy of an earlier one with 0-7 bits flipped */
-				uint64_t x = h[next() % i];
-				int flips = (int)(next() % 8);
-				for (int k = 0; k < flips; k++)
-					x ^= 1ULL << (next() % 64);
-				h[i] = x;
-			} else {
-				h[i] = next();
-			}
-			{
-				char sha[32];
-				snprintf(sha, sizeof sha, "x%d", i);
-				add(db, i + 1, h[i], sha);
-			}
-		}
-		vm_db_exec(db, "COMMIT", err, sizeof err);
-		for (size_t di = 0; di < sizeof dists / sizeof *dists; di++) {
-			int d = dists[di], same = 1;
-			char *line, *save = NULL;
-			for (size_t i = 0; i < N; i++)
-				parent[i] = i;
-			for (size_t a = 0; a < N; a++)
-				for (size_t b = a + 1; b < N; b++)
-					if (__builtin_popcountll(h[a] ^ h[b]) <= d) {
-						size_t x = find(parent, a), y = find(parent, b);
-						if (x != y)
-							parent[x > y ? x : y] = x < y ? x : y;
-					}
-			/* group number per item from the CSV (0 = in no group) */
-			memset(got, 0, sizeof got);
-			out = print(db, d, "csv", &rc);
-			for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-				unsigned g, sz, num;
-				if (sscanf(line, "%u,%u,N%u,", &g, &sz, &num) == 3 && num >= 1 && num <= N)
-					got[num - 1] = g;
-			}
-			free(out);
-			/* same partition: items share a brute-force root iff they share a group */
-			{
-				static size_t rep[N];   /* group number -> first item seen, by root */
-				static long grp_of_root[N];
-				for (size_t i = 0; i < N; i++)
-					grp_of_root[i] = -1;
-				for (size_t i = 0; i < N && same; i++) {
-					size_t r = find(parent, i);
-					long want_in = 0;
-					for (size_t j = 0; j < N; j++)
-						if (j != i && find(parent, j) == r) {
-							want_in = 1;
-							break;
-						}
-					if (!want_in) {
-						same = got[i] == 0;
-						continue;
-					}
-					if (got[i] == 0) {
-						same = 0;
-						break;
-					}
-					if (grp_of_root[r] < 0) {
-						grp_of_root[r] = (long)got[i];
-						rep[r] = i;
-					} else if (grp_of_root[r] != (long)got[i]) {
-						same = 0;
-					}
-				}
-				/* and no two roots share one group number */
-				for (size_t a = 0; a < N && same; a++)
-					for (size_t b = a + 1; b < N && same; b++)
-						if (grp_of_root[a] >= 0 && grp_of_root[a] == grp_of_root[b])
-							same = 0;
-				(void)rep;
-			}
-			ok(rc == 0 && same, "3000 random hashes, distance %d: same groups as all-pairs", d);
-		}
-		vm_db_close(db);
+/* Group number per item (0 = in no group) from the CSV print at distance d. */
+static void csv_groups(sqlite3 *db, int d, size_t *got, size_t n, int *rc)
+{
+	char *out = print(db, d, "csv", rc), *line, *save = NULL;
+	memset(got, 0, n * sizeof *got);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned g, sz, num;
+		if (sscanf(line, "%u,%u,N%u,", &g, &sz, &num) == 3 && num >= 1 && num <= n)
+			got[num - 1] = g;
 	}
+	free(out);
+}
+
+/* Items share a brute-force root iff they share a group, and no two roots
+ * share one group number. */
+static int same_partition(size_t *parent, const size_t *got, size_t n)
+{
+	long *grp_of_root = malloc(n * sizeof *grp_of_root);
+	int same = 1;
+	for (size_t i = 0; i < n; i++)
+		grp_of_root[i] = -1;
+	for (size_t i = 0; i < n && same; i++) {
+		size_t r = find(parent, i);
+		long want_in = 0;
+		for (size_t j = 0; j < n; j++)
+			if (j != i && find(parent, j) == r) {
+				want_in = 1;
+				break;
+			}
+		if (!want_in)
+			same = got[i] == 0;
+		else if (got[i] == 0)
+			same = 0;
+		else if (grp_of_root[r] < 0)
+			grp_of_root[r] = (long)got[i];
+		else if (grp_of_root[r] != (long)got[i])
+			same = 0;
+	}
+	for (size_t a = 0; a < n && same; a++)
+		for (size_t b = a + 1; b < n && same; b++)
+			if (grp_of_root[a] >= 0 && grp_of_root[a] == grp_of_root[b])
+				same = 0;
+	free(grp_of_root);
+	return same;
+}
+
+/* random hashes with planted copies against brute force */
+static void test_random(void)
+{
+	enum { N = 3000 };
+	static uint64_t h[N];
+	static size_t parent[N], got[N + 1];
+	const int dists[] = { 0, 3, 6, 20 };
+	char err[256];
+	sqlite3 *db = fresh_db("random.db", err, sizeof err);
+	vm_db_exec(db, "BEGIN", err, sizeof err);
+	for (int i = 0; i < N; i++) {
+		char sha[32];
+		if (i > 0 && next() % 3 == 0) {
+			/* a copy of an earlier one with 0-7 bits flipped */
+			uint64_t x = h[next() % i];
+			int flips = (int)(next() % 8);
+			for (int k = 0; k < flips; k++)
+				x ^= 1ULL << (next() % 64);
+			h[i] = x;
+		} else {
+			h[i] = next();
+		}
+		snprintf(sha, sizeof sha, "x%d", i);
+		add(db, i + 1, h[i], sha);
+	}
+	vm_db_exec(db, "COMMIT", err, sizeof err);
+	for (size_t di = 0; di < sizeof dists / sizeof *dists; di++) {
+		int d = dists[di], rc;
+		for (size_t i = 0; i < N; i++)
+			parent[i] = i;
+		for (size_t a = 0; a < N; a++)
+			for (size_t b = a + 1; b < N; b++)
+				if (__builtin_popcountll(h[a] ^ h[b]) <= d) {
+					size_t x = find(parent, a), y = find(parent, b);
+					if (x != y)
+						parent[x > y ? x : y] = x < y ? x : y;
+				}
+		csv_groups(db, d, got, N, &rc);
+		ok(rc == 0 && same_partition(parent, got, N), "3000 random hashes, distance %d: same groups as all-pairs", d);
+	}
+	vm_db_close(db);
+}
+
+int main(void)
+{
+	char err[256];
+	sqlite3 *db;
+	const char *tmp = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof tmpdir, "%s/test-resize-dupes.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		perror(tmpdir);
+		return 1;
+	}
+	atexit(rm_tmpdir);
+	db = fresh_db("small.db", err, sizeof err);
+	if (!ok(db != NULL, "create a database")) {
+		printf("# %s\n", err);
+		return tap_done();
+	}
+	test_small(db);
+	vm_db_close(db);
+	test_random();
 	return tap_done();
 }

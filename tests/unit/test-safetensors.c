@@ -1,7 +1,8 @@
 /* test-safetensors.c: the safetensors reader (vmind/lib/safetensors.c) on files
  * this test writes: F32/F16/BF16 values, and each error (truncated data,
  * truncated header, bad JSON, unknown dtype, offsets that disagree with the
- * shape, wrong shape, missing tensor) gives a message naming the file. */
+ * shape, wrong shape, missing tensor, a key given twice) gives a message
+ * naming the file. */
 #include "config.h"
 #include "vmind/lib/safetensors.h"
 #include "tap.h"
@@ -43,20 +44,20 @@ static int contains(const char *s, const char *a, const char *b)
 int main(void)
 {
 	char err[1024];
-	st_file f;
+	vm_st_file f;
 	if (!mkdtemp(dir)) return 99;
 
 	/* half and bfloat16 conversions */
-	is_near(st_f16_to_f32(0x3c00), 1.0, 0, "f16 1.0");
-	is_near(st_f16_to_f32(0xc000), -2.0, 0, "f16 -2.0");
-	is_near(st_f16_to_f32(0x3555), 0.333251953125, 0, "f16 0.33325");
-	is_near(st_f16_to_f32(0x0001), 5.9604644775390625e-08, 0, "f16 smallest subnormal");
-	is_near(st_f16_to_f32(0x03ff), 6.097555160522461e-05, 0, "f16 largest subnormal");
-	is_near(st_f16_to_f32(0x7bff), 65504.0, 0, "f16 max");
-	ok(isinf(st_f16_to_f32(0x7c00)) && st_f16_to_f32(0x7c00) > 0, "f16 +inf");
-	ok(isnan(st_f16_to_f32(0x7e00)), "f16 nan");
-	is_near(st_bf16_to_f32(0x3f80), 1.0, 0, "bf16 1.0");
-	is_near(st_bf16_to_f32(0xc0a0), -5.0, 0, "bf16 -5.0");
+	is_near(vm_st_f16_to_f32(0x3c00), 1.0, 0, "f16 1.0");
+	is_near(vm_st_f16_to_f32(0xc000), -2.0, 0, "f16 -2.0");
+	is_near(vm_st_f16_to_f32(0x3555), 0.333251953125, 0, "f16 0.33325");
+	is_near(vm_st_f16_to_f32(0x0001), 5.9604644775390625e-08, 0, "f16 smallest subnormal");
+	is_near(vm_st_f16_to_f32(0x03ff), 6.097555160522461e-05, 0, "f16 largest subnormal");
+	is_near(vm_st_f16_to_f32(0x7bff), 65504.0, 0, "f16 max");
+	ok(isinf(vm_st_f16_to_f32(0x7c00)) && vm_st_f16_to_f32(0x7c00) > 0, "f16 +inf");
+	ok(isnan(vm_st_f16_to_f32(0x7e00)), "f16 nan");
+	is_near(vm_st_bf16_to_f32(0x3f80), 1.0, 0, "bf16 1.0");
+	is_near(vm_st_bf16_to_f32(0xc0a0), -5.0, 0, "bf16 -5.0");
 
 	/* a good file with three dtypes (offsets relative to the data start) */
 	unsigned char data[12 + 4 + 4];
@@ -71,48 +72,69 @@ int main(void)
 			   "\"h\":{\"dtype\":\"F16\",\"shape\":[1,2],\"data_offsets\":[12,16]},"
 			   "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[16,20]}}";
 	const char *p = write_st("good.safetensors", good, data, sizeof data, -1);
-	ok(st_open(&f, p, err, sizeof err) == 0, "good file opens");
+	ok(vm_st_open(&f, p, err, sizeof err) == 0, "good file opens");
 	ok(f.count == 3, "3 tensors (metadata skipped)");
 	int64_t d3[1] = {3}, d12[2] = {1, 2}, d2[1] = {2}, d21[2] = {2, 1};
-	const float *a = st_get(&f, "a", 1, d3, err, sizeof err);
+	const float *a = vm_st_get(&f, "a", 1, d3, err, sizeof err);
 	ok(a && a[0] == 1.5f && a[1] == -2.25f && a[2] == 3.0f, "F32 values");
-	const float *h = st_get(&f, "h", 2, d12, err, sizeof err);
+	const float *h = vm_st_get(&f, "h", 2, d12, err, sizeof err);
 	ok(h && h[0] == 1.0f && h[1] == -1.0f, "F16 values converted");
-	const float *b = st_get(&f, "b", 1, d2, err, sizeof err);
+	const float *b = vm_st_get(&f, "b", 1, d2, err, sizeof err);
 	ok(b && b[0] == 2.0f && b[1] == 0.5f, "BF16 values converted");
-	ok(st_get(&f, "h", 2, d21, err, sizeof err) == NULL, "wrong shape refused");
+	ok(vm_st_get(&f, "h", 2, d21, err, sizeof err) == NULL, "wrong shape refused");
 	ok(contains(err, p, "tensor h has shape [1,2], config.json implies [2,1]"), "wrong shape message names file and tensor");
-	ok(st_get(&f, "zzz", 1, d2, err, sizeof err) == NULL, "missing tensor refused");
+	ok(vm_st_get(&f, "zzz", 1, d2, err, sizeof err) == NULL, "missing tensor refused");
 	ok(contains(err, p, "missing tensor zzz"), "missing tensor message");
-	st_close(&f);
+	vm_st_close(&f);
 
 	/* truncated data */
 	p = write_st("trunc.safetensors", good, data, sizeof data, 8 + (long)strlen(good) + 14);
-	ok(st_open(&f, p, err, sizeof err) < 0, "truncated data refused");
+	ok(vm_st_open(&f, p, err, sizeof err) < 0, "truncated data refused");
 	ok(contains(err, p, "truncated"), "truncated message names the file");
 	/* truncated header */
 	p = write_st("trunch.safetensors", good, data, sizeof data, 30);
-	ok(st_open(&f, p, err, sizeof err) < 0, "truncated header refused");
+	ok(vm_st_open(&f, p, err, sizeof err) < 0, "truncated header refused");
 	ok(contains(err, p, "truncated"), "truncated header message");
 	/* shorter than 8 bytes */
 	p = write_st("tiny.safetensors", good, data, sizeof data, 5);
-	ok(st_open(&f, p, err, sizeof err) < 0 && contains(err, p, "truncated"), "5-byte file refused");
+	ok(vm_st_open(&f, p, err, sizeof err) < 0 && contains(err, p, "truncated"), "5-byte file refused");
 	/* bad JSON */
 	p = write_st("badjson.safetensors", "{\"a\":{\"dtype\":\"F32\",", data, sizeof data, -1);
-	ok(st_open(&f, p, err, sizeof err) < 0, "bad JSON refused");
+	ok(vm_st_open(&f, p, err, sizeof err) < 0, "bad JSON refused");
 	ok(contains(err, p, "bad JSON"), "bad JSON message names the file");
 	/* unknown dtype */
 	p = write_st("dtype.safetensors", "{\"a\":{\"dtype\":\"Q4\",\"shape\":[3],\"data_offsets\":[0,12]}}",
 		     data, sizeof data, -1);
-	ok(st_open(&f, p, err, sizeof err) < 0, "unknown dtype refused");
+	ok(vm_st_open(&f, p, err, sizeof err) < 0, "unknown dtype refused");
 	ok(contains(err, p, "unknown or unsupported dtype Q4"), "unknown dtype message names file and dtype");
 	/* offsets that disagree with the shape */
 	p = write_st("span.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,12]}}",
 		     data, sizeof data, -1);
-	ok(st_open(&f, p, err, sizeof err) < 0 && contains(err, p, "need 16"), "offsets/shape mismatch refused");
+	ok(vm_st_open(&f, p, err, sizeof err) < 0 && contains(err, p, "need 16"), "offsets/shape mismatch refused");
+	/* a key given twice: __metadata__ (with a full or an empty second
+	 * object), a tensor, or a key inside __metadata__ */
+	p = write_st("meta2.safetensors", "{\"__metadata__\":{\"a\":\"b\"},\"__metadata__\":{\"c\":\"d\"}}",
+		     data, 0, -1);
+	ok(vm_st_open(&f, p, err, sizeof err) < 0, "two __metadata__ objects refused");
+	ok(contains(err, p, ": duplicate key __metadata__"), "... the message names the file and the key");
+	p = write_st("meta2e.safetensors", "{\"__metadata__\":{\"a\":\"b\"},\"__metadata__\":{}}", data, 0, -1);
+	ok(vm_st_open(&f, p, err, sizeof err) < 0 && contains(err, p, ": duplicate key __metadata__"),
+	   "a second, empty __metadata__ refused");
+	p = write_st("tensor2.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+		     "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", data, 8, -1);
+	ok(vm_st_open(&f, p, err, sizeof err) < 0 && contains(err, p, ": duplicate key a"),
+	   "a tensor named twice refused");
+	p = write_st("metakey2.safetensors", "{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}", data, 0, -1);
+	ok(vm_st_open(&f, p, err, sizeof err) < 0 && contains(err, p, "__metadata__: duplicate key k"),
+	   "a metadata key given twice refused");
+	p = write_st("meta1.safetensors", "{\"__metadata__\":{\"k\":\"1\",\"j\":\"2\"}}", data, 0, -1);
+	ok(vm_st_open(&f, p, err, sizeof err) == 0 && f.count == 0 && vm_st_meta(&f, "j") &&
+	   strcmp(vm_st_meta(&f, "j"), "2") == 0 && vm_st_meta(&f, "x") == NULL,
+	   "one __metadata__ with distinct keys reads");
+	vm_st_close(&f);
 	/* missing file */
 	snprintf(err, sizeof err, "x");
-	ok(st_open(&f, "/nonexistent/model.safetensors", err, sizeof err) < 0 &&
+	ok(vm_st_open(&f, "/nonexistent/model.safetensors", err, sizeof err) < 0 &&
 	   contains(err, "/nonexistent/model.safetensors", "No such file"), "missing file named");
 
 	char cmd[600];

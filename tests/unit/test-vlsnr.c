@@ -24,23 +24,23 @@
 static const char *path_label = "";   /* which attention path is under test */
 static int gemm_min_t = MHA_GEMM_MIN_T;  /* and its vlsnr_acts.mha_gemm_min_t */
 
-static const void *need(const st_file *st, const char *name, int dtype, size_t *count)
+static const void *need(const vm_st_file *st, const char *name, int dtype, size_t *count)
 {
-	const st_tensor *t = st_find(st, name);
+	const vm_st_tensor *t = vm_st_find(st, name);
 	if (!t || t->dtype != dtype) {
 		printf("# golden tensor %s missing or not of dtype %d\n", name, dtype);
 		exit(1);
 	}
 	if (count)
-		*count = t->nbytes / (size_t)st_dtype_size(dtype);
+		*count = t->nbytes / (size_t)vm_st_dtype_size(dtype);
 	return t->data;
 }
 
 /* a F64 tensor copied out (the data in the file is not 8-byte aligned) */
-static double *need_f64(const st_file *st, const char *name, size_t *count)
+static double *need_f64(const vm_st_file *st, const char *name, size_t *count)
 {
 	size_t n;
-	const void *p = need(st, name, ST_F64, &n);
+	const void *p = need(st, name, VM_ST_F64, &n);
 	double *d = xmalloc((n ? n : 1) * sizeof(double));
 	memcpy(d, p, n * sizeof(double));
 	if (count)
@@ -59,8 +59,8 @@ static void check_case(const char *dir, const char *user)
 {
 	char path[4096], err[512];
 	snprintf(path, sizeof path, "%s/tests/data/train/tiny-%s.safetensors", dir, user);
-	st_file st;
-	if (st_open(&st, path, err, sizeof err) != 0) {
+	vm_st_file st;
+	if (vm_st_open(&st, path, err, sizeof err) != 0) {
 		ok(0, "%s%s: golden file readable (%s)", path_label, user, err);
 		return;
 	}
@@ -86,7 +86,7 @@ static void check_case(const char *dir, const char *user)
 		char name[128];
 		size_t n;
 		snprintf(name, sizeof name, "param.%s", m.t[i].name);
-		const float *p = need(&st, name, ST_F32, &n);
+		const float *p = need(&st, name, VM_ST_F32, &n);
 		if (n != m.t[i].size) {
 			printf("# %s: size %zu, model wants %zu\n", name, n, m.t[i].size);
 			exit(1);
@@ -94,8 +94,8 @@ static void check_case(const char *dir, const char *user)
 		memcpy(vlsnr_param(&m, i), p, n * sizeof(float));
 	}
 	size_t nf, nh, nm, nc;
-	const void *pf = need(&st, "feats", ST_F32, &nf), *ph = need(&st, "hist", ST_I32, &nh);
-	const void *pm = need(&st, "hmask", ST_F32, &nm), *pc = need(&st, "cand", ST_I32, &nc);
+	const void *pf = need(&st, "feats", VM_ST_F32, &nf), *ph = need(&st, "hist", VM_ST_I32, &nh);
+	const void *pm = need(&st, "hmask", VM_ST_F32, &nm), *pc = need(&st, "cand", VM_ST_I32, &nc);
 	float *feats = copy(pf, nf * sizeof(float)), *hmask = copy(pm, nm * sizeof(float));
 	int32_t *hist = copy(ph, nh * 4), *cand = copy(pc, nc * 4);
 	int U = (int)(nf / ((size_t)c.F * c.D));
@@ -184,7 +184,7 @@ static void check_case(const char *dir, const char *user)
 out:
 	vlsnr_acts_free(&a);
 	vlsnr_model_free(&m);
-	st_close(&st);
+	vm_st_close(&st);
 	free(feats);
 	free(hist);
 	free(hmask);

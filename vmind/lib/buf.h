@@ -1,8 +1,10 @@
 /* buf.h: a growable string buffer, the one every tool builds text in
- * (pages of the simulated web, SQL, tokens, generated titles). The bytes are
- * always NUL-terminated, so b.p can be used as a C string at any time; a
- * zeroed vm_buf ({0}) is an empty buffer ready to use. Growing never fails
- * (xrealloc dies). The buffer owns b.p until vm_buf_free or vm_buf_steal. */
+ * (pages of the simulated web, SQL, tokens, generated titles). A zeroed
+ * vm_buf ({0}) is an empty buffer ready to use; b.p is NULL until the first
+ * addition (vm_buf_add(&b, "") makes it ""), and from then on the bytes are
+ * always NUL-terminated, so b.p can be used as a C string. Growing never
+ * fails (xrealloc dies). The buffer owns b.p until vm_buf_free or
+ * vm_buf_steal. */
 #ifndef VMIND_BUF_H
 #define VMIND_BUF_H
 

@@ -33,8 +33,11 @@ typedef struct vm_cli {
 #define VM_CLI_HELP 'h'
 #define VM_CLI_VERSION 0x10000
 
-/* Next option as getopt_long returns it ('?' on an unknown one, after a
- * message); -1 at the end. optarg is set as usual. */
+/* Next option as getopt_long returns it: the option's key, with optarg set
+ * as usual; -1 at the end. It never returns '?' or ':': an unknown option
+ * or a missing argument is a usage error, "PROG: unknown option '--x'" or
+ * "PROG: option '--x' needs an argument", then "Try 'PROG --help'", and
+ * exit 2 (vm_cli_usage_error). So a tool's switch needs no default case. */
 int vm_cli_next(vm_cli *cli, int argc, char **argv);
 void vm_cli_free(vm_cli *cli);
 /* Print --help to fp. */

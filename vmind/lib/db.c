@@ -150,12 +150,85 @@ static void set_foreign_keys(sqlite3 *db, int on)
 	             NULL, NULL, NULL);
 }
 
+/* Version 0 -> 1: an empty file gets the base schema and vmind's
+ * application id; anything else at version 0 is not vmind's. */
+static int apply_base_schema(sqlite3 *db, char *err, size_t errlen)
+{
+	long long nobj, app;
+	char sql[96];
+	if (query_int(db, "SELECT count(*) FROM sqlite_master", &nobj, err, errlen) < 0 ||
+	    query_int(db, "PRAGMA application_id", &app, err, errlen) < 0)
+		return -1;
+	if (nobj > 0 || (app != 0 && app != VM_DB_APPLICATION_ID)) {
+		set_err(err, errlen, "not a vmind database (schema version 0 but it holds %lld schema objects)", nobj);
+		return -1;
+	}
+	if (vm_db_exec(db, vm_schema_sql, err, errlen) < 0) {
+		prefix_err(err, errlen, "base schema (version 1)");
+		return -1;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA application_id = %d", VM_DB_APPLICATION_ID);
+	return vm_db_exec(db, sql, err, errlen);
+}
+
+/* The steps from version *v up to target, *v following. */
+static int apply_steps(sqlite3 *db, const vm_db_migration *steps, size_t nsteps, long long *v, int target,
+                       char *err, size_t errlen)
+{
+	while (*v < target) {
+		const vm_db_migration *m = NULL;
+		for (size_t i = 0; i < nsteps && !m; i++)
+			if (steps[i].from == *v && steps[i].sql)
+				m = &steps[i];
+		if (!m) {
+			set_err(err, errlen, "no migration from schema version %lld to %lld", *v, *v + 1);
+			return -1;
+		}
+		if (vm_db_exec(db, m->sql, err, errlen) < 0) {
+			char what[64];
+			snprintf(what, sizeof what, "migration from schema version %lld to %lld", *v, *v + 1);
+			prefix_err(err, errlen, what);
+			return -1;
+		}
+		(*v)++;
+	}
+	return 0;
+}
+
+/* Inside the migration's transaction: from the version found to target. */
+static int migrate_in_txn(sqlite3 *db, const vm_db_migration *steps, size_t nsteps, int target,
+                          char *err, size_t errlen)
+{
+	long long v;
+	char sql[96];
+	if (query_int(db, "PRAGMA user_version", &v, err, errlen) < 0)
+		return -1;
+	if (v > target) {
+		set_err(err, errlen, "database schema version %lld is newer than the target version %d", v, target);
+		return -1;
+	}
+	if (v == target)
+		return 0;
+	if (v == 0) {
+		if (apply_base_schema(db, err, errlen) < 0)
+			return -1;
+		v = 1;
+	}
+	if (apply_steps(db, steps, nsteps, &v, target, err, errlen) < 0)
+		return -1;
+	if (foreign_key_problem(db, err, errlen) < 0) {
+		prefix_err(err, errlen, "after migration");
+		return -1;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", v);
+	return vm_db_exec(db, sql, err, errlen);
+}
+
 int vm_db_migrate(sqlite3 *db, const vm_db_migration *steps, size_t nsteps,
                   int target, char *err, size_t errlen)
 {
-	long long v, fk = 0, nobj, app;
-	char sql[96];
-	int ret = -1, in_txn = 0;
+	long long fk = 0;
+	int ret;
 
 	if (target < 1) {
 		set_err(err, errlen, "bad target schema version %d", target);
@@ -171,76 +244,13 @@ int vm_db_migrate(sqlite3 *db, const vm_db_migration *steps, size_t nsteps,
 		return -1;
 	if (fk)
 		set_foreign_keys(db, 0);
-
 	/* IMMEDIATE: a second process migrating at the same time waits here
 	 * and then finds the work done. */
-	if (vm_db_exec(db, "BEGIN IMMEDIATE", err, errlen) < 0)
-		goto out;
-	in_txn = 1;
-	if (query_int(db, "PRAGMA user_version", &v, err, errlen) < 0)
-		goto out;
-	if (v > target) {
-		set_err(err, errlen, "database schema version %lld is newer than the target version %d",
-		        v, target);
-		goto out;
-	}
-	if (v == target) {
-		ret = 0;
-		goto out;
-	}
-	if (v == 0) {
-		if (query_int(db, "SELECT count(*) FROM sqlite_master", &nobj, err, errlen) < 0)
-			goto out;
-		if (query_int(db, "PRAGMA application_id", &app, err, errlen) < 0)
-			goto out;
-		if (nobj > 0 || (app != 0 && app != VM_DB_APPLICATION_ID)) {
-			set_err(err, errlen, "not a vmind database (schema version 0 but it holds %lld schema objects)",
-			        nobj);
-			goto out;
-		}
-		if (vm_db_exec(db, vm_schema_sql, err, errlen) < 0) {
-			prefix_err(err, errlen, "base schema (version 1)");
-			goto out;
-		}
-		snprintf(sql, sizeof sql, "PRAGMA application_id = %d", VM_DB_APPLICATION_ID);
-		if (vm_db_exec(db, sql, err, errlen) < 0)
-			goto out;
-		v = 1;
-	}
-	while (v < target) {
-		const vm_db_migration *m = NULL;
-		for (size_t i = 0; i < nsteps; i++)
-			if (steps[i].from == v && steps[i].sql) {
-				m = &steps[i];
-				break;
-			}
-		if (!m) {
-			set_err(err, errlen, "no migration from schema version %lld to %lld", v, v + 1);
-			goto out;
-		}
-		if (vm_db_exec(db, m->sql, err, errlen) < 0) {
-			char what[64];
-			snprintf(what, sizeof what, "migration from schema version %lld to %lld", v, v + 1);
-			prefix_err(err, errlen, what);
-			goto out;
-		}
-		v++;
-	}
-	if (foreign_key_problem(db, err, errlen) < 0) {
-		prefix_err(err, errlen, "after migration");
-		goto out;
-	}
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %lld", v);
-	if (vm_db_exec(db, sql, err, errlen) < 0)
-		goto out;
-	if (vm_db_exec(db, "COMMIT", err, errlen) < 0)
-		goto out;
-	in_txn = 0;
-	ret = 0;
-out:
-	if (in_txn) {
+	ret = vm_db_exec(db, "BEGIN IMMEDIATE", err, errlen);
+	if (ret == 0) {
+		ret = migrate_in_txn(db, steps, nsteps, target, err, errlen);
 		if (ret == 0)
-			ret = vm_db_exec(db, "COMMIT", err, errlen);  /* nothing to do: v == target */
+			ret = vm_db_exec(db, "COMMIT", err, errlen);
 		if (ret < 0 && !sqlite3_get_autocommit(db))
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	}
@@ -264,16 +274,12 @@ static int check_exists(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-sqlite3 *vm_db_open(const char *path, int flags, char *err, size_t errlen)
+/* The connection, set up the way every tool needs it. NULL with a message
+ * when the file can't be opened as asked. */
+static sqlite3 *open_connection(const char *path, int flags, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
-	int oflags, rc;
-	int readonly = (flags & VM_DB_READONLY) != 0;
-	long long v, app;
-	char msg[512];
-
-	if (err && errlen)
-		err[0] = '\0';
+	int readonly = (flags & VM_DB_READONLY) != 0, oflags, rc;
 	if (strcmp(path, ":memory:") != 0) {
 		/* SQLite says only "unable to open database file"; say why. */
 		if ((readonly || !(flags & VM_DB_CREATE)) && check_exists(path, err, errlen) < 0)
@@ -296,82 +302,122 @@ sqlite3 *vm_db_open(const char *path, int flags, char *err, size_t errlen)
 		set_err(err, errlen, "%s: %s", path, strerror(EACCES));
 		goto fail;
 	}
+	return db;
+fail:
+	vm_db_close(db);
+	return NULL;
+}
 
-	/* The first read finds out whether this is an SQLite file at all. */
-	if (query_int(db, "PRAGMA user_version", &v, msg, sizeof msg) < 0) {
+/* Is this an SQLite file, vmind's, of a schema this build can use? Its
+ * schema version in *v. 0, or -1 with a message. */
+static int check_identity(sqlite3 *db, const char *path, long long *v, char *err, size_t errlen)
+{
+	long long app;
+	char msg[512];
+	/* the first read finds out whether this is an SQLite file at all */
+	if (query_int(db, "PRAGMA user_version", v, msg, sizeof msg) < 0) {
 		if ((sqlite3_errcode(db) & 0xff) == SQLITE_NOTADB)
 			set_err(err, errlen, "%s: not an SQLite database (%s)", path, msg);
 		else
 			set_err(err, errlen, "%s: %s", path, msg);
-		goto fail;
+		return -1;
 	}
 	if (query_int(db, "PRAGMA application_id", &app, msg, sizeof msg) < 0) {
 		set_err(err, errlen, "%s: %s", path, msg);
-		goto fail;
+		return -1;
 	}
 	if (app != 0 && app != VM_DB_APPLICATION_ID) {
 		set_err(err, errlen, "%s: not a vmind database (application_id 0x%08llx)", path,
 		        (unsigned long long)app & 0xffffffffULL);
-		goto fail;
+		return -1;
 	}
-	if (v > VM_DB_SCHEMA_VERSION) {
+	if (*v > VM_DB_SCHEMA_VERSION) {
 		set_err(err, errlen, "%s: database schema version %lld is newer than this vmind supports (%d)",
+		        path, *v, VM_DB_SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+/* A reader can't migrate: the schema must be there and current. */
+static int check_readable_version(const char *path, long long v, char *err, size_t errlen)
+{
+	if (v == 0) {
+		set_err(err, errlen, "%s: not a vmind database (no schema; a writing tool such as vmind-crawl creates it)",
+		        path);
+		return -1;
+	}
+	if (v < VM_DB_SCHEMA_VERSION) {
+		set_err(err, errlen, "%s: database schema version %lld is older than this vmind's (%d); "
+		        "open it once with a writing tool (e.g. vmind-crawl) to migrate it",
 		        path, v, VM_DB_SCHEMA_VERSION);
-		goto fail;
+		return -1;
 	}
-	if (vm_db_exec(db, "PRAGMA foreign_keys = ON", msg, sizeof msg) < 0) {
+	return 0;
+}
+
+/* WAL: readers never block the one writer, nor it them. Switching needs
+ * the file to itself and SQLite does not wait for that (two tools creating
+ * one database at once), so retry for the busy timeout. An in-memory
+ * database keeps its "memory" journal. */
+static int set_wal(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	const char *mode = NULL;
+	double until = vm_now() + 10.0;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL), ret = 0;
+	while (rc == SQLITE_OK) {
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			mode = (const char *)sqlite3_column_text(st, 0);
+			break;
+		}
+		sqlite3_reset(st);
+		if (((step & 0xff) != SQLITE_BUSY && (step & 0xff) != SQLITE_LOCKED) || vm_now() > until)
+			break;
+		nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
+	}
+	if (!mode || (strcmp(mode, "wal") != 0 &&
+	              !(strcmp(path, ":memory:") == 0 && strcmp(mode, "memory") == 0))) {
+		set_err(err, errlen, "%s: cannot switch to WAL mode: %s", path, mode ? mode : sqlite3_errmsg(db));
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* SQL that must succeed, its error prefixed with the file name. */
+static int exec_named(sqlite3 *db, const char *path, const char *sql, char *err, size_t errlen)
+{
+	char msg[512];
+	if (vm_db_exec(db, sql, msg, sizeof msg) < 0) {
 		set_err(err, errlen, "%s: %s", path, msg);
-		goto fail;
+		return -1;
 	}
-	if (readonly) {
-		if (v == 0) {
-			set_err(err, errlen, "%s: not a vmind database (no schema; a writing tool such as vmind-crawl creates it)",
-			        path);
+	return 0;
+}
+
+sqlite3 *vm_db_open(const char *path, int flags, char *err, size_t errlen)
+{
+	sqlite3 *db;
+	long long v;
+	char msg[512];
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!(db = open_connection(path, flags, err, errlen)))
+		return NULL;
+	if (check_identity(db, path, &v, err, errlen) < 0 ||
+	    exec_named(db, path, "PRAGMA foreign_keys = ON", err, errlen) < 0)
+		goto fail;
+	if (flags & VM_DB_READONLY) {
+		if (check_readable_version(path, v, err, errlen) < 0)
 			goto fail;
-		}
-		if (v < VM_DB_SCHEMA_VERSION) {
-			set_err(err, errlen, "%s: database schema version %lld is older than this vmind's (%d); "
-			        "open it once with a writing tool (e.g. vmind-crawl) to migrate it",
-			        path, v, VM_DB_SCHEMA_VERSION);
-			goto fail;
-		}
 		return db;
 	}
-
-	/* WAL: readers never block the one writer, nor it them. Switching
-	 * needs the file to itself and SQLite does not wait for that (two
-	 * tools creating one database at once), so retry for the busy
-	 * timeout. */
-	{
-		sqlite3_stmt *st = NULL;
-		const char *mode = NULL;
-		double until = vm_now() + 10.0;
-		rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-		while (rc == SQLITE_OK) {
-			int step = sqlite3_step(st);
-			if (step == SQLITE_ROW) {
-				mode = (const char *)sqlite3_column_text(st, 0);
-				break;
-			}
-			sqlite3_reset(st);
-			if (((step & 0xff) != SQLITE_BUSY && (step & 0xff) != SQLITE_LOCKED) || vm_now() > until)
-				break;
-			nanosleep(&(struct timespec){ 0, 5 * 1000 * 1000 }, NULL);
-		}
-		/* an in-memory database keeps its "memory" journal */
-		if (!mode || (strcmp(mode, "wal") != 0 &&
-		              !(strcmp(path, ":memory:") == 0 && strcmp(mode, "memory") == 0))) {
-			set_err(err, errlen, "%s: cannot switch to WAL mode: %s", path,
-			        mode ? mode : sqlite3_errmsg(db));
-			sqlite3_finalize(st);
-			goto fail;
-		}
-		sqlite3_finalize(st);
-	}
-	if (vm_db_exec(db, "PRAGMA synchronous = NORMAL", msg, sizeof msg) < 0) {
-		set_err(err, errlen, "%s: %s", path, msg);
+	if (set_wal(db, path, err, errlen) < 0 ||
+	    exec_named(db, path, "PRAGMA synchronous = NORMAL", err, errlen) < 0)
 		goto fail;
-	}
 	if (v < VM_DB_SCHEMA_VERSION &&
 	    vm_db_migrate(db, migrations, n_migrations, VM_DB_SCHEMA_VERSION, msg, sizeof msg) < 0) {
 		set_err(err, errlen, "%s: %s", path, msg);
@@ -408,11 +454,8 @@ void vm_db_close(sqlite3 *db)
 
 static void txn(sqlite3 *db, const char *sql)
 {
-	char msg[512];
-	if (vm_db_exec(db, sql, msg, sizeof msg) < 0) {
-		const char *name = sqlite3_db_filename(db, "main");
-		vm_die("%s: %s: %s", name && *name ? name : "database", sql, msg);
-	}
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		vm_db_die(db, sql);
 }
 
 void vm_db_begin(sqlite3 *db)
@@ -626,7 +669,7 @@ char *vm_split_from_path(const char *path)
 	return out;
 }
 
-static void VM_NORETURN die_db(sqlite3 *db, const char *what)
+void vm_db_die(sqlite3 *db, const char *what)
 {
 	const char *file = sqlite3_db_filename(db, "main");
 	vm_die("%s: %s: %s", file && *file ? file : "database", what, sqlite3_errmsg(db));
@@ -636,16 +679,26 @@ sqlite3_stmt *vm_db_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		die_db(db, sql);
+		vm_db_die(db, sql);
 	return st;
 }
 
 void vm_db_step_done(sqlite3 *db, sqlite3_stmt *st)
 {
 	if (sqlite3_step(st) != SQLITE_DONE)
-		die_db(db, sqlite3_sql(st));
+		vm_db_die(db, sqlite3_sql(st));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+}
+
+int vm_db_step_row(sqlite3 *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		vm_db_die(db, sqlite3_sql(st));
+	return 0;
 }
 
 long long vm_db_query_int(sqlite3 *db, const char *sql)
@@ -656,7 +709,7 @@ long long vm_db_query_int(sqlite3 *db, const char *sql)
 	if (rc == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE)
-		die_db(db, sql);
+		vm_db_die(db, sql);
 	sqlite3_finalize(st);
 	return v;
 }

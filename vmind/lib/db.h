@@ -9,11 +9,12 @@
 #include <stddef.h>
 #include <sqlite3.h>
 #include "mind.h"
+#include "util.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
 #define VM_DB_SCHEMA_VERSION 1
 
-/* The text of vmind/lib/schema.sql (generated vmind/schema.c). */
+/* The text of vmind/lib/schema.sql (generated vmind/lib/schema.c). */
 extern const char vm_schema_sql[];
 
 enum {
@@ -27,12 +28,14 @@ typedef struct vm_db_migration {
 	const char *sql;
 } vm_db_migration;
 
-/* Open (and create or migrate) a database. Sets WAL, foreign_keys,
- * synchronous=NORMAL and a busy timeout. NULL with "FILE: message" in err. */
+/* Open (and create or migrate) a database. Sets foreign_keys and a busy
+ * timeout; a database opened for writing is also switched to WAL with
+ * synchronous=NORMAL (a read-only one is left as it is). NULL with
+ * "FILE: message" in err. */
 sqlite3 *vm_db_open(const char *path, int flags, char *err, size_t errlen);
 void vm_db_close(sqlite3 *db);
 
-/* The schema version of an open database. */
+/* The schema version of an open database; -1 when it can't be read. */
 int vm_db_version(sqlite3 *db);
 
 /* Apply migrations so that the database reaches version `target`, all in one
@@ -43,7 +46,8 @@ int vm_db_migrate(sqlite3 *db, const vm_db_migration *steps, size_t nsteps,
 
 /* Run SQL with no result rows. 0, or -1 with the message in err. */
 int vm_db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
-/* PRAGMA integrity_check: 0 when "ok", else -1 with the first problem. */
+/* PRAGMA integrity_check and PRAGMA foreign_key_check: 0 when the first
+ * says "ok" and the second finds nothing, else -1 with the first problem. */
 int vm_db_integrity(sqlite3 *db, char *err, size_t errlen);
 
 /* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK); die on error. */
@@ -52,11 +56,16 @@ void vm_db_commit(sqlite3 *db);
 void vm_db_rollback(sqlite3 *db);
 
 /* Statement helpers for tools to which any database error is fatal: each
- * dies with "DBFILE: what: SQLite's message" (exit 2). */
+ * dies with "DBFILE: what: SQLite's message" (exit 2), where DBFILE is the
+ * database's full path (sqlite3_db_filename) and what the statement's SQL. */
+void vm_db_die(sqlite3 *db, const char *what) VM_NORETURN;
 sqlite3_stmt *vm_db_prepare(sqlite3 *db, const char *sql);
 /* Step a statement that returns no rows, then reset it and clear its
  * bindings for the next use. */
 void vm_db_step_done(sqlite3 *db, sqlite3_stmt *st);
+/* Step a statement that returns rows: 1 with a row, 0 when there are no
+ * more. */
+int vm_db_step_row(sqlite3 *db, sqlite3_stmt *st);
 /* The first column of the first row of sql as an integer (0 when no row). */
 long long vm_db_query_int(sqlite3 *db, const char *sql);
 /* Bind text, or NULL when s is NULL (SQLITE_TRANSIENT: s may go away). */

@@ -13,16 +13,12 @@
  * bands get too narrow to help and all distinct pairs are compared. */
 #include "config.h"
 #include "dupes.h"
+#include "db.h"
+#include "json.h"
+#include "util.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct ditem {
-	long long num;
-	char *id, *path, *sha, *src;
-	uint64_t phash;
-} ditem;
 
 typedef struct keyed {
 	uint64_t key;
@@ -59,58 +55,254 @@ static int cmp_keyed(const void *a, const void *b)
 	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-static int cmp_str_idx(const void *a, const void *b, void *arg)
+static int cmp_sha_idx(const void *a, const void *b, void *arg)
 {
-	const ditem *it = arg;
+	const vm_dupe_item *it = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(it[x].sha, it[y].sha);
+	int c = strcmp(it[x].sha256, it[y].sha256);
 	return c ? c : (x > y) - (x < y);
 }
 
-typedef struct group {
-	size_t root, count, first;   /* first: offset in the member list */
-} group;
-
 static int cmp_group(const void *a, const void *b)
 {
-	const group *x = a, *y = b;
+	const struct vm_dupe_group *x = a, *y = b;
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
-	return (x->root > y->root) - (x->root < y->root);
+	return (x->members[0]->num > y->members[0]->num) - (x->members[0]->num < y->members[0]->num);
 }
 
-static char *dup_col(sqlite3_stmt *st, int i)
+/* Every row of `resized`, by news number. */
+static void load_items(sqlite3 *db, vm_dupes *d)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	size_t n = t ? strlen((const char *)t) : 0;
-	char *p = malloc(n + 1);
-	if (p) {
-		if (n)
-			memcpy(p, t, n);
-		p[n] = '\0';
+	sqlite3_stmt *st = vm_db_prepare(db,
+	        "SELECT r.news_num, COALESCE(n.id, 'N' || r.news_num), r.path, r.sha256,"
+	        " r.source_sha256, r.phash FROM resized r LEFT JOIN news n ON n.num = r.news_num"
+	        " ORDER BY r.news_num");
+	size_t cap = 0;
+	while (vm_db_step_row(db, st)) {
+		vm_dupe_item *it;
+		if (d->nitems == cap)
+			d->items = xrealloc(d->items, (cap = cap ? 2 * cap : 1024) * sizeof *d->items);
+		it = &d->items[d->nitems++];
+		it->num = sqlite3_column_int64(st, 0);
+		it->id = vm_db_column_dup(st, 1);
+		it->path = vm_db_column_dup(st, 2);
+		it->sha256 = vm_db_column_dup(st, 3);
+		it->source_sha256 = vm_db_column_dup(st, 4);
+		it->phash = (uint64_t)sqlite3_column_int64(st, 5);
+		if (!it->path)
+			it->path = xstrdup("");
+		if (!it->sha256)
+			it->sha256 = xstrdup("");
+		if (!it->source_sha256)
+			it->source_sha256 = xstrdup("");
 	}
-	return p;
+	sqlite3_finalize(st);
 }
 
-/* A JSON string body: quotes, backslashes and control characters escaped. */
-static void json_str(FILE *out, const char *s)
+/* Items whose outputs have the same sha256. */
+static void link_same_sha(const vm_dupes *d, size_t *parent)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
+	size_t n = d->nitems, *order = xmalloc((n + 1) * sizeof *order);
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof *order, cmp_sha_idx, d->items);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(d->items[order[i]].sha256, d->items[order[i - 1]].sha256) == 0)
+			uf_union(parent, order[i], order[i - 1]);
+	free(order);
+}
+
+/* Items with the same hash; the distinct hashes (one item each) into uniq.
+ * Returns their number. */
+static size_t link_same_phash(const vm_dupes *d, size_t *parent, keyed *uniq)
+{
+	size_t n = d->nitems, nuniq = 0;
+	keyed *keys = xmalloc((n + 1) * sizeof *keys);
+	for (size_t i = 0; i < n; i++) {
+		keys[i].key = d->items[i].phash;
+		keys[i].idx = i;
+	}
+	qsort(keys, n, sizeof *keys, cmp_keyed);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && keys[i].key == keys[i - 1].key)
+			uf_union(parent, keys[i].idx, keys[i - 1].idx);
 		else
-			fputc(c, out);
+			uniq[nuniq++] = keys[i];
 	}
-	fputc('"', out);
+	free(keys);
+	return nuniq;
 }
 
-/* A CSV field, quoted when it needs to be. */
-static void csv_str(FILE *out, const char *s)
+/* Near hashes, comparing every pair of distinct ones. */
+static void link_all_pairs(const keyed *uniq, size_t nuniq, int max_distance, size_t *parent)
 {
+	for (size_t a = 0; a < nuniq; a++)
+		for (size_t b = a + 1; b < nuniq; b++)
+			if (__builtin_popcountll(uniq[a].key ^ uniq[b].key) <= max_distance)
+				uf_union(parent, uniq[a].idx, uniq[b].idx);
+}
+
+/* Near hashes by multi-index hashing: max_distance + 1 disjoint bands, and
+ * within each band only the hashes that agree on it are compared. */
+static void link_by_bands(const keyed *uniq, size_t nuniq, int max_distance, size_t *parent)
+{
+	int bands = max_distance + 1;
+	keyed *keys = xmalloc((nuniq + 1) * sizeof *keys);
+	for (int band = 0; band < bands; band++) {
+		int lo = 64 * band / bands, hi = 64 * (band + 1) / bands;
+		uint64_t mask = (hi - lo >= 64) ? ~(uint64_t)0 : (((uint64_t)1 << (hi - lo)) - 1);
+		for (size_t i = 0; i < nuniq; i++) {
+			keys[i].key = (uniq[i].key >> lo) & mask;
+			keys[i].idx = i;
+		}
+		qsort(keys, nuniq, sizeof *keys, cmp_keyed);
+		for (size_t s = 0, e; s < nuniq; s = e) {
+			for (e = s + 1; e < nuniq && keys[e].key == keys[s].key; e++)
+				;
+			for (size_t a = s; a < e; a++)
+				for (size_t b = a + 1; b < e; b++) {
+					const keyed *x = &uniq[keys[a].idx], *y = &uniq[keys[b].idx];
+					if (__builtin_popcountll(x->key ^ y->key) <= max_distance)
+						uf_union(parent, x->idx, y->idx);
+				}
+		}
+	}
+	free(keys);
+}
+
+/* The components of two or more items, members in news order, largest
+ * first. */
+static void collect_groups(vm_dupes *d, size_t *parent)
+{
+	size_t n = d->nitems;
+	keyed *keys = xmalloc((n + 1) * sizeof *keys);
+	for (size_t i = 0; i < n; i++) {
+		keys[i].key = uf_find(parent, i);
+		keys[i].idx = i;
+	}
+	qsort(keys, n, sizeof *keys, cmp_keyed);
+	d->groups = xmalloc((n / 2 + 1) * sizeof *d->groups);
+	d->members = xmalloc((n + 1) * sizeof *d->members);
+	for (size_t s = 0, e; s < n; s = e) {
+		for (e = s + 1; e < n && keys[e].key == keys[s].key; e++)
+			;
+		if (e - s < 2)
+			continue;
+		d->groups[d->ngroups].members = d->members + d->nmembers;
+		d->groups[d->ngroups].count = e - s;
+		d->ngroups++;
+		for (size_t k = s; k < e; k++)
+			d->members[d->nmembers++] = &d->items[keys[k].idx];
+	}
+	qsort(d->groups, d->ngroups, sizeof *d->groups, cmp_group);
+	free(keys);
+}
+
+int vm_dupes_find(sqlite3 *db, int max_distance, vm_dupes *d, char *err, size_t errlen)
+{
+	size_t *parent, nuniq;
+	keyed *uniq;
+	memset(d, 0, sizeof *d);
+	if (max_distance < 0 || max_distance > 64) {
+		snprintf(err, errlen, "max distance %d is out of range [0, 64]", max_distance);
+		return -1;
+	}
+	d->max_distance = max_distance;
+	load_items(db, d);
+	parent = xmalloc((d->nitems + 1) * sizeof *parent);
+	uniq = xmalloc((d->nitems + 1) * sizeof *uniq);
+	for (size_t i = 0; i < d->nitems; i++)
+		parent[i] = i;
+	link_same_sha(d, parent);
+	nuniq = link_same_phash(d, parent, uniq);
+	if (max_distance > 0 && nuniq > 1) {
+		if (max_distance + 1 > 16)   /* bands too narrow to help */
+			link_all_pairs(uniq, nuniq, max_distance, parent);
+		else
+			link_by_bands(uniq, nuniq, max_distance, parent);
+	}
+	collect_groups(d, parent);
+	free(parent);
+	free(uniq);
+	return 0;
+}
+
+void vm_dupes_free(vm_dupes *d)
+{
+	for (size_t i = 0; i < d->nitems; i++) {
+		free(d->items[i].id);
+		free(d->items[i].path);
+		free(d->items[i].sha256);
+		free(d->items[i].source_sha256);
+	}
+	free(d->items);
+	free(d->members);
+	free(d->groups);
+	memset(d, 0, sizeof *d);
+}
+
+static void phash_hex(uint64_t phash, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)phash);
+}
+
+static cJSON *item_json(const vm_dupe_item *it)
+{
+	cJSON *o = cJSON_CreateObject();
+	char hex[17];
+	if (!o)
+		vm_die("out of memory (JSON)");
+	phash_hex(it->phash, hex);
+	vm_json_add_str(o, "id", it->id);
+	vm_json_add_str(o, "phash", hex);
+	vm_json_add_str(o, "sha256", it->sha256);
+	vm_json_add_str(o, "source_sha256", it->source_sha256);
+	vm_json_add_str(o, "path", it->path);
+	return o;
+}
+
+cJSON *vm_dupes_json(const vm_dupes *d)
+{
+	cJSON *root = cJSON_CreateObject(), *groups = cJSON_CreateArray();
+	if (!root || !groups)
+		vm_die("out of memory (JSON)");
+	vm_json_add_int(root, "max_distance", d->max_distance);
+	cJSON_AddItemToObject(root, "groups", groups);
+	for (size_t g = 0; g < d->ngroups; g++) {
+		cJSON *grp = cJSON_CreateObject(), *items = cJSON_CreateArray();
+		if (!grp || !items)
+			vm_die("out of memory (JSON)");
+		vm_json_add_int(grp, "group", (long long)g + 1);
+		vm_json_add_int(grp, "size", (long long)d->groups[g].count);
+		cJSON_AddItemToObject(grp, "items", items);
+		for (size_t k = 0; k < d->groups[g].count; k++)
+			cJSON_AddItemToArray(items, item_json(d->groups[g].members[k]));
+		cJSON_AddItemToArray(groups, grp);
+	}
+	return root;
+}
+
+static void print_text(const vm_dupes *d, FILE *out)
+{
+	char hex[17];
+	fprintf(out, "%zu group%s of identical or near-identical images (max distance %d), %zu items\n",
+	        d->ngroups, d->ngroups == 1 ? "" : "s", d->max_distance, d->nmembers);
+	for (size_t g = 0; g < d->ngroups; g++) {
+		fprintf(out, "group %zu: %zu items\n", g + 1, d->groups[g].count);
+		for (size_t k = 0; k < d->groups[g].count; k++) {
+			const vm_dupe_item *it = d->groups[g].members[k];
+			phash_hex(it->phash, hex);
+			fprintf(out, "  %-10s %s %s %s\n", it->id, hex, it->source_sha256, it->path);
+		}
+	}
+}
+
+/* A CSV field, quoted when it needs to be, after a comma unless first. */
+static void csv_field(FILE *out, const char *s, int first)
+{
+	if (!first)
+		fputc(',', out);
 	if (!strpbrk(s, ",\"\n\r")) {
 		fputs(s, out);
 		return;
@@ -124,210 +316,47 @@ static void csv_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+static void print_csv(const vm_dupes *d, FILE *out)
+{
+	char hex[17];
+	fputs("group,size,news_id,phash,sha256,source_sha256,path\n", out);
+	for (size_t g = 0; g < d->ngroups; g++)
+		for (size_t k = 0; k < d->groups[g].count; k++) {
+			const vm_dupe_item *it = d->groups[g].members[k];
+			phash_hex(it->phash, hex);
+			fprintf(out, "%zu,%zu,", g + 1, d->groups[g].count);
+			csv_field(out, it->id, 1);
+			csv_field(out, hex, 0);
+			csv_field(out, it->sha256, 0);
+			csv_field(out, it->source_sha256, 0);
+			csv_field(out, it->path, 0);
+			fputc('\n', out);
+		}
+}
+
 int vm_dupes_print(sqlite3 *db, int max_distance, const char *format, FILE *out, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	ditem *it = NULL;
-	size_t n = 0, cap = 0, *parent = NULL, *order = NULL, *members = NULL, ngroups = 0, nmembers = 0;
-	keyed *keys = NULL, *uniq = NULL;
-	group *groups = NULL;
-	size_t nuniq = 0;
-	int rc = -1, fmt;
-
-	if (!format || strcmp(format, "text") == 0)
-		fmt = 0;
-	else if (strcmp(format, "json") == 0)
-		fmt = 1;
-	else if (strcmp(format, "csv") == 0)
-		fmt = 2;
-	else {
+	vm_dupes d;
+	int rc = 0;
+	if (format && strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
 		snprintf(err, errlen, "unknown duplicates format '%s' (text, json or csv)", format);
 		return -1;
 	}
-	if (max_distance < 0 || max_distance > 64) {
-		snprintf(err, errlen, "max distance %d is out of range [0, 64]", max_distance);
+	if (vm_dupes_find(db, max_distance, &d, err, errlen) < 0)
 		return -1;
-	}
-	if (sqlite3_prepare_v2(db,
-	        "SELECT r.news_num, COALESCE(n.id, 'N' || r.news_num), r.path, r.sha256,"
-	        " r.source_sha256, r.phash FROM resized r LEFT JOIN news n ON n.num = r.news_num"
-	        " ORDER BY r.news_num", -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "reading resized: %s", sqlite3_errmsg(db));
-		goto out;
-	}
-	for (;;) {
-		int s = sqlite3_step(st);
-		if (s == SQLITE_DONE)
-			break;
-		if (s != SQLITE_ROW) {
-			snprintf(err, errlen, "reading resized: %s", sqlite3_errmsg(db));
-			goto out;
-		}
-		if (n == cap) {
-			ditem *p = realloc(it, (cap = cap ? 2 * cap : 1024) * sizeof *it);
-			if (!p)
-				goto oom;
-			it = p;
-		}
-		it[n].num = sqlite3_column_int64(st, 0);
-		it[n].id = dup_col(st, 1);
-		it[n].path = dup_col(st, 2);
-		it[n].sha = dup_col(st, 3);
-		it[n].src = dup_col(st, 4);
-		it[n].phash = (uint64_t)sqlite3_column_int64(st, 5);
-		n++;
-		if (!it[n - 1].id || !it[n - 1].path || !it[n - 1].sha || !it[n - 1].src)
-			goto oom;
-	}
-	parent = malloc((n + 1) * sizeof *parent);
-	order = malloc((n + 1) * sizeof *order);
-	keys = malloc((n + 1) * sizeof *keys);
-	uniq = malloc((n + 1) * sizeof *uniq);
-	if (!parent || !order || !keys || !uniq)
-		goto oom;
-	for (size_t i = 0; i < n; i++) {
-		parent[i] = i;
-		order[i] = i;
-	}
-	/* identical outputs */
-	qsort_r(order, n, sizeof *order, cmp_str_idx, it);
-	for (size_t i = 1; i < n; i++)
-		if (strcmp(it[order[i]].sha, it[order[i - 1]].sha) == 0)
-			uf_union(parent, order[i], order[i - 1]);
-	/* identical hashes, and the list of distinct ones */
-	for (size_t i = 0; i < n; i++) {
-		keys[i].key = it[i].phash;
-		keys[i].idx = i;
-	}
-	qsort(keys, n, sizeof *keys, cmp_keyed);
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && keys[i].key == keys[i - 1].key)
-			uf_union(parent, keys[i].idx, keys[i - 1].idx);
-		else
-			uniq[nuniq++] = keys[i];
-	}
-	/* near hashes among the distinct ones */
-	if (max_distance > 0 && nuniq > 1) {
-		int bands = max_distance + 1;
-		if (bands > 16) {
-			for (size_t a = 0; a < nuniq; a++)
-				for (size_t b = a + 1; b < nuniq; b++)
-					if (__builtin_popcountll(uniq[a].key ^ uniq[b].key) <= max_distance)
-						uf_union(parent, uniq[a].idx, uniq[b].idx);
-		} else {
-			for (int band = 0; band < bands; band++) {
-				int lo = 64 * band / bands, hi = 64 * (band + 1) / bands;
-				uint64_t mask = (hi - lo >= 64) ? ~(uint64_t)0 : (((uint64_t)1 << (hi - lo)) - 1);
-				for (size_t i = 0; i < nuniq; i++) {
-					keys[i].key = (uniq[i].key >> lo) & mask;
-					keys[i].idx = i;
-				}
-				qsort(keys, nuniq, sizeof *keys, cmp_keyed);
-				for (size_t s = 0, e; s < nuniq; s = e) {
-					for (e = s + 1; e < nuniq && keys[e].key == keys[s].key; e++)
-						;
-					for (size_t a = s; a < e; a++)
-						for (size_t b = a + 1; b < e; b++) {
-							const keyed *x = &uniq[keys[a].idx], *y = &uniq[keys[b].idx];
-							if (__builtin_popcountll(x->key ^ y->key) <= max_distance)
-								uf_union(parent, x->idx, y->idx);
-						}
-				}
-			}
-		}
-	}
-	/* components of two or more, members in news order */
-	for (size_t i = 0; i < n; i++) {
-		keys[i].key = uf_find(parent, i);
-		keys[i].idx = i;
-	}
-	qsort(keys, n, sizeof *keys, cmp_keyed);
-	groups = malloc((n / 2 + 1) * sizeof *groups);
-	members = malloc((n + 1) * sizeof *members);
-	if (!groups || !members)
-		goto oom;
-	for (size_t s = 0, e; s < n; s = e) {
-		for (e = s + 1; e < n && keys[e].key == keys[s].key; e++)
-			;
-		if (e - s < 2)
-			continue;
-		groups[ngroups].root = keys[s].key;
-		groups[ngroups].count = e - s;
-		groups[ngroups].first = nmembers;
-		ngroups++;
-		for (size_t k = s; k < e; k++)
-			members[nmembers++] = keys[k].idx;
-	}
-	qsort(groups, ngroups, sizeof *groups, cmp_group);
-
-	if (fmt == 0) {
-		fprintf(out, "%zu group%s of identical or near-identical images (max distance %d), %zu items\n",
-		        ngroups, ngroups == 1 ? "" : "s", max_distance, nmembers);
-	} else if (fmt == 1) {
-		fprintf(out, "{\"max_distance\":%d,\"groups\":[", max_distance);
+	if (!format || strcmp(format, "text") == 0) {
+		print_text(&d, out);
+	} else if (strcmp(format, "csv") == 0) {
+		print_csv(&d, out);
 	} else {
-		fputs("group,size,news_id,phash,sha256,source_sha256,path\n", out);
+		cJSON *root = vm_dupes_json(&d);
+		vm_json_print(out, root, 0);
+		cJSON_Delete(root);
 	}
-	for (size_t g = 0; g < ngroups; g++) {
-		const group *gr = &groups[g];
-		if (fmt == 0)
-			fprintf(out, "group %zu: %zu items\n", g + 1, gr->count);
-		else if (fmt == 1)
-			fprintf(out, "%s{\"group\":%zu,\"size\":%zu,\"items\":[", g ? "," : "", g + 1, gr->count);
-		for (size_t k = 0; k < gr->count; k++) {
-			const ditem *d = &it[members[gr->first + k]];
-			if (fmt == 0) {
-				fprintf(out, "  %-10s %016llx %s %s\n", d->id, (unsigned long long)d->phash, d->src, d->path);
-			} else if (fmt == 1) {
-				fprintf(out, "%s{\"id\":", k ? "," : "");
-				json_str(out, d->id);
-				fprintf(out, ",\"phash\":\"%016llx\",\"sha256\":", (unsigned long long)d->phash);
-				json_str(out, d->sha);
-				fputs(",\"source_sha256\":", out);
-				json_str(out, d->src);
-				fputs(",\"path\":", out);
-				json_str(out, d->path);
-				fputc('}', out);
-			} else {
-				fprintf(out, "%zu,%zu,", g + 1, gr->count);
-				csv_str(out, d->id);
-				fprintf(out, ",%016llx,", (unsigned long long)d->phash);
-				csv_str(out, d->sha);
-				fputc(',', out);
-				csv_str(out, d->src);
-				fputc(',', out);
-				csv_str(out, d->path);
-				fputc('\n', out);
-			}
-		}
-		if (fmt == 1)
-			fputs("]}", out);
-	}
-	if (fmt == 1)
-		fputs("]}\n", out);
 	if (ferror(out)) {
 		snprintf(err, errlen, "write error");
-		goto out;
+		rc = -1;
 	}
-	rc = 0;
-	goto out;
-oom:
-	snprintf(err, errlen, "out of memory");
-out:
-	if (st)
-		sqlite3_finalize(st);
-	for (size_t i = 0; i < n; i++) {
-		free(it[i].id);
-		free(it[i].path);
-		free(it[i].sha);
-		free(it[i].src);
-	}
-	free(it);
-	free(parent);
-	free(order);
-	free(keys);
-	free(uniq);
-	free(groups);
-	free(members);
+	vm_dupes_free(&d);
 	return rc;
 }

@@ -4,12 +4,24 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Below this magnitude cJSON's "%1.15g" prints an integer to the digit. */
+#define EXACT_AS_NUMBER 1000000000000000LL
+
 cJSON *vm_json_add_int(cJSON *obj, const char *name, long long v)
 {
-	cJSON *n = cJSON_AddNumberToObject(obj, name, (double)v);
+	cJSON *n;
+	if (v > -EXACT_AS_NUMBER && v < EXACT_AS_NUMBER) {
+		n = cJSON_AddNumberToObject(obj, name, (double)v);
+	} else {
+		char text[24];
+		snprintf(text, sizeof text, "%lld", v);
+		n = cJSON_AddRawToObject(obj, name, text);
+	}
 	if (!n)
 		vm_die("out of memory (JSON)");
 	return n;
@@ -21,6 +33,16 @@ cJSON *vm_json_add_num(cJSON *obj, const char *name, double v)
 	if (!n)
 		vm_die("out of memory (JSON)");
 	return n;
+}
+
+cJSON *vm_json_add_numf(cJSON *obj, const char *name, const char *fmt, ...)
+{
+	char text[64];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	return vm_json_add_num(obj, name, strtod(text, NULL));
 }
 
 cJSON *vm_json_add_str(cJSON *obj, const char *name, const char *s)

@@ -2,8 +2,9 @@
  * (run counters, duplicate groups, Table 1, the synthetic dataset's truth):
  * build a cJSON tree, then print it here. Reading JSON is cJSON's own
  * cJSON_Parse. Numbers that must stay integers are added with
- * vm_json_add_int, which keeps 64-bit counts exact (cJSON holds doubles,
- * exact up to 2^53, far above any count here). */
+ * vm_json_add_int, which prints every 64-bit value to the digit: cJSON holds
+ * doubles and prints them with 15 significant digits, so an integer of 16
+ * digits or more is added as raw JSON text instead of a cJSON number. */
 #ifndef VMIND_JSON_H
 #define VMIND_JSON_H
 
@@ -13,6 +14,10 @@
 /* Add a member; the tree owns what is added. Returns the new item. */
 cJSON *vm_json_add_int(cJSON *obj, const char *name, long long v);
 cJSON *vm_json_add_num(cJSON *obj, const char *name, double v);
+/* The number that printf(fmt, ...) writes (e.g. "%.6f"), so that a tool's
+ * JSON holds the same figures as its text output. */
+cJSON *vm_json_add_numf(cJSON *obj, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* NULL s adds JSON null. */
 cJSON *vm_json_add_str(cJSON *obj, const char *name, const char *s);
 

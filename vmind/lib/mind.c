@@ -380,71 +380,67 @@ static int discard_line(vm_mind_reader *r)
 	}
 }
 
+/* After a bad line: 1 when the read stops there (strict mode), else 0 with
+ * the line counted as skipped (VM_MIND_LENIENT). */
+static int stop_at_bad_line(vm_mind_reader *r)
+{
+	if (!(r->flags & VM_MIND_LENIENT))
+		return 1;
+	skip_line(r);
+	return 0;
+}
+
+/* Hand out s[0..n), a line already cut from its LF, without a CR at its
+ * end: LINE_OK, or LINE_LONG with the error set. */
+static inline int line_out(vm_mind_reader *r, char *s, size_t n, char **line, size_t *len)
+{
+	if (n && s[n - 1] == '\r')
+		s[--n] = '\0';
+	r->lineno++;
+	if (n > r->max_line) {
+		set_error(r, r->lineno, "line too long (more than %zu bytes)", r->max_line);
+		return LINE_LONG;
+	}
+	*line = s;
+	*len = n;
+	return LINE_OK;
+}
+
 /* The next line without its end (LF or CRLF), NUL-terminated in the buffer. */
 static int next_line(vm_mind_reader *r, char **line, size_t *len)
 {
 	for (;;) {
-		char *q = memchr(r->buf + r->scan, '\n', r->end - r->scan);
-		size_t n;
+		char *q = memchr(r->buf + r->scan, '\n', r->end - r->scan), *s = r->buf + r->beg;
+		int rc;
+		if (!q)
+			r->scan = r->end;
 		if (q) {
-			char *s = r->buf + r->beg;
-			n = (size_t)(q - s);
 			r->beg = r->scan = (size_t)(q - r->buf) + 1;
 			*q = '\0';
-			if (n && s[n - 1] == '\r')
-				s[--n] = '\0';
-			if (n > r->max_line)
-				goto too_long_done;
-			r->lineno++;
-			*line = s;
-			*len = n;
-			return LINE_OK;
-		}
-		r->scan = r->end;
-		if (!r->eof) {
-			int rc = fill(r);
-			if (rc == LINE_LONG) {
-				r->lineno++;
-				set_error(r, r->lineno, "line too long (more than %zu bytes)", r->max_line);
-				if (r->flags & VM_MIND_LENIENT) {
-					if (discard_line(r) < 0)
-						goto ioerr;
-					skip_line(r);
-					continue;
-				}
-				return LINE_LONG;
-			}
-			if (rc < 0)
+			rc = line_out(r, s, (size_t)(q - s), line, len);
+		} else if (!r->eof) {
+			rc = fill(r);
+			if (rc == LINE_IOERR)
 				goto ioerr;
-			if (rc == 0)
-				r->eof = 1;
-			continue;
-		}
-		if (r->beg == r->end)
+			if (rc != LINE_LONG) {
+				r->eof = rc == 0;
+				continue;
+			}
+			r->lineno++;
+			set_error(r, r->lineno, "line too long (more than %zu bytes)", r->max_line);
+			if ((r->flags & VM_MIND_LENIENT) && discard_line(r) < 0)
+				goto ioerr;
+		} else if (r->beg == r->end) {
 			return LINE_EOF;
-		/* the last line has no line end */
-		{
-			char *s = r->buf + r->beg;
-			n = r->end - r->beg;
+		} else {
+			/* the last line has no line end */
+			size_t n = r->end - r->beg;
 			r->buf[r->end] = '\0';
 			r->beg = r->scan = r->end;
-			if (n && s[n - 1] == '\r')
-				s[--n] = '\0';
-			if (n > r->max_line)
-				goto too_long_done;
-			r->lineno++;
-			*line = s;
-			*len = n;
-			return LINE_OK;
+			rc = line_out(r, s, n, line, len);
 		}
-	too_long_done:
-		r->lineno++;
-		set_error(r, r->lineno, "line too long (more than %zu bytes)", r->max_line);
-		if (r->flags & VM_MIND_LENIENT) {
-			skip_line(r);
-			continue;
-		}
-		return LINE_LONG;
+		if (rc == LINE_OK || stop_at_bad_line(r))
+			return rc;
 	}
 ioerr:
 	set_error(r, 0, "read error: %s", strerror(errno));
@@ -739,9 +735,8 @@ static int next_row(vm_mind_reader *r, int (*parse)(vm_mind_reader *, char *, si
 			return VM_MIND_ERROR;
 		if (parse(r, line, len, row) == 0)
 			return VM_MIND_ROW;
-		if (!(r->flags & VM_MIND_LENIENT))
+		if (stop_at_bad_line(r))
 			return VM_MIND_ERROR;
-		skip_line(r);
 	}
 }
 
@@ -1002,26 +997,40 @@ static int fast_list_ok_avx512(const unsigned char *f, size_t len, int imp, size
 	FAST_LIST_BODY(classify64_avx512, TAIL_MASKED)
 }
 
-/* -1 not known yet, 0 SSE2, 1 AVX2, 2 AVX-512BW */
-static int have_avx2 = -1;
+/* The widest vector instructions the CPU has, found on first use. */
+typedef enum simd_level {
+	SIMD_UNKNOWN = -1,   /* not looked at yet */
+	SIMD_SSE2,           /* the x86-64 baseline */
+	SIMD_AVX2,
+	SIMD_AVX512BW
+} simd_level;
+static simd_level simd = SIMD_UNKNOWN;   /* read and written atomically */
+
+static simd_level simd_detect(void)
+{
+	simd_level level;
+	__builtin_cpu_init();
+	level = __builtin_cpu_supports("avx512bw") ? SIMD_AVX512BW
+	      : __builtin_cpu_supports("avx2") ? SIMD_AVX2 : SIMD_SSE2;
+	if (getenv("VMIND_NO_AVX")) {   /* tests: 1 no AVX-512, 2 neither AVX */
+		simd_level cap = atoi(getenv("VMIND_NO_AVX")) >= 2 ? SIMD_SSE2 : SIMD_AVX2;
+		if (level > cap)
+			level = cap;
+	}
+	return level;
+}
 
 static int fast_list_ok(const unsigned char *f, size_t len, int imp, size_t *count, int *labelled)
 {
-	int avx2 = __atomic_load_n(&have_avx2, __ATOMIC_RELAXED);
-	if (avx2 < 0) {
-		__builtin_cpu_init();
-		avx2 = __builtin_cpu_supports("avx512bw") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
-		if (getenv("VMIND_NO_AVX")) {   /* tests: 1 no AVX-512, 2 neither AVX */
-			int cap = atoi(getenv("VMIND_NO_AVX")) >= 2 ? 0 : 1;
-			if (avx2 > cap)
-				avx2 = cap;
-		}
-		__atomic_store_n(&have_avx2, avx2, __ATOMIC_RELAXED);
+	simd_level level = __atomic_load_n(&simd, __ATOMIC_RELAXED);
+	if (level == SIMD_UNKNOWN) {
+		level = simd_detect();
+		__atomic_store_n(&simd, level, __ATOMIC_RELAXED);
 	}
-	if (avx2 == 2)
+	if (level == SIMD_AVX512BW)
 		return fast_list_ok_avx512(f, len, imp, count, labelled);
-	return avx2 ? fast_list_ok_avx2(f, len, imp, count, labelled)
-	            : fast_list_ok_sse2(f, len, imp, count, labelled);
+	return level == SIMD_AVX2 ? fast_list_ok_avx2(f, len, imp, count, labelled)
+	                          : fast_list_ok_sse2(f, len, imp, count, labelled);
 }
 #else
 static int fast_list_ok(const unsigned char *f, size_t len, int imp, size_t *count, int *labelled)
@@ -1031,16 +1040,12 @@ static int fast_list_ok(const unsigned char *f, size_t len, int imp, size_t *cou
 }
 #endif
 
-static int behavior_fields(vm_mind_reader *r, char *line, size_t len, vm_behavior *row, char **col5)
+/* Cut a line into its 5 columns (NUL-terminating the first four); *col5
+ * is set once the fifth is found. */
+static int behavior_columns(vm_mind_reader *r, char *line, size_t len, char *col[5], size_t clen[5],
+                            char **col5)
 {
-	char *col[5];
-	size_t clen[5];
 	char *p = line, *e = line + len;
-	char q[200];
-	const unsigned char *s, *fe;
-	size_t n;
-	int lab;
-
 	if (len == 0) {
 		set_error(r, r->lineno, "empty line");
 		return -1;
@@ -1059,7 +1064,13 @@ static int behavior_fields(vm_mind_reader *r, char *line, size_t len, vm_behavio
 	col[4] = p;
 	clen[4] = (size_t)(e - p);
 	*col5 = p;
+	return 0;
+}
 
+/* Columns 1-3: impression id, user id, time. */
+static int behavior_head(vm_mind_reader *r, char *const col[5], const size_t clen[5], vm_behavior *row)
+{
+	char q[200];
 	if (parse_u64_digits(col[0], clen[0], &row->impression_id) < 0) {
 		quote(q, sizeof q, col[0], clen[0]);
 		set_error(r, r->lineno, "column 1: bad impression id '%s'", q);
@@ -1075,54 +1086,65 @@ static int behavior_fields(vm_mind_reader *r, char *line, size_t len, vm_behavio
 		set_error(r, r->lineno, "column 3: bad time '%s' (want M/D/YYYY H:MM:SS AM|PM)", q);
 		return -1;
 	}
+	row->user = col[1];
+	row->time_text = col[2];
+	return 0;
+}
 
-	if (r->flags & VM_MIND_NO_LISTS) {
-		size_t nh, ni;
-		int labelled, l2;
-		if (fast_list_ok((const unsigned char *)col[3], clen[3], 0, &nh, &l2) &&
-		    fast_list_ok((const unsigned char *)col[4], clen[4], 1, &ni, &labelled)) {
-			row->history = NULL;
-			row->n_history = nh;
-			row->impressions = NULL;
-			row->n_impressions = ni;
-			row->labelled = labelled;
-			row->user = col[1];
-			row->time_text = col[2];
-			return 0;
-		}
-		/* bad, or maybe bad: the exact parser below decides */
-	}
+/* VM_MIND_NO_LISTS: history and impressions checked by the fast path
+ * without decoding; 1 when both are good, 0 when the exact parsers must
+ * decide. */
+static inline int behavior_lists_fast(const char *hist, size_t hlen, const char *imp, size_t ilen,
+                                      vm_behavior *row)
+{
+	size_t nh, ni;
+	int labelled, l2;
+	if (!fast_list_ok((const unsigned char *)hist, hlen, 0, &nh, &l2) ||
+	    !fast_list_ok((const unsigned char *)imp, ilen, 1, &ni, &labelled))
+		return 0;
+	row->history = NULL;
+	row->n_history = nh;
+	row->impressions = NULL;
+	row->n_impressions = ni;
+	row->labelled = labelled;
+	return 1;
+}
 
-	/* column 4: history, "N1 N2 ...", may be empty */
-	s = (const unsigned char *)col[3];
-	fe = s + clen[3];
-	n = 0;
-	if (s < fe) {
-		for (;;) {
-			uint32_t v;
-			const unsigned char *tok = s;
-			if (take_news(&s, &v) < 0 || (s < fe && *s != ' ')) {
-				if (*tok == ' ' || tok == fe)
-					goto stray4;
-				token_error(r, 4, "news id", (const char *)tok, (const char *)fe);
-				return -1;
-			}
-			hist_push(r, n++, v);
-			if (s == fe)
-				break;
-			s++;   /* the space */
-			if (s == fe || *s == ' ')
-				goto stray4;
+/* Column 4: history, "N1 N2 ...", may be empty. */
+static int behavior_history(vm_mind_reader *r, const char *col, size_t clen, vm_behavior *row)
+{
+	const unsigned char *s = (const unsigned char *)col, *fe = s + clen;
+	size_t n = 0;
+	while (s < fe) {
+		uint32_t v;
+		const unsigned char *tok = s;
+		if (take_news(&s, &v) < 0 || (s < fe && *s != ' ')) {
+			if (*tok == ' ' || tok == fe)
+				goto stray;
+			token_error(r, 4, "news id", (const char *)tok, (const char *)fe);
+			return -1;
 		}
+		hist_push(r, n++, v);
+		if (s == fe)
+			break;
+		s++;   /* the space */
+		if (s == fe || *s == ' ')
+			goto stray;
 	}
 	row->history = r->hist;
 	row->n_history = n;
+	return 0;
+stray:
+	set_error(r, r->lineno, "column 4: stray space in history");
+	return -1;
+}
 
-	/* column 5: candidates "N1-0 N2-1" or bare "N1 N2" */
-	s = (const unsigned char *)col[4];
-	fe = s + clen[4];
-	n = 0;
-	lab = -2;
+/* Column 5: candidates "N1-0 N2-1" or bare "N1 N2", all labelled or none. */
+static int behavior_impressions(vm_mind_reader *r, const char *col, size_t clen, vm_behavior *row)
+{
+	const unsigned char *s = (const unsigned char *)col, *fe = s + clen, *tok;
+	size_t n = 0;
+	int lab = -2;
 	if (s == fe) {
 		set_error(r, r->lineno, "column 5: no impressions");
 		return -1;
@@ -1130,20 +1152,20 @@ static int behavior_fields(vm_mind_reader *r, char *line, size_t len, vm_behavio
 	for (;;) {
 		uint32_t v;
 		int8_t l = -1;
-		const unsigned char *tok = s;
+		tok = s;
 		if (take_news(&s, &v) < 0)
-			goto bad5;
+			goto bad;
 		if (*s == '-') {
 			if ((s[1] != '0' && s[1] != '1') || s + 2 > fe)
-				goto bad5;
+				goto bad;
 			l = (int8_t)(s[1] - '0');
 			s += 2;
 		}
 		if (s < fe && *s != ' ')
-			goto bad5;
-		if (lab == -2)
+			goto bad;
+		if (lab == -2) {
 			lab = l;
-		else if ((lab < 0) != (l < 0)) {
+		} else if ((lab < 0) != (l < 0)) {
 			set_error(r, r->lineno, "column 5: labelled and unlabelled impressions mixed");
 			return -1;
 		}
@@ -1152,27 +1174,34 @@ static int behavior_fields(vm_mind_reader *r, char *line, size_t len, vm_behavio
 			break;
 		s++;
 		if (s == fe || *s == ' ')
-			goto stray5;
-		continue;
-	bad5:
-		if (*tok == ' ' || tok == fe)
-			goto stray5;
-		token_error(r, 5, "impression", (const char *)tok, (const char *)fe);
-		return -1;
+			goto stray;
 	}
 	row->impressions = r->imp;
 	row->n_impressions = n;
 	row->labelled = lab >= 0;
-	row->user = col[1];
-	row->time_text = col[2];
 	return 0;
-
-stray4:
-	set_error(r, r->lineno, "column 4: stray space in history");
+bad:
+	if (*tok == ' ' || tok == fe)
+		goto stray;
+	token_error(r, 5, "impression", (const char *)tok, (const char *)fe);
 	return -1;
-stray5:
+stray:
 	set_error(r, r->lineno, "column 5: stray space in impressions");
 	return -1;
+}
+
+static int behavior_fields(vm_mind_reader *r, char *line, size_t len, vm_behavior *row, char **col5)
+{
+	char *col[5];
+	size_t clen[5];
+	if (behavior_columns(r, line, len, col, clen, col5) < 0 || behavior_head(r, col, clen, row) < 0)
+		return -1;
+	/* with VM_MIND_NO_LISTS, bad or maybe bad lists go to the exact parsers */
+	if ((r->flags & VM_MIND_NO_LISTS) && behavior_lists_fast(col[3], clen[3], col[4], clen[4], row))
+		return 0;
+	if (behavior_history(r, col[3], clen[3], row) < 0)
+		return -1;
+	return behavior_impressions(r, col[4], clen[4], row);
 }
 
 /* A bad line is first checked for its column count, so that a line with
@@ -1193,8 +1222,6 @@ static int behavior_parse(vm_mind_reader *r, char *line, size_t len, vm_behavior
 static int behavior_span(const char *s, size_t n, vm_behavior *row)
 {
 	const char *e = s + n, *t[4], *p = s;
-	size_t nh, ni;
-	int lab, l2;
 	for (int i = 0; i < 4; i++) {
 		t[i] = memchr(p, '\t', (size_t)(e - p));
 		if (!t[i])
@@ -1204,16 +1231,10 @@ static int behavior_span(const char *s, size_t n, vm_behavior *row)
 	if (parse_u64_digits(s, (size_t)(t[0] - s), &row->impression_id) < 0 ||
 	    vm_parse_user_id(t[0] + 1, (size_t)(t[1] - t[0] - 1), &row->user_num) < 0 ||
 	    vm_parse_mind_time(t[1] + 1, (size_t)(t[2] - t[1] - 1), &row->time) < 0 ||
-	    !fast_list_ok((const unsigned char *)t[2] + 1, (size_t)(t[3] - t[2] - 1), 0, &nh, &l2) ||
-	    !fast_list_ok((const unsigned char *)t[3] + 1, (size_t)(e - t[3] - 1), 1, &ni, &lab))
+	    !behavior_lists_fast(t[2] + 1, (size_t)(t[3] - t[2] - 1), t[3] + 1, (size_t)(e - t[3] - 1), row))
 		return -1;
 	row->user = NULL;
 	row->time_text = NULL;
-	row->history = NULL;
-	row->n_history = nh;
-	row->impressions = NULL;
-	row->n_impressions = ni;
-	row->labelled = lab;
 	return 0;
 }
 
@@ -1280,9 +1301,8 @@ static int behavior_next_mapped(vm_mind_reader *r, vm_behavior *row)
 			if (behavior_parse(r, r->buf, n, row) == 0)
 				return VM_MIND_ROW;
 		}
-		if (!(r->flags & VM_MIND_LENIENT))
+		if (stop_at_bad_line(r))
 			return VM_MIND_ERROR;
-		skip_line(r);
 	}
 }
 

@@ -89,7 +89,8 @@ void vm_mind_set_max_line(vm_mind_reader *r, size_t max_line);
 int vm_news_next(vm_mind_reader *r, vm_news *row);
 int vm_behavior_next(vm_mind_reader *r, vm_behavior *row);
 
-/* The last error, "FILE:LINE: message" (empty when none). */
+/* The last error, "FILE:LINE: message", or "FILE: message" for an I/O
+ * error (empty when none). */
 const char *vm_mind_error(const vm_mind_reader *r);
 /* Lines read so far, and lines skipped as bad in lenient mode. */
 uint64_t vm_mind_lineno(const vm_mind_reader *r);

@@ -203,16 +203,62 @@ static int parse_dict(const char *text, size_t len, npy_header *h, const char **
 	return 0;
 }
 
+/* The magic, the version and the header's length (2 bytes in version 1,
+ * 4 in versions 2 and 3); *pre_len is the bytes before the header. */
+static int read_prelude(FILE *f, const char *path, uint64_t *hlen, uint64_t *pre_len, char *err, size_t errlen)
+{
+	unsigned char pre[12];
+	if (fread(pre, 1, 8, f) != 8 || memcmp(pre, "\x93NUMPY", 6) != 0)
+		return fail(err, errlen, path, "not a .npy file (bad magic)");
+	if (pre[6] == 1) {
+		if (fread(pre + 8, 1, 2, f) != 2)
+			return fail(err, errlen, path, "truncated header");
+		*hlen = (uint64_t)pre[8] | (uint64_t)pre[9] << 8;
+		*pre_len = 10;
+	} else if (pre[6] == 2 || pre[6] == 3) {
+		if (fread(pre + 8, 1, 4, f) != 4)
+			return fail(err, errlen, path, "truncated header");
+		*hlen = (uint64_t)pre[8] | (uint64_t)pre[9] << 8 | (uint64_t)pre[10] << 16 | (uint64_t)pre[11] << 24;
+		*pre_len = 12;
+	} else {
+		return fail(err, errlen, path, "unsupported .npy version %d.%d", pre[6], pre[7]);
+	}
+	if (*hlen > MAX_HEADER)
+		return fail(err, errlen, path, "header too long (%llu bytes)", (unsigned long long)*hlen);
+	return 0;
+}
+
+/* The header dict of hlen bytes, read and parsed into h. */
+static int read_dict(FILE *f, const char *path, uint64_t hlen, npy_header *h, char *err, size_t errlen)
+{
+	char *text = xmalloc(hlen + 1);
+	const char *why = NULL;
+	int rc = -1;
+	if (fread(text, 1, hlen, f) != hlen) {
+		fail(err, errlen, path, "truncated header");
+		goto out;
+	}
+	text[hlen] = '\0';
+	if (memchr(text, '\0', hlen))
+		fail(err, errlen, path, "malformed header: NUL byte");
+	else if (parse_dict(text, hlen, h, &why) < 0)
+		fail(err, errlen, path, "malformed header: %s", why);
+	else if (h->fortran)
+		fail(err, errlen, path, "fortran_order True is not supported");
+	else
+		rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
 /* Open, check magic and version, read and parse the header. On success the
  * file is positioned at the data and *data_bytes is what follows. */
 static FILE *open_npy(const char *path, npy_header *h, uint64_t *data_bytes, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
-	unsigned char pre[12];
-	uint64_t hlen, pre_len, fsize;
+	uint64_t hlen = 0, pre_len = 0, fsize;
 	struct stat st;
-	char *text = NULL;
-	const char *why = NULL;
 	if (!f) {
 		fail(err, errlen, path, "%s", strerror(errno));
 		return NULL;
@@ -222,59 +268,17 @@ static FILE *open_npy(const char *path, npy_header *h, uint64_t *data_bytes, cha
 		goto bad;
 	}
 	fsize = (uint64_t)st.st_size;
-	if (fread(pre, 1, 8, f) != 8 || memcmp(pre, "\x93NUMPY", 6) != 0) {
-		fail(err, errlen, path, "not a .npy file (bad magic)");
+	if (read_prelude(f, path, &hlen, &pre_len, err, errlen) < 0)
 		goto bad;
-	}
-	if (pre[6] == 1) {
-		if (fread(pre + 8, 1, 2, f) != 2) {
-			fail(err, errlen, path, "truncated header");
-			goto bad;
-		}
-		hlen = (uint64_t)pre[8] | (uint64_t)pre[9] << 8;
-		pre_len = 10;
-	} else if (pre[6] == 2 || pre[6] == 3) {
-		if (fread(pre + 8, 1, 4, f) != 4) {
-			fail(err, errlen, path, "truncated header");
-			goto bad;
-		}
-		hlen = (uint64_t)pre[8] | (uint64_t)pre[9] << 8 | (uint64_t)pre[10] << 16 | (uint64_t)pre[11] << 24;
-		pre_len = 12;
-	} else {
-		fail(err, errlen, path, "unsupported .npy version %d.%d", pre[6], pre[7]);
-		goto bad;
-	}
-	if (hlen > MAX_HEADER) {
-		fail(err, errlen, path, "header too long (%llu bytes)", (unsigned long long)hlen);
-		goto bad;
-	}
 	if (pre_len + hlen > fsize) {
 		fail(err, errlen, path, "truncated header");
 		goto bad;
 	}
-	text = xmalloc(hlen + 1);
-	if (fread(text, 1, hlen, f) != hlen) {
-		fail(err, errlen, path, "truncated header");
+	if (read_dict(f, path, hlen, h, err, errlen) < 0)
 		goto bad;
-	}
-	text[hlen] = '\0';
-	if (memchr(text, '\0', hlen)) {
-		fail(err, errlen, path, "malformed header: NUL byte");
-		goto bad;
-	}
-	if (parse_dict(text, hlen, h, &why) < 0) {
-		fail(err, errlen, path, "malformed header: %s", why);
-		goto bad;
-	}
-	if (h->fortran) {
-		fail(err, errlen, path, "fortran_order True is not supported");
-		goto bad;
-	}
 	*data_bytes = fsize - pre_len - hlen;
-	free(text);
 	return f;
 bad:
-	free(text);
 	fclose(f);
 	return NULL;
 }
@@ -294,83 +298,98 @@ static int product(const uint64_t *dims, int n, uint64_t elem, uint64_t *out)
 	return 0;
 }
 
+/* The data: an ndim-D array of elem-byte elements, checked against the
+ * avail bytes the file holds, read whole into *data (*bytes long). */
+static int read_data(FILE *f, const char *path, const npy_header *h, int ndim, uint64_t elem, uint64_t avail,
+                     void **data, uint64_t *bytes, char *err, size_t errlen)
+{
+	if (h->ndim != ndim)
+		return fail(err, errlen, path, "expected a %d-D array, found %d dimensions", ndim, h->ndim);
+	if (product(h->shape, ndim, elem, bytes) < 0)
+		return fail(err, errlen, path, "shape too large");
+	if (*bytes > avail)
+		return fail(err, errlen, path, "truncated data (expected %llu bytes, found %llu)",
+		            (unsigned long long)*bytes, (unsigned long long)avail);
+	*data = xmalloc(*bytes ? *bytes : 1);
+	if (*bytes && fread(*data, 1, *bytes, f) != *bytes)
+		return fail(err, errlen, path, "read error");
+	return 0;
+}
+
+/* The width of a little-endian unicode dtype ('<U7': 7). */
+static int unicode_width(const char *path, const char *descr, uint64_t *width, char *err, size_t errlen)
+{
+	char *end;
+	if (descr[0] == '>' && descr[1] == 'U')
+		return fail(err, errlen, path, "dtype '%s' is big-endian; want a little-endian unicode array like '<U7'", descr);
+	if (descr[0] == '<' && descr[1] == 'U' && descr[2] >= '1' && descr[2] <= '9') {
+		errno = 0;
+		*width = strtoull(descr + 2, &end, 10);
+		if (!errno && !*end && *width > 0 && *width <= 4096)
+			return 0;
+	}
+	return fail(err, errlen, path, "dtype '%s' is not supported; want a unicode array like '<U7'", descr);
+}
+
+/* One fixed-width UTF-32 item as UTF-8 (its trailing NULs dropped); NULL
+ * with the code point in *bad when one is invalid. */
+static char *utf8_item(const unsigned char *u, size_t width, uint32_t *bad)
+{
+	size_t n = width, o = 0;
+	char *s;
+	while (n > 0 && !(u[4 * (n - 1)] | u[4 * (n - 1) + 1] | u[4 * (n - 1) + 2] | u[4 * (n - 1) + 3]))
+		n--;
+	s = xmalloc(4 * n + 1);
+	for (size_t k = 0; k < n; k++) {
+		uint32_t cp = (uint32_t)u[4 * k] | (uint32_t)u[4 * k + 1] << 8 |
+		              (uint32_t)u[4 * k + 2] << 16 | (uint32_t)u[4 * k + 3] << 24;
+		if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+			*bad = cp;
+			free(s);
+			return NULL;
+		}
+		if (cp < 0x80) {
+			s[o++] = (char)cp;
+		} else if (cp < 0x800) {
+			s[o++] = (char)(0xc0 | cp >> 6);
+			s[o++] = (char)(0x80 | (cp & 0x3f));
+		} else if (cp < 0x10000) {
+			s[o++] = (char)(0xe0 | cp >> 12);
+			s[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			s[o++] = (char)(0x80 | (cp & 0x3f));
+		} else {
+			s[o++] = (char)(0xf0 | cp >> 18);
+			s[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+			s[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			s[o++] = (char)(0x80 | (cp & 0x3f));
+		}
+	}
+	s[o] = '\0';
+	return s;
+}
+
 int vm_npy_read_strings(const char *path, vm_npy_strings *out, char *err, size_t errlen)
 {
 	npy_header h;
-	uint64_t avail, need, width;
+	uint64_t avail, bytes, width = 0;
+	void *data = NULL;
 	FILE *f;
-	unsigned char *data = NULL;
-	char *end;
 	memset(out, 0, sizeof *out);
 	f = open_npy(path, &h, &avail, err, errlen);
 	if (!f)
 		return -1;
-	if (h.descr[0] != '<' || h.descr[1] != 'U' || h.descr[2] < '1' || h.descr[2] > '9') {
-		if (h.descr[0] == '>' && h.descr[1] == 'U')
-			fail(err, errlen, path, "dtype '%s' is big-endian; want a little-endian unicode array like '<U7'", h.descr);
-		else
-			fail(err, errlen, path, "dtype '%s' is not supported; want a unicode array like '<U7'", h.descr);
+	if (unicode_width(path, h.descr, &width, err, errlen) < 0 ||
+	    read_data(f, path, &h, 1, 4 * width, avail, &data, &bytes, err, errlen) < 0)
 		goto bad;
-	}
-	errno = 0;
-	width = strtoull(h.descr + 2, &end, 10);
-	if (errno || *end || width == 0 || width > 4096) {
-		fail(err, errlen, path, "dtype '%s' is not supported; want a unicode array like '<U7'", h.descr);
-		goto bad;
-	}
-	if (h.ndim != 1) {
-		fail(err, errlen, path, "expected a 1-D array, found %d dimensions", h.ndim);
-		goto bad;
-	}
-	if (product(h.shape, 1, 4 * width, &need) < 0) {
-		fail(err, errlen, path, "shape too large");
-		goto bad;
-	}
-	if (need > avail) {
-		fail(err, errlen, path, "truncated data (expected %llu bytes, found %llu)",
-		     (unsigned long long)need, (unsigned long long)avail);
-		goto bad;
-	}
-	data = xmalloc(need ? need : 1);
-	if (need && fread(data, 1, need, f) != need) {
-		fail(err, errlen, path, "read error");
-		goto bad;
-	}
 	out->count = h.shape[0];
 	out->items = xcalloc(out->count ? out->count : 1, sizeof *out->items);
 	for (size_t i = 0; i < out->count; i++) {
-		const unsigned char *u = data + i * 4 * width;
-		size_t n = width, o = 0;
-		char *s;
-		while (n > 0 && !(u[4 * (n - 1)] | u[4 * (n - 1) + 1] | u[4 * (n - 1) + 2] | u[4 * (n - 1) + 3]))
-			n--;   /* trailing NULs of the fixed width */
-		s = xmalloc(4 * n + 1);
-		for (size_t k = 0; k < n; k++) {
-			uint32_t cp = (uint32_t)u[4 * k] | (uint32_t)u[4 * k + 1] << 8 |
-			              (uint32_t)u[4 * k + 2] << 16 | (uint32_t)u[4 * k + 3] << 24;
-			if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-				free(s);
-				fail(err, errlen, path, "item %zu: invalid code point 0x%x", i + 1, cp);
-				goto bad;
-			}
-			if (cp < 0x80) {
-				s[o++] = (char)cp;
-			} else if (cp < 0x800) {
-				s[o++] = (char)(0xc0 | cp >> 6);
-				s[o++] = (char)(0x80 | (cp & 0x3f));
-			} else if (cp < 0x10000) {
-				s[o++] = (char)(0xe0 | cp >> 12);
-				s[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-				s[o++] = (char)(0x80 | (cp & 0x3f));
-			} else {
-				s[o++] = (char)(0xf0 | cp >> 18);
-				s[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-				s[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-				s[o++] = (char)(0x80 | (cp & 0x3f));
-			}
+		uint32_t cp = 0;
+		out->items[i] = utf8_item((const unsigned char *)data + i * 4 * width, width, &cp);
+		if (!out->items[i]) {
+			fail(err, errlen, path, "item %zu: invalid code point 0x%x", i + 1, cp);
+			goto bad;
 		}
-		s[o] = '\0';
-		out->items[i] = s;
 	}
 	free(data);
 	fclose(f);
@@ -385,7 +404,8 @@ bad:
 int vm_npy_read_f32(const char *path, vm_npy_f32 *out, char *err, size_t errlen)
 {
 	npy_header h;
-	uint64_t avail, need;
+	uint64_t avail, bytes;
+	void *data = NULL;
 	FILE *f;
 	memset(out, 0, sizeof *out);
 	f = open_npy(path, &h, &avail, err, errlen);
@@ -395,26 +415,11 @@ int vm_npy_read_f32(const char *path, vm_npy_f32 *out, char *err, size_t errlen)
 		fail(err, errlen, path, "dtype '%s' is not supported; want '<f4'", h.descr);
 		goto bad;
 	}
-	if (h.ndim != 2) {
-		fail(err, errlen, path, "expected a 2-D array, found %d dimensions", h.ndim);
+	if (read_data(f, path, &h, 2, 4, avail, &data, &bytes, err, errlen) < 0)
 		goto bad;
-	}
-	if (product(h.shape, 2, 4, &need) < 0) {
-		fail(err, errlen, path, "shape too large");
-		goto bad;
-	}
-	if (need > avail) {
-		fail(err, errlen, path, "truncated data (expected %llu bytes, found %llu)",
-		     (unsigned long long)need, (unsigned long long)avail);
-		goto bad;
-	}
 	out->rows = h.shape[0];
 	out->cols = h.shape[1];
-	out->data = xmalloc(need ? need : 1);
-	if (need && fread(out->data, 1, need, f) != need) {
-		fail(err, errlen, path, "read error");
-		goto bad;
-	}
+	out->data = data;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	for (size_t i = 0; i < out->rows * out->cols; i++) {
 		uint32_t v;
@@ -426,6 +431,7 @@ int vm_npy_read_f32(const char *path, vm_npy_f32 *out, char *err, size_t errlen)
 	fclose(f);
 	return 0;
 bad:
+	free(data);
 	fclose(f);
 	vm_npy_f32_free(out);
 	return -1;

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-float st_f16_to_f32(uint16_t h)
+float vm_st_f16_to_f32(uint16_t h)
 {
 	uint32_t sign = (uint32_t)(h & 0x8000) << 16;
 	uint32_t exp = (h >> 10) & 0x1f;
@@ -41,7 +41,7 @@ float st_f16_to_f32(uint16_t h)
 	return f;
 }
 
-float st_bf16_to_f32(uint16_t h)
+float vm_st_bf16_to_f32(uint16_t h)
 {
 	uint32_t bits = (uint32_t)h << 16;
 	float f;
@@ -49,150 +49,231 @@ float st_bf16_to_f32(uint16_t h)
 	return f;
 }
 
-int st_dtype_size(int dt)
+int vm_st_dtype_size(int dt)
 {
-	return dt == ST_F32 || dt == ST_I32 ? 4 : dt == ST_F64 || dt == ST_I64 ? 8 : 2;
+	return dt == VM_ST_F32 || dt == VM_ST_I32 ? 4 : dt == VM_ST_F64 || dt == VM_ST_I64 ? 8 : 2;
 }
 
-int st_open(st_file *f, const char *path, char *err, size_t errlen)
+/* Map the whole file into f (f->map, f->size). 0, or -1 with a message. */
+static int map_file(vm_st_file *f, const char *path, char *err, size_t errlen)
 {
-	int fd = -1, rc = -1;
-	cJSON *root = NULL;
-	memset(f, 0, sizeof *f);
-	f->path = xstrdup(path);
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
 	struct stat sb;
-	if (fstat(fd, &sb) != 0) {
+	void *m;
+	int fd = open(path, O_RDONLY), rc = -1;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
+		goto out;
 	}
 	f->size = (size_t)sb.st_size;
 	if (f->size < 8) {
 		snprintf(err, errlen, "%s: truncated: %zu bytes, not even the 8-byte header length", path, f->size);
-		goto fail;
+		goto out;
 	}
-	void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (m == MAP_FAILED) {
 		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
-		goto fail;
+		goto out;
 	}
 	f->map = m;
-	uint64_t hlen = 0;
-	for (int i = 7; i >= 0; i--)
-		hlen = (hlen << 8) | f->map[i];
-	if (hlen > f->size - 8) {
-		snprintf(err, errlen, "%s: truncated: header of %llu bytes but only %zu bytes follow",
-			 path, (unsigned long long)hlen, f->size - 8);
-		goto fail;
-	}
-	const char *json_end = NULL;
-	root = cJSON_ParseWithLengthOpts((const char *)f->map + 8, (size_t)hlen, &json_end, 0);
-	if (!root || !cJSON_IsObject(root)) {
-		size_t at = json_end ? (size_t)(json_end - (const char *)f->map - 8) : 0;
-		if (!root && cJSON_GetErrorPtr())
-			at = (size_t)(cJSON_GetErrorPtr() - (const char *)f->map - 8);
-		snprintf(err, errlen, "%s: bad JSON header (near byte %zu of %llu)", path, at,
-			 (unsigned long long)hlen);
-		goto fail;
-	}
-	const unsigned char *data = f->map + 8 + hlen;
-	size_t data_len = f->size - 8 - (size_t)hlen;
-	size_t n = (size_t)cJSON_GetArraySize(root);
-	f->tensors = xcalloc(n ? n : 1, sizeof *f->tensors);
-	cJSON *it;
-	cJSON_ArrayForEach(it, root) {
-		if (strcmp(it->string, "__metadata__") == 0) {
-			if (!cJSON_IsObject(it)) {
-				snprintf(err, errlen, "%s: __metadata__ is not an object", path);
-				goto fail;
-			}
-			cJSON *kv;
-			size_t nm = (size_t)cJSON_GetArraySize(it);
-			f->meta = xcalloc(2 * nm + 1, sizeof *f->meta);
-			cJSON_ArrayForEach(kv, it) {
-				if (!cJSON_IsString(kv)) {
-					snprintf(err, errlen, "%s: __metadata__ value of %s is not a string", path, kv->string);
-					goto fail;
-				}
-				f->meta[2 * f->n_meta] = xstrdup(kv->string);
-				f->meta[2 * f->n_meta + 1] = xstrdup(kv->valuestring);
-				f->n_meta++;
-			}
-			continue;
-		}
-		st_tensor *t = &f->tensors[f->count++];
-		t->name = xstrdup(it->string);
-		cJSON *dt = cJSON_GetObjectItemCaseSensitive(it, "dtype");
-		cJSON *sh = cJSON_GetObjectItemCaseSensitive(it, "shape");
-		cJSON *off = cJSON_GetObjectItemCaseSensitive(it, "data_offsets");
-		if (!cJSON_IsString(dt) || !cJSON_IsArray(sh) || !cJSON_IsArray(off) ||
-		    cJSON_GetArraySize(off) != 2) {
-			snprintf(err, errlen, "%s: tensor %s: header entry needs dtype, shape and data_offsets", path, t->name);
-			goto fail;
-		}
-		if (strcmp(dt->valuestring, "F32") == 0) t->dtype = ST_F32;
-		else if (strcmp(dt->valuestring, "F16") == 0) t->dtype = ST_F16;
-		else if (strcmp(dt->valuestring, "BF16") == 0) t->dtype = ST_BF16;
-		else if (strcmp(dt->valuestring, "F64") == 0) t->dtype = ST_F64;
-		else if (strcmp(dt->valuestring, "I32") == 0) t->dtype = ST_I32;
-		else if (strcmp(dt->valuestring, "I64") == 0) t->dtype = ST_I64;
-		else {
-			snprintf(err, errlen, "%s: tensor %s: unknown or unsupported dtype %s (F32, F16, BF16, F64, I32 and I64 are read)",
-				 path, t->name, dt->valuestring);
-			goto fail;
-		}
-		int nd = cJSON_GetArraySize(sh);
-		if (nd > 8) {
-			snprintf(err, errlen, "%s: tensor %s: %d dimensions", path, t->name, nd);
-			goto fail;
-		}
-		t->ndim = nd;
-		double numel = 1;
-		for (int d = 0; d < nd; d++) {
-			cJSON *x = cJSON_GetArrayItem(sh, d);
-			if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 1e15) {
-				snprintf(err, errlen, "%s: tensor %s: bad shape", path, t->name);
-				goto fail;
-			}
-			t->shape[d] = (int64_t)x->valuedouble;
-			numel *= (double)t->shape[d];
-		}
-		cJSON *b0 = cJSON_GetArrayItem(off, 0), *e0 = cJSON_GetArrayItem(off, 1);
-		double b = cJSON_IsNumber(b0) ? b0->valuedouble : -1;
-		double e = cJSON_IsNumber(e0) ? e0->valuedouble : -1;
-		if (!(b >= 0 && e >= b)) {
-			snprintf(err, errlen, "%s: tensor %s: bad data_offsets", path, t->name);
-			goto fail;
-		}
-		if (e - b != numel * st_dtype_size(t->dtype)) {
-			snprintf(err, errlen, "%s: tensor %s: data_offsets span %.0f bytes, shape and dtype need %.0f",
-				 path, t->name, e - b, numel * st_dtype_size(t->dtype));
-			goto fail;
-		}
-		if (e > (double)data_len) {
-			snprintf(err, errlen, "%s: truncated: tensor %s ends at byte %.0f of the data, which has %zu",
-				 path, t->name, e, data_len);
-			goto fail;
-		}
-		t->data = data + (size_t)b;
-		t->nbytes = (size_t)(e - b);
-	}
 	rc = 0;
-fail:
-	if (root)
-		cJSON_Delete(root);
+out:
 	if (fd >= 0)
 		close(fd);
-	if (rc != 0)
-		st_close(f);
 	return rc;
 }
 
-void st_close(st_file *f)
+/* The JSON header: its length from the first 8 bytes (little-endian), then
+ * the object. NULL with a message when it is not one. */
+static cJSON *parse_header(const vm_st_file *f, uint64_t *hlen, char *err, size_t errlen)
+{
+	const char *json = (const char *)f->map + 8, *json_end = NULL;
+	cJSON *root;
+	*hlen = 0;
+	for (int i = 7; i >= 0; i--)
+		*hlen = (*hlen << 8) | f->map[i];
+	if (*hlen > f->size - 8) {
+		snprintf(err, errlen, "%s: truncated: header of %llu bytes but only %zu bytes follow",
+		         f->path, (unsigned long long)*hlen, f->size - 8);
+		return NULL;
+	}
+	root = cJSON_ParseWithLengthOpts(json, (size_t)*hlen, &json_end, 0);
+	if (!root || !cJSON_IsObject(root)) {
+		size_t at = json_end ? (size_t)(json_end - json) : 0;
+		if (!root && cJSON_GetErrorPtr())
+			at = (size_t)(cJSON_GetErrorPtr() - json);
+		snprintf(err, errlen, "%s: bad JSON header (near byte %zu of %llu)", f->path, at,
+		         (unsigned long long)*hlen);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A key that an object holds twice (cJSON keeps both), or NULL. */
+static const char *repeated_key(const cJSON *obj)
+{
+	size_t n = (size_t)cJSON_GetArraySize(obj), k = 0;
+	const char **keys = xmalloc((n ? n : 1) * sizeof *keys), *dup = NULL;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, obj)
+		keys[k++] = it->string;
+	qsort(keys, n, sizeof *keys, cmp_key);
+	for (size_t i = 1; i < n && !dup; i++)
+		if (strcmp(keys[i - 1], keys[i]) == 0)
+			dup = keys[i];
+	free(keys);
+	return dup;
+}
+
+/* The strings of __metadata__ into f->meta. */
+static int read_metadata(vm_st_file *f, const cJSON *obj, char *err, size_t errlen)
+{
+	const cJSON *kv;
+	const char *dup;
+	if (!cJSON_IsObject(obj)) {
+		snprintf(err, errlen, "%s: __metadata__ is not an object", f->path);
+		return -1;
+	}
+	if ((dup = repeated_key(obj)) != NULL) {
+		snprintf(err, errlen, "%s: __metadata__: duplicate key %s", f->path, dup);
+		return -1;
+	}
+	f->meta = xcalloc(2 * (size_t)cJSON_GetArraySize(obj) + 1, sizeof *f->meta);
+	cJSON_ArrayForEach(kv, obj) {
+		if (!cJSON_IsString(kv)) {
+			snprintf(err, errlen, "%s: __metadata__ value of %s is not a string", f->path, kv->string);
+			return -1;
+		}
+		f->meta[2 * f->n_meta] = xstrdup(kv->string);
+		f->meta[2 * f->n_meta + 1] = xstrdup(kv->valuestring);
+		f->n_meta++;
+	}
+	return 0;
+}
+
+static int parse_dtype(const char *name)
+{
+	static const char *const names[] = { "F32", "F16", "BF16", "F64", "I32", "I64" };
+	static const int dtypes[] = { VM_ST_F32, VM_ST_F16, VM_ST_BF16, VM_ST_F64, VM_ST_I32, VM_ST_I64 };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return dtypes[i];
+	return -1;
+}
+
+/* The shape of entry sh into t; its element count in *numel. */
+static int read_shape(const vm_st_file *f, vm_st_tensor *t, const cJSON *sh, double *numel,
+                      char *err, size_t errlen)
+{
+	int nd = cJSON_GetArraySize(sh);
+	if (nd > 8) {
+		snprintf(err, errlen, "%s: tensor %s: %d dimensions", f->path, t->name, nd);
+		return -1;
+	}
+	t->ndim = nd;
+	*numel = 1;
+	for (int d = 0; d < nd; d++) {
+		const cJSON *x = cJSON_GetArrayItem(sh, d);
+		if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 1e15) {
+			snprintf(err, errlen, "%s: tensor %s: bad shape", f->path, t->name);
+			return -1;
+		}
+		t->shape[d] = (int64_t)x->valuedouble;
+		*numel *= (double)t->shape[d];
+	}
+	return 0;
+}
+
+/* The bytes of a tensor: data_offsets [b, e) must hold exactly numel
+ * elements and lie inside the data. */
+static int read_offsets(const vm_st_file *f, vm_st_tensor *t, const cJSON *off, double numel,
+                        const unsigned char *data, size_t data_len, char *err, size_t errlen)
+{
+	const cJSON *b0 = cJSON_GetArrayItem(off, 0), *e0 = cJSON_GetArrayItem(off, 1);
+	double b = cJSON_IsNumber(b0) ? b0->valuedouble : -1;
+	double e = cJSON_IsNumber(e0) ? e0->valuedouble : -1;
+	double need = numel * vm_st_dtype_size(t->dtype);
+	if (!(b >= 0 && e >= b)) {
+		snprintf(err, errlen, "%s: tensor %s: bad data_offsets", f->path, t->name);
+		return -1;
+	}
+	if (e - b != need) {
+		snprintf(err, errlen, "%s: tensor %s: data_offsets span %.0f bytes, shape and dtype need %.0f",
+		         f->path, t->name, e - b, need);
+		return -1;
+	}
+	if (e > (double)data_len) {
+		snprintf(err, errlen, "%s: truncated: tensor %s ends at byte %.0f of the data, which has %zu",
+		         f->path, t->name, e, data_len);
+		return -1;
+	}
+	t->data = data + (size_t)b;
+	t->nbytes = (size_t)(e - b);
+	return 0;
+}
+
+/* One header entry {"dtype", "shape", "data_offsets"} into the next tensor
+ * of f. */
+static int read_tensor(vm_st_file *f, const cJSON *it, const unsigned char *data, size_t data_len,
+                       char *err, size_t errlen)
+{
+	vm_st_tensor *t = &f->tensors[f->count++];
+	const cJSON *dt = cJSON_GetObjectItemCaseSensitive(it, "dtype");
+	const cJSON *sh = cJSON_GetObjectItemCaseSensitive(it, "shape");
+	const cJSON *off = cJSON_GetObjectItemCaseSensitive(it, "data_offsets");
+	double numel;
+	t->name = xstrdup(it->string);
+	if (!cJSON_IsString(dt) || !cJSON_IsArray(sh) || !cJSON_IsArray(off) || cJSON_GetArraySize(off) != 2) {
+		snprintf(err, errlen, "%s: tensor %s: header entry needs dtype, shape and data_offsets", f->path, t->name);
+		return -1;
+	}
+	if ((t->dtype = parse_dtype(dt->valuestring)) < 0) {
+		snprintf(err, errlen, "%s: tensor %s: unknown or unsupported dtype %s (F32, F16, BF16, F64, I32 and I64 are read)",
+		         f->path, t->name, dt->valuestring);
+		return -1;
+	}
+	if (read_shape(f, t, sh, &numel, err, errlen) < 0)
+		return -1;
+	return read_offsets(f, t, off, numel, data, data_len, err, errlen);
+}
+
+int vm_st_open(vm_st_file *f, const char *path, char *err, size_t errlen)
+{
+	cJSON *root = NULL;
+	const cJSON *it;
+	const char *dup;
+	uint64_t hlen;
+	int rc = -1;
+	memset(f, 0, sizeof *f);
+	f->path = xstrdup(path);
+	if (map_file(f, path, err, errlen) < 0 || !(root = parse_header(f, &hlen, err, errlen)))
+		goto out;
+	if ((dup = repeated_key(root)) != NULL) {
+		snprintf(err, errlen, "%s: duplicate key %s", path, dup);
+		goto out;
+	}
+	f->tensors = xcalloc((size_t)cJSON_GetArraySize(root) + 1, sizeof *f->tensors);
+	cJSON_ArrayForEach(it, root) {
+		int bad = strcmp(it->string, "__metadata__") == 0
+		          ? read_metadata(f, it, err, errlen)
+		          : read_tensor(f, it, f->map + 8 + hlen, f->size - 8 - (size_t)hlen, err, errlen);
+		if (bad)
+			goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	if (rc != 0)
+		vm_st_close(f);
+	return rc;
+}
+
+void vm_st_close(vm_st_file *f)
 {
 	if (f->map)
 		munmap(f->map, f->size);
@@ -209,7 +290,7 @@ void st_close(st_file *f)
 	memset(f, 0, sizeof *f);
 }
 
-const st_tensor *st_find(const st_file *f, const char *name)
+const vm_st_tensor *vm_st_find(const vm_st_file *f, const char *name)
 {
 	for (size_t i = 0; i < f->count; i++)
 		if (strcmp(f->tensors[i].name, name) == 0)
@@ -217,7 +298,7 @@ const st_tensor *st_find(const st_file *f, const char *name)
 	return NULL;
 }
 
-const char *st_meta(const st_file *f, const char *key)
+const char *vm_st_meta(const vm_st_file *f, const char *key)
 {
 	for (size_t i = 0; i < f->n_meta; i++)
 		if (strcmp(f->meta[2 * i], key) == 0)
@@ -235,9 +316,9 @@ static void shape_str(char *buf, size_t len, int nd, const int64_t *d)
 		snprintf(buf + o, len - o, "]");
 }
 
-const float *st_get(st_file *f, const char *name, int ndim, const int64_t *dims, char *err, size_t errlen)
+const float *vm_st_get(vm_st_file *f, const char *name, int ndim, const int64_t *dims, char *err, size_t errlen)
 {
-	st_tensor *t = (st_tensor *)st_find(f, name);
+	vm_st_tensor *t = (vm_st_tensor *)vm_st_find(f, name);
 	if (!t) {
 		snprintf(err, errlen, "%s: missing tensor %s", f->path, name);
 		return NULL;
@@ -252,25 +333,25 @@ const float *st_get(st_file *f, const char *name, int ndim, const int64_t *dims,
 		snprintf(err, errlen, "%s: tensor %s has shape %s, config.json implies %s", f->path, name, got, want);
 		return NULL;
 	}
-	if (t->dtype == ST_I32 || t->dtype == ST_I64) {
+	if (t->dtype == VM_ST_I32 || t->dtype == VM_ST_I64) {
 		snprintf(err, errlen, "%s: tensor %s is integer, a float tensor is needed", f->path, name);
 		return NULL;
 	}
 	t->used = 1;
-	size_t n = t->nbytes / (size_t)st_dtype_size(t->dtype);
-	if (t->dtype == ST_F32 && ((uintptr_t)t->data % 4) == 0)
+	size_t n = t->nbytes / (size_t)vm_st_dtype_size(t->dtype);
+	if (t->dtype == VM_ST_F32 && ((uintptr_t)t->data % 4) == 0)
 		return (const float *)(const void *)t->data;
 	float *out = xmalloc((n ? n : 1) * sizeof *out);
 	for (size_t i = 0; i < n; i++) {
-		if (t->dtype == ST_F32) {
+		if (t->dtype == VM_ST_F32) {
 			memcpy(&out[i], t->data + 4 * i, 4);
-		} else if (t->dtype == ST_F64) {
+		} else if (t->dtype == VM_ST_F64) {
 			double d;
 			memcpy(&d, t->data + 8 * i, 8);
 			out[i] = (float)d;
 		} else {
 			uint16_t h = (uint16_t)(t->data[2 * i] | (t->data[2 * i + 1] << 8));
-			out[i] = t->dtype == ST_F16 ? st_f16_to_f32(h) : st_bf16_to_f32(h);
+			out[i] = t->dtype == VM_ST_F16 ? vm_st_f16_to_f32(h) : vm_st_bf16_to_f32(h);
 		}
 	}
 	f->owned = xrealloc(f->owned, (f->n_owned + 1) * sizeof *f->owned);

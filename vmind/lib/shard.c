@@ -10,14 +10,9 @@
 
 uint32_t vm_shard_of(const char *id, uint32_t count)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
 	if (count <= 1)
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	}
-	return (uint32_t)(h % count);
+	return (uint32_t)(vm_fnv1a64(id, strlen(id)) % count);
 }
 
 int vm_shard_mine(const vm_shard *s, const char *id)

@@ -69,7 +69,8 @@ typedef struct vm_atomic_file {
 } vm_atomic_file;
 int vm_atomic_open(vm_atomic_file *af, const char *path);   /* 0 or -1 (errno) */
 int vm_atomic_commit(vm_atomic_file *af);                    /* 0 or -1; always releases */
-void vm_atomic_abort(vm_atomic_file *af);                    /* removes the temporary */
+/* Removes the temporary; nothing to do on a committed, aborted or zeroed af. */
+void vm_atomic_abort(vm_atomic_file *af);
 /* Write a whole buffer atomically. 0 or -1 (errno). */
 int vm_write_file_atomic(const char *path, const void *data, size_t len);
 /* The same without the fsync, for batch tools that write many files and

@@ -19,6 +19,7 @@
  * different outcomes or different images (sha256) - is an error naming the
  * items, and nothing is merged (exit 2). */
 #include "config.h"
+#include "vmind/lib/buf.h"
 #include "vmind/lib/cli.h"
 #include "vmind/lib/db.h"
 #include "vmind/lib/util.h"
@@ -95,27 +96,26 @@ typedef struct merge {
 	int quiet;
 } merge;
 
-/* Run one statement made from fmt with the shard's schema name for every
- * %1$s; returns the rows changed, or -1 with the message printed. */
+/* The SQL fmt with the shard's schema name for every "@" (no printf: the
+ * SQL has '%'). */
+static char *with_schema(const char *fmt, const char *schema)
+{
+	vm_buf sql = { 0 };
+	for (const char *p = fmt; *p; p++) {
+		if (*p == '@')
+			vm_buf_add(&sql, schema);
+		else
+			vm_buf_addc(&sql, *p);
+	}
+	return vm_buf_steal(&sql);
+}
+
+/* Run one statement made from fmt (see with_schema); returns the rows
+ * changed, or -1 with the message printed. */
 static long long run(merge *m, const char *shard, const char *schema, const char *fmt)
 {
-	char *sql = NULL, err[1024];
-	size_t need = strlen(fmt) + 1, k = 0;
+	char *sql = with_schema(fmt, schema), err[1024];
 	long long changed;
-	/* replace every "@" by the schema name (no printf: the SQL has '%') */
-	for (const char *p = fmt; *p; p++)
-		if (*p == '@')
-			need += strlen(schema);
-	sql = xmalloc(need);
-	for (const char *p = fmt; *p; p++) {
-		if (*p == '@') {
-			memcpy(sql + k, schema, strlen(schema));
-			k += strlen(schema);
-		} else {
-			sql[k++] = *p;
-		}
-	}
-	sql[k] = '\0';
 	if (vm_db_exec(m->db, sql, err, sizeof err) != 0) {
 		vm_warn("%s: merging: %s", shard, err);
 		free(sql);
@@ -153,21 +153,10 @@ static const char *short_sha(const char *s, char *buf)
 static long long conflicts(merge *m, const char *shard, const char *schema)
 {
 	sqlite3_stmt *st = NULL;
-	char *sql = NULL;
+	char *sql = with_schema(conflict_sql, schema);
 	long long n = 0;
 	int rc;
-	size_t k = 0;
 
-	sql = xmalloc(sizeof conflict_sql + 8 * strlen(schema));
-	for (const char *p = conflict_sql; *p; p++) {
-		if (*p == '@') {
-			memcpy(sql + k, schema, strlen(schema));
-			k += strlen(schema);
-		} else {
-			sql[k++] = *p;
-		}
-	}
-	sql[k] = '\0';
 	if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		vm_warn("%s: %s", shard, sqlite3_errmsg(m->db));
 		free(sql);
@@ -414,11 +403,8 @@ int main(int argc, char **argv)
 
 	vm_set_progname(argv[0]);
 	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
-		switch (c) {
-		case 'q': quiet = 1; break;
-		default:
-			vm_cli_usage_error(&cli, NULL);
-		}
+		if (c == 'q')
+			quiet = 1;
 	}
 	if (argc - optind < 2)
 		vm_cli_usage_error(&cli, "give OUT.db and at least one SHARD.db");

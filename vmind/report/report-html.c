@@ -1,7 +1,7 @@
 /* report-html.c: the database-free helpers of vmind-report (see
  * report-html.h): HTML escaping of hostile text, safe links, URL hosts,
  * counts with separators, CSV lines, the training-log reader and the inline
- * SVG charts. Every string that reaches the page goes through rh_esc; the
+ * SVG charts. Every string that reaches the page goes through report_esc; the
  * charts use no script and no external resource. */
 #include "config.h"
 #include "report-html.h"
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-void rh_escn(FILE *out, const char *s, size_t n)
+void report_escn(FILE *out, const char *s, size_t n)
 {
 	if (!s)
 		return;
@@ -36,13 +36,13 @@ void rh_escn(FILE *out, const char *s, size_t n)
 	}
 }
 
-void rh_esc(FILE *out, const char *s)
+void report_esc(FILE *out, const char *s)
 {
 	if (s)
-		rh_escn(out, s, strlen(s));
+		report_escn(out, s, strlen(s));
 }
 
-int rh_safe_url(const char *url)
+int report_safe_url(const char *url)
 {
 	const char *p;
 	if (!url)
@@ -61,7 +61,7 @@ int rh_safe_url(const char *url)
 	return 1;
 }
 
-char *rh_host(const char *url)
+char *report_host(const char *url)
 {
 	const char *p, *end, *at, *start;
 	char *h;
@@ -97,7 +97,7 @@ char *rh_host(const char *url)
 	return h;
 }
 
-const char *rh_count(char *buf, size_t len, long long n)
+const char *report_count(char *buf, size_t len, long long n)
 {
 	char digits[32];
 	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
@@ -115,7 +115,7 @@ const char *rh_count(char *buf, size_t len, long long n)
 	return buf;
 }
 
-size_t rh_csv_split(char *line, char **fields, size_t max)
+size_t report_csv_split(char *line, char **fields, size_t max)
 {
 	size_t n = 0, len = strlen(line);
 	char *r = line, *w;
@@ -183,7 +183,7 @@ static int parse_num(const char *s, double *v)
 	return errno == 0 && *end == '\0' && isfinite(*v);
 }
 
-static void series_add(rh_series *s, double x, double y)
+static void series_add(report_series *s, double x, double y)
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 64;
@@ -195,7 +195,7 @@ static void series_add(rh_series *s, double x, double y)
 	s->n++;
 }
 
-static rh_series *chart_series(rh_chart *c, const char *metric, const char *kind)
+static report_series *chart_series(report_chart *c, const char *metric, const char *kind)
 {
 	char *name = kind && *kind ? xasprintf("%s (%s)", metric, kind) : xstrdup(metric);
 	for (size_t i = 0; i < c->nseries; i++)
@@ -211,93 +211,110 @@ static rh_series *chart_series(rh_chart *c, const char *metric, const char *kind
 
 #define MAX_COLS 64
 
-int rh_trainlog_read(const char *path, rh_trainlog *log, char *err, size_t errlen)
+/* The header of a training log, cut into its column names. */
+typedef struct log_header {
+	char *text;                 /* the line, cut in place into cols */
+	char *cols[MAX_COLS];
+	size_t ncols;
+	int xcol, kindcol;          /* -1 when there is none */
+	int chart_of[MAX_COLS];     /* the chart of each column, -1 none yet */
+} log_header;
+
+/* The header line; x is step when there is one, else epoch, else the row
+ * number. */
+static void read_header(log_header *h, const char *line, report_trainlog *log)
+{
+	h->text = xstrdup(line);
+	h->ncols = report_csv_split(h->text, h->cols, MAX_COLS);
+	h->xcol = h->kindcol = -1;
+	for (size_t i = 0; i < h->ncols; i++) {
+		h->chart_of[i] = -1;
+		if (strcmp(h->cols[i], "kind") == 0)
+			h->kindcol = (int)i;
+	}
+	for (size_t i = 0; i < h->ncols && h->xcol < 0; i++)
+		if (strcmp(h->cols[i], "step") == 0)
+			h->xcol = (int)i;
+	for (size_t i = 0; i < h->ncols && h->xcol < 0; i++)
+		if (strcmp(h->cols[i], "epoch") == 0)
+			h->xcol = (int)i;
+	log->xname = xstrdup(h->xcol >= 0 ? h->cols[h->xcol] : "row");
+}
+
+/* One data row: a point on the chart of every numeric metric cell. */
+static void add_row(report_trainlog *log, log_header *h, char *line)
+{
+	char *f[MAX_COLS];
+	size_t n = report_csv_split(line, f, MAX_COLS);
+	double xv;
+	if (n > 0 && strcmp(f[0], h->cols[0]) == 0)
+		return;                     /* header again (an appended log) */
+	if (h->xcol < 0) {
+		xv = (double)(log->rows + 1);
+	} else if ((size_t)h->xcol >= n || !parse_num(f[h->xcol], &xv)) {
+		log->skipped++;
+		return;
+	}
+	log->rows++;
+	for (size_t i = 0; i < n && i < h->ncols; i++) {
+		double yv;
+		if ((int)i == h->xcol || is_x_column(h->cols[i]) || !parse_num(f[i], &yv))
+			continue;
+		if (h->chart_of[i] < 0) {
+			log->charts = xrealloc(log->charts, (log->ncharts + 1) * sizeof *log->charts);
+			memset(&log->charts[log->ncharts], 0, sizeof *log->charts);
+			log->charts[log->ncharts].metric = xstrdup(h->cols[i]);
+			h->chart_of[i] = (int)log->ncharts++;
+		}
+		series_add(chart_series(&log->charts[h->chart_of[i]], h->cols[i],
+		                        h->kindcol >= 0 && (size_t)h->kindcol < n ? f[h->kindcol] : NULL),
+		           xv, yv);
+	}
+}
+
+int report_trainlog_read(const char *path, report_trainlog *log, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "r");
-	char *line = NULL, *header = NULL;
-	size_t cap = 0, ncols = 0;
-	char *cols[MAX_COLS], *f[MAX_COLS];
-	int xcol = -1, kindcol = -1, ret = -1;
-	int chart_of[MAX_COLS];
-	ssize_t got;
+	char *line = NULL;
+	size_t cap = 0;
+	log_header h = { 0 };
+	int ret = -1;
 
 	memset(log, 0, sizeof *log);
 	if (!fp) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while ((got = getline(&line, &cap, fp)) > 0) {
+	while (getline(&line, &cap, fp) > 0) {
 		char *p = line;
-		size_t n;
-		double xv;
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p == '#' || *p == '\n' || *p == '\r' || *p == '\0')
 			continue;
-		if (!header) {
-			header = xstrdup(p);
-			ncols = rh_csv_split(header, cols, MAX_COLS);
-			for (size_t i = 0; i < ncols; i++) {
-				chart_of[i] = -1;
-				if (strcmp(cols[i], "kind") == 0)
-					kindcol = (int)i;
-			}
-			for (size_t i = 0; i < ncols && xcol < 0; i++)
-				if (strcmp(cols[i], "step") == 0)
-					xcol = (int)i;
-			for (size_t i = 0; i < ncols && xcol < 0; i++)
-				if (strcmp(cols[i], "epoch") == 0)
-					xcol = (int)i;
-			log->xname = xstrdup(xcol >= 0 ? cols[xcol] : "row");
-			continue;
-		}
-		n = rh_csv_split(p, f, MAX_COLS);
-		if (n > 0 && strcmp(f[0], cols[0]) == 0) {
-			continue;                   /* header again (an appended log) */
-		}
-		if (xcol >= 0) {
-			if ((size_t)xcol >= n || !parse_num(f[xcol], &xv)) {
-				log->skipped++;
-				continue;
-			}
-		} else {
-			xv = (double)(log->rows + 1);
-		}
-		log->rows++;
-		for (size_t i = 0; i < n && i < ncols; i++) {
-			double yv;
-			if ((int)i == xcol || is_x_column(cols[i]) || !parse_num(f[i], &yv))
-				continue;
-			if (chart_of[i] < 0) {
-				log->charts = xrealloc(log->charts, (log->ncharts + 1) * sizeof *log->charts);
-				memset(&log->charts[log->ncharts], 0, sizeof *log->charts);
-				log->charts[log->ncharts].metric = xstrdup(cols[i]);
-				chart_of[i] = (int)log->ncharts++;
-			}
-			series_add(chart_series(&log->charts[chart_of[i]], cols[i],
-			                        kindcol >= 0 && (size_t)kindcol < n ? f[kindcol] : NULL),
-			           xv, yv);
-		}
+		if (!h.text)
+			read_header(&h, p, log);
+		else
+			add_row(log, &h, p);
 	}
 	if (ferror(fp)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (!header) {
+	if (!h.text) {
 		snprintf(err, errlen, "%s: no header line (expected CSV such as kind,epoch,step,loss,auc)", path);
 		goto out;
 	}
 	ret = 0;
 out:
 	free(line);
-	free(header);
+	free(h.text);
 	fclose(fp);
 	if (ret < 0)
-		rh_trainlog_free(log);
+		report_trainlog_free(log);
 	return ret;
 }
 
-void rh_trainlog_free(rh_trainlog *log)
+void report_trainlog_free(report_trainlog *log)
 {
 	for (size_t c = 0; c < log->ncharts; c++) {
 		for (size_t s = 0; s < log->charts[c].nseries; s++) {
@@ -326,7 +343,7 @@ static void num_label(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.4g", v);
 }
 
-void rh_svg_bars(FILE *out, const char *title, const rh_bar *bars, size_t n, double total)
+void report_svg_bars(FILE *out, const char *title, const report_bar *bars, size_t n, double total)
 {
 	const int lw = 130, bw = 360, rh = 22, w = lw + bw + 150;
 	int h = (int)n * rh + 10;
@@ -337,18 +354,18 @@ void rh_svg_bars(FILE *out, const char *title, const rh_bar *bars, size_t n, dou
 	fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
 	        w, h, w, h);
 	fputs("<title>", out);
-	rh_esc(out, title);
+	report_esc(out, title);
 	fputs("</title>\n", out);
 	for (size_t i = 0; i < n; i++) {
 		int y = 5 + (int)i * rh;
 		double len = max > 0 ? bars[i].value / max * bw : 0;
 		char c[32];
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", lw - 6, y + 15);
-		rh_esc(out, bars[i].label);
+		report_esc(out, bars[i].label);
 		fprintf(out, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>",
 		        lw, y + 2, len, rh - 6, bars[i].colour ? bars[i].colour : "#4c6ef5");
 		fprintf(out, "<text x=\"%.1f\" y=\"%d\">%s", lw + len + 6, y + 15,
-		        rh_count(c, sizeof c, (long long)llround(bars[i].value)));
+		        report_count(c, sizeof c, (long long)llround(bars[i].value)));
 		if (total > 0)
 			fprintf(out, " (%.2f%%)", 100.0 * bars[i].value / total);
 		fputs("</text>\n", out);
@@ -356,9 +373,9 @@ void rh_svg_bars(FILE *out, const char *title, const rh_bar *bars, size_t n, dou
 	fputs("</svg>\n", out);
 }
 
-void rh_svg_stacked(FILE *out, const char *title, const char *const *row_labels, size_t nrows,
-                    const char *const *seg_names, const char *const *colours, size_t nseg,
-                    const double *values)
+void report_svg_stacked(FILE *out, const char *title, const char *const *row_labels, size_t nrows,
+                        const char *const *seg_names, const char *const *colours, size_t nseg,
+                        const double *values)
 {
 	const int lw = 160, bw = 400, rh = 20;
 	int w = lw + bw + 90;
@@ -372,13 +389,13 @@ void rh_svg_stacked(FILE *out, const char *title, const char *const *row_labels,
 	fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
 	        w, h, w, h);
 	fputs("<title>", out);
-	rh_esc(out, title);
+	report_esc(out, title);
 	fputs("</title>\n", out);
 	/* legend */
 	for (size_t s = 0, x = (size_t)lw; s < nseg; s++) {
 		fprintf(out, "<rect x=\"%zu\" y=\"6\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%zu\" y=\"17\">",
 		        x, colours[s], x + 16);
-		rh_esc(out, seg_names[s]);
+		report_esc(out, seg_names[s]);
 		fputs("</text>\n", out);
 		x += 16 + 8 * strlen(seg_names[s]) + 14;
 	}
@@ -389,7 +406,7 @@ void rh_svg_stacked(FILE *out, const char *title, const char *const *row_labels,
 		for (size_t s = 0; s < nseg; s++)
 			sum += values[r * nseg + s];
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", lw - 6, y + 14);
-		rh_esc(out, row_labels[r]);
+		report_esc(out, row_labels[r]);
 		fputs("</text>", out);
 		for (size_t s = 0; s < nseg && sum > 0; s++) {
 			double v = values[r * nseg + s], len = v / sum * bw;
@@ -397,12 +414,12 @@ void rh_svg_stacked(FILE *out, const char *title, const char *const *row_labels,
 				continue;
 			fprintf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>",
 			        x, y + 2, len, rh - 5, colours[s]);
-			rh_esc(out, row_labels[r]);
+			report_esc(out, row_labels[r]);
 			fprintf(out, ": %s %.0f (%.1f%%)</title></rect>", seg_names[s], v, 100 * v / sum);
 			x += len;
 		}
 		fprintf(out, "<text x=\"%d\" y=\"%d\">%s</text>\n", lw + bw + 6, y + 14,
-		        rh_count(c, sizeof c, (long long)llround(sum)));
+		        report_count(c, sizeof c, (long long)llround(sum)));
 	}
 	fputs("</svg>\n", out);
 }
@@ -411,7 +428,7 @@ static const char *const line_colours[] = {
 	"#1971c2", "#e8590c", "#2f9e44", "#ae3ec9", "#c92a2a", "#0c8599", "#5c940d", "#495057"
 };
 
-void rh_svg_lines(FILE *out, const rh_chart *chart, const char *xname)
+void report_svg_lines(FILE *out, const report_chart *chart, const char *xname)
 {
 	const int w = 560, ml = 60, mr = 20, mb = 40, ph = 190;
 	const int mt = 10 + 16 * (int)((chart->nseries + 2) / 3), pw = w - ml - mr, h = mt + ph + mb;
@@ -433,9 +450,9 @@ void rh_svg_lines(FILE *out, const rh_chart *chart, const char *xname)
 	fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
 	        w, h, w, h);
 	fputs("<title>", out);
-	rh_esc(out, chart->metric);
+	report_esc(out, chart->metric);
 	fputs(" against ", out);
-	rh_esc(out, xname);
+	report_esc(out, xname);
 	fputs("</title>\n", out);
 	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#adb5bd\"/>\n",
 	        ml, mt, pw, ph);
@@ -448,10 +465,10 @@ void rh_svg_lines(FILE *out, const rh_chart *chart, const char *xname)
 	fprintf(out, "<text x=\"%d\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n",
 	        ml, mt + ph + 16, a, ml + pw, mt + ph + 16, b);
 	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", ml + pw / 2, mt + ph + 34);
-	rh_esc(out, xname);
+	report_esc(out, xname);
 	fputs("</text>\n", out);
 	for (size_t s = 0; s < chart->nseries; s++) {
-		const rh_series *se = &chart->series[s];
+		const report_series *se = &chart->series[s];
 		const char *col = line_colours[s % (sizeof line_colours / sizeof *line_colours)];
 		fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", col);
 		for (size_t i = 0; i < se->n; i++)
@@ -465,7 +482,7 @@ void rh_svg_lines(FILE *out, const rh_chart *chart, const char *xname)
 				        mt + ph - (se->y[i] - ymin) / (ymax - ymin) * ph, col);
 		fprintf(out, "\n<text x=\"%d\" y=\"%d\" fill=\"%s\">", ml + (int)(s % 3) * 170,
 		        14 + (int)(s / 3) * 16, col);
-		rh_esc(out, se->name);
+		report_esc(out, se->name);
 		fprintf(out, " (%zu)</text>\n", se->n);
 	}
 	fputs("</svg>\n", out);

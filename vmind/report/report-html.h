@@ -12,75 +12,75 @@
 
 /* Write s to out with & < > " ' escaped and control characters (other
  * than tab and newline) dropped; NULL writes nothing. */
-void rh_esc(FILE *out, const char *s);
+void report_esc(FILE *out, const char *s);
 /* Same for at most n bytes of s. */
-void rh_escn(FILE *out, const char *s, size_t n);
+void report_escn(FILE *out, const char *s, size_t n);
 
 /* 1 when url may be written as an href: http:// or https:// (any case)
  * followed by a host, and no control characters or spaces. */
-int rh_safe_url(const char *url);
+int report_safe_url(const char *url);
 
 /* The lower-cased host (without user info or port) of an http(s) URL, or
  * NULL when there is none. */
-char *rh_host(const char *url);
+char *report_host(const char *url);
 
 /* "130,379": n with comma thousands separators. */
-const char *rh_count(char *buf, size_t len, long long n);
+const char *report_count(char *buf, size_t len, long long n);
 
 /* Split one CSV line (RFC 4180 quoting, no embedded newlines) in place:
  * fields[i] point into line; at most max fields. Trailing CR/LF ignored.
  * Returns the number of fields. */
-size_t rh_csv_split(char *line, char **fields, size_t max);
+size_t report_csv_split(char *line, char **fields, size_t max);
 
 /* One numeric series of a chart: n points (x[i], y[i]). */
-typedef struct rh_series {
+typedef struct report_series {
 	char *name;        /* legend text, e.g. "loss (step)" */
 	double *x, *y;
 	size_t n, cap;
-} rh_series;
+} report_series;
 
 /* A training log read into charts: one chart per metric column (every
  * numeric column except the x columns step/epoch/seconds/time and the
  * text column kind), holding one series per value of `kind` (or one when
  * there is no kind column). x is `step` when present, else `epoch`, else
  * the row number. */
-typedef struct rh_chart {
+typedef struct report_chart {
 	char *metric;      /* column name */
-	rh_series *series;
+	report_series *series;
 	size_t nseries;
-} rh_chart;
+} report_chart;
 
-typedef struct rh_trainlog {
+typedef struct report_trainlog {
 	char *xname;       /* "step", "epoch" or "row" */
-	rh_chart *charts;
+	report_chart *charts;
 	size_t ncharts;
 	size_t rows;       /* data rows read */
 	size_t skipped;    /* lines that were neither header nor data */
-} rh_trainlog;
+} report_trainlog;
 
 /* Read a CSV training log. Lines starting with '#', blank lines and repeated
  * header lines are skipped; cells that are empty or not numbers leave no
  * point. 0, or -1 with "FILE: message" in err (unreadable, no header). */
-int rh_trainlog_read(const char *path, rh_trainlog *log, char *err, size_t errlen);
-void rh_trainlog_free(rh_trainlog *log);
+int report_trainlog_read(const char *path, report_trainlog *log, char *err, size_t errlen);
+void report_trainlog_free(report_trainlog *log);
 
 /* Inline SVG charts. Colours are CSS colours from the caller. */
-typedef struct rh_bar {
+typedef struct report_bar {
 	const char *label;
 	double value;
 	const char *colour;
-} rh_bar;
+} report_bar;
 /* Horizontal bars, one per row, labelled with the value and its share of
  * total (when total > 0). */
-void rh_svg_bars(FILE *out, const char *title, const rh_bar *bars, size_t n, double total);
+void report_svg_bars(FILE *out, const char *title, const report_bar *bars, size_t n, double total);
 
 /* One stacked bar per row: row r has segments values[r * nseg + s]
  * coloured colours[s]; each row is scaled to 100%. */
-void rh_svg_stacked(FILE *out, const char *title, const char *const *row_labels, size_t nrows,
-                    const char *const *seg_names, const char *const *colours, size_t nseg,
-                    const double *values);
+void report_svg_stacked(FILE *out, const char *title, const char *const *row_labels, size_t nrows,
+                        const char *const *seg_names, const char *const *colours, size_t nseg,
+                        const double *values);
 
 /* A line chart of the chart's series against x. */
-void rh_svg_lines(FILE *out, const rh_chart *chart, const char *xname);
+void report_svg_lines(FILE *out, const report_chart *chart, const char *xname);
 
 #endif

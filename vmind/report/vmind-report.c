@@ -83,37 +83,6 @@ typedef struct report {
 	double generated;
 } report;
 
-static void die_db(report *r, const char *what)
-{
-	vm_die("%s: %s: %s", r->db_path, what, sqlite3_errmsg(r->db));
-}
-
-static sqlite3_stmt *prep(report *r, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
-		die_db(r, sql);
-	return st;
-}
-
-static long long query_ll(report *r, const char *sql)
-{
-	sqlite3_stmt *st = prep(r, sql);
-	long long v = 0;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
-		die_db(r, sql);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 static int class_index(const char *name)
 {
 	for (int k = 0; k < NCLASS; k++)
@@ -310,16 +279,16 @@ static void page_head(report *r, FILE *f, const char *subtitle)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file:; style-src 'self' file:\">\n"
 	      "<meta name=\"referrer\" content=\"no-referrer\">\n<title>", f);
-	rh_esc(f, r->title);
+	report_esc(f, r->title);
 	if (subtitle) {
 		fputs(" \xe2\x80\x93 ", f);
-		rh_esc(f, subtitle);
+		report_esc(f, subtitle);
 	}
 	fputs("</title>\n<link rel=\"stylesheet\" href=\"report.css\">\n</head>\n<body>\n<h1>", f);
-	rh_esc(f, r->title);
+	report_esc(f, r->title);
 	if (subtitle) {
 		fputs(": ", f);
-		rh_esc(f, subtitle);
+		report_esc(f, subtitle);
 	}
 	fputs("</h1>\n", f);
 }
@@ -383,36 +352,36 @@ static int cmp_cat(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void section_counts(report *r, FILE *f)
+/* The coverage class counts into r->cls, and the same per category, in the
+ * query's order (by category). */
+static catrow *count_classes(report *r, size_t *ncats)
 {
-	sqlite3_stmt *st = prep(r, class_sql);
+	sqlite3_stmt *st = vm_db_prepare(r->db, class_sql);
 	catrow *cats = NULL;
-	size_t ncats = 0;
-	char a[32], b[32], c[32];
-	long long images, origin;
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *cat = col_text(st, 0);
-		int k = class_index(col_text(st, 1));
+	*ncats = 0;
+	while (vm_db_step_row(r->db, st)) {
+		const char *cat = vm_db_column_text(st, 0);
+		int k = class_index(vm_db_column_text(st, 1));
 		long long n = sqlite3_column_int64(st, 2);
 		if (k < 0)
 			continue;
 		r->cls[k] += n;
-		if (ncats == 0 || strcmp(cats[ncats - 1].name, cat ? cat : "") != 0) {
-			cats = xrealloc(cats, (ncats + 1) * sizeof *cats);
-			memset(&cats[ncats], 0, sizeof *cats);
-			cats[ncats++].name = xstrdup(cat ? cat : "");
+		if (*ncats == 0 || strcmp(cats[*ncats - 1].name, cat ? cat : "") != 0) {
+			cats = xrealloc(cats, (*ncats + 1) * sizeof *cats);
+			memset(&cats[*ncats], 0, sizeof *cats);
+			cats[(*ncats)++].name = xstrdup(cat ? cat : "");
 		}
-		cats[ncats - 1].v[k] += (double)n;
-		cats[ncats - 1].total += (double)n;
+		cats[*ncats - 1].v[k] += (double)n;
+		cats[*ncats - 1].total += (double)n;
 	}
-	if (rc != SQLITE_DONE)
-		die_db(r, class_sql);
 	sqlite3_finalize(st);
+	return cats;
+}
 
-	images = r->cls[0] + r->cls[1] + r->cls[2];
-	origin = r->cls[0] + r->cls[1];
+static void table1(const report *r, FILE *f)
+{
+	char a[32], b[32], c[32];
+	long long images = r->cls[0] + r->cls[1] + r->cls[2], origin = r->cls[0] + r->cls[1];
 	fputs("<h2 id=\"table1\">Table 1</h2>\n"
 	      "<p>As in the paper: images are the items with an image of tier origin, archive or search "
 	      "(placeholders apart); the origin rate is the share of news whose image is the article's own "
@@ -422,55 +391,70 @@ static void section_counts(report *r, FILE *f)
 		fputs("<th class=\"num\">Users</th>", f);
 	fputs("<th class=\"num\">Image</th><th class=\"num\">Image rate</th><th class=\"num\">Origin rate</th></tr>\n", f);
 	fprintf(f, "<tr class=\"measured\"><td>V-MIND (this database)</td><td class=\"num\" data-k=\"news\">%s</td>",
-	        rh_count(a, sizeof a, r->news));
+	        report_count(a, sizeof a, r->news));
 	if (r->have_users)
-		fprintf(f, "<td class=\"num\" data-k=\"users\">%s</td>", rh_count(b, sizeof b, r->users));
+		fprintf(f, "<td class=\"num\" data-k=\"users\">%s</td>", report_count(b, sizeof b, r->users));
 	fprintf(f, "<td class=\"num\" data-k=\"images\">%s</td><td class=\"num\" data-k=\"image_rate\">%.2f%%</td>"
 	        "<td class=\"num\" data-k=\"origin_rate\">%.2f%%</td></tr>\n",
-	        rh_count(c, sizeof c, images), r->news ? 100.0 * (double)images / (double)r->news : 0.0,
+	        report_count(c, sizeof c, images), r->news ? 100.0 * (double)images / (double)r->news : 0.0,
 	        r->news ? 100.0 * (double)origin / (double)r->news : 0.0);
 	fprintf(f, "<tr class=\"paper\"><td>V-MIND (paper, MIND-large)</td><td class=\"num\">130,379</td>%s"
 	        "<td class=\"num\">130,379</td><td class=\"num\">100.00%%</td><td class=\"num\">98.92%%</td></tr>\n</table>\n",
 	        r->have_users ? "<td class=\"num\">876,956</td>" : "");
+}
 
+static void coverage_table(const report *r, FILE *f)
+{
+	char a[32];
+	report_bar bars[NCLASS];
 	fputs("<h2 id=\"coverage\">Coverage</h2>\n<table id=\"tiers\">\n<tr><th>Class</th><th class=\"num\">Items</th><th class=\"num\">Share</th></tr>\n", f);
 	for (int k = 0; k < NCLASS; k++)
 		fprintf(f, "<tr><td>%s</td><td class=\"num\" data-k=\"%s\">%s</td><td class=\"num\">%.2f%%</td></tr>\n",
-		        class_names[k], class_names[k], rh_count(a, sizeof a, r->cls[k]),
+		        class_names[k], class_names[k], report_count(a, sizeof a, r->cls[k]),
 		        r->news ? 100.0 * (double)r->cls[k] / (double)r->news : 0.0);
 	fputs("</table>\n", f);
-	{
-		rh_bar bars[NCLASS];
-		for (int k = 0; k < NCLASS; k++) {
-			bars[k].label = class_names[k];
-			bars[k].value = (double)r->cls[k];
-			bars[k].colour = class_colours[k];
-		}
-		rh_svg_bars(f, "News items per tier or state", bars, NCLASS, (double)r->news);
+	for (int k = 0; k < NCLASS; k++) {
+		bars[k].label = class_names[k];
+		bars[k].value = (double)r->cls[k];
+		bars[k].colour = class_colours[k];
 	}
+	report_svg_bars(f, "News items per tier or state", bars, NCLASS, (double)r->news);
+}
 
+/* A stacked bar per category, largest first; past MAX_CATS the rest are
+ * summed as "(other)". */
+static void coverage_per_category(FILE *f, catrow *cats, size_t ncats)
+{
+	size_t nrows;
+	const char **labels;
+	double *vals;
 	fputs("<h3>Per category</h3>\n", f);
 	if (ncats == 0) {
 		fputs("<p>No news items.</p>\n", f);
-	} else {
-		size_t nrows;
-		const char **labels;
-		double *vals;
-		qsort(cats, ncats, sizeof *cats, cmp_cat);
-		nrows = ncats > MAX_CATS ? MAX_CATS + 1 : ncats;
-		labels = xcalloc(nrows, sizeof *labels);
-		vals = xcalloc(nrows * NCLASS, sizeof *vals);
-		for (size_t i = 0; i < ncats; i++) {
-			size_t row = i < MAX_CATS ? i : MAX_CATS;
-			labels[row] = i < MAX_CATS ? cats[i].name : "(other)";
-			for (int k = 0; k < NCLASS; k++)
-				vals[row * NCLASS + k] += cats[i].v[k];
-		}
-		rh_svg_stacked(f, "Coverage per category", labels, nrows, class_names, class_colours,
-		               NCLASS, vals);
-		free(labels);
-		free(vals);
+		return;
 	}
+	qsort(cats, ncats, sizeof *cats, cmp_cat);
+	nrows = ncats > MAX_CATS ? MAX_CATS + 1 : ncats;
+	labels = xcalloc(nrows, sizeof *labels);
+	vals = xcalloc(nrows * NCLASS, sizeof *vals);
+	for (size_t i = 0; i < ncats; i++) {
+		size_t row = i < MAX_CATS ? i : MAX_CATS;
+		labels[row] = i < MAX_CATS ? cats[i].name : "(other)";
+		for (int k = 0; k < NCLASS; k++)
+			vals[row * NCLASS + k] += cats[i].v[k];
+	}
+	report_svg_stacked(f, "Coverage per category", labels, nrows, class_names, class_colours, NCLASS, vals);
+	free(labels);
+	free(vals);
+}
+
+static void section_counts(report *r, FILE *f)
+{
+	size_t ncats;
+	catrow *cats = count_classes(r, &ncats);
+	table1(r, f);
+	coverage_table(r, f);
+	coverage_per_category(f, cats, ncats);
 	for (size_t i = 0; i < ncats; i++)
 		free(cats[i].name);
 	free(cats);
@@ -489,15 +473,15 @@ static const char gallery_sql[] =
 
 static void link_host(FILE *f, const char *url, const char *fallback)
 {
-	char *host = rh_host(url);
-	if (rh_safe_url(url)) {
+	char *host = report_host(url);
+	if (report_safe_url(url)) {
 		fputs("<a rel=\"noopener noreferrer\" href=\"", f);
-		rh_esc(f, url);
+		report_esc(f, url);
 		fputs("\">", f);
-		rh_esc(f, host ? host : url);
+		report_esc(f, host ? host : url);
 		fputs("</a>", f);
 	} else {
-		rh_esc(f, host ? host : fallback);
+		report_esc(f, host ? host : fallback);
 	}
 	free(host);
 }
@@ -505,9 +489,9 @@ static void link_host(FILE *f, const char *url, const char *fallback)
 static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier, int eager)
 {
 	long long num = sqlite3_column_int64(st, 0);
-	const char *id = col_text(st, 1), *title = col_text(st, 2), *url = col_text(st, 3);
-	const char *page = col_text(st, 4), *matched = col_text(st, 7), *cap = col_text(st, 9);
-	const char *path = col_text(st, 11);
+	const char *id = vm_db_column_text(st, 1), *title = vm_db_column_text(st, 2), *url = vm_db_column_text(st, 3);
+	const char *page = vm_db_column_text(st, 4), *matched = vm_db_column_text(st, 7), *cap = vm_db_column_text(st, 9);
+	const char *path = vm_db_column_text(st, 11);
 	char href[128], date[40];
 	const char *th;
 	char *nid = xstrdup(id ? id : "?");
@@ -523,11 +507,11 @@ static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier,
 	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
 		fprintf(f, " <span class=\"sim\">sim %.3f</span>", sqlite3_column_double(st, 5));
 	fputs("<br><span class=\"title\">", f);
-	rh_esc(f, title);
+	report_esc(f, title);
 	fputs("</span><br><span class=\"site\">", f);
 	if (strcmp(tier, "archive") == 0) {
-		char *orig = rh_host(url);
-		rh_esc(f, orig ? orig : "?");
+		char *orig = report_host(url);
+		report_esc(f, orig ? orig : "?");
 		free(orig);
 		fputs(" via ", f);
 		link_host(f, page, "archive");
@@ -537,11 +521,11 @@ static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier,
 	fputs("</span><br><span class=\"date\">", f);
 	if (cap && strlen(cap) >= 8) {
 		fputs("captured ", f);
-		rh_escn(f, cap, 4);
+		report_escn(f, cap, 4);
 		fputc('-', f);
-		rh_escn(f, cap + 4, 2);
+		report_escn(f, cap + 4, 2);
 		fputc('-', f);
-		rh_escn(f, cap + 6, 2);
+		report_escn(f, cap + 6, 2);
 	} else {
 		fmt_utc(sqlite3_column_double(st, 10), date, sizeof date, 0);
 		fprintf(f, "fetched %s", date);
@@ -549,7 +533,7 @@ static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier,
 	fputs("</span>", f);
 	if (matched) {
 		fputs("<br><span class=\"matched\">matched: ", f);
-		rh_esc(f, matched);
+		report_esc(f, matched);
 		fputs("</span>", f);
 		if (sqlite3_column_type(st, 8) != SQLITE_NULL)
 			fprintf(f, " (rank %lld", (long long)sqlite3_column_int64(st, 8));
@@ -629,16 +613,15 @@ static void gallery(report *r, FILE *f, int t)
 {
 	const char *tier = gallery_tiers[t];
 	long long np = npages(r, t), shown = shown_items(r, t), k = 0, page = 1;
-	sqlite3_stmt *st = prep(r, gallery_sql);
+	sqlite3_stmt *st = vm_db_prepare(r->db, gallery_sql);
 	vm_atomic_file af = { 0 };
 	FILE *out = f;
-	int rc;
 
 	sqlite3_bind_text(st, 1, tier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, shown);
 	page_links(r, f, t, 1);
 	fputs("<div class=\"gallery\">\n", f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (vm_db_step_row(r->db, st)) {
 		if (k > 0 && k % r->per_page == 0) {
 			/* close the page, open the next */
 			fputs("</div>\n", out);
@@ -663,8 +646,6 @@ static void gallery(report *r, FILE *f, int t)
 		gallery_item(r, out, st, tier, out == f);
 		k++;
 	}
-	if (rc != SQLITE_DONE)
-		die_db(r, "gallery");
 	sqlite3_finalize(st);
 	fputs("</div>\n", out);
 	if (out != f) {
@@ -684,14 +665,14 @@ static void section_galleries(report *r, FILE *f)
 	for (int t = 0; t < NTIERS; t++) {
 		long long n = tier_count(r, t), shown = shown_items(r, t);
 		fprintf(f, "<h3 id=\"gallery-%s\">%s tier: %s item%s</h3>\n", gallery_tiers[t], gallery_tiers[t],
-		        rh_count(a, sizeof a, n), n == 1 ? "" : "s");
+		        report_count(a, sizeof a, n), n == 1 ? "" : "s");
 		if (n == 0) {
 			fputs("<p>None.</p>\n", f);
 			continue;
 		}
 		if (shown < n)
 			fprintf(f, "<p class=\"meta\">The galleries show the first %s (--max-items).</p>\n",
-			        rh_count(b, sizeof b, shown));
+			        report_count(b, sizeof b, shown));
 		gallery(r, f, t);
 	}
 }
@@ -706,43 +687,42 @@ static void section_rejected(report *r, FILE *f)
 		" FROM rejected rj JOIN news n ON n.num = rj.news_num"
 		" LEFT JOIN image i ON i.news_num = rj.news_num LEFT JOIN resized rs ON rs.news_num = rj.news_num"
 		" ORDER BY rj.rejected_at, rj.id LIMIT ?1";
-	long long total = query_ll(r, "SELECT count(*) FROM rejected");
+	long long total = vm_db_query_int(r->db, "SELECT count(*) FROM rejected");
 	sqlite3_stmt *st;
 	char a[32], date[40], href[128];
-	int rc;
 
 	fprintf(f, "<h2 id=\"rejected\">Rejected picks</h2>\n<p>%s pick%s rejected by a curator "
 	        "(vmind-crawl --reject), kept apart: no item gets a rejected image again. "
 	        "<i>Now</i> is the item's current pick.</p>\n",
-	        rh_count(a, sizeof a, total), total == 1 ? "" : "s");
+	        report_count(a, sizeof a, total), total == 1 ? "" : "s");
 	if (total == 0)
 		return;
-	st = prep(r, sql);
+	st = vm_db_prepare(r->db, sql);
 	sqlite3_bind_int64(st, 1, r->max_items > 0 ? r->max_items : -1);
 	fputs("<table id=\"rejected-table\">\n<tr><th>News</th><th>Headline</th><th>Rejected tier</th><th>Site</th>"
 	      "<th>Image URL</th><th class=\"num\">Similarity</th><th>Reason</th><th>When</th><th>Now</th></tr>\n", f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (vm_db_step_row(r->db, st)) {
 		long long num = sqlite3_column_int64(st, 0);
-		char *nid = xstrdup(col_text(st, 1) ? col_text(st, 1) : "?");
-		const char *now = col_text(st, 10), *th;
+		char *nid = xstrdup(vm_db_column_text(st, 1) ? vm_db_column_text(st, 1) : "?");
+		const char *now = vm_db_column_text(st, 10), *th;
 		fprintf(f, "<tr class=\"rejected\"><td>%s</td><td>", nid);
-		rh_esc(f, col_text(st, 2));
+		report_esc(f, vm_db_column_text(st, 2));
 		fputs("</td><td>", f);
-		rh_esc(f, col_text(st, 3));
+		report_esc(f, vm_db_column_text(st, 3));
 		fputs("</td><td>", f);
-		link_host(f, col_text(st, 4), "-");
+		link_host(f, vm_db_column_text(st, 4), "-");
 		fputs("</td><td><code>", f);
-		rh_esc(f, col_text(st, 5));
+		report_esc(f, vm_db_column_text(st, 5));
 		fputs("</code></td><td class=\"num\">", f);
 		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
 			fprintf(f, "%.3f", sqlite3_column_double(st, 7));
 		fputs("</td><td>", f);
-		rh_esc(f, col_text(st, 8));
+		report_esc(f, vm_db_column_text(st, 8));
 		fmt_utc(sqlite3_column_double(st, 9), date, sizeof date, 1);
 		fprintf(f, "</td><td>%s</td><td>", date);
 		if (now) {
-			rh_esc(f, now);
-			th = thumb(r, num, nid, col_text(st, 11), href, sizeof href);
+			report_esc(f, now);
+			th = thumb(r, num, nid, vm_db_column_text(st, 11), href, sizeof href);
 			if (th)
 				fprintf(f, "<br><img src=\"%s\" alt=\"%s now\">", th, nid);
 		} else {
@@ -751,108 +731,83 @@ static void section_rejected(report *r, FILE *f)
 		fputs("</td></tr>\n", f);
 		free(nid);
 	}
-	if (rc != SQLITE_DONE)
-		die_db(r, sql);
 	sqlite3_finalize(st);
 	fputs("</table>\n", f);
 }
 
 /* ---- duplicates ---- */
 
+/* One member of a duplicate group: its thumbnail (when the news row and a
+ * safe path allow one), id and headline. */
+static void dupe_member(report *r, FILE *f, sqlite3_stmt *by_id, const vm_dupe_item *it)
+{
+	char href[128];
+	const char *th = NULL, *title = NULL;
+	long long num = 0;
+	vm_db_bind_text(by_id, 1, it->id);
+	if (vm_db_step_row(r->db, by_id)) {
+		num = sqlite3_column_int64(by_id, 0);
+		title = vm_db_column_text(by_id, 1);
+	}
+	if (num > 0 && safe_relpath(it->path))
+		th = thumb(r, num, it->id, it->path, href, sizeof href);
+	fputs("<figure class=\"item\">", f);
+	if (th)
+		fprintf(f, "<img src=\"%s\" alt=\"", th);
+	else
+		fputs("<div class=\"noimg\">", f);
+	report_esc(f, it->id);
+	fputs(th ? "\">" : "</div>", f);
+	fputs("<figcaption><b>", f);
+	report_esc(f, it->id);
+	fputs("</b><br><span class=\"title\">", f);
+	report_esc(f, title);
+	fputs("</span></figcaption></figure>", f);
+	sqlite3_reset(by_id);
+}
+
+static void dupe_group(report *r, FILE *f, sqlite3_stmt *by_id, const struct vm_dupe_group *g, size_t k)
+{
+	char hex[17];
+	size_t shown = g->count < MAX_MEMBERS ? g->count : MAX_MEMBERS;
+	snprintf(hex, sizeof hex, "%016llx", (unsigned long long)g->members[0]->phash);
+	fprintf(f, "<div class=\"group\" id=\"dupe-%zu\"><b>Group %zu</b>: %zu items, ", k, k, g->count);
+	fprintf(f, "phash <code>%s</code><div class=\"gallery\">", hex);
+	for (size_t m = 0; m < shown; m++)
+		dupe_member(r, f, by_id, g->members[m]);
+	fputs("</div>", f);
+	if (g->count > shown)
+		fprintf(f, "<p class=\"meta\">and %zu more</p>", g->count - shown);
+	fputs("</div>\n", f);
+}
+
 static void section_dupes(report *r, FILE *f)
 {
-	char *buf = NULL, *line, *save = NULL;
-	size_t len = 0;
 	char err[512];
-	FILE *mem = open_memstream(&buf, &len);
-	sqlite3_stmt *st;
-	long long cur = -1, ngroups = 0, shown_in_group = 0, cur_size = 0;
-	int rc;
-
-	if (!mem)
-		vm_die_errno("open_memstream");
-	rc = vm_dupes_print(r->db, r->max_distance, "csv", mem, err, sizeof err);
-	fclose(mem);
+	vm_dupes d;
+	sqlite3_stmt *by_id;
+	int rc = vm_dupes_find(r->db, r->max_distance, &d, err, sizeof err);
 	fprintf(f, "<h2 id=\"duplicates\">Duplicate images</h2>\n<p>Groups of items whose resized images are "
 	        "identical or whose perceptual hashes differ in at most %d bits, largest first: an image "
 	        "shared by unrelated items is a logo or a placeholder, not a cover.</p>\n", r->max_distance);
 	if (rc != 0) {
 		vm_warn("duplicates: %s", err);
 		fputs("<p>Duplicate groups could not be computed: ", f);
-		rh_esc(f, err);
+		report_esc(f, err);
 		fputs("</p>\n", f);
-		free(buf);
 		r->missing++;
 		return;
 	}
-	st = prep(r, "SELECT num, title FROM news WHERE id = ?1");
-	line = strtok_r(buf, "\n", &save);           /* header */
-	while (line && (line = strtok_r(NULL, "\n", &save)) != NULL) {
-		char *fld[8];
-		size_t n = rh_csv_split(line, fld, 8);
-		long long g, size;
-		if (n < 7)
-			continue;
-		g = atoll(fld[0]);
-		size = atoll(fld[1]);
-		if (g != cur) {
-			if (cur >= 0) {
-				fputs("</div>", f);
-				if (cur_size > shown_in_group)
-					fprintf(f, "<p class=\"meta\">and %lld more</p>", cur_size - shown_in_group);
-				fputs("</div>\n", f);
-			}
-			cur = g;
-			cur_size = size;
-			shown_in_group = 0;
-			ngroups++;
-			if (ngroups > MAX_GROUPS)
-				break;
-			fprintf(f, "<div class=\"group\" id=\"dupe-%lld\"><b>Group %lld</b>: %lld items, ", g, g, size);
-			fputs("phash <code>", f);
-			rh_esc(f, fld[3]);
-			fputs("</code><div class=\"gallery\">", f);
-		}
-		if (shown_in_group < MAX_MEMBERS) {
-			char href[128];
-			const char *th = NULL, *title = NULL;
-			long long num = 0;
-			sqlite3_bind_text(st, 1, fld[2], -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(st) == SQLITE_ROW) {
-				num = sqlite3_column_int64(st, 0);
-				title = col_text(st, 1);
-			}
-			if (num > 0 && safe_relpath(fld[6]))
-				th = thumb(r, num, fld[2], fld[6], href, sizeof href);
-			fputs("<figure class=\"item\">", f);
-			if (th)
-				fprintf(f, "<img src=\"%s\" alt=\"", th);
-			else
-				fputs("<div class=\"noimg\">", f);
-			rh_esc(f, fld[2]);
-			fputs(th ? "\">" : "</div>", f);
-			fputs("<figcaption><b>", f);
-			rh_esc(f, fld[2]);
-			fputs("</b><br><span class=\"title\">", f);
-			rh_esc(f, title);
-			fputs("</span></figcaption></figure>", f);
-			sqlite3_reset(st);
-			shown_in_group++;
-		}
-	}
-	if (cur >= 0 && ngroups <= MAX_GROUPS) {
-		fputs("</div>", f);
-		if (cur_size > shown_in_group)
-			fprintf(f, "<p class=\"meta\">and %lld more</p>", cur_size - shown_in_group);
-		fputs("</div>\n", f);
-	}
-	if (ngroups == 0)
+	by_id = vm_db_prepare(r->db, "SELECT num, title FROM news WHERE id = ?1");
+	for (size_t g = 0; g < d.ngroups && g < MAX_GROUPS; g++)
+		dupe_group(r, f, by_id, &d.groups[g], g + 1);
+	if (d.ngroups == 0)
 		fputs("<p>No duplicate groups.</p>\n", f);
-	else if (ngroups > MAX_GROUPS)
+	else if (d.ngroups > MAX_GROUPS)
 		fprintf(f, "<p class=\"meta\">Only the %d largest groups are shown; "
 		        "<code>vmind-stats --duplicates</code> lists them all.</p>\n", MAX_GROUPS);
-	sqlite3_finalize(st);
-	free(buf);
+	sqlite3_finalize(by_id);
+	vm_dupes_free(&d);
 }
 
 /* ---- failures ---- */
@@ -871,12 +826,11 @@ static void reason_table(report *r, FILE *f, const char *id, const char *head, c
 		"  WHERE rn <= 10 GROUP BY reason)"
 		" SELECT c.reason, c.n, e.ex FROM c LEFT JOIN e ON e.reason IS c.reason ORDER BY c.n DESC, c.reason",
 		base);
-	sqlite3_stmt *st = prep(r, sql);
+	sqlite3_stmt *st = vm_db_prepare(r->db, sql);
 	long long rows = 0, other = 0;
 	char a[32];
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *reason = col_text(st, 0);
+	while (vm_db_step_row(r->db, st)) {
+		const char *reason = vm_db_column_text(st, 0);
 		long long n = sqlite3_column_int64(st, 1);
 		if (rows == MAX_REASONS) {
 			other += n;
@@ -886,19 +840,17 @@ static void reason_table(report *r, FILE *f, const char *id, const char *head, c
 			fprintf(f, "<table id=\"%s\">\n<tr><th>%s</th><th class=\"num\">Count</th><th>Examples</th></tr>\n",
 			        id, head);
 		fputs("<tr><td><code>", f);
-		rh_esc(f, reason ? reason : "(none)");
-		fprintf(f, "</code></td><td class=\"num\">%s</td><td>", rh_count(a, sizeof a, n));
-		rh_esc(f, col_text(st, 2));
+		report_esc(f, reason ? reason : "(none)");
+		fprintf(f, "</code></td><td class=\"num\">%s</td><td>", report_count(a, sizeof a, n));
+		report_esc(f, vm_db_column_text(st, 2));
 		fputs("</td></tr>\n", f);
 	}
-	if (rc != SQLITE_DONE)
-		die_db(r, sql);
 	if (rows == 0)
 		fputs("<p>None.</p>\n", f);
 	else {
 		if (other)
 			fprintf(f, "<tr><td>(other reasons)</td><td class=\"num\">%s</td><td></td></tr>\n",
-			        rh_count(a, sizeof a, other));
+			        report_count(a, sizeof a, other));
 		fputs("</table>\n", f);
 	}
 	sqlite3_finalize(st);
@@ -928,27 +880,27 @@ static void section_failures(report *r, FILE *f)
 
 static void section_training(report *r, FILE *f)
 {
-	rh_trainlog log;
+	report_trainlog log;
 	char err[1024];
 	fputs("<h2 id=\"training\">Training</h2>\n", f);
 	if (!r->train_log) {
 		fputs("<p>No training log given (--train-log).</p>\n", f);
 		return;
 	}
-	if (rh_trainlog_read(r->train_log, &log, err, sizeof err) != 0)
+	if (report_trainlog_read(r->train_log, &log, err, sizeof err) != 0)
 		vm_die("%s", err);
 	fprintf(f, "<p>From <code>");
-	rh_esc(f, r->train_log);
+	report_esc(f, r->train_log);
 	fprintf(f, "</code>: %zu rows, every numeric column against %s.</p>\n", log.rows, log.xname);
 	if (log.ncharts == 0)
 		fputs("<p>No numeric columns to plot.</p>\n", f);
 	for (size_t c = 0; c < log.ncharts; c++) {
 		fputs("<h3>", f);
-		rh_esc(f, log.charts[c].metric);
+		report_esc(f, log.charts[c].metric);
 		fputs("</h3>\n", f);
-		rh_svg_lines(f, &log.charts[c], log.xname);
+		report_svg_lines(f, &log.charts[c], log.xname);
 	}
-	rh_trainlog_free(&log);
+	report_trainlog_free(&log);
 }
 
 /* ---- stale pages of an earlier, larger report ---- */
@@ -978,97 +930,114 @@ static void remove_stale(report *r)
 	closedir(d);
 }
 
-int main(int argc, char **argv)
-{
-	vm_cli cli = {
-		.synopsis = "vmind-report --db FILE --images DIR --out DIR [options]",
-		.summary = "Write a static HTML curation report of a provenance database.",
-		.options = options,
-		.footer = "Exit status: 0 report written; 1 written, but some thumbnails were missing;\n"
-		          "2 usage or input error.\n",
-	};
-	report r;
-	char err[1024], when[40], a[32];
-	vm_atomic_file af;
-	int c;
+static vm_cli cli = {
+	.synopsis = "vmind-report --db FILE --images DIR --out DIR [options]",
+	.summary = "Write a static HTML curation report of a provenance database.",
+	.options = options,
+	.footer = "Exit status: 0 report written; 1 written, but some thumbnails were missing;\n"
+	          "2 usage or input error.\n",
+};
 
-	memset(&r, 0, sizeof r);
-	r.title = "vmind report";
-	r.per_page = 60;
-	r.max_items = 5000;
-	r.max_distance = VM_DUPES_DEFAULT_DISTANCE;
-	vm_set_progname(argv[0]);
+static void parse_options(report *r, int argc, char **argv)
+{
+	int c;
+	r->title = "vmind report";
+	r->per_page = 60;
+	r->max_items = 5000;
+	r->max_distance = VM_DUPES_DEFAULT_DISTANCE;
 	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
 		switch (c) {
-		case OPT_DB: r.db_path = optarg; break;
-		case OPT_IMAGES: r.images = optarg; break;
-		case OPT_OUT: r.out = optarg; break;
-		case OPT_TRAIN_LOG: r.train_log = optarg; break;
-		case OPT_TITLE: r.title = optarg; break;
+		case OPT_DB: r->db_path = optarg; break;
+		case OPT_IMAGES: r->images = optarg; break;
+		case OPT_OUT: r->out = optarg; break;
+		case OPT_TRAIN_LOG: r->train_log = optarg; break;
+		case OPT_TITLE: r->title = optarg; break;
 		case OPT_BEHAVIORS:
-			r.behaviors = xrealloc(r.behaviors, (r.nbehaviors + 1) * sizeof *r.behaviors);
-			r.behaviors[r.nbehaviors++] = optarg;
+			r->behaviors = xrealloc(r->behaviors, (r->nbehaviors + 1) * sizeof *r->behaviors);
+			r->behaviors[r->nbehaviors++] = optarg;
 			break;
-		case OPT_PER_PAGE: r.per_page = vm_cli_int("per-page", optarg, 1, 100000); break;
-		case OPT_MAX_ITEMS: r.max_items = vm_cli_int("max-items", optarg, 0, 1000000000); break;
-		case OPT_MAX_DISTANCE: r.max_distance = (int)vm_cli_int("max-distance", optarg, 0, 64); break;
-		default:
-			vm_cli_usage_error(&cli, NULL);
+		case OPT_PER_PAGE: r->per_page = vm_cli_int("per-page", optarg, 1, 100000); break;
+		case OPT_MAX_ITEMS: r->max_items = vm_cli_int("max-items", optarg, 0, 1000000000); break;
+		case OPT_MAX_DISTANCE: r->max_distance = (int)vm_cli_int("max-distance", optarg, 0, 64); break;
 		}
 	}
 	if (optind < argc)
 		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
-	if (!r.db_path || !r.images || !r.out)
+	if (!r->db_path || !r->images || !r->out)
 		vm_cli_usage_error(&cli, "--db, --images and --out are required");
 	vm_cli_free(&cli);
+}
 
-	{
-		struct stat sb;
-		if (stat(r.images, &sb) != 0 || !S_ISDIR(sb.st_mode))
-			vm_die("%s: %s", r.images, stat(r.images, &sb) != 0 ? strerror(errno) : "not a directory");
-	}
-	if (r.train_log && access(r.train_log, R_OK) != 0)
-		vm_die_errno("%s", r.train_log);
-	r.db = vm_db_open(r.db_path, VM_DB_READONLY, err, sizeof err);
-	if (!r.db)
+/* The inputs checked and opened, the output's thumbnail folder made. */
+static void open_inputs(report *r)
+{
+	struct stat sb;
+	char err[1024];
+	if (stat(r->images, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		vm_die("%s: %s", r->images, stat(r->images, &sb) != 0 ? strerror(errno) : "not a directory");
+	if (r->train_log && access(r->train_log, R_OK) != 0)
+		vm_die_errno("%s", r->train_log);
+	r->db = vm_db_open(r->db_path, VM_DB_READONLY, err, sizeof err);
+	if (!r->db)
 		vm_die("%s", err);
-	r.thumbs_dir = xasprintf("%s/thumbs", r.out);
-	if (vm_mkdir_p(r.thumbs_dir) != 0)
-		vm_die_errno("%s", r.thumbs_dir);
-	vm_u64set_init(&r.thumb_ok);
-	vm_u64set_init(&r.thumb_bad);
-	r.generated = (double)time(NULL);
-	count_users(&r);
+	r->thumbs_dir = xasprintf("%s/thumbs", r->out);
+	if (vm_mkdir_p(r->thumbs_dir) != 0)
+		vm_die_errno("%s", r->thumbs_dir);
+	vm_u64set_init(&r->thumb_ok);
+	vm_u64set_init(&r->thumb_bad);
+}
 
-	/* one read transaction: every section sees the same database state,
-	 * even while a crawl writes to it */
-	if (vm_db_exec(r.db, "BEGIN", err, sizeof err) != 0)
-		vm_die("%s: %s", r.db_path, err);
-	r.news = query_ll(&r, "SELECT count(*) FROM news");
-
-	write_atomic_page(&r, "report.css", &af);
+static void write_css(report *r)
+{
+	vm_atomic_file af;
+	write_atomic_page(r, "report.css", &af);
 	fputs(css, af.fp);
 	commit_page(&af);
+}
 
-	write_atomic_page(&r, "index.html", &af);
-	page_head(&r, af.fp, NULL);
-	fmt_utc(r.generated, when, sizeof when, 1);
+static void write_index(report *r)
+{
+	vm_atomic_file af;
+	char when[40], a[32];
+	write_atomic_page(r, "index.html", &af);
+	page_head(r, af.fp, NULL);
+	fmt_utc(r->generated, when, sizeof when, 1);
 	fprintf(af.fp, "<p class=\"meta\">Database <code>");
-	rh_esc(af.fp, r.db_path);
+	report_esc(af.fp, r->db_path);
 	fprintf(af.fp, "</code>, %s news items; written %s by vmind-report %s.</p>\n",
-	        rh_count(a, sizeof a, r.news), when, PACKAGE_VERSION);
+	        report_count(a, sizeof a, r->news), when, PACKAGE_VERSION);
 	fputs("<nav class=\"toc\"><a href=\"#table1\">Table 1</a><a href=\"#coverage\">Coverage</a>"
 	      "<a href=\"#galleries\">Galleries</a><a href=\"#rejected\">Rejected</a>"
 	      "<a href=\"#duplicates\">Duplicates</a><a href=\"#failures\">Failures</a>"
 	      "<a href=\"#training\">Training</a></nav>\n", af.fp);
-	section_counts(&r, af.fp);
-	section_galleries(&r, af.fp);
-	section_rejected(&r, af.fp);
-	section_dupes(&r, af.fp);
-	section_failures(&r, af.fp);
-	section_training(&r, af.fp);
+	section_counts(r, af.fp);
+	section_galleries(r, af.fp);
+	section_rejected(r, af.fp);
+	section_dupes(r, af.fp);
+	section_failures(r, af.fp);
+	section_training(r, af.fp);
 	page_foot(af.fp);
 	commit_page(&af);
+}
+
+int main(int argc, char **argv)
+{
+	report r;
+	char err[1024];
+
+	memset(&r, 0, sizeof r);
+	vm_set_progname(argv[0]);
+	parse_options(&r, argc, argv);
+	open_inputs(&r);
+	r.generated = (double)time(NULL);
+	count_users(&r);
+	/* one read transaction: every section sees the same database state,
+	 * even while a crawl writes to it */
+	if (vm_db_exec(r.db, "BEGIN", err, sizeof err) != 0)
+		vm_die("%s: %s", r.db_path, err);
+	r.news = vm_db_query_int(r.db, "SELECT count(*) FROM news");
+	write_css(&r);
+	write_index(&r);
 	vm_db_exec(r.db, "COMMIT", NULL, 0);
 	remove_stale(&r);
 

@@ -13,6 +13,7 @@
 #include "vmind/lib/cli.h"
 #include "vmind/lib/db.h"
 #include "vmind/lib/dupes.h"
+#include "vmind/lib/json.h"
 #include "vmind/lib/mind.h"
 #include "vmind/lib/npy.h"
 #include "vmind/lib/util.h"
@@ -412,75 +413,74 @@ static int has_npy_magic(const char *path)
 	return yes;
 }
 
-static int im_load_sets(im_list *l, const char *path);
-
-/* Read the list; -1 after a message (nothing to free then). */
-static int im_load(im_list *l, const char *path)
-{
-	if (im_load_sets(l, path) == 0)
-		return 0;
-	vm_u64set_free(&l->nums);
-	vm_u64set_free(&l->msn);
-	return -1;
-}
-
-static int im_load_sets(im_list *l, const char *path)
+static int im_load_npy(im_list *l, const char *path)
 {
 	char err[512], q[64];
+	vm_npy_strings s;
+	int rc = 0;
+	if (vm_npy_read_strings(path, &s, err, sizeof err) < 0) {
+		vm_warn("%s", err);
+		return -1;
+	}
+	for (size_t i = 0; i < s.count && rc == 0; i++) {
+		if (im_add(l, s.items[i], strlen(s.items[i])) < 0) {
+			snprintf(q, sizeof q, "%s", s.items[i]);
+			vm_warn("%s: entry %zu: bad news id '%s'", path, i + 1, q);
+			rc = -1;
+		}
+	}
+	vm_npy_strings_free(&s);
+	return rc;
+}
+
+/* One id a line; blank lines and the spaces around an id are ignored. */
+static int im_load_text(im_list *l, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, q[64];
+	size_t cap = 0;
+	ssize_t n;
+	uint64_t lineno = 0;
+	int rc = 0;
+	if (!f) {
+		vm_warn_errno("%s", path);
+		return -1;
+	}
+	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		char *b = line, *e = line + n;
+		lineno++;
+		while (b < e && isspace((unsigned char)*b))
+			b++;
+		while (e > b && isspace((unsigned char)e[-1]))
+			e--;
+		if (b < e && im_add(l, b, (size_t)(e - b)) < 0) {
+			snprintf(q, sizeof q, "%.*s", (int)(e - b > 40 ? 40 : e - b), b);
+			vm_warn("%s:%llu: bad news id '%s'", path, (unsigned long long)lineno, q);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		vm_warn_errno("%s", path);
+		rc = -1;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/* Read the list (.npy or text); -1 after a message (nothing to free then). */
+static int im_load(im_list *l, const char *path)
+{
+	int rc;
 	vm_u64set_init(&l->nums);
 	vm_u64set_init(&l->msn);
 	l->entries = 0;
-	if (has_npy_magic(path)) {
-		vm_npy_strings s;
-		if (vm_npy_read_strings(path, &s, err, sizeof err) < 0) {
-			vm_warn("%s", err);
-			return -1;
-		}
-		for (size_t i = 0; i < s.count; i++) {
-			if (im_add(l, s.items[i], strlen(s.items[i])) < 0) {
-				snprintf(q, sizeof q, "%s", s.items[i]);
-				vm_warn("%s: entry %zu: bad news id '%s'", path, i + 1, q);
-				vm_npy_strings_free(&s);
-				return -1;
-			}
-		}
-		vm_npy_strings_free(&s);
-		return 0;
-	} else {
-		FILE *f = fopen(path, "r");
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		uint64_t lineno = 0;
-		int rc = 0;
-		if (!f) {
-			vm_warn_errno("%s", path);
-			return -1;
-		}
-		while ((n = getline(&line, &cap, f)) >= 0) {
-			char *b = line, *e = line + n;
-			lineno++;
-			while (b < e && isspace((unsigned char)*b))
-				b++;
-			while (e > b && isspace((unsigned char)e[-1]))
-				e--;
-			if (b == e)
-				continue;
-			if (im_add(l, b, (size_t)(e - b)) < 0) {
-				snprintf(q, sizeof q, "%.*s", (int)(e - b > 40 ? 40 : e - b), b);
-				vm_warn("%s:%llu: bad news id '%s'", path, (unsigned long long)lineno, q);
-				rc = -1;
-				break;
-			}
-		}
-		if (rc == 0 && ferror(f)) {
-			vm_warn_errno("%s", path);
-			rc = -1;
-		}
-		free(line);
-		fclose(f);
-		return rc;
+	rc = has_npy_magic(path) ? im_load_npy(l, path) : im_load_text(l, path);
+	if (rc < 0) {
+		vm_u64set_free(&l->nums);
+		vm_u64set_free(&l->msn);
 	}
+	return rc;
 }
 
 /* ---- the table ---- */
@@ -656,52 +656,72 @@ static void print_csv(FILE *out, const row *rows, size_t nrows, int paper)
 	}
 }
 
-/* JSON numbers for fractions: plain decimals, never "nan" or "-0". */
-static const char *jnum(char *buf, size_t len, double v)
+/* A fraction as JSON: the number "%.10g" writes, never NaN or -0. */
+static void json_rate(cJSON *obj, const char *name, double v)
 {
-	if (v != v)
+	if (v != v || v == 0)
 		v = 0;
-	snprintf(buf, len, "%.10g", v == 0 ? 0.0 : v);
-	return buf;
+	vm_json_add_numf(obj, name, "%.10g", v);
 }
 
-/* Writes the object without its closing brace, so that --duplicates can add
- * a key. */
-static void print_json_open(FILE *out, const row *rows, size_t nrows, int paper)
+static cJSON *json_counts(cJSON *obj, long long news, long long users, long long images,
+                          double image_rate, double origin_rate)
 {
-	char a[40], b[40];
-	fprintf(out, "{\"rows\":[");
-	for (size_t i = 0; i < nrows; i++) {
-		const row *r = &rows[i];
-		fprintf(out, "%s{\"dataset\":\"%s\",\"news\":%llu,\"users\":%llu,\"images\":%llu,"
-		        "\"image_rate\":%s,\"origin_rate\":%s", i ? "," : "", r->dataset,
-		        (unsigned long long)r->news, (unsigned long long)r->users,
-		        (unsigned long long)r->images, jnum(a, sizeof a, r->image_rate),
-		        jnum(b, sizeof b, r->origin_rate));
-		if (r->has_list)
-			fprintf(out, ",\"listed\":%llu", (unsigned long long)r->listed);
-		if (r->has_tiers) {
-			fprintf(out, ",\"tiers\":{");
-			for (int k = 0; k < 4; k++)
-				fprintf(out, "%s\"%s\":%llu", k ? "," : "", tier_names[k], (unsigned long long)r->tiers[k]);
-			fprintf(out, "},\"placeholder\":%llu,\"outside\":%llu", (unsigned long long)r->tiers[3],
-			        (unsigned long long)r->outside);
-		}
-		if (paper) {
-			fprintf(out, ",\"paper\":{\"news\":%llu,\"users\":%llu,\"images\":%llu,"
-			        "\"image_rate\":%s,\"origin_rate\":%s}", (unsigned long long)r->p_news,
-			        (unsigned long long)r->p_users, (unsigned long long)r->p_images,
-			        jnum(a, sizeof a, r->p_image_rate), jnum(b, sizeof b, r->p_origin_rate));
-			fprintf(out, ",\"diff\":{\"news\":%lld,\"users\":%lld,\"images\":%lld,"
-			        "\"image_rate\":%s,\"origin_rate\":%s}",
-			        (long long)r->news - (long long)r->p_news, (long long)r->users - (long long)r->p_users,
-			        (long long)r->images - (long long)r->p_images,
-			        jnum(a, sizeof a, r->image_rate - r->p_image_rate),
-			        jnum(b, sizeof b, r->origin_rate - r->p_origin_rate));
-		}
-		fputc('}', out);
+	vm_json_add_int(obj, "news", news);
+	vm_json_add_int(obj, "users", users);
+	vm_json_add_int(obj, "images", images);
+	json_rate(obj, "image_rate", image_rate);
+	json_rate(obj, "origin_rate", origin_rate);
+	return obj;
+}
+
+static cJSON *json_object(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		vm_die("out of memory (JSON)");
+	return o;
+}
+
+static cJSON *json_row(const row *r, int paper)
+{
+	cJSON *o = json_object();
+	vm_json_add_str(o, "dataset", r->dataset);
+	json_counts(o, (long long)r->news, (long long)r->users, (long long)r->images, r->image_rate,
+	            r->origin_rate);
+	if (r->has_list)
+		vm_json_add_int(o, "listed", (long long)r->listed);
+	if (r->has_tiers) {
+		cJSON *tiers = json_object();
+		for (int k = 0; k < 4; k++)
+			vm_json_add_int(tiers, tier_names[k], (long long)r->tiers[k]);
+		cJSON_AddItemToObject(o, "tiers", tiers);
+		vm_json_add_int(o, "placeholder", (long long)r->tiers[3]);
+		vm_json_add_int(o, "outside", (long long)r->outside);
 	}
-	fputc(']', out);
+	if (paper) {
+		cJSON_AddItemToObject(o, "paper", json_counts(json_object(), (long long)r->p_news,
+		                      (long long)r->p_users, (long long)r->p_images, r->p_image_rate,
+		                      r->p_origin_rate));
+		cJSON_AddItemToObject(o, "diff", json_counts(json_object(),
+		                      (long long)r->news - (long long)r->p_news,
+		                      (long long)r->users - (long long)r->p_users,
+		                      (long long)r->images - (long long)r->p_images,
+		                      r->image_rate - r->p_image_rate, r->origin_rate - r->p_origin_rate));
+	}
+	return o;
+}
+
+/* {"rows":[...]}, to which --duplicates adds its key. */
+static cJSON *json_table(const row *rows, size_t nrows, int paper)
+{
+	cJSON *root = json_object(), *arr = cJSON_CreateArray();
+	if (!arr)
+		vm_die("out of memory (JSON)");
+	cJSON_AddItemToObject(root, "rows", arr);
+	for (size_t i = 0; i < nrows; i++)
+		cJSON_AddItemToArray(arr, json_row(&rows[i], paper));
+	return root;
 }
 
 /* ---- V-MIND ---- */
@@ -741,223 +761,278 @@ fail:
 	return -1;
 }
 
-int main(int argc, char **argv)
-{
-	static vm_cli cli = {
-		.synopsis = "vmind-stats --news FILE [--news FILE...] --behaviors FILE [--behaviors FILE...] "
-		            "[--db FILE] [--im-mind FILE] [--paper] [--format text|md|csv|json]",
-		.summary = "Print Table 1 of the VLSNR paper (news, users, images, image and origin rates) for MIND files.",
-		.options = options,
-		.footer = "Exit status: 0 done, 1 bad lines were skipped (--lenient), 2 usage or input error.\n",
-	};
-	const char **news_files = NULL, **beh_files = NULL;
-	size_t n_news = 0, n_beh = 0;
-	const char *db_path = NULL, *im_path = NULL, *format = "text";
-	int paper = 0, lenient = 0, dupes = 0, c, status = VM_EXIT_OK, nthreads = 2, pass_rc;
-	long long max_distance = VM_DUPES_DEFAULT_DISTANCE;
-	sqlite3 *db = NULL;
+/* ---- the run ---- */
+
+typedef struct stats {
+	/* options */
+	const char **news_files, **beh_files;
+	size_t n_news, n_beh;
+	const char *db_path, *im_path, *format;
+	int paper, lenient, dupes;
+	long long max_distance;
+	/* inputs */
+	sqlite3 *db;
 	im_list list;
-	int have_list = 0;
+	int have_list;
+	/* the pass and its per-thread sets (nsets of them initialised) */
 	pass p;
 	worker w[2];
-	uint64_t chunk_size = 8u << 20;   /* small enough to share the work out evenly */
+	int nsets;
+	/* the table */
 	row rows[3];
-	size_t nrows = 0;
-	idset news, users;
-	vm_u64set msn;
-	char err[512];
-	const char *env;
+	size_t nrows;
+} stats;
 
-	vm_set_progname(argv[0]);
-	memset(&p, 0, sizeof p);
-	memset(rows, 0, sizeof rows);
+static vm_cli cli = {
+	.synopsis = "vmind-stats --news FILE [--news FILE...] --behaviors FILE [--behaviors FILE...] "
+	            "[--db FILE] [--im-mind FILE] [--paper] [--format text|md|csv|json]",
+	.summary = "Print Table 1 of the VLSNR paper (news, users, images, image and origin rates) for MIND files.",
+	.options = options,
+	.footer = "Exit status: 0 done, 1 bad lines were skipped (--lenient), 2 usage or input error.\n",
+};
+
+static void parse_options(stats *s, int argc, char **argv)
+{
+	int c;
+	s->format = "text";
+	s->max_distance = VM_DUPES_DEFAULT_DISTANCE;
 	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_NEWS:
-			news_files = xrealloc(news_files, (n_news + 1) * sizeof *news_files);
-			news_files[n_news++] = optarg;
+			s->news_files = xrealloc(s->news_files, (s->n_news + 1) * sizeof *s->news_files);
+			s->news_files[s->n_news++] = optarg;
 			break;
 		case OPT_BEHAVIORS:
-			beh_files = xrealloc(beh_files, (n_beh + 1) * sizeof *beh_files);
-			beh_files[n_beh++] = optarg;
+			s->beh_files = xrealloc(s->beh_files, (s->n_beh + 1) * sizeof *s->beh_files);
+			s->beh_files[s->n_beh++] = optarg;
 			break;
-		case OPT_DB: db_path = optarg; break;
-		case OPT_IM_MIND: im_path = optarg; break;
-		case OPT_PAPER: paper = 1; break;
-		case OPT_FORMAT: format = optarg; break;
-		case OPT_LENIENT: lenient = 1; break;
-		case OPT_DUPLICATES: dupes = 1; break;
-		case OPT_MAX_DISTANCE: max_distance = vm_cli_int("max-distance", optarg, 0, 64); break;
-		default:
-			vm_cli_usage_error(&cli, NULL);
+		case OPT_DB: s->db_path = optarg; break;
+		case OPT_IM_MIND: s->im_path = optarg; break;
+		case OPT_PAPER: s->paper = 1; break;
+		case OPT_FORMAT: s->format = optarg; break;
+		case OPT_LENIENT: s->lenient = 1; break;
+		case OPT_DUPLICATES: s->dupes = 1; break;
+		case OPT_MAX_DISTANCE: s->max_distance = vm_cli_int("max-distance", optarg, 0, 64); break;
 		}
 	}
 	if (optind < argc)
 		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
-	if (!n_news || !n_beh)
+	if (!s->n_news || !s->n_beh)
 		vm_cli_usage_error(&cli, "give at least one --news and one --behaviors file");
-	if (strcmp(format, "text") && strcmp(format, "md") && strcmp(format, "csv") && strcmp(format, "json"))
-		vm_cli_usage_error(&cli, "--format: '%s' is not one of text, md, csv, json", format);
-	if (dupes && !db_path)
+	if (strcmp(s->format, "text") && strcmp(s->format, "md") && strcmp(s->format, "csv") &&
+	    strcmp(s->format, "json"))
+		vm_cli_usage_error(&cli, "--format: '%s' is not one of text, md, csv, json", s->format);
+	if (s->dupes && !s->db_path)
 		vm_cli_usage_error(&cli, "--duplicates needs --db");
 	vm_cli_free(&cli);
-	if ((env = getenv("VMIND_STATS_CHUNK")) != NULL)   /* tests: small chunks */
+}
+
+/* Set-up errors before the long pass: the IM-MIND list and the database. */
+static int open_inputs(stats *s)
+{
+	char err[512];
+	if (s->im_path) {
+		if (im_load(&s->list, s->im_path) < 0)
+			return VM_EXIT_USAGE;
+		s->have_list = 1;
+	}
+	if (s->db_path) {
+		s->db = vm_db_open(s->db_path, VM_DB_READONLY, err, sizeof err);
+		if (!s->db) {
+			vm_warn("%s", err);
+			return VM_EXIT_USAGE;
+		}
+	}
+	return VM_EXIT_OK;
+}
+
+/* Run the workers over the chunks (on this thread and nthreads - 1 more)
+ * and merge their sets into w[0]'s. */
+static void run_workers(stats *s, int nthreads)
+{
+	for (int t = 0; t < nthreads; t++) {
+		s->w[t].p = &s->p;
+		idset_init(&s->w[t].news);
+		idset_init(&s->w[t].users);
+		vm_u64set_init(&s->w[t].msn);
+		s->nsets = t + 1;
+	}
+	for (int t = 1; t < nthreads; t++)
+		if (pthread_create(&s->w[t].tid, NULL, worker_main, &s->w[t]) != 0)
+			vm_die("cannot start a thread");
+	worker_main(&s->w[0]);
+	for (int t = 1; t < nthreads; t++)
+		pthread_join(s->w[t].tid, NULL);
+	for (int t = 1; t < nthreads; t++) {
+		idset_merge(&s->w[0].news, &s->w[t].news);
+		idset_merge(&s->w[0].users, &s->w[t].users);
+		for (size_t i = 0; i < s->w[t].msn.cap; i++)
+			if (s->w[t].msn.slots[i])
+				vm_u64set_add(&s->w[0].msn, s->w[t].msn.slots[i]);
+	}
+}
+
+/* The pass over the MIND files: report_pass's status. VMIND_STATS_CHUNK
+ * and VMIND_STATS_THREADS (tests) set the chunk size and the threads. */
+static int run_pass(stats *s)
+{
+	uint64_t chunk_size = 8u << 20;   /* small enough to share the work out evenly */
+	int nthreads = 2;
+	const char *env;
+	if ((env = getenv("VMIND_STATS_CHUNK")) != NULL)
 		chunk_size = (uint64_t)vm_cli_int("VMIND_STATS_CHUNK", env, 1, INT64_MAX);
 	if ((env = getenv("VMIND_STATS_THREADS")) != NULL)
 		nthreads = (int)vm_cli_int("VMIND_STATS_THREADS", env, 1, 2);
-
-	/* set-up errors before the long pass */
-	if (im_path) {
-		if (im_load(&list, im_path) < 0) {
-			status = VM_EXIT_USAGE;
-			goto out;
-		}
-		have_list = 1;
-	}
-	if (db_path) {
-		db = vm_db_open(db_path, VM_DB_READONLY, err, sizeof err);
-		if (!db) {
-			vm_warn("%s", err);
-			status = VM_EXIT_USAGE;
-			goto out;
-		}
-	}
-
-	/* the pass */
-	p.nsrcs = n_news + n_beh;
-	p.srcs = xcalloc(p.nsrcs, sizeof *p.srcs);
-	for (size_t i = 0; i < n_news; i++)
-		p.srcs[i] = (source){ news_files[i], KIND_NEWS, 0 };
-	for (size_t i = 0; i < n_beh; i++)
-		p.srcs[n_news + i] = (source){ beh_files[i], KIND_BEHAVIORS, 0 };
-	p.flags = VM_MIND_NO_LISTS | (lenient ? VM_MIND_LENIENT : 0);
-	p.want_msn = have_list && list.msn.count > 0;
-	if (plan_chunks(&p, chunk_size) < 0) {
-		status = VM_EXIT_USAGE;
-		goto out_pass;
-	}
-	atomic_init(&p.next, 0);
-	atomic_init(&p.first_bad, SIZE_MAX);
-	if ((size_t)nthreads > p.nchunks)
+	s->p.nsrcs = s->n_news + s->n_beh;
+	s->p.srcs = xcalloc(s->p.nsrcs, sizeof *s->p.srcs);
+	for (size_t i = 0; i < s->n_news; i++)
+		s->p.srcs[i] = (source){ s->news_files[i], KIND_NEWS, 0 };
+	for (size_t i = 0; i < s->n_beh; i++)
+		s->p.srcs[s->n_news + i] = (source){ s->beh_files[i], KIND_BEHAVIORS, 0 };
+	s->p.flags = VM_MIND_NO_LISTS | (s->lenient ? VM_MIND_LENIENT : 0);
+	s->p.want_msn = s->have_list && s->list.msn.count > 0;
+	if (plan_chunks(&s->p, chunk_size) < 0)
+		return VM_EXIT_USAGE;
+	atomic_init(&s->p.next, 0);
+	atomic_init(&s->p.first_bad, SIZE_MAX);
+	if ((size_t)nthreads > s->p.nchunks)
 		nthreads = 1;
-	for (int t = 0; t < nthreads; t++) {
-		w[t].p = &p;
-		idset_init(&w[t].news);
-		idset_init(&w[t].users);
-		vm_u64set_init(&w[t].msn);
-	}
-	for (int t = 1; t < nthreads; t++)
-		if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]) != 0)
-			vm_die("cannot start a thread");
-	worker_main(&w[0]);
-	for (int t = 1; t < nthreads; t++)
-		pthread_join(w[t].tid, NULL);
-	for (int t = 1; t < nthreads; t++) {
-		idset_merge(&w[0].news, &w[t].news);
-		idset_merge(&w[0].users, &w[t].users);
-		for (size_t i = 0; i < w[t].msn.cap; i++)
-			if (w[t].msn.slots[i])
-				vm_u64set_add(&w[0].msn, w[t].msn.slots[i]);
-	}
-	news = w[0].news;
-	users = w[0].users;
-	msn = w[0].msn;
-	pass_rc = report_pass(&p);
-	if (pass_rc == VM_EXIT_USAGE) {
-		status = VM_EXIT_USAGE;
-		goto out_sets;
-	}
-	status = pass_rc;
+	run_workers(s, nthreads);
+	return report_pass(&s->p);
+}
 
-	/* the rows */
-	rows[nrows] = (row){ .dataset = "MIND" };
-	rows[nrows].news = idset_count(&news);
-	rows[nrows].users = idset_count(&users);
-	set_paper(&rows[nrows], 0);
-	nrows++;
-	if (have_list) {
-		row *r = &rows[nrows++];
-		*r = rows[0];
-		r->dataset = "IM-MIND";
-		r->has_list = 1;
-		r->listed = list.nums.count + list.msn.count;
-		for (size_t i = 0; i < list.nums.cap; i++) {
-			uint64_t k = list.nums.slots[i];
-			if (k && idset_has(&news, (uint32_t)(k - 1)))
-				r->images++;
-		}
-		for (size_t i = 0; i < list.msn.cap; i++) {
-			uint64_t k = list.msn.slots[i];
-			if (k && vm_u64set_has(&msn, k))
-				r->images++;
-		}
-		r->image_rate = r->origin_rate = r->news ? (double)r->images / (double)r->news : 0;
-		set_paper(r, 1);
-	}
-	if (db) {
-		row *r = &rows[nrows];
-		*r = rows[0];
+/* IM-MIND: the listed ids that are among the news, by number or MSN id. */
+static void im_mind_row(const stats *s, row *r)
+{
+	const vm_u64set *nums = &s->list.nums, *msn = &s->list.msn;
+	*r = s->rows[0];
+	r->dataset = "IM-MIND";
+	r->has_list = 1;
+	r->listed = nums->count + msn->count;
+	for (size_t i = 0; i < nums->cap; i++)
+		if (nums->slots[i] && idset_has(&s->w[0].news, (uint32_t)(nums->slots[i] - 1)))
+			r->images++;
+	for (size_t i = 0; i < msn->cap; i++)
+		if (msn->slots[i] && vm_u64set_has(&s->w[0].msn, msn->slots[i]))
+			r->images++;
+	r->image_rate = r->origin_rate = r->news ? (double)r->images / (double)r->news : 0;
+	set_paper(r, 1);
+}
+
+/* The rows: MIND, then IM-MIND and V-MIND when asked for. 0, or 2 after a
+ * message. */
+static int make_rows(stats *s)
+{
+	row *mind = &s->rows[s->nrows++];
+	*mind = (row){ .dataset = "MIND" };
+	mind->news = idset_count(&s->w[0].news);
+	mind->users = idset_count(&s->w[0].users);
+	set_paper(mind, 0);
+	if (s->have_list)
+		im_mind_row(s, &s->rows[s->nrows++]);
+	if (s->db) {
+		row *r = &s->rows[s->nrows];
+		*r = s->rows[0];
 		r->dataset = "V-MIND";
-		if (vmind_row(db, db_path, &news, r) < 0) {
-			status = VM_EXIT_USAGE;
-			goto out_sets;
-		}
+		if (vmind_row(s->db, s->db_path, &s->w[0].news, r) < 0)
+			return VM_EXIT_USAGE;
 		set_paper(r, 2);
-		nrows++;
+		s->nrows++;
 	}
+	return VM_EXIT_OK;
+}
 
-	if (strcmp(format, "json") == 0) {
-		print_json_open(stdout, rows, nrows, paper);
-		if (dupes) {
-			fprintf(stdout, ",\"duplicates\":");
-			if (vm_dupes_print(db, (int)max_distance, "json", stdout, err, sizeof err) < 0) {
-				fprintf(stdout, "null");
-				vm_warn("%s", err);
-				status = VM_EXIT_USAGE;
-			}
+/* --format json: the table and the duplicate groups in one object. */
+static int print_json(const stats *s)
+{
+	cJSON *root = json_table(s->rows, s->nrows, s->paper);
+	char err[512];
+	int rc = VM_EXIT_OK;
+	if (s->dupes) {
+		vm_dupes d;
+		if (vm_dupes_find(s->db, (int)s->max_distance, &d, err, sizeof err) < 0) {
+			cJSON_AddNullToObject(root, "duplicates");
+			vm_warn("%s", err);
+			rc = VM_EXIT_USAGE;
+		} else {
+			cJSON_AddItemToObject(root, "duplicates", vm_dupes_json(&d));
+			vm_dupes_free(&d);
 		}
-		fprintf(stdout, "}\n");
+	}
+	vm_json_print(stdout, root, 0);
+	cJSON_Delete(root);
+	return rc;
+}
+
+/* The table in the chosen format, the duplicate groups after it. 0, or 2
+ * after a message. */
+static int print_results(const stats *s)
+{
+	int csv = strcmp(s->format, "csv") == 0, rc = VM_EXIT_OK;
+	char err[512];
+	if (strcmp(s->format, "json") == 0) {
+		rc = print_json(s);
 	} else {
-		if (strcmp(format, "csv") == 0)
-			print_csv(stdout, rows, nrows, paper);
+		if (csv)
+			print_csv(stdout, s->rows, s->nrows, s->paper);
 		else
-			print_text(stdout, rows, nrows, paper, strcmp(format, "md") == 0);
-		if (dupes) {
+			print_text(stdout, s->rows, s->nrows, s->paper, strcmp(s->format, "md") == 0);
+		if (s->dupes) {
 			fputc('\n', stdout);
-			if (vm_dupes_print(db, (int)max_distance, strcmp(format, "csv") == 0 ? "csv" : "text",
-			                   stdout, err, sizeof err) < 0) {
+			if (vm_dupes_print(s->db, (int)s->max_distance, csv ? "csv" : "text", stdout, err, sizeof err) < 0) {
 				vm_warn("%s", err);
-				status = VM_EXIT_USAGE;
+				rc = VM_EXIT_USAGE;
 			}
 		}
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		vm_warn_errno("standard output");
-		status = VM_EXIT_USAGE;
+		rc = VM_EXIT_USAGE;
 	}
+	return rc;
+}
 
-out_sets:
-	for (int t = 0; t < nthreads; t++) {
-		idset_free(&w[t].news);
-		idset_free(&w[t].users);
-		vm_u64set_free(&w[t].msn);
+static void stats_free(stats *s)
+{
+	for (int t = 0; t < s->nsets; t++) {
+		idset_free(&s->w[t].news);
+		idset_free(&s->w[t].users);
+		vm_u64set_free(&s->w[t].msn);
 	}
-out_pass:
-	for (size_t i = 0; i < p.nchunks; i++) {
-		free(p.chunks[i].err_msg);
-		for (size_t k = 0; k < p.chunks[i].nkept; k++)
-			free(p.chunks[i].kept_msg[k]);
+	for (size_t i = 0; i < s->p.nchunks; i++) {
+		free(s->p.chunks[i].err_msg);
+		for (size_t k = 0; k < s->p.chunks[i].nkept; k++)
+			free(s->p.chunks[i].kept_msg[k]);
 	}
-	free(p.chunks);
-	free(p.srcs);
-out:
-	if (have_list) {
-		vm_u64set_free(&list.nums);
-		vm_u64set_free(&list.msn);
+	free(s->p.chunks);
+	free(s->p.srcs);
+	if (s->have_list) {
+		vm_u64set_free(&s->list.nums);
+		vm_u64set_free(&s->list.msn);
 	}
-	if (db)
-		vm_db_close(db);
-	free(news_files);
-	free(beh_files);
+	if (s->db)
+		vm_db_close(s->db);
+	free(s->news_files);
+	free(s->beh_files);
+}
+
+int main(int argc, char **argv)
+{
+	stats s;
+	int status;
+	vm_set_progname(argv[0]);
+	memset(&s, 0, sizeof s);
+	parse_options(&s, argc, argv);
+	status = open_inputs(&s);
+	if (status == VM_EXIT_OK)
+		status = run_pass(&s);
+	if (status != VM_EXIT_USAGE && make_rows(&s) != VM_EXIT_OK)
+		status = VM_EXIT_USAGE;
+	if (status != VM_EXIT_USAGE) {
+		int rc = print_results(&s);
+		if (rc != VM_EXIT_OK)
+			status = rc;
+	}
+	stats_free(&s);
 	return status;
 }

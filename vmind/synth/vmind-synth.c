@@ -11,7 +11,9 @@
  * small shuffle buffer), so memory grows with the number of news and users,
  * never with the number of impressions. */
 #include "config.h"
+#include "vmind/lib/buf.h"
 #include "vmind/lib/cli.h"
+#include "vmind/lib/json.h"
 #include "vmind/lib/metrics.h"
 #include "vmind/lib/mind.h"
 #include "vmind/lib/util.h"
@@ -64,20 +66,12 @@ typedef struct rng {
 	uint64_t s[4];
 } rng;
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void rng_seed(rng *r, uint64_t seed, uint64_t tag, uint64_t index)
 {
 	uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (tag << 56) ^ (tag * 0xd1b54a32d192ed03ULL);
-	x ^= splitmix64(&x) + index * 0xa0761d6478bd642fULL;
+	x ^= vm_splitmix64(&x) + index * 0xa0761d6478bd642fULL;
 	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
+		r->s[i] = vm_splitmix64(&x);
 }
 
 static inline uint64_t rotl(uint64_t x, int k)
@@ -130,108 +124,53 @@ enum { TAG_WORLD = 1, TAG_NEWS, TAG_TITLE, TAG_ABSTRACT, TAG_USER, TAG_UWEIGHT,
        TAG_VIS, TAG_SHUFFLE };
 
 /* ---------------------------------------------------------------------- */
-/* Growable strings */
+/* Numbers and times into text */
 
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-} sbuf;
-
-static void sb_grow_slow(sbuf *b, size_t extra)
-{
-	{
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + extra + 1)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-}
-
-static inline void sb_grow(sbuf *b, size_t extra)
-{
-	if (b->len + extra + 1 > b->cap)
-		sb_grow_slow(b, extra);
-}
-
-static inline void sb_putn(sbuf *b, const char *s, size_t n)
-{
-	sb_grow(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static inline void sb_puts(sbuf *b, const char *s)
-{
-	sb_putn(b, s, strlen(s));
-}
-
-static inline void sb_putc(sbuf *b, char c)
-{
-	sb_grow(b, 1);
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
-}
-
-static inline void sb_putu(sbuf *b, uint64_t v)
+static inline void buf_add_u64(vm_buf *b, uint64_t v)
 {
 	char tmp[24];
-	int n = 0;
+	int n = sizeof tmp;
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		tmp[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	sb_grow(b, (size_t)n);
-	while (n)
-		b->p[b->len++] = tmp[--n];
-	b->p[b->len] = '\0';
+	vm_buf_addn(b, tmp + n, sizeof tmp - (size_t)n);
 }
 
 /* a probability in [0, 1] with exactly six decimals, by integer rounding */
-static inline void sb_putprob(sbuf *b, double p)
+static inline void buf_add_prob(vm_buf *b, double p)
 {
 	long long v = llround(p * 1e6);
+	char tmp[8];
 	if (v < 0)
 		v = 0;
 	if (v > 1000000)
 		v = 1000000;
-	sb_grow(b, 8);
-	b->p[b->len++] = (char)('0' + v / 1000000);
-	b->p[b->len++] = '.';
-	for (long long d = 100000; d; d /= 10)
-		b->p[b->len++] = (char)('0' + (v / d) % 10);
-	b->p[b->len] = '\0';
+	tmp[0] = (char)('0' + v / 1000000);
+	tmp[1] = '.';
+	for (int k = 7; k > 1; k--, v /= 10)
+		tmp[k] = (char)('0' + v % 10);
+	vm_buf_addn(b, tmp, sizeof tmp);
 }
 
 /* a value in hundredths as "0.42" */
-static void sb_puthundredths(sbuf *b, int v)
+static void buf_add_hundredths(vm_buf *b, int v)
 {
-	char tmp[32];
-	snprintf(tmp, sizeof tmp, "%d.%02d", v / 100, v % 100);
-	sb_puts(b, tmp);
-}
-
-static void sb_free(sbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof *b);
+	vm_buf_addf(b, "%d.%02d", v / 100, v % 100);
 }
 
 /* MIND's time format, "11/9/2019 5:03:12 PM", from seconds since 11/1/2019 */
-static void sb_puttime(sbuf *b, int64_t rel)
+static void buf_add_time(vm_buf *b, int64_t rel)
 {
 	time_t t = (time_t)(EPOCH_NOV1 + rel);
 	struct tm tm;
-	char tmp[40];
 	int h;
 	gmtime_r(&t, &tm);
 	h = tm.tm_hour % 12;
 	if (h == 0)
 		h = 12;
-	snprintf(tmp, sizeof tmp, "%d/%d/%d %d:%02d:%02d %s", tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_year + 1900, h, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
-	sb_puts(b, tmp);
+	vm_buf_addf(b, "%d/%d/%d %d:%02d:%02d %s", tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900, h,
+	            tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -376,14 +315,11 @@ static inline double vis_logit(const world *w, int type, const vis *v)
 	return vis_logit4(w, type, v->hue, v->sat, v->light, v->shape);
 }
 
-static void world_init(world *w, uint64_t seed)
+/* The category shares and where each category's subcategories start. */
+static void world_tables(world *w)
 {
-	rng r;
 	double cum = 0;
 	int ns = 0;
-	memset(w, 0, sizeof *w);
-	w->seed = seed;
-	rng_seed(&r, seed, TAG_WORLD, 0);
 	for (int d = 0; d < 360; d++)
 		w->costab[d] = cos(d * 3.14159265358979323846 / 180.0);
 	for (int c = 0; c < SYNTH_NCAT; c++) {
@@ -402,84 +338,84 @@ static void world_init(world *w, uint64_t seed)
 	w->sub_cum = xcalloc((size_t)ns, sizeof *w->sub_cum);
 	w->sub_centre = xcalloc((size_t)ns, sizeof *w->sub_centre);
 	w->sub_words = xcalloc((size_t)ns, sizeof *w->sub_words);
-	for (int t = 0; t < SYNTH_NTHEME; t++) {
-		random_unit(&r, w->theme_centre[t]);
-		wl_split(&w->theme_words[t], synth_themes[t]);
-		wl_embed(&w->theme_words[t], &r, w->theme_centre[t], 0.6);
-	}
-	{
-		wordlist syl;
-		wl_split(&syl, synth_syllables);
-		for (int c = 0; c < SYNTH_NCAT; c++) {
-			wordlist subs;
-			double sc = 0;
-			random_unit(&r, w->cat_centre[c]);
-			w->cat_bias[c] = 0.25 * rng_normal(&r);
-			w->cat_hue[c] = (int)rng_below(&r, 360);
-			w->cat_shape[c] = (int)rng_below(&r, NSHAPE);
-			wl_split(&w->cat_words[c], synth_cats[c].words);
-			wl_embed(&w->cat_words[c], &r, w->cat_centre[c], 0.6);
-			{
-				double tc = 0;
-				for (int t = 0; t < SYNTH_NTHEME; t++) {
-					double x = rng_unif(&r);
-					tc += x * x * x + 0.02;
-					w->theme_cum[c][t] = tc;
-				}
-			}
-			wl_split(&subs, synth_cats[c].subcats);
-			for (int k = 0; k < subs.n; k++) {
-				int s = w->cat_sub0[c] + k;
-				float off[DIM];
-				double norm = 0;
-				sbuf words = { 0 };
-				w->sub_name[s] = xstrdup(subs.w[k]);
-				/* subcategory names keep their underscores (football_nfl) */
-				for (char *ch = w->sub_name[s]; *ch; ch++)
-					if (*ch == ' ')
-						*ch = '_';
-				w->sub_cat[s] = c;
-				sc += 1.0 / pow(k + 1.0, 0.8);
-				w->sub_cum[s] = sc;
-				random_unit(&r, off);
-				for (int d = 0; d < DIM; d++) {
-					w->sub_centre[s][d] = 0.6f * w->cat_centre[c][d] + 0.8f * off[d];
-					norm += (double)w->sub_centre[s][d] * w->sub_centre[s][d];
-				}
-				for (int d = 0; d < DIM; d++)
-					w->sub_centre[s][d] = (float)(w->sub_centre[s][d] / sqrt(norm));
-				/* the subcategory's own proper nouns: 10 made-up names */
-				for (int j = 0; j < 10; j++) {
-					int nsyl = 2 + (int)rng_below(&r, 2);
-					if (j)
-						sb_putc(&words, ' ');
-					for (int q = 0; q < nsyl; q++) {
-						const char *sy = syl.w[rng_below(&r, (uint32_t)syl.n)];
-						if (q == 0) {
-							sb_putc(&words, (char)(sy[0] - 'a' + 'A'));
-							sb_puts(&words, sy + 1);
-						} else {
-							sb_puts(&words, sy);
-						}
-					}
-				}
-				wl_split(&w->sub_words[s], words.p);
-				wl_embed(&w->sub_words[s], &r, w->sub_centre[s], 0.6);
-				sb_free(&words);
-			}
-			wl_free(&subs);
-		}
-		wl_free(&syl);
-	}
-	wl_split(&w->hooks, synth_hooks);
-	for (int i = 0; i < w->hooks.n && i < 64; i++)
-		w->hook_bonus[i] = 0.25 + 0.5 * rng_unif(&r);
-	wl_split(&w->func, synth_function_words);
-	wl_split(&w->persons, synth_persons);
-	wl_split(&w->places, synth_places);
+}
 
-	/* the visual quadrature: KVIS draws of each category's cover
-	 * distribution; E[exp(V)] over them is what the text-only oracle uses */
+/* A subcategory's own proper nouns: 10 made-up names of 2-3 syllables. */
+static void made_up_names(rng *r, const wordlist *syl, vm_buf *words)
+{
+	for (int j = 0; j < 10; j++) {
+		int nsyl = 2 + (int)rng_below(r, 2);
+		if (j)
+			vm_buf_addc(words, ' ');
+		for (int q = 0; q < nsyl; q++) {
+			const char *sy = syl->w[rng_below(r, (uint32_t)syl->n)];
+			if (q == 0) {
+				vm_buf_addc(words, (char)(sy[0] - 'a' + 'A'));
+				vm_buf_add(words, sy + 1);
+			} else {
+				vm_buf_add(words, sy);
+			}
+		}
+	}
+}
+
+/* Subcategory k of category c, named name: its share within the
+ * category, its centre near the category's, its vocabulary. */
+static void world_subcategory(world *w, rng *r, int c, int k, const char *name, const wordlist *syl,
+                              double *sc)
+{
+	int s = w->cat_sub0[c] + k;
+	float off[DIM];
+	double norm = 0;
+	vm_buf words = { 0 };
+	w->sub_name[s] = xstrdup(name);
+	/* subcategory names keep their underscores (football_nfl) */
+	for (char *ch = w->sub_name[s]; *ch; ch++)
+		if (*ch == ' ')
+			*ch = '_';
+	w->sub_cat[s] = c;
+	*sc += 1.0 / pow(k + 1.0, 0.8);
+	w->sub_cum[s] = *sc;
+	random_unit(r, off);
+	for (int d = 0; d < DIM; d++) {
+		w->sub_centre[s][d] = 0.6f * w->cat_centre[c][d] + 0.8f * off[d];
+		norm += (double)w->sub_centre[s][d] * w->sub_centre[s][d];
+	}
+	for (int d = 0; d < DIM; d++)
+		w->sub_centre[s][d] = (float)(w->sub_centre[s][d] / sqrt(norm));
+	made_up_names(r, syl, &words);
+	wl_split(&w->sub_words[s], words.p);
+	wl_embed(&w->sub_words[s], r, w->sub_centre[s], 0.6);
+	vm_buf_free(&words);
+}
+
+/* Category c: its centre, bias, colour and shape, vocabulary, theme
+ * shares and subcategories. */
+static void world_category(world *w, rng *r, int c, const wordlist *syl)
+{
+	wordlist subs;
+	double sc = 0, tc = 0;
+	random_unit(r, w->cat_centre[c]);
+	w->cat_bias[c] = 0.25 * rng_normal(r);
+	w->cat_hue[c] = (int)rng_below(r, 360);
+	w->cat_shape[c] = (int)rng_below(r, NSHAPE);
+	wl_split(&w->cat_words[c], synth_cats[c].words);
+	wl_embed(&w->cat_words[c], r, w->cat_centre[c], 0.6);
+	for (int t = 0; t < SYNTH_NTHEME; t++) {
+		double x = rng_unif(r);
+		tc += x * x * x + 0.02;
+		w->theme_cum[c][t] = tc;
+	}
+	wl_split(&subs, synth_cats[c].subcats);
+	for (int k = 0; k < subs.n; k++)
+		world_subcategory(w, r, c, k, subs.w[k], syl, &sc);
+	wl_free(&subs);
+}
+
+/* The visual quadrature: KVIS draws of each category's cover distribution;
+ * E[exp(V)] over them is what the text-only oracle uses. */
+static void world_vis_quadrature(world *w, uint64_t seed)
+{
 	w->vis_e = xmalloc((size_t)NTYPE * SYNTH_NCAT * KVIS * sizeof(double));
 	for (int c = 0; c < SYNTH_NCAT; c++) {
 		vis vq[KVIS];
@@ -500,6 +436,32 @@ static void world_init(world *w, uint64_t seed)
 			w->vis_max[t][c] = mx;
 		}
 	}
+}
+
+static void world_init(world *w, uint64_t seed)
+{
+	rng r;
+	wordlist syl;
+	memset(w, 0, sizeof *w);
+	w->seed = seed;
+	rng_seed(&r, seed, TAG_WORLD, 0);
+	world_tables(w);
+	for (int t = 0; t < SYNTH_NTHEME; t++) {
+		random_unit(&r, w->theme_centre[t]);
+		wl_split(&w->theme_words[t], synth_themes[t]);
+		wl_embed(&w->theme_words[t], &r, w->theme_centre[t], 0.6);
+	}
+	wl_split(&syl, synth_syllables);
+	for (int c = 0; c < SYNTH_NCAT; c++)
+		world_category(w, &r, c, &syl);
+	wl_free(&syl);
+	wl_split(&w->hooks, synth_hooks);
+	for (int i = 0; i < w->hooks.n && i < 64; i++)
+		w->hook_bonus[i] = 0.25 + 0.5 * rng_unif(&r);
+	wl_split(&w->func, synth_function_words);
+	wl_split(&w->persons, synth_persons);
+	wl_split(&w->places, synth_places);
+	world_vis_quadrature(w, seed);
 }
 
 static void world_free(world *w)
@@ -576,13 +538,13 @@ static size_t utf8_len(const char *s, size_t n)
 	return k;
 }
 
-static void put_word_cased(sbuf *b, const char *word, int title_case)
+static void put_word_cased(vm_buf *b, const char *word, int title_case)
 {
 	if (title_case && word[0] >= 'a' && word[0] <= 'z') {
-		sb_putc(b, (char)(word[0] - 'a' + 'A'));
-		sb_puts(b, word + 1);
+		vm_buf_addc(b, (char)(word[0] - 'a' + 'A'));
+		vm_buf_add(b, word + 1);
 	} else {
-		sb_puts(b, word);
+		vm_buf_add(b, word);
 	}
 }
 
@@ -590,7 +552,7 @@ static void put_word_cased(sbuf *b, const char *word, int title_case)
  * vectors to xsum (count in *nx) and their hook bonus to *hook; records
  * named entities. The rng stream fully determines the text. */
 static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int len,
-		     int title_case, sbuf *b, double *xsum, int *nx, double *hook,
+		     int title_case, vm_buf *b, double *xsum, int *nx, double *hook,
 		     ent *ents, int *nents, int max_ents)
 {
 	int words = 0, last_content = 0, ent_at = -1;
@@ -602,7 +564,7 @@ static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int le
 		const char *word;
 		int is_func = 0;
 		if (words > 0)
-			sb_putc(b, ' ');
+			vm_buf_addc(b, ' ');
 		if (ent_at >= 0 && words >= ent_at) {
 			int person = rng_unif(r) < 0.65;
 			const wordlist *wl = person ? &w->persons : &w->places;
@@ -611,10 +573,10 @@ static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int le
 			e->person = person;
 			e->idx = idx;
 			e->offset = utf8_len(b->p + start, b->len - start);
-			sb_puts(b, wl->w[idx]);
+			vm_buf_add(b, wl->w[idx]);
 			words += 1 + (strchr(wl->w[idx], ' ') != NULL);
 			if (person && rng_unif(r) < 0.15)
-				sb_puts(b, "\xE2\x80\x99s");   /* U+2019, as MIND's titles have */
+				vm_buf_add(b, "\xE2\x80\x99s");   /* U+2019, as MIND's titles have */
 			last_content = 1;
 			ent_at = -1;
 			continue;
@@ -644,8 +606,8 @@ static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int le
 				*hook += w->hook_bonus[k];
 			}
 			if (rng_unif(r) < 0.04) {
-				sb_putu(b, 2 + rng_below(r, 30));
-				sb_putc(b, ' ');
+				buf_add_u64(b, 2 + rng_below(r, 30));
+				vm_buf_addc(b, ' ');
 				words++;
 			}
 		}
@@ -654,48 +616,43 @@ static void gen_text(const world *w, rng *r, int cat, int sub, int theme, int le
 		last_content = !is_func;
 	}
 	if (!title_case)
-		sb_putc(b, '.');
+		vm_buf_addc(b, '.');
 	else if (rng_unif(r) < 0.08)
-		sb_putc(b, '?');
+		vm_buf_addc(b, '?');
 }
 
-static void put_json_string(sbuf *b, const char *s)
+static void put_json_string(vm_buf *b, const char *s)
 {
-	sb_putc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sb_putc(b, '\\');
-		sb_putc(b, *s);
-	}
-	sb_putc(b, '"');
+	vm_buf_addc(b, '"');
+	vm_buf_add_json(b, s);
+	vm_buf_addc(b, '"');
 }
+
+/* The seed of the WikidataId hash: FNV-1a-64 from this number, one digit
+ * short of the standard offset basis (the dataset's ids depend on it). */
+#define WIKIDATA_HASH_SEED 1469598103934665603ULL
 
 /* MIND's entity list: [{"Label": ..., "Type": "P", "WikidataId": "Q..",
  * "Confidence": 0.99, "OccurrenceOffsets": [0], "SurfaceForms": [..]}] */
-static void put_entities(const world *w, sbuf *b, const ent *ents, int n, rng *r)
+static void put_entities(const world *w, vm_buf *b, const ent *ents, int n, rng *r)
 {
-	sb_putc(b, '[');
+	vm_buf_addc(b, '[');
 	for (int i = 0; i < n; i++) {
 		const char *label = ents[i].person ? w->persons.w[ents[i].idx] : w->places.w[ents[i].idx];
-		uint64_t h = 1469598103934665603ULL;
-		char tmp[64];
-		for (const char *c = label; *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+		uint64_t h = vm_fnv1a64_more(WIKIDATA_HASH_SEED, label, strlen(label));
 		if (i)
-			sb_puts(b, ", ");
-		sb_puts(b, "{\"Label\": ");
+			vm_buf_add(b, ", ");
+		vm_buf_add(b, "{\"Label\": ");
 		put_json_string(b, label);
-		snprintf(tmp, sizeof tmp, ", \"Type\": \"%s\", \"WikidataId\": \"Q%" PRIu64 "\", ",
-			 ents[i].person ? "P" : "G", 1000 + h % 9000000);
-		sb_puts(b, tmp);
-		snprintf(tmp, sizeof tmp, "\"Confidence\": %d.%03d, \"OccurrenceOffsets\": [%zu], ",
-			 0, 800 + (int)rng_below(r, 200), ents[i].offset);
-		sb_puts(b, tmp);
-		sb_puts(b, "\"SurfaceForms\": [");
+		vm_buf_addf(b, ", \"Type\": \"%s\", \"WikidataId\": \"Q%" PRIu64 "\", ",
+		            ents[i].person ? "P" : "G", 1000 + h % 9000000);
+		vm_buf_addf(b, "\"Confidence\": %d.%03d, \"OccurrenceOffsets\": [%zu], ",
+		            0, 800 + (int)rng_below(r, 200), ents[i].offset);
+		vm_buf_add(b, "\"SurfaceForms\": [");
 		put_json_string(b, label);
-		sb_puts(b, "]}");
+		vm_buf_add(b, "]}");
 	}
-	sb_putc(b, ']');
+	vm_buf_addc(b, ']');
 }
 
 static int title_length(rng *r)
@@ -705,11 +662,11 @@ static int title_length(rng *r)
 }
 
 /* The title of news i (into b when b is not NULL); sets x and hook. */
-static void news_title(const world *w, const news_set *ns, uint32_t i, sbuf *b,
+static void news_title(const world *w, const news_set *ns, uint32_t i, vm_buf *b,
 		       float *x, float *hook, ent *ents, int *nents)
 {
 	rng r;
-	sbuf tmp = { 0 };
+	vm_buf tmp = { 0 };
 	double xsum[DIM] = { 0 }, hk = 0;
 	int nx = 0, ne = 0;
 	ent local[2];
@@ -724,7 +681,7 @@ static void news_title(const world *w, const news_set *ns, uint32_t i, sbuf *b,
 		*hook = (float)hk;
 	if (nents)
 		*nents = ne;
-	sb_free(&tmp);
+	vm_buf_free(&tmp);
 }
 
 static void msn_id(uint64_t seed, uint32_t i, char out[8])
@@ -759,9 +716,8 @@ static int cmp_by_pub(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void news_init(news_set *ns, const world *w, uint32_t n)
+static void news_alloc(news_set *ns, uint32_t n)
 {
-	uint32_t nsub = (uint32_t)w->nsub;
 	memset(ns, 0, sizeof *ns);
 	ns->n = n;
 	ns->cat = xcalloc(n, 1);
@@ -775,81 +731,101 @@ static void news_init(news_set *ns, const world *w, uint32_t n)
 	ns->pop = xcalloc(n, sizeof *ns->pop);
 	ns->old = xcalloc(n, sizeof *ns->old);
 	ns->fresh_by_time = xcalloc(n, sizeof *ns->fresh_by_time);
-	for (uint32_t i = 0; i < n; i++) {
-		rng r;
-		int c, s;
-		rng_seed(&r, w->seed, TAG_NEWS, i);
-		c = draw_cum(&r, w->cat_cum, SYNTH_NCAT);
-		s = w->cat_sub0[c] + draw_cum(&r, w->sub_cum + w->cat_sub0[c], w->cat_nsub[c]);
-		ns->cat[i] = (uint8_t)c;
-		ns->sub[i] = (uint16_t)s;
-		ns->theme[i] = (uint8_t)draw_cum(&r, w->theme_cum[c], SYNTH_NTHEME);
-		draw_vis(w, &r, c, &ns->v[i]);
-		/* a third of the news is older than the log: history only; the
-		 * first two items are always fresh and the third old, so that
-		 * every pool is non-empty */
-		ns->fresh[i] = i < 2 ? 1 : i == 2 ? 0 : rng_unif(&r) >= 0.35;
-		if (ns->fresh[i])
-			ns->pub[i] = 7 * DAY + (int32_t)rng_below(&r, 8 * DAY);   /* 11/8 - 11/15 */
-		else
-			ns->pub[i] = -(int32_t)rng_below(&r, 30 * DAY);           /* October */
-		{
-			double p = exp(rng_normal(&r)) / 4.0;
-			ns->pop[i] = (float)(p > 1.0 ? 1.0 : p < 0.01 ? 0.01 : p);
-		}
-		{
-			float x[DIM], hook;
-			news_hot *h = &ns->h[i];
-			news_title(w, ns, i, NULL, x, &hook, NULL, NULL);
-			for (int d = 0; d < DIM; d++) {
-				long v = lround(x[d] * 100.0);
-				h->x[d] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
-			}
-			h->base = (float)(B0 + w->cat_bias[c] + hook);
-			h->sub = (uint16_t)s;
-			h->cat = (uint8_t)c;
-			h->hue = ns->v[i].hue;
-			h->sat = ns->v[i].sat;
-			h->light = ns->v[i].light;
-			h->shape = ns->v[i].shape;
-		}
-		if (ns->fresh[i])
-			ns->fresh_by_time[ns->n_fresh++] = i;
-		else
-			ns->old[ns->n_old++] = i;
+}
+
+/* What the click model reads of news i: the title's rounded text vector,
+ * the base term and the cover. */
+static void news_hot_fill(news_set *ns, const world *w, uint32_t i)
+{
+	float x[DIM], hook;
+	news_hot *h = &ns->h[i];
+	news_title(w, ns, i, NULL, x, &hook, NULL, NULL);
+	for (int d = 0; d < DIM; d++) {
+		long v = lround(x[d] * 100.0);
+		h->x[d] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
 	}
+	h->base = (float)(B0 + w->cat_bias[ns->cat[i]] + hook);
+	h->sub = ns->sub[i];
+	h->cat = ns->cat[i];
+	h->hue = ns->v[i].hue;
+	h->sat = ns->v[i].sat;
+	h->light = ns->v[i].light;
+	h->shape = ns->v[i].shape;
+}
+
+/* News i (by id, before the renumbering into slots). */
+static void news_draw(news_set *ns, const world *w, uint32_t i)
+{
+	rng r;
+	int c;
+	double p;
+	rng_seed(&r, w->seed, TAG_NEWS, i);
+	c = draw_cum(&r, w->cat_cum, SYNTH_NCAT);
+	ns->cat[i] = (uint8_t)c;
+	ns->sub[i] = (uint16_t)(w->cat_sub0[c] + draw_cum(&r, w->sub_cum + w->cat_sub0[c], w->cat_nsub[c]));
+	ns->theme[i] = (uint8_t)draw_cum(&r, w->theme_cum[c], SYNTH_NTHEME);
+	draw_vis(w, &r, c, &ns->v[i]);
+	/* a third of the news is older than the log: history only; the first
+	 * two items are always fresh and the third old, so that every pool is
+	 * non-empty */
+	ns->fresh[i] = i < 2 ? 1 : i == 2 ? 0 : rng_unif(&r) >= 0.35;
+	if (ns->fresh[i])
+		ns->pub[i] = 7 * DAY + (int32_t)rng_below(&r, 8 * DAY);   /* 11/8 - 11/15 */
+	else
+		ns->pub[i] = -(int32_t)rng_below(&r, 30 * DAY);           /* October */
+	p = exp(rng_normal(&r)) / 4.0;
+	ns->pop[i] = (float)(p > 1.0 ? 1.0 : p < 0.01 ? 0.01 : p);
+	news_hot_fill(ns, w, i);
+	if (ns->fresh[i])
+		ns->fresh_by_time[ns->n_fresh++] = i;
+	else
+		ns->old[ns->n_old++] = i;
+}
+
+/* Every per-news array reordered by slot. */
+static void *permuted(void *arr, size_t size, const uint32_t *slot2id, uint32_t n)
+{
+	char *out = xmalloc((size_t)n * size);
+	for (uint32_t k = 0; k < n; k++)
+		memcpy(out + (size_t)k * size, (const char *)arr + (size_t)slot2id[k] * size, size);
+	free(arr);
+	return out;
+}
+
+/* Renumber the news into slots: the old ones by subcategory then id, the
+ * fresh ones by publication time (see news_set). */
+static void news_renumber(news_set *ns)
+{
+	uint32_t n = ns->n;
 	sort_ns = ns;
 	qsort(ns->fresh_by_time, ns->n_fresh, sizeof(uint32_t), cmp_by_pub);
 	qsort(ns->old, ns->n_old, sizeof(uint32_t), cmp_by_sub);
-	/* renumber into slots */
 	ns->slot2id = xmalloc(n * sizeof(uint32_t));
 	ns->id2slot = xmalloc(n * sizeof(uint32_t));
 	memcpy(ns->slot2id, ns->old, ns->n_old * sizeof(uint32_t));
 	memcpy(ns->slot2id + ns->n_old, ns->fresh_by_time, ns->n_fresh * sizeof(uint32_t));
 	for (uint32_t k = 0; k < n; k++)
 		ns->id2slot[ns->slot2id[k]] = k;
-#define PERMUTE(arr) do { \
-		void *np_ = xmalloc((size_t)n * sizeof *(arr)); \
-		for (uint32_t k = 0; k < n; k++) \
-			memcpy((char *)np_ + (size_t)k * sizeof *(arr), &(arr)[ns->slot2id[k]], sizeof *(arr)); \
-		free(arr); \
-		(arr) = np_; \
-	} while (0)
-	PERMUTE(ns->cat);
-	PERMUTE(ns->theme);
-	PERMUTE(ns->fresh);
-	PERMUTE(ns->sub);
-	PERMUTE(ns->h);
-	PERMUTE(ns->v);
-	PERMUTE(ns->pub);
-	PERMUTE(ns->pop);
-#undef PERMUTE
+	ns->cat = permuted(ns->cat, sizeof *ns->cat, ns->slot2id, n);
+	ns->theme = permuted(ns->theme, sizeof *ns->theme, ns->slot2id, n);
+	ns->fresh = permuted(ns->fresh, sizeof *ns->fresh, ns->slot2id, n);
+	ns->sub = permuted(ns->sub, sizeof *ns->sub, ns->slot2id, n);
+	ns->h = permuted(ns->h, sizeof *ns->h, ns->slot2id, n);
+	ns->v = permuted(ns->v, sizeof *ns->v, ns->slot2id, n);
+	ns->pub = permuted(ns->pub, sizeof *ns->pub, ns->slot2id, n);
+	ns->pop = permuted(ns->pop, sizeof *ns->pop, ns->slot2id, n);
 	for (uint32_t k = 0; k < n; k++)
 		ns->h[k].id = ns->slot2id[k];
 	for (uint32_t k = 0; k < ns->n_old; k++)
 		ns->old[k] = k;
 	for (uint32_t k = 0; k < ns->n_fresh; k++)
 		ns->fresh_by_time[k] = ns->n_old + k;
+}
+
+/* The pools' popularities and the per-subcategory lists of old and fresh
+ * slots (the fresh ones by time). */
+static void news_pools(news_set *ns, uint32_t nsub)
+{
 	ns->pop_old = xmalloc((ns->n_old + 1) * sizeof(float));
 	ns->pop_fresh = xmalloc((ns->n_fresh + 1) * sizeof(float));
 	for (uint32_t k = 0; k < ns->n_old; k++)
@@ -877,6 +853,15 @@ static void news_init(news_set *ns, const world *w, uint32_t n)
 		uint32_t i = ns->fresh_by_time[k];
 		ns->sub_fresh[ns->sub[i]][ns->sub_n_fresh[ns->sub[i]]++] = i;
 	}
+}
+
+static void news_init(news_set *ns, const world *w, uint32_t n)
+{
+	news_alloc(ns, n);
+	for (uint32_t i = 0; i < n; i++)
+		news_draw(ns, w, i);
+	news_renumber(ns);
+	news_pools(ns, (uint32_t)w->nsub);
 }
 
 static void news_free(news_set *ns, const world *w)
@@ -1039,7 +1024,7 @@ static void click_prob(const world *w, const news_set *ns, const user *u, uint32
 
 typedef struct split_out {
 	vm_atomic_file beh, clk;
-	sbuf *lines_b, *lines_c;    /* [SHUFFLE_BUF] */
+	vm_buf *lines_b, *lines_c;    /* [SHUFFLE_BUF] */
 	size_t n;
 	uint64_t next_id;
 	uint64_t clicks, candidates;
@@ -1059,10 +1044,10 @@ static void emit(split_out *so, size_t k)
 }
 
 /* take the line pair in (b, c); swap buffers to avoid copies */
-static void split_push(split_out *so, sbuf *b, sbuf *c)
+static void split_push(split_out *so, vm_buf *b, vm_buf *c)
 {
 	size_t k;
-	sbuf t;
+	vm_buf t;
 	if (so->n < SHUFFLE_BUF) {
 		k = so->n++;
 	} else {
@@ -1075,7 +1060,8 @@ static void split_push(split_out *so, sbuf *b, sbuf *c)
 	t = so->lines_c[k];
 	so->lines_c[k] = *c;
 	*c = t;
-	b->len = c->len = 0;
+	vm_buf_clear(b);
+	vm_buf_clear(c);
 }
 
 static void split_drain(split_out *so)
@@ -1084,7 +1070,7 @@ static void split_drain(split_out *so)
 		size_t k = rng_below(&so->r, (uint32_t)so->n);
 		emit(so, k);
 		so->n--;
-		sbuf t = so->lines_b[k];
+		vm_buf t = so->lines_b[k];
 		so->lines_b[k] = so->lines_b[so->n];
 		so->lines_b[so->n] = t;
 		t = so->lines_c[k];
@@ -1120,9 +1106,10 @@ typedef struct gen {
 	uint32_t *inj;                           /* scratch: coverage items */
 	double *p, *q;
 	int8_t *lab;
+	uint32_t *hist, hlen, hcap;               /* the current user's history */
 	uint64_t hist_total, hist_empty;
-	sbuf hist_text, line_b, line_c;
-	vm_atomic_file users_f;
+	vm_buf hist_text, line_b, line_c;
+	vm_atomic_file users_f, news_f[2], truth_news, params_f;
 } gen;
 
 /* a new stamp; the scratch array is cleared when the counter wraps */
@@ -1192,19 +1179,69 @@ static uint32_t draw_old(gen *g, rng *r, const user *u)
 	return ns->old[rng_below(r, ns->n_old)];
 }
 
-static void gen_history(gen *g, rng *r, user *u, int splits, uint32_t **hist, uint32_t *hlen,
-			uint32_t *hcap)
+/* A history's length: 3% empty, else a long-tailed draw with mean about
+ * 33. */
+static uint32_t history_length(rng *r)
 {
-	const world *w = &g->w;
-	uint32_t len, quota, placed = 0;
-	int ep_left = 0, fsub = 0, fth = 0, nep = 0;
-	/* length: 3% empty, else a long-tailed draw with mean about 33 */
-	if (rng_unif(r) < 0.03) {
-		len = 0;
-	} else {
-		double l = ceil(exp(3.03 + 1.0 * rng_normal(r)));
-		len = l > 400 ? 400 : (uint32_t)l;
+	double l;
+	if (rng_unif(r) < 0.03)
+		return 0;
+	l = ceil(exp(3.03 + 1.0 * rng_normal(r)));
+	return l > 400 ? 400 : (uint32_t)l;
+}
+
+/* Coverage: up to quota old news nobody has read yet into g->inj, taken
+ * and stamped first so that no draw repeats them. Returns how many. */
+static uint32_t take_unread_old(gen *g, uint32_t quota, int splits)
+{
+	for (uint32_t k = 0; k < quota; k++) {
+		uint32_t i = next_unused(g, 0);
+		if (i == UINT32_MAX)
+			return k;
+		g->inj[k] = i;
+		g->stamps[i] = g->stamp;
+		mark_used(g, i, splits);
 	}
+	return quota;
+}
+
+/* One history item by the click model: HIST_DRAWS old news not taken yet
+ * are drawn (first, so that their loads overlap), then one is picked in
+ * proportion to its click probability. UINT32_MAX when none was drawn. */
+static uint32_t draw_history_item(gen *g, rng *r, const user *u)
+{
+	uint32_t cands[HIST_DRAWS];
+	double wts[HIST_DRAWS], total = 0, acc = 0, x;
+	int nc = 0;
+	for (int t = 0; t < HIST_DRAWS * 3 && nc < HIST_DRAWS; t++) {
+		uint32_t i = draw_old(g, r, u);
+		if (g->stamps[i] == g->stamp)
+			continue;
+		__builtin_prefetch(&g->ns.h[i]);
+		cands[nc++] = i;
+	}
+	for (int k = 0; k < nc; k++) {
+		wts[k] = click_p(&g->w, &g->ns, u, cands[k]);
+		total += wts[k];
+	}
+	if (nc == 0)
+		return UINT32_MAX;
+	x = rng_unif(r) * total;
+	for (int k = 0; k < nc - 1; k++) {
+		acc += wts[k];
+		if (x < acc)
+			return cands[k];
+	}
+	return cands[nc - 1];
+}
+
+/* The user's history into g->hist: episodes of the short-term focus,
+ * oldest first, with the coverage items in random slots (selection
+ * sampling); the user keeps the last episode's focus for the impressions. */
+static void gen_history(gen *g, rng *r, user *u, int splits)
+{
+	uint32_t len = history_length(r), quota, placed = 0;
+	int ep_left = 0, fsub = 0, fth = 0, nep = 0;
 	quota = coverage_quota(r, g->unused_old, g->users_left);
 	if (len < quota)
 		len = quota;
@@ -1212,75 +1249,35 @@ static void gen_history(gen *g, rng *r, user *u, int splits, uint32_t **hist, ui
 		len = g->ns.n_old;
 	if (quota > len)
 		quota = len;
-	if (*hcap < len + 1) {
-		*hcap = len + 64;
-		*hist = xrealloc(*hist, *hcap * sizeof **hist);
+	if (g->hcap < len + 1) {
+		g->hcap = len + 64;
+		g->hist = xrealloc(g->hist, g->hcap * sizeof *g->hist);
 	}
 	next_stamp(g);
-	/* coverage: `quota` old news nobody has read yet take random slots of
-	 * this history (chosen by selection sampling below); they are taken
-	 * and stamped first so that no draw repeats them */
-	for (uint32_t k = 0; k < quota; k++) {
-		uint32_t i = next_unused(g, 0);
-		if (i == UINT32_MAX) {
-			quota = k;
-			break;
-		}
-		g->inj[k] = i;
-		g->stamps[i] = g->stamp;
-		mark_used(g, i, splits);
-	}
-	/* episodes of the short-term focus, oldest first; the last one is the
-	 * focus the user has during the impressions */
+	quota = take_unread_old(g, quota, splits);
 	for (uint32_t j = 0; j < len; j++) {
-		double best_w = 0, total = 0;
-		uint32_t pick = UINT32_MAX, cands[HIST_DRAWS];
-		double wts[HIST_DRAWS];
-		int nc = 0;
+		uint32_t pick;
 		if (ep_left == 0) {
-			draw_focus(w, r, u, &fsub, &fth);
-			user_set_focus(w, u, fsub, fth);
+			draw_focus(&g->w, r, u, &fsub, &fth);
+			user_set_focus(&g->w, u, fsub, fth);
 			ep_left = 1 + (int)floor(-log(1.0 - rng_unif(r)) * 11.0);
 			nep++;
 		}
 		ep_left--;
 		if (placed < quota && rng_below(r, len - j) < quota - placed) {
-			(*hist)[(*hlen)++] = g->inj[placed++];
+			g->hist[g->hlen++] = g->inj[placed++];
 			continue;
 		}
-		/* draw first, then score: the loads of the drawn items overlap */
-		for (int t = 0; t < HIST_DRAWS * 3 && nc < HIST_DRAWS; t++) {
-			uint32_t i = draw_old(g, r, u);
-			if (g->stamps[i] == g->stamp)
-				continue;
-			__builtin_prefetch(&g->ns.h[i]);
-			cands[nc++] = i;
-		}
-		for (int k = 0; k < nc; k++) {
-			wts[k] = click_p(w, &g->ns, u, cands[k]);
-			total += wts[k];
-		}
-		if (nc == 0)
+		if ((pick = draw_history_item(g, r, u)) == UINT32_MAX)
 			continue;
-		{
-			double x = rng_unif(r) * total;
-			for (int k = 0; k < nc; k++) {
-				best_w += wts[k];
-				if (x < best_w || k == nc - 1) {
-					pick = cands[k];
-					break;
-				}
-			}
-		}
 		g->stamps[pick] = g->stamp;
-		(*hist)[(*hlen)++] = pick;
+		g->hist[g->hlen++] = pick;
 	}
-	for (uint32_t k = 0; k < *hlen; k++)
-		mark_used(g, (*hist)[k], splits);
-	/* the user keeps the last episode's focus */
+	for (uint32_t k = 0; k < g->hlen; k++)
+		mark_used(g, g->hist[k], splits);
 	if (nep == 0) {
-		draw_focus(w, r, u, &fsub, &fth);
-		user_set_focus(w, u, fsub, fth);
+		draw_focus(&g->w, r, u, &fsub, &fth);
+		user_set_focus(&g->w, u, fsub, fth);
 	}
 }
 
@@ -1333,33 +1330,37 @@ static uint32_t draw_fresh(gen *g, rng *r, const user *u, int64_t t, uint32_t lo
 	return ns->fresh_by_time[lo + rng_below(r, hi - lo)];
 }
 
-static void gen_impression(gen *g, rng *r, const user *u, int split, const char *hist_text)
+/* when an impression happens: train 11/9 - 11/14, dev 11/15 */
+static int64_t impression_time(rng *r, int split)
+{
+	if (split == 0)
+		return (8 + (int64_t)rng_below(r, 6)) * DAY + time_of_day(r);
+	return 14 * (int64_t)DAY + time_of_day(r);
+}
+
+/* The candidates' window in fresh_by_time [*lo, *hi): the news published
+ * in the 36 hours before t, widened when it holds fewer than 3 * size. */
+static void fresh_window(const news_set *ns, int64_t t, uint32_t size, uint32_t *lo, uint32_t *hi)
+{
+	uint32_t need = 3 * size < ns->n_fresh ? 3 * size : ns->n_fresh;
+	*lo = lower_pub(ns, ns->fresh_by_time, ns->n_fresh, t - WINDOW_SECONDS);
+	*hi = lower_pub(ns, ns->fresh_by_time, ns->n_fresh, t + 1);
+	if (*hi - *lo < need) {
+		*lo = *hi >= need ? *hi - need : 0;
+		if (*hi - *lo < need)
+			*hi = *lo + need;
+	}
+}
+
+/* The candidates into g->cand: first `quota` fresh news nobody has seen
+ * (coverage), then draws from the window until there are `size`; then in
+ * random order. Returns how many. */
+static uint32_t draw_candidates(gen *g, rng *r, const user *u, int split, int64_t t, uint32_t size,
+                                uint32_t quota)
 {
 	news_set *ns = &g->ns;
-	split_out *so = &g->so[split];
-	int64_t t;
-	uint32_t size, quota, n = 0, lo, hi, need;
-	int clicks = 0;
-	if (split == 0)
-		t = (8 + (int64_t)rng_below(r, 6)) * DAY + time_of_day(r);   /* 11/9 - 11/14 */
-	else
-		t = 14 * (int64_t)DAY + time_of_day(r);                       /* 11/15 */
-	size = (uint32_t)impression_size(r);
-	quota = coverage_quota(r, g->unused_fresh, g->imps_left);
-	if (size < quota + 1)
-		size = quota + 1;
-	if (size > ns->n_fresh)
-		size = ns->n_fresh;
-	/* the window of news published in the 36 hours before t, widened when
-	 * it holds too few items */
-	lo = lower_pub(ns, ns->fresh_by_time, ns->n_fresh, t - WINDOW_SECONDS);
-	hi = lower_pub(ns, ns->fresh_by_time, ns->n_fresh, t + 1);
-	need = 3 * size < ns->n_fresh ? 3 * size : ns->n_fresh;
-	if (hi - lo < need) {
-		lo = hi >= need ? hi - need : 0;
-		if (hi - lo < need)
-			hi = lo + need;
-	}
+	uint32_t n = 0, lo, hi;
+	fresh_window(ns, t, size, &lo, &hi);
 	next_stamp(g);
 	for (uint32_t k = 0; k < quota && n < size; k++) {
 		uint32_t i = next_unused(g, 1);
@@ -1372,83 +1373,106 @@ static void gen_impression(gen *g, rng *r, const user *u, int split, const char 
 	for (int fails = 0; n < size;) {
 		uint32_t i = draw_fresh(g, r, u, t, lo, hi);
 		if (g->stamps[i] == g->stamp) {
-			if (++fails > 200) {
-				/* take the next free one from anywhere */
-				uint32_t k = rng_below(r, ns->n_fresh);
-				while (g->stamps[ns->fresh_by_time[k]] == g->stamp)
-					k = (k + 1) % ns->n_fresh;
-				i = ns->fresh_by_time[k];
-			} else {
+			if (++fails <= 200)
 				continue;
-			}
+			/* take the next free one from anywhere */
+			uint32_t k = rng_below(r, ns->n_fresh);
+			while (g->stamps[ns->fresh_by_time[k]] == g->stamp)
+				k = (k + 1) % ns->n_fresh;
+			i = ns->fresh_by_time[k];
 		}
 		g->stamps[i] = g->stamp;
 		__builtin_prefetch(&ns->h[i]);
 		g->cand[n++] = i;
 		mark_used(g, i, 1 << split);
 	}
-	/* candidate order is random */
 	for (uint32_t k = n; k > 1; k--) {
 		uint32_t j = rng_below(r, k);
 		uint32_t tmp = g->cand[k - 1];
 		g->cand[k - 1] = g->cand[j];
 		g->cand[j] = tmp;
 	}
-	for (uint32_t k = 0; k < n; k++)
-		click_prob(&g->w, ns, u, g->cand[k], &g->p[k], &g->q[k]);
-	/* labels: Bernoulli(p), redrawn until there is a click (MIND keeps
-	 * only impressions with one); after 100 tries one click by p */
+	return n;
+}
+
+/* Labels into g->lab: Bernoulli(p), redrawn until there is a click (MIND
+ * keeps only impressions with one); after 100 tries one click drawn by p.
+ * Returns the clicks. */
+static int draw_labels(gen *g, rng *r, uint32_t n)
+{
+	double tot = 0, x, acc = 0;
+	int clicks = 0;
 	for (int round = 0; round < 100 && clicks == 0; round++)
 		for (uint32_t k = 0; k < n; k++) {
 			g->lab[k] = rng_unif(r) < g->p[k];
 			clicks += g->lab[k];
 		}
-	if (clicks == 0) {
-		double tot = 0, x, acc = 0;
-		for (uint32_t k = 0; k < n; k++)
-			tot += g->p[k];
-		x = rng_unif(r) * tot;
-		for (uint32_t k = 0; k < n; k++) {
-			acc += g->p[k];
-			if (x < acc || k == n - 1) {
-				g->lab[k] = 1;
-				break;
-			}
+	if (clicks)
+		return clicks;
+	for (uint32_t k = 0; k < n; k++)
+		tot += g->p[k];
+	x = rng_unif(r) * tot;
+	for (uint32_t k = 0; k < n; k++) {
+		acc += g->p[k];
+		if (x < acc || k == n - 1) {
+			g->lab[k] = 1;
+			break;
 		}
-		clicks = 1;
 	}
-	so->clicks += (uint64_t)clicks;
-	so->candidates += n;
-	/* the lines, without their impression id */
-	sbuf *b = &g->line_b, *c = &g->line_c;
-	sb_puts(b, "\tU");
-	sb_putu(b, u->id);
-	sb_putc(b, '\t');
-	sb_puttime(b, t);
-	sb_putc(b, '\t');
-	sb_puts(b, hist_text);
-	sb_putc(b, '\t');
-	sb_putc(c, '\t');
+	return 1;
+}
+
+/* The impression's behaviors.tsv line into g->line_b and its clicks.tsv
+ * line (p, then q) into g->line_c, both without their impression id. */
+static void impression_lines(gen *g, const user *u, int64_t t, const char *hist_text, uint32_t n)
+{
+	vm_buf *b = &g->line_b, *c = &g->line_c;
+	vm_buf_add(b, "\tU");
+	buf_add_u64(b, u->id);
+	vm_buf_addc(b, '\t');
+	buf_add_time(b, t);
+	vm_buf_addc(b, '\t');
+	vm_buf_add(b, hist_text);
+	vm_buf_addc(b, '\t');
+	vm_buf_addc(c, '\t');
 	for (uint32_t k = 0; k < n; k++) {
 		if (k) {
-			sb_putc(b, ' ');
-			sb_putc(c, ' ');
+			vm_buf_addc(b, ' ');
+			vm_buf_addc(c, ' ');
 		}
-		sb_putc(b, 'N');
-		sb_putu(b, ns->h[g->cand[k]].id + 1);
-		sb_putc(b, '-');
-		sb_putc(b, g->lab[k] ? '1' : '0');
-		sb_putprob(c, g->p[k]);
+		vm_buf_addc(b, 'N');
+		buf_add_u64(b, g->ns.h[g->cand[k]].id + 1);
+		vm_buf_addc(b, '-');
+		vm_buf_addc(b, g->lab[k] ? '1' : '0');
+		buf_add_prob(c, g->p[k]);
 	}
-	sb_putc(b, '\n');
-	sb_putc(c, '\t');
+	vm_buf_addc(b, '\n');
+	vm_buf_addc(c, '\t');
 	for (uint32_t k = 0; k < n; k++) {
 		if (k)
-			sb_putc(c, ' ');
-		sb_putprob(c, g->q[k]);
+			vm_buf_addc(c, ' ');
+		buf_add_prob(c, g->q[k]);
 	}
-	sb_putc(c, '\n');
-	split_push(so, b, c);
+	vm_buf_addc(c, '\n');
+}
+
+static void gen_impression(gen *g, rng *r, const user *u, int split, const char *hist_text)
+{
+	split_out *so = &g->so[split];
+	int64_t t = impression_time(r, split);
+	uint32_t size = (uint32_t)impression_size(r), n;
+	uint32_t quota = coverage_quota(r, g->unused_fresh, g->imps_left);
+	if (size < quota + 1)
+		size = quota + 1;
+	if (size > g->ns.n_fresh)
+		size = g->ns.n_fresh;
+	n = draw_candidates(g, r, u, split, t, size, quota);
+	for (uint32_t k = 0; k < n; k++)
+		click_prob(&g->w, &g->ns, u, g->cand[k], &g->p[k], &g->q[k]);
+	so->clicks += (uint64_t)draw_labels(g, r, n);
+	so->candidates += n;
+	impression_lines(g, u, t, hist_text, n);
+	split_push(so, &g->line_b, &g->line_c);
 	g->imps_left--;
 }
 
@@ -1462,132 +1486,110 @@ static int open_out(vm_atomic_file *af, const char *dir, const char *name)
 	return rc;
 }
 
-static int write_news_split(gen *g, vm_atomic_file *af, int bit)
+static const char *const split_names[2] = { "train", "dev" };
+
+/* The abstract of news id (slot i): 0-3 sentences, and its entities, which
+ * are those of its own text (offsets from the abstract's start). */
+static void news_abstract(const gen *g, uint32_t id, uint32_t i, vm_buf *b, ent *aents, int *nae)
 {
 	const world *w = &g->w;
 	const news_set *ns = &g->ns;
-	sbuf b = { 0 };
-	int rc = 0;
-	for (uint32_t id = 0; id < ns->n; id++) {
-		uint32_t i = ns->id2slot[id];
-		ent ents[4];
-		int ne = 0;
-		char msn[8];
-		if (!(ns->used[i] & bit))
-			continue;
-		b.len = 0;
-		sb_putc(&b, 'N');
-		sb_putu(&b, id + 1);
-		sb_putc(&b, '\t');
-		sb_puts(&b, synth_cats[ns->cat[i]].name);
-		sb_putc(&b, '\t');
-		sb_puts(&b, w->sub_name[ns->sub[i]]);
-		sb_putc(&b, '\t');
-		news_title(w, ns, i, &b, NULL, NULL, ents, &ne);
-		sb_putc(&b, '\t');
-		{
-			/* the abstract: 0-3 sentences; its entities are the ones
-			 * of its own text */
-			rng r;
-			ent aents[4];
-			int nae = 0, nsent;
-			double xs[DIM];
-			int nx = 0;
-			double hk = 0;
-			size_t abs_start = b.len;
-			rng_seed(&r, w->seed, TAG_ABSTRACT, id);
-			nsent = rng_unif(&r) < 0.05 ? 0 : 1 + (int)rng_below(&r, 3);
-			for (int s = 0; s < nsent; s++) {
-				size_t before = b.len;
-				if (s)
-					sb_putc(&b, ' ');
-				int ne0 = nae;
-				gen_text(w, &r, ns->cat[i], ns->sub[i], ns->theme[i], 8 + (int)rng_below(&r, 12), 0,
-					 &b, xs, &nx, &hk, aents, &nae, 3);
-				/* entity offsets are relative to the abstract start */
-				for (int k = ne0; k < nae; k++)
-					aents[k].offset += utf8_len(b.p + abs_start, before - abs_start + (s ? 1 : 0));
-			}
-			sb_putc(&b, '\t');
-			sb_puts(&b, g->pa->url_base);
-			msn_id(w->seed, id, msn);
-			sb_puts(&b, msn);
-			sb_puts(&b, ".html\t");
-			{
-				rng er;
-				rng_seed(&er, w->seed, TAG_ABSTRACT, (uint64_t)id + (1ULL << 40));
-				put_entities(w, &b, ents, ne, &er);
-				sb_putc(&b, '\t');
-				put_entities(w, &b, aents, nae, &er);
-			}
-		}
-		sb_putc(&b, '\n');
-		if (fwrite(b.p, 1, b.len, af->fp) != b.len) {
-			rc = -1;
-			break;
-		}
+	rng r;
+	int nsent, nx = 0;
+	double xs[DIM], hk = 0;
+	size_t abs_start = b->len;
+	rng_seed(&r, w->seed, TAG_ABSTRACT, id);
+	nsent = rng_unif(&r) < 0.05 ? 0 : 1 + (int)rng_below(&r, 3);
+	for (int s = 0; s < nsent; s++) {
+		size_t before = b->len;
+		int ne0 = *nae;
+		if (s)
+			vm_buf_addc(b, ' ');
+		gen_text(w, &r, ns->cat[i], ns->sub[i], ns->theme[i], 8 + (int)rng_below(&r, 12), 0,
+		         b, xs, &nx, &hk, aents, nae, 3);
+		for (int k = ne0; k < *nae; k++)
+			aents[k].offset += utf8_len(b->p + abs_start, before - abs_start + (s ? 1 : 0));
 	}
-	sb_free(&b);
-	return rc;
 }
 
-static int write_truth_news(gen *g, vm_atomic_file *af)
+/* news.tsv: id, category, subcategory, title, abstract, URL, title and
+ * abstract entities. */
+static void news_line(const gen *g, uint32_t id, uint32_t i, vm_buf *b)
 {
 	const world *w = &g->w;
 	const news_set *ns = &g->ns;
-	sbuf b = { 0 };
+	ent ents[4], aents[4];
+	int ne = 0, nae = 0;
+	char msn[8];
+	rng er;
+	vm_buf_addc(b, 'N');
+	buf_add_u64(b, id + 1);
+	vm_buf_addc(b, '\t');
+	vm_buf_add(b, synth_cats[ns->cat[i]].name);
+	vm_buf_addc(b, '\t');
+	vm_buf_add(b, w->sub_name[ns->sub[i]]);
+	vm_buf_addc(b, '\t');
+	news_title(w, ns, i, b, NULL, NULL, ents, &ne);
+	vm_buf_addc(b, '\t');
+	news_abstract(g, id, i, b, aents, &nae);
+	vm_buf_addc(b, '\t');
+	vm_buf_add(b, g->pa->url_base);
+	msn_id(w->seed, id, msn);
+	vm_buf_add(b, msn);
+	vm_buf_add(b, ".html\t");
+	rng_seed(&er, w->seed, TAG_ABSTRACT, (uint64_t)id + (1ULL << 40));
+	put_entities(w, b, ents, ne, &er);
+	vm_buf_addc(b, '\t');
+	put_entities(w, b, aents, nae, &er);
+	vm_buf_addc(b, '\n');
+}
+
+/* truth/news.tsv: the item's visual attributes, pool, publication time and
+ * the text part's item terms (b_cat + h, and x kept in hundredths). */
+static void truth_news_line(const gen *g, uint32_t id, uint32_t i, vm_buf *b)
+{
+	const world *w = &g->w;
+	const news_set *ns = &g->ns;
+	const vis *v = &ns->v[i];
+	char msn[8];
+	msn_id(w->seed, id, msn);
+	vm_buf_addc(b, 'N');
+	buf_add_u64(b, id + 1);
+	vm_buf_addf(b, "\t%s\t%s\t%s\t", msn, synth_cats[ns->cat[i]].name, w->sub_name[ns->sub[i]]);
+	buf_add_u64(b, v->hue);
+	vm_buf_addc(b, '\t');
+	buf_add_hundredths(b, v->sat);
+	vm_buf_addc(b, '\t');
+	buf_add_hundredths(b, v->light);
+	vm_buf_addf(b, "\t%s\t", shape_names[v->shape]);
+	buf_add_u64(b, v->count);
+	vm_buf_addc(b, '\t');
+	buf_add_u64(b, v->bg_hue);
+	vm_buf_addf(b, "\t%s\t%s\t", w->theme_words[ns->theme[i]].w[0], ns->fresh[i] ? "fresh" : "old");
+	buf_add_time(b, ns->pub[i]);
+	vm_buf_addf(b, "\t%.4f\t", ns->h[i].base - B0);
+	for (int d = 0; d < DIM; d++)
+		vm_buf_addf(b, d ? ",%.2f" : "%.2f", ns->h[i].x[d] / 100.0);
+	vm_buf_addc(b, '\n');
+}
+
+/* One line per news item, by id: those marked with bit in used, or every
+ * one when bit is 0. 0, or -1 on a write error. */
+static int write_news_lines(const gen *g, vm_atomic_file *af, int bit,
+                            void (*line)(const gen *, uint32_t, uint32_t, vm_buf *))
+{
+	vm_buf b = { 0 };
 	int rc = 0;
-	fputs("id\tmsn_id\tcategory\tsubcategory\tvis_hue\tvis_sat\tvis_light\tvis_shape\t"
-	      "vis_count\tvis_bg_hue\ttheme\tpool\tpublished\ttext_bias\ttext_vector\n", af->fp);
-	for (uint32_t id = 0; id < ns->n; id++) {
-		uint32_t i = ns->id2slot[id];
-		const vis *v = &ns->v[i];
-		char msn[8];
-		b.len = 0;
-		msn_id(w->seed, id, msn);
-		sb_putc(&b, 'N');
-		sb_putu(&b, id + 1);
-		sb_putc(&b, '\t');
-		sb_puts(&b, msn);
-		sb_putc(&b, '\t');
-		sb_puts(&b, synth_cats[ns->cat[i]].name);
-		sb_putc(&b, '\t');
-		sb_puts(&b, w->sub_name[ns->sub[i]]);
-		sb_putc(&b, '\t');
-		sb_putu(&b, v->hue);
-		sb_putc(&b, '\t');
-		sb_puthundredths(&b, v->sat);
-		sb_putc(&b, '\t');
-		sb_puthundredths(&b, v->light);
-		sb_putc(&b, '\t');
-		sb_puts(&b, shape_names[v->shape]);
-		sb_putc(&b, '\t');
-		sb_putu(&b, v->count);
-		sb_putc(&b, '\t');
-		sb_putu(&b, v->bg_hue);
-		sb_putc(&b, '\t');
-		sb_puts(&b, w->theme_words[ns->theme[i]].w[0]);
-		sb_putc(&b, '\t');
-		sb_puts(&b, ns->fresh[i] ? "fresh" : "old");
-		sb_putc(&b, '\t');
-		sb_puttime(&b, ns->pub[i]);
-		/* the text part's item terms: b_cat + h, and x (kept in hundredths) */
-		{
-			char tmp[32];
-			snprintf(tmp, sizeof tmp, "\t%.4f\t", ns->h[i].base - B0);
-			sb_puts(&b, tmp);
-			for (int d = 0; d < DIM; d++) {
-				snprintf(tmp, sizeof tmp, d ? ",%.2f" : "%.2f", ns->h[i].x[d] / 100.0);
-				sb_puts(&b, tmp);
-			}
-		}
-		sb_putc(&b, '\n');
-		if (fwrite(b.p, 1, b.len, af->fp) != b.len) {
+	for (uint32_t id = 0; id < g->ns.n && rc == 0; id++) {
+		uint32_t i = g->ns.id2slot[id];
+		if (bit && !(g->ns.used[i] & bit))
+			continue;
+		vm_buf_clear(&b);
+		line(g, id, i, &b);
+		if (fwrite(b.p, 1, b.len, af->fp) != b.len)
 			rc = -1;
-			break;
-		}
 	}
-	sb_free(&b);
+	vm_buf_free(&b);
 	return rc;
 }
 
@@ -1601,270 +1603,343 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
 	return a;
 }
 
-static int generate(const params *pa)
+/* How the impressions are shared among the users, and their ids. */
+typedef struct user_plan {
+	double *uw, wsum, wcum;     /* uw: [users] long-tailed weights */
+	uint64_t extras, assigned;  /* impressions beyond one per user; handed out so far */
+	uint64_t perm_a, perm_b;    /* user ids: an affine permutation of 1..users */
+} user_plan;
+
+static void plan_users(user_plan *up, const params *pa)
 {
-	gen g;
-	int rc = VM_EXIT_USAGE, opened = 0;
-	double *uw = NULL, wsum = 0, wcum = 0;
-	uint64_t extras, assigned = 0;
-	uint32_t *hist = NULL, hlen = 0, hcap = 0;
-	uint64_t perm_a, perm_b;
-	vm_atomic_file news_f[2], truth_news, params_f;
-	static const char *const split_names[2] = { "train", "dev" };
-	double t0 = vm_now();
-	char *dirs[4];
+	memset(up, 0, sizeof *up);
+	up->uw = xmalloc(pa->users * sizeof *up->uw);
+	for (uint32_t k = 0; k < pa->users; k++) {
+		rng r;
+		rng_seed(&r, pa->seed, TAG_UWEIGHT, k);
+		up->uw[k] = exp(1.1 * rng_normal(&r));
+		up->wsum += up->uw[k];
+	}
+	up->extras = pa->impressions - pa->users;
+	up->perm_a = 2654435761ULL % pa->users;
+	if (up->perm_a == 0)
+		up->perm_a = 1;
+	while (gcd64(up->perm_a, pa->users) != 1)
+		up->perm_a++;
+	up->perm_b = (pa->seed * 40503ULL) % pa->users;
+}
 
-	memset(&g, 0, sizeof g);
-	memset(news_f, 0, sizeof news_f);
-	memset(&truth_news, 0, sizeof truth_news);
-	memset(&params_f, 0, sizeof params_f);
-	g.pa = pa;
-	opened = 1;   /* from here on, temporaries are removed on failure */
-	dirs[0] = xasprintf("%s/train", pa->out);
-	dirs[1] = xasprintf("%s/dev", pa->out);
-	dirs[2] = xasprintf("%s/truth/train", pa->out);
-	dirs[3] = xasprintf("%s/truth/dev", pa->out);
-	for (int k = 0; k < 4; k++)
-		if (vm_mkdir_p(dirs[k]) != 0) {
-			vm_warn_errno("%s", dirs[k]);
-			goto out;
-		}
+/* User k's impressions: 1 + a share of the rest in proportion to its
+ * weight; cumulative rounding makes the total exact. */
+static uint64_t user_impressions(user_plan *up, uint32_t k, uint32_t users)
+{
+	uint64_t before = up->assigned;
+	up->wcum += up->uw[k];
+	up->assigned = k + 1 == users ? up->extras : (uint64_t)floor((double)up->extras * (up->wcum / up->wsum));
+	if (up->assigned > up->extras)
+		up->assigned = up->extras;
+	if (up->assigned < before)
+		up->assigned = before;
+	return 1 + up->assigned - before;
+}
 
-	world_init(&g.w, pa->seed);
-	news_init(&g.ns, &g.w, pa->news);
-	g.unused_old = g.ns.n_old;
-	g.unused_fresh = g.ns.n_fresh;
-	g.imps_left = pa->impressions;
-	g.users_left = pa->users;
-	g.stamps = xcalloc(g.ns.n, sizeof *g.stamps);
-	g.inj = xmalloc((g.ns.n_old + 1) * sizeof *g.inj);
-	g.cand = xmalloc((g.ns.n_fresh + 1) * sizeof *g.cand);
-	g.p = xmalloc((g.ns.n_fresh + 1) * sizeof *g.p);
-	g.q = xmalloc((g.ns.n_fresh + 1) * sizeof *g.q);
-	g.lab = xmalloc(g.ns.n_fresh + 1);
+/* train, dev or both; both needs two impressions at least */
+static int user_kind(rng *r, uint64_t nimp)
+{
+	double x = rng_unif(r);
+	int kind = x < 0.74 ? KIND_TRAIN : x < 0.87 ? KIND_DEV : KIND_BOTH;
+	if (kind == KIND_BOTH && nimp < 2)
+		kind = rng_unif(r) < 0.75 ? KIND_TRAIN : KIND_DEV;
+	return kind;
+}
 
+/* How many of the user's impressions go to dev: a quarter of a
+ * both-split user's, at least one to each split. */
+static uint64_t dev_impressions(rng *r, int kind, uint64_t nimp)
+{
+	uint64_t dv = 0;
+	if (kind == KIND_DEV)
+		return nimp;
+	if (kind != KIND_BOTH)
+		return 0;
+	for (uint64_t m = 0; m < nimp; m++)
+		dv += rng_unif(r) < 0.25;
+	if (dv == 0)
+		dv = 1;
+	if (dv == nimp)
+		dv = nimp - 1;
+	return dv;
+}
+
+/* The history column, "N1 N2 ...", into g->hist_text. */
+static void history_text(gen *g)
+{
+	vm_buf_clear(&g->hist_text);
+	vm_buf_add(&g->hist_text, "");
+	for (uint32_t j = 0; j < g->hlen; j++) {
+		if (j)
+			vm_buf_addc(&g->hist_text, ' ');
+		vm_buf_addc(&g->hist_text, 'N');
+		buf_add_u64(&g->hist_text, g->ns.h[g->hist[j]].id + 1);
+	}
+}
+
+/* truth/users.tsv: the user's splits, visual taste, favourite categories,
+ * last focus, history length and impressions. */
+static void truth_user_line(gen *g, const user *u, uint64_t nimp)
+{
+	vm_buf *b = &g->line_b;
+	vm_buf_clear(b);
+	vm_buf_addc(b, 'U');
+	buf_add_u64(b, u->id);
+	vm_buf_addf(b, "\t%s\t", kind_names[u->kind]);
+	buf_add_u64(b, (u->vtype / (NSHAPE * NSTRENGTH)) * (360 / HUE_SECTORS) + (360 / HUE_SECTORS) / 2);
+	vm_buf_addf(b, "\t%s\t", shape_names[(u->vtype / NSTRENGTH) % NSHAPE]);
+	buf_add_hundredths(b, (int)lround(vis_strength[u->vtype % NSTRENGTH] * 100));
+	vm_buf_addf(b, "\t%s,%s\t%s\t", synth_cats[u->fav_cat[0]].name, synth_cats[u->fav_cat[1]].name,
+	            g->w.sub_name[u->focus_sub]);
+	buf_add_u64(b, g->hlen);
+	vm_buf_addc(b, '\t');
+	buf_add_u64(b, nimp);
+	vm_buf_addc(b, '\n');
+	if (fwrite(b->p, 1, b->len, g->users_f.fp) != b->len)
+		g->so[0].failed = 1;
+	vm_buf_clear(b);
+}
+
+/* User k: its history, its impressions, its truth line. */
+static void gen_user(gen *g, user_plan *up, uint32_t k)
+{
+	const params *pa = g->pa;
+	uint32_t id = (uint32_t)((up->perm_a * k + up->perm_b) % pa->users) + 1;
+	uint64_t nimp = user_impressions(up, k, pa->users), ndev;
+	rng r;
+	user u;
+	rng_seed(&r, pa->seed, TAG_USER, k);
+	user_init(&g->w, &u, k, id, &r);
+	u.kind = user_kind(&r, nimp);
+	g->hlen = 0;
+	gen_history(g, &r, &u, u.kind == KIND_TRAIN ? 1 : u.kind == KIND_DEV ? 2 : 3);
+	g->hist_total += g->hlen;
+	g->hist_empty += g->hlen == 0;
+	history_text(g);
+	ndev = dev_impressions(&r, u.kind, nimp);
+	for (uint64_t m = 0; m < nimp; m++)
+		gen_impression(g, &r, &u, m < nimp - ndev ? 0 : 1, g->hist_text.p);
+	g->users_left--;
+	truth_user_line(g, &u, nimp);
+}
+
+static int make_dirs(const char *out)
+{
+	static const char *const sub[4] = { "train", "dev", "truth/train", "truth/dev" };
+	int rc = 0;
+	for (int k = 0; k < 4 && rc == 0; k++) {
+		char *dir = xasprintf("%s/%s", out, sub[k]);
+		if ((rc = vm_mkdir_p(dir)) != 0)
+			vm_warn_errno("%s", dir);
+		free(dir);
+	}
+	return rc;
+}
+
+/* The world, the news and the scratch arrays. */
+static void gen_init(gen *g, const params *pa)
+{
+	world_init(&g->w, pa->seed);
+	news_init(&g->ns, &g->w, pa->news);
+	g->unused_old = g->ns.n_old;
+	g->unused_fresh = g->ns.n_fresh;
+	g->imps_left = pa->impressions;
+	g->users_left = pa->users;
+	g->stamps = xcalloc(g->ns.n, sizeof *g->stamps);
+	g->inj = xmalloc((g->ns.n_old + 1) * sizeof *g->inj);
+	g->cand = xmalloc((g->ns.n_fresh + 1) * sizeof *g->cand);
+	g->p = xmalloc((g->ns.n_fresh + 1) * sizeof *g->p);
+	g->q = xmalloc((g->ns.n_fresh + 1) * sizeof *g->q);
+	g->lab = xmalloc(g->ns.n_fresh + 1);
+}
+
+/* The files written while the users are generated: behaviors and clicks
+ * of both splits (through their shuffle buffers), truth/users.tsv. */
+static int open_user_outputs(gen *g)
+{
+	const params *pa = g->pa;
 	for (int s = 0; s < 2; s++) {
-		split_out *so = &g.so[s];
+		split_out *so = &g->so[s];
 		char *b = xasprintf("%s/behaviors.tsv", split_names[s]);
 		char *c = xasprintf("truth/%s/clicks.tsv", split_names[s]);
 		int e1 = open_out(&so->beh, pa->out, b), e2 = open_out(&so->clk, pa->out, c);
 		free(b);
 		free(c);
 		if (e1 || e2)
-			goto out;
-		so->lines_b = xcalloc(SHUFFLE_BUF, sizeof(sbuf));
-		so->lines_c = xcalloc(SHUFFLE_BUF, sizeof(sbuf));
+			return -1;
+		so->lines_b = xcalloc(SHUFFLE_BUF, sizeof(vm_buf));
+		so->lines_c = xcalloc(SHUFFLE_BUF, sizeof(vm_buf));
 		so->next_id = 1;
 		rng_seed(&so->r, pa->seed, TAG_SHUFFLE, (uint64_t)s);
 	}
-	if (open_out(&g.users_f, pa->out, "truth/users.tsv"))
-		goto out;
+	if (open_out(&g->users_f, pa->out, "truth/users.tsv"))
+		return -1;
 	fputs("id\tsplits\tvis_hue_pref\tvis_shape_pref\tvis_strength\tfav_categories\t"
-	      "focus_subcategory\thistory\timpressions\n", g.users_f.fp);
+	      "focus_subcategory\thistory\timpressions\n", g->users_f.fp);
+	return 0;
+}
 
-	/* impressions per user: 1 + a share of the rest in proportion to a
-	 * long-tailed weight; cumulative rounding makes the total exact */
-	uw = xmalloc(pa->users * sizeof *uw);
+static void gen_users(gen *g)
+{
+	const params *pa = g->pa;
+	int progress = !pa->quiet && vm_stderr_is_tty();
+	user_plan up;
+	plan_users(&up, pa);
 	for (uint32_t k = 0; k < pa->users; k++) {
-		rng r;
-		rng_seed(&r, pa->seed, TAG_UWEIGHT, k);
-		uw[k] = exp(1.1 * rng_normal(&r));
-		wsum += uw[k];
-	}
-	extras = pa->impressions - pa->users;
-	/* user ids: an affine permutation of 1..users */
-	perm_a = 2654435761ULL % pa->users;
-	if (perm_a == 0)
-		perm_a = 1;
-	while (gcd64(perm_a, pa->users) != 1)
-		perm_a++;
-	perm_b = (pa->seed * 40503ULL) % pa->users;
-
-	for (uint32_t k = 0; k < pa->users; k++) {
-		rng r;
-		user u;
-		uint64_t before = assigned, nimp;
-		int splits, ndev = 0;
-		uint32_t id = (uint32_t)((perm_a * k + perm_b) % pa->users) + 1;
-		wcum += uw[k];
-		assigned = k + 1 == pa->users ? extras : (uint64_t)floor((double)extras * (wcum / wsum));
-		if (assigned > extras)
-			assigned = extras;
-		if (assigned < before)
-			assigned = before;
-		nimp = 1 + assigned - before;
-		rng_seed(&r, pa->seed, TAG_USER, k);
-		user_init(&g.w, &u, k, id, &r);
-		{
-			double x = rng_unif(&r);
-			u.kind = x < 0.74 ? KIND_TRAIN : x < 0.87 ? KIND_DEV : KIND_BOTH;
-			if (u.kind == KIND_BOTH && nimp < 2)
-				u.kind = rng_unif(&r) < 0.75 ? KIND_TRAIN : KIND_DEV;
-		}
-		splits = u.kind == KIND_TRAIN ? 1 : u.kind == KIND_DEV ? 2 : 3;
-		hlen = 0;
-		gen_history(&g, &r, &u, splits, &hist, &hlen, &hcap);
-		g.hist_total += hlen;
-		g.hist_empty += hlen == 0;
-		g.hist_text.len = 0;
-		sb_puts(&g.hist_text, "");
-		for (uint32_t j = 0; j < hlen; j++) {
-			if (j)
-				sb_putc(&g.hist_text, ' ');
-			sb_putc(&g.hist_text, 'N');
-			sb_putu(&g.hist_text, g.ns.h[hist[j]].id + 1);
-		}
-		if (u.kind == KIND_BOTH) {
-			/* a quarter of a both-split user's impressions go to dev,
-			 * at least one to each */
-			uint64_t dv = 0;
-			for (uint64_t m = 0; m < nimp; m++)
-				dv += rng_unif(&r) < 0.25;
-			if (dv == 0)
-				dv = 1;
-			if (dv == nimp)
-				dv = nimp - 1;
-			ndev = (int)dv;
-		} else if (u.kind == KIND_DEV) {
-			ndev = (int)nimp;
-		}
-		for (uint64_t m = 0; m < nimp; m++)
-			gen_impression(&g, &r, &u, m < nimp - (uint64_t)ndev ? 0 : 1, g.hist_text.p);
-		g.users_left--;
-		{
-			sbuf *b = &g.line_b;
-			b->len = 0;
-			sb_putc(b, 'U');
-			sb_putu(b, id);
-			sb_putc(b, '\t');
-			sb_puts(b, kind_names[u.kind]);
-			sb_putc(b, '\t');
-			sb_putu(b, (u.vtype / (NSHAPE * NSTRENGTH)) * (360 / HUE_SECTORS) + (360 / HUE_SECTORS) / 2);
-			sb_putc(b, '\t');
-			sb_puts(b, shape_names[(u.vtype / NSTRENGTH) % NSHAPE]);
-			sb_putc(b, '\t');
-			sb_puthundredths(b, (int)lround(vis_strength[u.vtype % NSTRENGTH] * 100));
-			sb_putc(b, '\t');
-			sb_puts(b, synth_cats[u.fav_cat[0]].name);
-			sb_putc(b, ',');
-			sb_puts(b, synth_cats[u.fav_cat[1]].name);
-			sb_putc(b, '\t');
-			sb_puts(b, g.w.sub_name[u.focus_sub]);
-			sb_putc(b, '\t');
-			sb_putu(b, hlen);
-			sb_putc(b, '\t');
-			sb_putu(b, nimp);
-			sb_putc(b, '\n');
-			if (fwrite(b->p, 1, b->len, g.users_f.fp) != b->len)
-				g.so[0].failed = 1;
-			b->len = 0;
-		}
-		if (!pa->quiet && vm_stderr_is_tty() && (k & 0xffff) == 0xffff)
+		gen_user(g, &up, k);
+		if (progress && (k & 0xffff) == 0xffff)
 			fprintf(stderr, "\r%s: %u/%u users", vm_progname, k + 1, pa->users);
 	}
-	if (!pa->quiet && vm_stderr_is_tty() && pa->users > 0xffff)
+	if (progress && pa->users > 0xffff)
 		fputc('\n', stderr);
 	for (int s = 0; s < 2; s++)
-		split_drain(&g.so[s]);
-	{
-		uint32_t unused = 0;
-		for (uint32_t k = 0; k < g.ns.n; k++)
-			unused += !(g.ns.used[k] & 4);
-		if (unused || g.unused_old || g.unused_fresh) {
-			vm_warn("internal error: %u news items left unused", unused);
-			goto out;
-		}
-	}
+		split_drain(&g->so[s]);
+	free(up.uw);
+}
 
+/* Every news item must have been used somewhere. */
+static int check_coverage(const gen *g)
+{
+	uint32_t unused = 0;
+	for (uint32_t k = 0; k < g->ns.n; k++)
+		unused += !(g->ns.used[k] & 4);
+	if (unused || g->unused_old || g->unused_fresh) {
+		vm_warn("internal error: %u news items left unused", unused);
+		return -1;
+	}
+	return 0;
+}
+
+/* The news of each split, truth/news.tsv, and the parameters the files
+ * were made with. A write error is recorded in so[].failed. */
+static int write_news_files(gen *g)
+{
+	const params *pa = g->pa;
 	for (int s = 0; s < 2; s++) {
 		char *name = xasprintf("%s/news.tsv", split_names[s]);
-		int e = open_out(&news_f[s], pa->out, name);
+		int e = open_out(&g->news_f[s], pa->out, name);
 		free(name);
 		if (e)
-			goto out;
-		if (write_news_split(&g, &news_f[s], 1 << s) != 0)
-			g.so[s].failed = 1;
+			return -1;
+		if (write_news_lines(g, &g->news_f[s], 1 << s, news_line) != 0)
+			g->so[s].failed = 1;
 	}
-	if (open_out(&truth_news, pa->out, "truth/news.tsv"))
-		goto out;
-	if (write_truth_news(&g, &truth_news) != 0)
-		g.so[0].failed = 1;
-	/* the parameters the files were made with */
-	if (open_out(&params_f, pa->out, "truth/params.tsv"))
-		goto out;
-	fprintf(params_f.fp, "seed\t%" PRIu64 "\nnews\t%u\nusers\t%u\nimpressions\t%" PRIu64
-		"\nurl_base\t%s\nformat\t1\n", pa->seed, pa->news, pa->users, pa->impressions,
-		pa->url_base);
-	if (g.so[0].failed || g.so[1].failed) {
-		vm_warn("write error in %s", pa->out);
-		goto out;
+	if (open_out(&g->truth_news, pa->out, "truth/news.tsv"))
+		return -1;
+	fputs("id\tmsn_id\tcategory\tsubcategory\tvis_hue\tvis_sat\tvis_light\tvis_shape\t"
+	      "vis_count\tvis_bg_hue\ttheme\tpool\tpublished\ttext_bias\ttext_vector\n", g->truth_news.fp);
+	if (write_news_lines(g, &g->truth_news, 0, truth_news_line) != 0)
+		g->so[0].failed = 1;
+	if (open_out(&g->params_f, pa->out, "truth/params.tsv"))
+		return -1;
+	fprintf(g->params_f.fp, "seed\t%" PRIu64 "\nnews\t%u\nusers\t%u\nimpressions\t%" PRIu64
+	        "\nurl_base\t%s\nformat\t1\n", pa->seed, pa->news, pa->users, pa->impressions,
+	        pa->url_base);
+	return 0;
+}
+
+/* Every output file, in the order they are committed. */
+static size_t outputs(gen *g, vm_atomic_file *all[9])
+{
+	vm_atomic_file *list[] = { &g->so[0].clk, &g->so[1].clk, &g->so[0].beh, &g->so[1].beh,
+	                           &g->news_f[0], &g->news_f[1], &g->truth_news, &g->users_f, &g->params_f };
+	memcpy(all, list, sizeof list);
+	return sizeof list / sizeof list[0];
+}
+
+/* Every file appears complete under its final name, or not. */
+static int commit_outputs(gen *g)
+{
+	vm_atomic_file *all[9];
+	size_t n = outputs(g, all);
+	if (g->so[0].failed || g->so[1].failed) {
+		vm_warn("write error in %s", g->pa->out);
+		return -1;
 	}
-	/* commit: every file appears complete under its final name, or not */
-	{
-		vm_atomic_file *all[] = { &g.so[0].clk, &g.so[1].clk, &g.so[0].beh, &g.so[1].beh,
-					  &news_f[0], &news_f[1], &truth_news, &g.users_f, &params_f };
-		for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
-			const char *name = all[k]->path;
-			char *copy = xstrdup(name);
-			if (vm_atomic_commit(all[k]) != 0) {
-				vm_warn_errno("%s", copy);
-				free(copy);
-				goto out;
-			}
-			free(copy);
-		}
+	for (size_t k = 0; k < n; k++) {
+		char *name = xstrdup(all[k]->path);
+		int rc = vm_atomic_commit(all[k]);
+		if (rc != 0)
+			vm_warn_errno("%s", name);
+		free(name);
+		if (rc != 0)
+			return -1;
 	}
-	opened = 0;
-	if (!pa->quiet) {
-		uint64_t imp_t = g.so[0].next_id - 1, imp_d = g.so[1].next_id - 1;
-		uint64_t cand = g.so[0].candidates + g.so[1].candidates;
-		uint64_t clk = g.so[0].clicks + g.so[1].clicks;
-		printf("%s: %u news, %u users, %" PRIu64 " impressions (train %" PRIu64 ", dev %" PRIu64
-		       "), %.1f candidates and %.2f clicks per impression, click rate %.2f%%, "
-		       "history %.1f (%.1f%% empty), %.1f s\n",
-		       pa->out, pa->news, pa->users, imp_t + imp_d, imp_t, imp_d,
-		       (double)cand / (double)(imp_t + imp_d), (double)clk / (double)(imp_t + imp_d),
-		       100.0 * (double)clk / (double)cand, (double)g.hist_total / pa->users,
-		       100.0 * (double)g.hist_empty / pa->users, vm_now() - t0);
-	}
-	rc = VM_EXIT_OK;
-out:
-	if (opened) {
-		for (int s = 0; s < 2; s++) {
-			vm_atomic_abort(&g.so[s].beh);
-			vm_atomic_abort(&g.so[s].clk);
-			vm_atomic_abort(&news_f[s]);
-		}
-		vm_atomic_abort(&truth_news);
-		vm_atomic_abort(&g.users_f);
-		vm_atomic_abort(&params_f);
-	}
+	return 0;
+}
+
+static void print_summary(const gen *g, double t0)
+{
+	const params *pa = g->pa;
+	uint64_t imp_t = g->so[0].next_id - 1, imp_d = g->so[1].next_id - 1;
+	uint64_t cand = g->so[0].candidates + g->so[1].candidates;
+	uint64_t clk = g->so[0].clicks + g->so[1].clicks;
+	printf("%s: %u news, %u users, %" PRIu64 " impressions (train %" PRIu64 ", dev %" PRIu64
+	       "), %.1f candidates and %.2f clicks per impression, click rate %.2f%%, "
+	       "history %.1f (%.1f%% empty), %.1f s\n",
+	       pa->out, pa->news, pa->users, imp_t + imp_d, imp_t, imp_d,
+	       (double)cand / (double)(imp_t + imp_d), (double)clk / (double)(imp_t + imp_d),
+	       100.0 * (double)clk / (double)cand, (double)g->hist_total / pa->users,
+	       100.0 * (double)g->hist_empty / pa->users, vm_now() - t0);
+}
+
+/* Everything g holds; the temporaries of uncommitted outputs removed. */
+static void gen_free(gen *g)
+{
+	vm_atomic_file *all[9];
+	size_t n = outputs(g, all);
+	for (size_t k = 0; k < n; k++)
+		vm_atomic_abort(all[k]);
 	for (int s = 0; s < 2; s++) {
-		if (g.so[s].lines_b)
+		if (g->so[s].lines_b)
 			for (int k = 0; k < SHUFFLE_BUF; k++) {
-				sb_free(&g.so[s].lines_b[k]);
-				sb_free(&g.so[s].lines_c[k]);
+				vm_buf_free(&g->so[s].lines_b[k]);
+				vm_buf_free(&g->so[s].lines_c[k]);
 			}
-		free(g.so[s].lines_b);
-		free(g.so[s].lines_c);
+		free(g->so[s].lines_b);
+		free(g->so[s].lines_c);
 	}
-	for (int k = 0; k < 4; k++)
-		free(dirs[k]);
-	if (g.ns.n)
-		news_free(&g.ns, &g.w);
-	if (g.w.vis_e)
-		world_free(&g.w);
-	sb_free(&g.hist_text);
-	sb_free(&g.line_b);
-	sb_free(&g.line_c);
-	free(g.cand);
-	free(g.stamps);
-	free(g.inj);
-	free(g.p);
-	free(g.q);
-	free(g.lab);
-	free(hist);
-	free(uw);
+	if (g->ns.n)
+		news_free(&g->ns, &g->w);
+	if (g->w.vis_e)
+		world_free(&g->w);
+	vm_buf_free(&g->hist_text);
+	vm_buf_free(&g->line_b);
+	vm_buf_free(&g->line_c);
+	free(g->cand);
+	free(g->stamps);
+	free(g->inj);
+	free(g->p);
+	free(g->q);
+	free(g->lab);
+	free(g->hist);
+}
+
+static int generate(const params *pa)
+{
+	gen g;
+	double t0 = vm_now();
+	int rc = VM_EXIT_USAGE;
+	memset(&g, 0, sizeof g);
+	g.pa = pa;
+	if (make_dirs(pa->out) == 0) {
+		gen_init(&g, pa);
+		if (open_user_outputs(&g) == 0) {
+			gen_users(&g);
+			if (check_coverage(&g) == 0 && write_news_files(&g) == 0 && commit_outputs(&g) == 0)
+				rc = VM_EXIT_OK;
+		}
+	}
+	if (rc == VM_EXIT_OK && !pa->quiet)
+		print_summary(&g, t0);
+	gen_free(&g);
 	return rc;
 }
 
@@ -1896,108 +1971,133 @@ static size_t parse_probs(char **s, double *out, size_t n)
 	return k;
 }
 
-static void print_block(const char *name, const vm_metrics *m, int json)
+static void print_block(const char *name, const vm_metrics *m)
 {
-	if (json)
-		printf("\"%s\":{\"auc\":%.6f,\"mrr\":%.6f,\"ndcg5\":%.6f,\"ndcg10\":%.6f}", name,
-		       vm_metrics_auc(m), vm_metrics_mrr(m), vm_metrics_ndcg5(m), vm_metrics_ndcg10(m));
-	else
-		printf("%-10s %8.4f %8.4f %8.4f %8.4f\n", name, vm_metrics_auc(m), vm_metrics_mrr(m),
-		       vm_metrics_ndcg5(m), vm_metrics_ndcg10(m));
+	printf("%-10s %8.4f %8.4f %8.4f %8.4f\n", name, vm_metrics_auc(m), vm_metrics_mrr(m),
+	       vm_metrics_ndcg5(m), vm_metrics_ndcg10(m));
+}
+
+static void json_block(cJSON *root, const char *name, const vm_metrics *m)
+{
+	cJSON *o = cJSON_AddObjectToObject(root, name);
+	if (!o)
+		vm_die("out of memory (JSON)");
+	vm_json_add_numf(o, "auc", "%.6f", vm_metrics_auc(m));
+	vm_json_add_numf(o, "mrr", "%.6f", vm_metrics_mrr(m));
+	vm_json_add_numf(o, "ndcg5", "%.6f", vm_metrics_ndcg5(m));
+	vm_json_add_numf(o, "ndcg10", "%.6f", vm_metrics_ndcg10(m));
+}
+
+static void print_oracle(const char *split, const vm_metrics *mp, const vm_metrics *mq, int json)
+{
+	if (json) {
+		cJSON *root = cJSON_CreateObject();
+		if (!root)
+			vm_die("out of memory (JSON)");
+		vm_json_add_str(root, "split", split);
+		vm_json_add_int(root, "impressions", (long long)mp->impressions);
+		json_block(root, "oracle", mp);
+		json_block(root, "text_only", mq);
+		vm_json_print(stdout, root, 0);
+		cJSON_Delete(root);
+	} else {
+		printf("split %s, %" PRIu64 " impressions\n", split, mp->impressions);
+		printf("%-10s %8s %8s %8s %8s\n", "scores", "AUC", "MRR", "nDCG@5", "nDCG@10");
+		print_block("oracle", mp);
+		print_block("text_only", mq);
+	}
+}
+
+/* The truth clicks.tsv read beside behaviors.tsv, one line an impression:
+ * its id, then the candidates' p and q. */
+typedef struct truth_reader {
+	FILE *f;
+	char *path, *line;
+	size_t cap;
+	uint64_t lineno;
+	double *p, *q;     /* [cap_probs] of the current line */
+	int8_t *lab;       /* [cap_probs] the labels of its impression */
+	size_t cap_probs;
+} truth_reader;
+
+/* Read the truth line of impression row into t->p, t->q and t->lab. 0, or
+ * -1 after a message. */
+static int truth_line(truth_reader *t, const vm_behavior *row, const char *bpath)
+{
+	size_t n = row->n_impressions, np, nq;
+	char *s, *end;
+	if (getline(&t->line, &t->cap, t->f) < 0) {
+		vm_warn("%s: ends before impression %" PRIu64, t->path, row->impression_id);
+		return -1;
+	}
+	t->lineno++;
+	if (strtoull(t->line, &end, 10) != row->impression_id || end == t->line || *end != '\t') {
+		vm_warn("%s:%" PRIu64 ": expected impression %" PRIu64, t->path, t->lineno, row->impression_id);
+		return -1;
+	}
+	if (!row->labelled) {
+		vm_warn("%s: impression %" PRIu64 " has no labels", bpath, row->impression_id);
+		return -1;
+	}
+	if (n > t->cap_probs) {
+		t->cap_probs = n * 2;
+		t->p = xrealloc(t->p, t->cap_probs * sizeof *t->p);
+		t->q = xrealloc(t->q, t->cap_probs * sizeof *t->q);
+		t->lab = xrealloc(t->lab, t->cap_probs);
+	}
+	s = end + 1;
+	np = parse_probs(&s, t->p, n);
+	if (*s == '\t')
+		s++;
+	nq = parse_probs(&s, t->q, n);
+	if (np != n || nq != n) {
+		vm_warn("%s:%" PRIu64 ": %zu/%zu probabilities for %zu candidates", t->path, t->lineno, np, nq, n);
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++)
+		t->lab[k] = row->impressions[k].label;
+	return 0;
 }
 
 static int oracle(const char *dir, const char *split, int json)
 {
 	char *bpath = xasprintf("%s/%s/behaviors.tsv", dir, split);
-	char *cpath = xasprintf("%s/truth/%s/clicks.tsv", dir, split);
-	vm_mind_reader *rd = NULL;
-	FILE *cf = NULL;
-	char *line = NULL;
-	size_t cap = 0, pcap = 0;
-	double *p = NULL, *q = NULL;
-	int8_t *lab = NULL;
+	truth_reader t = { .path = xasprintf("%s/truth/%s/clicks.tsv", dir, split) };
+	vm_mind_reader *rd = vm_mind_open(bpath, 0);
+	vm_behavior row;
 	vm_metrics mp, mq;
-	uint64_t lineno = 0;
 	int rc = VM_EXIT_USAGE, st;
 	vm_metrics_init(&mp);
 	vm_metrics_init(&mq);
-	rd = vm_mind_open(bpath, 0);
 	if (!rd)
 		goto out;
-	cf = fopen(cpath, "r");
-	if (!cf) {
-		vm_warn_errno("%s", cpath);
+	if (!(t.f = fopen(t.path, "r"))) {
+		vm_warn_errno("%s", t.path);
 		goto out;
 	}
-	vm_behavior row;
 	while ((st = vm_behavior_next(rd, &row)) == VM_MIND_ROW) {
-		char *s, *end;
-		uint64_t id;
-		size_t n = row.n_impressions, np, nq;
-		if (getline(&line, &cap, cf) < 0) {
-			vm_warn("%s: ends before impression %" PRIu64, cpath, row.impression_id);
+		if (truth_line(&t, &row, bpath) < 0)
 			goto out;
-		}
-		lineno++;
-		id = strtoull(line, &end, 10);
-		if (end == line || *end != '\t' || id != row.impression_id) {
-			vm_warn("%s:%" PRIu64 ": expected impression %" PRIu64, cpath, lineno,
-				row.impression_id);
-			goto out;
-		}
-		if (!row.labelled) {
-			vm_warn("%s: impression %" PRIu64 " has no labels", bpath, row.impression_id);
-			goto out;
-		}
-		if (n > pcap) {
-			pcap = n * 2;
-			p = xrealloc(p, pcap * sizeof *p);
-			q = xrealloc(q, pcap * sizeof *q);
-			lab = xrealloc(lab, pcap);
-		}
-		s = end + 1;
-		np = parse_probs(&s, p, n);
-		if (*s == '\t')
-			s++;
-		nq = parse_probs(&s, q, n);
-		if (np != n || nq != n) {
-			vm_warn("%s:%" PRIu64 ": %zu/%zu probabilities for %zu candidates", cpath, lineno,
-				np, nq, n);
-			goto out;
-		}
-		for (size_t k = 0; k < n; k++)
-			lab[k] = row.impressions[k].label;
-		vm_metrics_add(&mp, lab, p, n);
-		vm_metrics_add(&mq, lab, q, n);
+		vm_metrics_add(&mp, t.lab, t.p, row.n_impressions);
+		vm_metrics_add(&mq, t.lab, t.q, row.n_impressions);
 	}
 	if (st != VM_MIND_EOF) {
 		vm_warn("%s", vm_mind_error(rd));
 		goto out;
 	}
-	if (json) {
-		printf("{\"split\":\"%s\",\"impressions\":%" PRIu64 ",", split, mp.impressions);
-		print_block("oracle", &mp, 1);
-		putchar(',');
-		print_block("text_only", &mq, 1);
-		printf("}\n");
-	} else {
-		printf("split %s, %" PRIu64 " impressions\n", split, mp.impressions);
-		printf("%-10s %8s %8s %8s %8s\n", "scores", "AUC", "MRR", "nDCG@5", "nDCG@10");
-		print_block("oracle", &mp, 0);
-		print_block("text_only", &mq, 0);
-	}
+	print_oracle(split, &mp, &mq, json);
 	rc = VM_EXIT_OK;
 out:
 	if (rd)
 		vm_mind_close(rd);
-	if (cf)
-		fclose(cf);
-	free(line);
-	free(p);
-	free(q);
-	free(lab);
+	if (t.f)
+		fclose(t.f);
+	free(t.line);
+	free(t.p);
+	free(t.q);
+	free(t.lab);
+	free(t.path);
 	free(bpath);
-	free(cpath);
 	return rc;
 }
 
@@ -2031,68 +2131,97 @@ static vm_cli cli = {
 	NULL, NULL
 };
 
-int main(int argc, char **argv)
+/* The sizes of a preset; 0 when name is not one. */
+static int set_preset(params *pa, const char *name)
 {
-	params pa = { NULL, 1, 2000, 5000, 20000, "https://assets.msn.com/labs/mind/", 0 };
+	static const struct { const char *name; uint32_t news, users; uint64_t impressions; } presets[] = {
+		{ "tiny", 300, 200, 1000 },
+		{ "small", 2000, 5000, 20000 },
+		{ "medium", 10000, 50000, 150000 },
+		{ "large", 130379, 876956, 2600000 },
+	};
+	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+		if (strcmp(name, presets[i].name) == 0) {
+			pa->news = presets[i].news;
+			pa->users = presets[i].users;
+			pa->impressions = presets[i].impressions;
+			return 1;
+		}
+	return 0;
+}
+
+/* What the command line asks for: a dataset (pa) or the oracle's metrics. */
+typedef struct request {
+	params pa;
+	const char *oracle_dir, *split, *format;
+} request;
+
+/* --news, --users and --impressions over the preset, then the checks. */
+static void check_sizes(params *pa, long long news, long long users, long long imps)
+{
+	if (news >= 0)
+		pa->news = (uint32_t)news;
+	if (users >= 0)
+		pa->users = (uint32_t)users;
+	if (imps >= 0)
+		pa->impressions = (uint64_t)imps;
+	if (pa->impressions < pa->users)
+		vm_cli_usage_error(&cli, "--impressions (%" PRIu64 ") must be at least --users (%u): "
+		                   "every user has an impression", pa->impressions, pa->users);
+	if (pa->url_base[0] == '\0' || strpbrk(pa->url_base, "\t\n\r "))
+		vm_cli_usage_error(&cli, "--url-base: must be non-empty, without spaces or tabs");
+}
+
+static void parse_options(request *rq, int argc, char **argv)
+{
+	params *pa = &rq->pa;
 	long long news = -1, users = -1, imps = -1;
-	const char *oracle_dir = NULL, *split = "dev", *format = "text";
-	int c, rc;
-	vm_set_progname(argv[0]);
+	int c;
+	*rq = (request){ { NULL, 1, 2000, 5000, 20000, "https://assets.msn.com/labs/mind/", 0 }, NULL, "dev", "text" };
 	while ((c = vm_cli_next(&cli, argc, argv)) != -1) {
 		switch (c) {
-		case 'o': pa.out = optarg; break;
-		case 's': pa.seed = (uint64_t)vm_cli_int("seed", optarg, 0, INT64_MAX); break;
+		case 'o': pa->out = optarg; break;
+		case 's': pa->seed = (uint64_t)vm_cli_int("seed", optarg, 0, INT64_MAX); break;
 		case 'p':
-			if (strcmp(optarg, "tiny") == 0) {
-				pa.news = 300; pa.users = 200; pa.impressions = 1000;
-			} else if (strcmp(optarg, "small") == 0) {
-				pa.news = 2000; pa.users = 5000; pa.impressions = 20000;
-			} else if (strcmp(optarg, "medium") == 0) {
-				pa.news = 10000; pa.users = 50000; pa.impressions = 150000;
-			} else if (strcmp(optarg, "large") == 0) {
-				pa.news = 130379; pa.users = 876956; pa.impressions = 2600000;
-			} else {
+			if (!set_preset(pa, optarg))
 				vm_cli_usage_error(&cli, "--preset: unknown preset '%s' (tiny, small, medium, large)", optarg);
-			}
 			break;
 		case OPT_NEWS: news = vm_cli_int("news", optarg, 10, 50000000); break;
 		case OPT_USERS: users = vm_cli_int("users", optarg, 1, 100000000); break;
 		case OPT_IMPRESSIONS: imps = vm_cli_int("impressions", optarg, 1, 1000000000); break;
-		case OPT_URL_BASE: pa.url_base = optarg; break;
-		case OPT_ORACLE: oracle_dir = optarg; break;
-		case OPT_SPLIT: split = optarg; break;
-		case OPT_FORMAT: format = optarg; break;
-		case 'q': pa.quiet = 1; break;
-		default: vm_cli_usage_error(&cli, NULL);
+		case OPT_URL_BASE: pa->url_base = optarg; break;
+		case OPT_ORACLE: rq->oracle_dir = optarg; break;
+		case OPT_SPLIT: rq->split = optarg; break;
+		case OPT_FORMAT: rq->format = optarg; break;
+		case 'q': pa->quiet = 1; break;
 		}
 	}
 	if (optind < argc)
 		vm_cli_usage_error(&cli, "unexpected argument '%s'", argv[optind]);
-	if (strcmp(split, "train") != 0 && strcmp(split, "dev") != 0)
-		vm_cli_usage_error(&cli, "--split: '%s' is not train or dev", split);
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-		vm_cli_usage_error(&cli, "--format: '%s' is not text or json", format);
-	if (oracle_dir) {
-		if (pa.out)
+	if (strcmp(rq->split, "train") != 0 && strcmp(rq->split, "dev") != 0)
+		vm_cli_usage_error(&cli, "--split: '%s' is not train or dev", rq->split);
+	if (strcmp(rq->format, "text") != 0 && strcmp(rq->format, "json") != 0)
+		vm_cli_usage_error(&cli, "--format: '%s' is not text or json", rq->format);
+	if (rq->oracle_dir) {
+		if (pa->out)
 			vm_cli_usage_error(&cli, "--oracle and --out don't go together");
-		rc = oracle(oracle_dir, split, strcmp(format, "json") == 0);
-		vm_cli_free(&cli);
-		return rc;
+		return;
 	}
-	if (!pa.out)
+	if (!pa->out)
 		vm_cli_usage_error(&cli, "--out DIR is required");
-	if (news >= 0)
-		pa.news = (uint32_t)news;
-	if (users >= 0)
-		pa.users = (uint32_t)users;
-	if (imps >= 0)
-		pa.impressions = (uint64_t)imps;
-	if (pa.impressions < pa.users)
-		vm_cli_usage_error(&cli, "--impressions (%" PRIu64 ") must be at least --users (%u): "
-				   "every user has an impression", pa.impressions, pa.users);
-	if (pa.url_base[0] == '\0' || strpbrk(pa.url_base, "\t\n\r "))
-		vm_cli_usage_error(&cli, "--url-base: must be non-empty, without spaces or tabs");
-	rc = generate(&pa);
+	check_sizes(pa, news, users, imps);
+}
+
+int main(int argc, char **argv)
+{
+	request rq;
+	int rc;
+	vm_set_progname(argv[0]);
+	parse_options(&rq, argc, argv);
+	if (rq.oracle_dir)
+		rc = oracle(rq.oracle_dir, rq.split, strcmp(rq.format, "json") == 0);
+	else
+		rc = generate(&rq.pa);
 	vm_cli_free(&cli);
 	return rc;
 }
