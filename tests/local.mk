@@ -4,7 +4,7 @@
 # and vmind-stats, t02xx vmind-synth, t03xx database, t04xx simulated web
 # (t040x) and crawler (t045x origin, t046x archive/search/shards), t06xx
 # embed, t07xx train/eval, t08xx resize, t09xx report, merge, end to end.
-EXTRA_DIST += tests/lib.sh
+EXTRA_DIST += tests/lib.sh tests/man-examples.sh
 
 SHELL_TESTS = \
 	tests/t0001-docs.sh tests/t0002-get-mind.sh \
