@@ -168,7 +168,6 @@ static void checked_option(args *a, int c, const char *arg)
 		s->placeholder = 1;
 		break;
 	case OPT_SEARCH: add_backend(&a->cli, &s->o, arg); break;
-	default: vm_cli_usage_error(&a->cli, NULL);
 	}
 }
 

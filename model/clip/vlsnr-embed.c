@@ -964,8 +964,6 @@ static void parse_options(opts *o, vm_cli *cli, int argc, char **argv)
 		case OPT_CHUNK: o->chunk = (size_t)vm_cli_int("chunk", optarg, 1, 100000000); break;
 		case OPT_SHARD: o->shard_spec = optarg; break;
 		case OPT_SHARDS: o->shards = (long)vm_cli_int("shards", optarg, 1, 0xffffffffLL); break;
-		default:
-			vm_cli_usage_error(cli, NULL);
 		}
 	}
 	if (optind >= argc)

@@ -252,7 +252,6 @@ static void parse_options(eval_opts *o, vm_cli *cli, int argc, char **argv)
 				vm_cli_usage_error(cli, "--format: text or json, not '%s'", optarg);
 			break;
 		case 'j': o->jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
-		default: vm_cli_usage_error(cli, NULL);
 		}
 	}
 	if (o->score) {

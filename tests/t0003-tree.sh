@@ -1,0 +1,36 @@
+#!/bin/sh
+# t0003-tree.sh: the tree is as DEVELOPERS.md describes it. Every path the
+# file names in backquotes exists (a name with a slash from the top of the
+# tree, a bare file name somewhere in it, a pattern with * or NNNN matching
+# at least one file), and no C function outside tests/ and bench/ is longer
+# than 120 lines (tests/unit/function-length).
+. "$top_srcdir/tests/lib.sh"
+
+cd "$top_srcdir" || exit 1
+grep -o '`[^`]*`' DEVELOPERS.md | tr -d '`' | sort -u >"$T/names"
+n=0
+while IFS= read -r name; do
+	case $name in
+	*' '*|*'='*|-*|*'('*|'#'*|/*) continue ;;   # commands, options, code, absolute paths
+	*/*|*.c|*.h|*.sh|*.md|*.mk|*.ac|*.am|*.sql|*.py|*.1|*.7) ;;
+	*) continue ;;
+	esac
+	n=$((n + 1))
+	pattern=$(printf '%s' "${name%/}" | sed 's/NNNN/[0-9][0-9][0-9][0-9]/g')
+	case $pattern in
+	*/*) found=$(ls -d $pattern 2>/dev/null | head -1) ;;
+	*) found=$(find . -path ./.git -prune -o -name "$pattern" -print | head -1) ;;
+	esac
+	[ -n "$found" ]
+	ok $? "DEVELOPERS.md names $name, and it exists"
+done <"$T/names"
+[ "$n" -gt 40 ]
+ok $? "DEVELOPERS.md names the tree ($n paths checked)"
+
+find . -path ./tests -prune -o -path ./bench -prune -o -path ./.git -prune -o \
+	-name '*.c' -print | sort >"$T/sources"
+"$top_builddir/tests/unit/function-length" -n 5 $(cat "$T/sources") >"$T/longest"
+rc=$?
+ok $rc "no function outside tests/ and bench/ is over 120 lines ($(wc -l <"$T/sources") files)"
+sed 's/^/#   /' "$T/longest"
+done_testing
