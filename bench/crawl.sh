@@ -30,20 +30,17 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/vmind-bench-crawl.XXXXXX")
 SPID=
 cleanup() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
 
 serve() {   # serve DIR: sets PORT, SPID
-	rm -f "$W/port"
-	vmind-web serve -q --root "$1" --listen 127.0.0.1:0 --port-file "$W/port" &
-	SPID=$!
-	i=0
-	while [ ! -s "$W/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	vmind-web serve -q --root "$1" --listen 127.0.0.1:0 --port-file "$W/port" --pid-file "$W/pid" --background
+	SPID=$(cat "$W/pid")
 	PORT=$(cat "$W/port")
 }
-stop() { kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=; }
+stop() { kill "$SPID"; while kill -0 "$SPID" 2>/dev/null; do sleep 0.05; done; SPID=; }
 now() { date +%s.%N; }
 rss_kb() { awk '/Maximum resident set size/ { print $NF }' "$1"; }
 json() { tr -d ' \t\n' <"$1" | sed -n "s/.*\"$2\":\\([0-9.]*\\).*/\\1/p"; }

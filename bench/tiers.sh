@@ -32,17 +32,15 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/vmind-bench-tiers.XXXXXX")
 SPID=
 cleanup() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
 
 vmind-synth -q --news "$N" --seed "$SEED" --url-base http://assets.msn.com/labs/mind/ --out "$W/mind"
 vmind-web render -q --mind "$W/mind" --out "$W/web" --seed "$SEED" --dead-share 0.6 --archive-share 0.7
-vmind-web serve -q --root "$W/web" --listen 127.0.0.1:0 --port-file "$W/port" &
-SPID=$!
-i=0
-while [ ! -s "$W/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+vmind-web serve -q --root "$W/web" --listen 127.0.0.1:0 --port-file "$W/port" --pid-file "$W/pid" --background
+SPID=$(cat "$W/pid")
 PORT=$(cat "$W/port")
 awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 	{ print $c["id"], ($c["cover_sha256"] == "" ? "-" : $c["cover_sha256"]),
