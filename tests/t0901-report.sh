@@ -123,6 +123,46 @@ exits 0 "--behaviors" vmind-report --db "$T/db" --images "$T/images" --out "$T/r
 H=$T/r2/index.html
 is "$(cell users)" "2" "users counted from behaviors"
 
+# --runs: the paper's Table 3, Fig. 5 and Fig. 6 from a folder of runs.
+# model RUNS/NAME USER FIELDS RATIO SEED AUC: a metadata-only safetensors
+# file as vlsnr-train writes its metadata, and vlsnr-eval's JSON beside it
+model() {
+	h=$(printf '{"__metadata__":{"user_encoder":"%s","fields":"%s","image_ratio":"%s","seed":"%s"}}' "$2" "$3" "$4" "$5")
+	while [ $(( ${#h} % 8 )) -ne 0 ]; do h="$h "; done
+	printf "$(printf '\\%03o' "${#h}")\\0\\0\\0\\0\\0\\0\\0%s" "$h" >"$1.st"
+	printf '{"auc": %s, "mrr": 0.3, "ndcg5": 0.35, "ndcg10": 0.42, "impressions": 10}\n' "$6" >"$1.json"
+}
+mkdir -p "$T/runs"
+all=image,title,category,subcategory
+for seed in 1 2 3; do
+	model "$T/runs/full.$seed" vlsnr $all 1 $seed "0.74$seed"
+	model "$T/runs/text.$seed" vlsnr title,category,subcategory 1 $seed "0.73$seed"
+	model "$T/runs/gru.$seed" gru $all 1 $seed 0.72
+	model "$T/runs/none.$seed" none $all 1 $seed 0.60
+	model "$T/runs/ratio0.$seed" vlsnr $all 0 $seed 0.73
+	model "$T/runs/ratio0.5.$seed" vlsnr $all 0.5 $seed 0.735
+done
+printf '{"auc": 0.9}\n' >"$T/runs/orphan.json"   # no model beside it: skipped
+exits 0 "--runs" vmind-report --db "$T/db" --images "$T/images" --out "$T/r5" --runs "$T/runs"
+H=$T/r5/index.html
+grep -q '<td>image,title,category,subcategory</td><td>3</td><td>0.7420 &#177; 0.0006</td>' "$H"
+ok $? "Table 3: the full model's mean AUC over its three seeds, with its standard error"
+grep -q '<td>title,category,subcategory</td><td>3</td><td>0.7320 &#177; 0.0006</td>' "$H"
+ok $? "Table 3: the text fields' row"
+grep -q '0.6000 &#177; 0.0000 (3)' "$H"
+ok $? "Fig. 5: a bar for the none encoder"
+[ "$(grep -c '&#177; 0.0000 (3)</text>' "$H")" -eq 2 ] && grep -q '0.7420 &#177; 0.0006 (3)</text>' "$H"
+ok $? "Fig. 5: bars for none, gru and the full model"
+grep -q '<tr><td>0.00</td><td>3</td><td>0.7300' "$H" && grep -q '<tr><td>0.50</td><td>3</td><td>0.7350' "$H" &&
+	grep -q '<tr><td>1.00</td><td>3</td><td>0.7420' "$H"
+ok $? "Fig. 6: the curve's points by image ratio"
+grep -q 'polyline' "$H"
+ok $? "Fig. 6 drawn"
+printf 'not json' >"$T/runs/bad.json"; cp "$T/runs/full.1.st" "$T/runs/bad.st"
+exits 2 "a run whose metrics are not JSON: exit 2" vmind-report --db "$T/db" --images "$T/images" --out "$T/r6" --runs "$T/runs"
+grep -q 'bad.json' "$T/err"
+ok $? "the message names the file"
+
 # a missing resized file: report written, exit 1, the item named
 rm "$T/images/N2.jpg"
 exits 1 "missing resized file: exit 1" vmind-report --db "$T/db" --images "$T/images" --out "$T/r3"

@@ -3,7 +3,8 @@
  * 1, per-tier counts, coverage charts per tier and per category as inline
  * SVG, the first gallery page of every tier with search-tier picks first and
  * least similar first, rejected picks apart, duplicate-image groups, failures
- * grouped by reason, training curves from the trainer's CSV log),
+ * grouped by reason, training curves from the trainer's CSV log, and the
+ * paper's quality figures from a folder of trained models),
  * OUT/tier-TIER-K.html (the rest of each gallery, paginated), OUT/report.css
  * and OUT/thumbs/ (the resized files shown, hard-linked from --images or
  * copied when a link is impossible), so the folder can be copied or served
@@ -17,6 +18,7 @@
 #include "vmind/lib/dupes.h"
 #include "vmind/lib/mind.h"
 #include "report-html.h"
+#include "report-quality.h"
 #include "vmind/lib/util.h"
 
 #include <dirent.h>
@@ -31,7 +33,7 @@
 
 enum {
 	OPT_DB = 256, OPT_IMAGES, OPT_OUT, OPT_TRAIN_LOG, OPT_TITLE, OPT_BEHAVIORS,
-	OPT_PER_PAGE, OPT_MAX_ITEMS, OPT_MAX_DISTANCE
+	OPT_PER_PAGE, OPT_MAX_ITEMS, OPT_MAX_DISTANCE, OPT_RUNS
 };
 
 static const vm_option options[] = {
@@ -39,6 +41,7 @@ static const vm_option options[] = {
 	{ "images", OPT_IMAGES, required_argument, "DIR", "vmind-resize's --out directory (resized.path is relative to it)" },
 	{ "out", OPT_OUT, required_argument, "DIR", "report directory (index.html, tier pages, report.css, thumbs/)" },
 	{ "train-log", OPT_TRAIN_LOG, required_argument, "FILE", "vlsnr-train's CSV log: plot its numeric columns" },
+	{ "runs", OPT_RUNS, required_argument, "DIR", "trained models with their dev metrics: Table 3, Fig. 5, Fig. 6" },
 	{ "title", OPT_TITLE, required_argument, "TEXT", "report title (default \"vmind report\")" },
 	{ "behaviors", OPT_BEHAVIORS, required_argument, "FILE", "a MIND behaviors.tsv (repeat): count users for Table 1" },
 	{ "per-page", OPT_PER_PAGE, required_argument, "N", "gallery items per page (default 60)" },
@@ -68,7 +71,8 @@ static const char *const class_colours[NCLASS] = {
 
 typedef struct report {
 	sqlite3 *db;
-	const char *db_path, *images, *out, *train_log, *title;
+	const char *db_path, *images, *out, *train_log, *title, *runs_dir;
+	report_runs runs;                /* --runs */
 	char **behaviors;
 	size_t nbehaviors;
 	long long per_page, max_items;
@@ -903,6 +907,21 @@ static void section_training(report *r, FILE *f)
 	report_trainlog_free(&log);
 }
 
+/* ---- model quality: the paper's Table 3, Fig. 5 and Fig. 6 ---- */
+
+static void section_quality(report *r, FILE *f)
+{
+	fputs("<h2 id=\"quality\">Model quality</h2>\n", f);
+	if (!r->runs_dir) {
+		fputs("<p>No runs given (--runs).</p>\n", f);
+		return;
+	}
+	fputs("<p>From <code>", f);
+	report_esc(f, r->runs_dir);
+	fputs("</code>.</p>\n", f);
+	report_quality_html(f, &r->runs);
+}
+
 /* ---- stale pages of an earlier, larger report ---- */
 
 static void remove_stale(report *r)
@@ -951,6 +970,7 @@ static void parse_options(report *r, int argc, char **argv)
 		case OPT_IMAGES: r->images = optarg; break;
 		case OPT_OUT: r->out = optarg; break;
 		case OPT_TRAIN_LOG: r->train_log = optarg; break;
+		case OPT_RUNS: r->runs_dir = optarg; break;
 		case OPT_TITLE: r->title = optarg; break;
 		case OPT_BEHAVIORS:
 			r->behaviors = xrealloc(r->behaviors, (r->nbehaviors + 1) * sizeof *r->behaviors);
@@ -977,6 +997,8 @@ static void open_inputs(report *r)
 		vm_die("%s: %s", r->images, stat(r->images, &sb) != 0 ? strerror(errno) : "not a directory");
 	if (r->train_log && access(r->train_log, R_OK) != 0)
 		vm_die_errno("%s", r->train_log);
+	if (r->runs_dir && report_runs_read(r->runs_dir, &r->runs, err, sizeof err) != 0)
+		vm_die("%s", err);
 	r->db = vm_db_open(r->db_path, VM_DB_READONLY, err, sizeof err);
 	if (!r->db)
 		vm_die("%s", err);
@@ -1009,13 +1031,14 @@ static void write_index(report *r)
 	fputs("<nav class=\"toc\"><a href=\"#table1\">Table 1</a><a href=\"#coverage\">Coverage</a>"
 	      "<a href=\"#galleries\">Galleries</a><a href=\"#rejected\">Rejected</a>"
 	      "<a href=\"#duplicates\">Duplicates</a><a href=\"#failures\">Failures</a>"
-	      "<a href=\"#training\">Training</a></nav>\n", af.fp);
+	      "<a href=\"#training\">Training</a><a href=\"#quality\">Model quality</a></nav>\n", af.fp);
 	section_counts(r, af.fp);
 	section_galleries(r, af.fp);
 	section_rejected(r, af.fp);
 	section_dupes(r, af.fp);
 	section_failures(r, af.fp);
 	section_training(r, af.fp);
+	section_quality(r, af.fp);
 	page_foot(af.fp);
 	commit_page(&af);
 }
@@ -1048,6 +1071,7 @@ int main(int argc, char **argv)
 	vm_u64set_free(&r.thumb_bad);
 	free(r.thumbs_dir);
 	free(r.behaviors);
+	report_runs_free(&r.runs);
 	vm_db_close(r.db);
 	return r.missing ? VM_EXIT_ITEMS : VM_EXIT_OK;
 }
