@@ -343,6 +343,15 @@ static void num_label(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.4g", v);
 }
 
+void report_svg_open(FILE *out, int w, int h, const char *title)
+{
+	fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+	        w, h, w, h);
+	fputs("<title>", out);
+	report_esc(out, title);
+	fputs("</title>\n", out);
+}
+
 void report_svg_bars(FILE *out, const char *title, const report_bar *bars, size_t n, double total)
 {
 	const int lw = 130, bw = 360, rh = 22, w = lw + bw + 150;
@@ -351,11 +360,7 @@ void report_svg_bars(FILE *out, const char *title, const report_bar *bars, size_
 	for (size_t i = 0; i < n; i++)
 		if (bars[i].value > max)
 			max = bars[i].value;
-	fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-	        w, h, w, h);
-	fputs("<title>", out);
-	report_esc(out, title);
-	fputs("</title>\n", out);
+	report_svg_open(out, w, h, title);
 	for (size_t i = 0; i < n; i++) {
 		int y = 5 + (int)i * rh;
 		double len = max > 0 ? bars[i].value / max * bw : 0;
@@ -386,11 +391,7 @@ void report_svg_stacked(FILE *out, const char *title, const char *const *row_lab
 		lx += 16 + 8 * strlen(seg_names[s]) + 14;
 	if ((int)lx > w)
 		w = (int)lx;
-	fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-	        w, h, w, h);
-	fputs("<title>", out);
-	report_esc(out, title);
-	fputs("</title>\n", out);
+	report_svg_open(out, w, h, title);
 	/* legend */
 	for (size_t s = 0, x = (size_t)lw; s < nseg; s++) {
 		fprintf(out, "<rect x=\"%zu\" y=\"6\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%zu\" y=\"17\">",
@@ -447,13 +448,9 @@ void report_svg_lines(FILE *out, const report_chart *chart, const char *xname)
 		return;
 	if (xmax <= xmin) { xmin -= 1; xmax += 1; }
 	if (ymax <= ymin) { double d = fabs(ymin) > 0 ? fabs(ymin) * 0.05 : 1; ymin -= d; ymax += d; }
-	fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-	        w, h, w, h);
-	fputs("<title>", out);
-	report_esc(out, chart->metric);
-	fputs(" against ", out);
-	report_esc(out, xname);
-	fputs("</title>\n", out);
+	char *title = xasprintf("%s against %s", chart->metric, xname);
+	report_svg_open(out, w, h, title);
+	free(title);
 	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#adb5bd\"/>\n",
 	        ml, mt, pw, ph);
 	num_label(a, sizeof a, ymax);

@@ -64,7 +64,10 @@ typedef struct report_trainlog {
 int report_trainlog_read(const char *path, report_trainlog *log, char *err, size_t errlen);
 void report_trainlog_free(report_trainlog *log);
 
-/* Inline SVG charts. Colours are CSS colours from the caller. */
+/* Inline SVG charts. Colours are CSS colours from the caller. Each opens
+ * with report_svg_open: the <svg> element of a w x h chart and its <title>
+ * (escaped); the caller closes it with "</svg>". */
+void report_svg_open(FILE *out, int w, int h, const char *title);
 typedef struct report_bar {
 	const char *label;
 	double value;

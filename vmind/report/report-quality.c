@@ -233,11 +233,7 @@ void report_svg_mean_bars(FILE *out, const char *title, const char *const *label
 	const int lw = 130, bw = 360, rh = 24, w = lw + bw + 170;
 	int h = (int)n * rh + 30;
 	double span = hi > lo ? hi - lo : 1;
-	fprintf(out, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-	        w, h, w, h);
-	fputs("<title>", out);
-	report_esc(out, title);
-	fputs("</title>\n", out);
+	report_svg_open(out, w, h, title);
 	for (size_t i = 0; i < n; i++) {
 		int y = 5 + (int)i * rh;
 		double len = fmax(0, fmin(1, (mean[i] - lo) / span)) * bw;
