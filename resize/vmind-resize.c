@@ -32,6 +32,7 @@
 
 #include "vmind/lib/cli.h"
 #include "vmind/lib/db.h"
+#include "vmind/lib/progress.h"
 #include "vmind/lib/shard.h"
 #include "vmind/lib/util.h"
 #include "image.h"
@@ -526,8 +527,8 @@ static void finalize_stmts(stmts *s)
 /* What the main thread has seen of the items. */
 typedef struct progress {
 	size_t resized, unchanged, failed, handled;
-	double t0, last_draw;
-	int tty;
+	double t0;
+	vm_progress line;     /* on the terminal */
 } progress;
 
 /* Up to max finished item indices from the workers' queue, waiting a
@@ -560,20 +561,18 @@ static void count_item(progress *pg, const item *it)
 		pg->unchanged++;
 	} else {
 		pg->failed++;
-		if (pg->tty)
-			fputs("\r\033[K", stderr);   /* off the progress line */
+		vm_progress_clear(&pg->line);
 		vm_warn("%s: %s", it->id, it->err);
 	}
 	pg->handled++;
 }
 
-static void draw_progress(progress *pg, size_t n)
+static void draw_progress(progress *pg, int force)
 {
-	double el = vm_now() - pg->t0;
-	fprintf(stderr, "\r%zu/%zu: %zu resized, %zu unchanged, %zu failed, %.1f images/s ",
-	        pg->handled, n, pg->resized, pg->unchanged, pg->failed,
-	        el > 0 ? (pg->resized + pg->failed) / el : 0);
-	pg->last_draw = vm_now();
+	char detail[96];
+	snprintf(detail, sizeof detail, "%zu resized, %zu unchanged, %zu failed", pg->resized, pg->unchanged,
+	         pg->failed);
+	vm_progress_update(&pg->line, pg->handled, detail, force);
 }
 
 /* Take the items as the workers finish them and record them in batches:
@@ -593,8 +592,7 @@ static void record_all(sqlite3 *db, run *r, stmts *s, int dirfd, int batch, prog
 			npending = 0;
 			last_commit = vm_now();
 		}
-		if (pg->tty && (vm_now() - pg->last_draw > 0.2 || pg->handled == r->n))
-			draw_progress(pg, r->n);
+		draw_progress(pg, pg->handled == r->n);
 	}
 	if (npending)
 		flush(db, r, s, dirfd, pending, npending);
@@ -624,15 +622,14 @@ static void resize_all(sqlite3 *db, run *r, stmts *s, int dirfd, const settings 
 		jobs = r->n ? (int)r->n : 1;
 	th = xcalloc(jobs, sizeof *th);
 	pg->t0 = vm_now();
-	pg->tty = !op->quiet && vm_stderr_is_tty();
+	vm_progress_start(&pg->line, "images", 0, r->n, op->quiet, NULL);
 	for (int i = 0; i < jobs; i++)
 		if (pthread_create(&th[i], NULL, worker, r) != 0)
 			vm_die("cannot start a thread");
 	record_all(db, r, s, dirfd, op->batch, pg);
 	for (int i = 0; i < jobs; i++)
 		pthread_join(th[i], NULL);
-	if (pg->tty)
-		fputc('\n', stderr);
+	vm_progress_end(&pg->line);
 	free(th);
 	free(r->done);
 	pthread_mutex_destroy(&r->mu);

@@ -51,7 +51,7 @@ is "$(ls "$T/o/raw" | sort | tr '\n' ' ')" "N1.jpg N2.jpg notes.txt " "temporary
 is "$(q "SELECT count(*) FROM news")" 3 "duplicate rows registered once"
 is "$(q "SELECT splits FROM news WHERE num = 1")" news "split from the directory name"
 is "$(tr -d ' \t\n' <"$T/stats.json" | sed 's/"seconds":[0-9.]*/"seconds":S/; s/"news_per_second":[0-9.]*/"news_per_second":R/; s/"requests_per_second":[0-9.]*/"requests_per_second":R/')" \
-   '{"total":3,"worked":3,"image":2,"no_image":1,"failed":0,"requests":7,"retries":0,"robots_fetched":2,"bytes":'"$(q "SELECT sum(bytes) FROM request")"',"seconds":S,"news_per_second":R,"requests_per_second":R,"failed_by_class":{}}' \
+   '{"total":3,"worked":3,"image":2,"placeholder":0,"no_image":1,"failed":0,"requests":7,"retries":0,"robots_fetched":2,"bytes":'"$(q "SELECT sum(bytes) FROM request")"',"seconds":S,"news_per_second":R,"requests_per_second":R,"failed_by_class":{}}' \
    "--stats-json counts"
 grep -q '^vmind-crawl: 3 items worked in [0-9.]* s ([0-9.]*/s): 2 image, 1 no-image, 0 failed; 7 requests$' "$T/crawl.err"
 ok $? "summary line on stderr"

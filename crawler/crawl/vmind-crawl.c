@@ -9,6 +9,7 @@
 #include "crawler/lib/net.h"
 #include "vmind/lib/cli.h"
 #include "vmind/lib/json.h"
+#include "vmind/lib/progress.h"
 #include "vmind/lib/shard.h"
 #include "vmind/lib/util.h"
 
@@ -292,42 +293,32 @@ static void reject_picks(crawl_ctx *C, const args *a)
 		fprintf(stderr, "%s: %ld pick%s rejected\n", vm_progname, n, n == 1 ? "" : "s");
 }
 
-/* The progress line on a terminal. */
-typedef struct progress {
-	int quiet, drawn;
-	double t0, last;
-} progress;
-
-static void draw_progress(progress *P, crawl_ctx *C, int final)
+/* The progress line, and what a signal says (vmind/lib/progress.h). */
+static void draw_progress(vm_progress *P, crawl_ctx *C, int force)
 {
 	crawl_stats st;
-	double now = vm_now();
-	if (P->quiet || !vm_stderr_is_tty())
-		return;
-	if (!final && now - P->last < 0.25)
-		return;
-	P->last = now;
+	char detail[128];
 	crawl_get_stats(C, &st);
-	double el = now - P->t0, rate = el > 0 ? st.worked / el : 0;
-	double eta = rate > 0 ? (st.total - st.worked) / rate : 0;
-	fprintf(stderr, "\r%s: %llu/%llu items, %.1f/s, ETA %d:%02d, image %llu, no-image %llu, failed %llu \033[K",
-	        vm_progname, (unsigned long long)st.worked, (unsigned long long)st.total, rate,
-	        (int)(eta / 60), (int)eta % 60, (unsigned long long)st.image,
-	        (unsigned long long)st.no_image, (unsigned long long)st.failed);
-	P->drawn = 1;
-	if (final)
-		fputc('\n', stderr);
+	if (P->total != st.total)
+		P->total = st.total;
+	snprintf(detail, sizeof detail, "image %llu, no-image %llu, failed %llu",
+	         (unsigned long long)(st.image - st.by_tier[3]), (unsigned long long)st.no_image,
+	         (unsigned long long)st.failed);
+	vm_progress_update(P, st.worked, detail, force);
 }
 
 /* Work every item; returns the seconds it took. */
 static double work(crawl_ctx *C, const args *a)
 {
-	progress P = { .quiet = a->quiet, .t0 = vm_now() };
+	vm_progress P;
+	crawl_stats st;
+	crawl_get_stats(C, &st);
+	vm_progress_start(&P, "items", 0, st.total, a->quiet, NULL);
+	double t0 = vm_now();
 	while (crawl_step(C))
 		draw_progress(&P, C, 0);
-	double secs = vm_now() - P.t0;
-	if (P.drawn)
-		draw_progress(&P, C, 1);
+	double secs = vm_now() - t0;
+	vm_progress_end(&P);
 	return secs;
 }
 
@@ -349,7 +340,8 @@ static void write_stats(const char *path, const crawl_stats *st, double secs, in
 	cJSON *root = cJSON_CreateObject(), *by;
 	vm_json_add_int(root, "total", (long long)st->total);
 	vm_json_add_int(root, "worked", (long long)st->worked);
-	vm_json_add_int(root, "image", (long long)st->image);
+	vm_json_add_int(root, "image", (long long)(st->image - st->by_tier[3]));   /* as vmind-stats counts */
+	vm_json_add_int(root, "placeholder", (long long)st->by_tier[3]);
 	vm_json_add_int(root, "no_image", (long long)st->no_image);
 	vm_json_add_int(root, "failed", (long long)st->failed);
 	vm_json_add_int(root, "requests", (long long)st->fetch.requests);
@@ -372,13 +364,14 @@ static void write_stats(const char *path, const crawl_stats *st, double secs, in
 	cJSON_Delete(root);
 }
 
+/* The summary; placeholders are not images (as vmind-stats counts). */
 static void print_summary(const crawl_stats *st, double secs, int by_tier)
 {
 	fprintf(stderr, "%s: %llu items worked in %.1f s (%.1f/s): %llu image", vm_progname,
 	        (unsigned long long)st->worked, secs, secs > 0 ? st->worked / secs : 0.0,
-	        (unsigned long long)st->image);
+	        (unsigned long long)(st->image - st->by_tier[3]));
 	if (by_tier)
-		fprintf(stderr, " (origin %llu, archive %llu, search %llu, placeholder %llu)",
+		fprintf(stderr, " (origin %llu, archive %llu, search %llu), %llu placeholder",
 		        (unsigned long long)st->by_tier[0], (unsigned long long)st->by_tier[1],
 		        (unsigned long long)st->by_tier[2], (unsigned long long)st->by_tier[3]);
 	fprintf(stderr, ", %llu no-image, %llu failed; %llu requests\n", (unsigned long long)st->no_image,

@@ -13,6 +13,7 @@
 #include "vmind/lib/mind.h"
 #include "vmind/lib/npy.h"
 #include "vmind/lib/shard.h"
+#include "vmind/lib/progress.h"
 #include "vmind/lib/util.h"
 
 #include <cblas.h>
@@ -41,12 +42,12 @@ static const vm_option options[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-/* Progress on a terminal during news: items of earlier chunks (base), of
- * the run (total), done by this process (fresh), and when it started. */
+/* Progress during news: the line (vmind/lib/progress.h, which counts the
+ * items of chunks done by an earlier run as done at start) and the items
+ * of the chunks this process finished before the current one (fresh). */
 typedef struct progress {
-	int on;
-	size_t base, total, fresh;
-	double t0;
+	vm_progress line;
+	size_t fresh;
 } progress;
 
 /* The options, parsed. */
@@ -140,12 +141,9 @@ static void embed_texts(ctx *c, char *const *texts, size_t n, float *out)
 	free(order);
 }
 
-static void progress_show(const progress *prog, size_t in_chunk)
+static void progress_show(progress *prog, size_t in_chunk)
 {
-	if (!prog->on) return;
-	double dt = vm_now() - prog->t0;
-	fprintf(stderr, "\r%s: %zu/%zu items, %.1f items/s   ", vm_progname, prog->base + in_chunk, prog->total,
-		dt > 0 ? (prog->fresh + in_chunk) / dt : 0.0);
+	vm_progress_update(&prog->line, prog->line.done0 + prog->fresh + in_chunk, NULL, 0);
 }
 
 /* One image job: path (NULL = white image) -> pixels or hash features. */
@@ -230,6 +228,7 @@ static size_t embed_images(ctx *c, const char *const *paths, size_t n, float *ou
 		free(th);
 		for (size_t b = 0; b < B; b++)
 			if (jobs[b].failed) {
+				vm_progress_clear(&c->prog.line);
 				vm_warn("%s", jobs[b].err);
 				if (failed) failed[s + b] = 1;
 				nfail++;
@@ -435,26 +434,27 @@ out:
 static int embed_chunks(news_run *r)
 {
 	progress *prog = &r->c->prog;
-	size_t done_items = 0, todo = 0;
+	size_t done_items = 0;
 	int rc = 0;
-	prog->on = vm_stderr_is_tty();
-	prog->total = r->n;
-	prog->t0 = vm_now();
+	char *have = xcalloc(r->nchunks + 1, 1);
+	for (size_t k = 0; k < r->nchunks; k++) {
+		char *p = xasprintf("%s/parts/%06zu.image.npy", r->out, k);
+		if ((have[k] = (char)vm_regular_file_exists(p)))
+			done_items += (k + 1) * r->chunk < r->n ? r->chunk : r->n - k * r->chunk;
+		free(p);
+	}
+	vm_progress_start(&prog->line, "items", done_items, r->n, 0, NULL);
+	prog->fresh = 0;
 	for (size_t k = 0; k < r->nchunks && rc == 0; k++) {
 		size_t a = k * r->chunk, b = a + r->chunk < r->n ? a + r->chunk : r->n;
-		char *p = xasprintf("%s/parts/%06zu.image.npy", r->out, k);
-		int have = vm_regular_file_exists(p);
-		free(p);
-		if (!have) {
-			prog->base = done_items;
-			prog->fresh = todo;
-			if ((rc = do_chunk(r, a, b, k)) < 0) break;
-			todo += b - a;
-		}
-		done_items += b - a;
+		if (have[k])
+			continue;
+		if ((rc = do_chunk(r, a, b, k)) < 0)
+			break;
+		prog->fresh += b - a;
 	}
-	if (rc == 0 && prog->on && todo) fputc('\n', stderr);
-	prog->on = 0;
+	vm_progress_end(&prog->line);
+	free(have);
 	return rc;
 }
 

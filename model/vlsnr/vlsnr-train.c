@@ -12,6 +12,7 @@
 #include "config.h"
 #include "vmind/lib/cli.h"
 #include "vmind/lib/metrics.h"
+#include "vmind/lib/progress.h"
 #include "vmind/lib/util.h"
 #include "loader.h"
 #include "vlsnr-data.h"
@@ -79,7 +80,7 @@ typedef struct trainer {
 	vlsnr_acts a;
 	vlsnr_loader l;
 	FILE *logf;
-	int tty;                     /* draw a progress line */
+	vm_progress line;            /* the progress line (steps of the whole run) */
 	char err[1024];
 } trainer;
 
@@ -126,16 +127,6 @@ static int save_all(const vlsnr_model *m, const opts *o, int epoch, char *err, s
 		rc = vlsnr_save(m, o->out, kv, n, err, errlen);
 	free(op);
 	return rc;
-}
-
-static void fmt_eta(double s, char *buf, size_t len)
-{
-	if (s < 90)
-		snprintf(buf, len, "%.0fs", s);
-	else if (s < 5400)
-		snprintf(buf, len, "%.0fm", s / 60);
-	else
-		snprintf(buf, len, "%.1fh", s / 3600);
 }
 
 static void parse_options(opts *o, vm_cli *cli, int argc, char **argv)
@@ -296,18 +287,12 @@ static int open_log(trainer *t)
 	return 0;
 }
 
-/* The progress line after step st of epoch ep, done samples in (t0 the
- * epoch's start) */
-static void show_progress(const trainer *t, int ep, size_t st, size_t done, double loss_sum, double t0,
-			  double now)
+/* The progress line after step st of epoch ep. */
+static void show_progress(trainer *t, int ep, size_t st, double loss_sum)
 {
-	const opts *o = &t->o;
-	size_t ns = t->l.n;
-	double rate = (double)done / (now - t0);
-	char eta[32];
-	fmt_eta((double)(ns - done) / rate + (double)(o->epochs - ep - 1) * ns / rate, eta, sizeof eta);
-	fprintf(stderr, "\repoch %d/%d step %zu/%zu loss %.4f  %.0f samples/s  ETA %s   ", ep + 1, o->epochs, st + 1,
-		t->l.steps, loss_sum / (double)(st + 1), rate, eta);
+	char detail[64];
+	snprintf(detail, sizeof detail, "epoch %d/%d, loss %.4f", ep + 1, t->o.epochs, loss_sum / (double)(st + 1));
+	vm_progress_update(&t->line, (uint64_t)ep * t->l.steps + st + 1, detail, st + 1 == t->l.steps);
 }
 
 /* One pass over the samples, from time t0: every step logged, the loss
@@ -318,7 +303,6 @@ static int train_epoch(trainer *t, int ep, double t0, double *loss_sum)
 	const opts *o = &t->o;
 	vlsnr_loader *l = &t->l;
 	uint64_t rng = epoch_seed(o->seed, ep);
-	double last_draw = 0;
 	vlsnr_loader_shuffle(l, &rng);
 	for (size_t st = 0; st < l->steps; st++) {
 		vlsnr_loader_next(l, st, &rng);
@@ -326,8 +310,7 @@ static int train_epoch(trainer *t, int ep, double t0, double *loss_sum)
 		double loss = vlsnr_forward_backward(&t->m, &t->a, l->x, l->U, l->hist, l->hmask, l->cand, l->Bn,
 						     (float)o->dropout, &rng, 1);
 		if (!isfinite(loss)) {
-			if (t->tty)
-				fputc('\n', stderr);
+			vm_progress_clear(&t->line);
 			vm_warn("epoch %d step %zu: the loss is %g: stopping; %s", ep + 1, st + 1, loss,
 				ep > 0 ? "the checkpoint of the last finished epoch is kept"
 				       : "no epoch finished, no checkpoint written");
@@ -340,14 +323,8 @@ static int train_epoch(trainer *t, int ep, double t0, double *loss_sum)
 		vlsnr_adam_step(&t->m, (float)lr_now);
 		*loss_sum += loss;
 		fprintf(t->logf, "step,%d,%ld,%.6f,,,,,%.3f\n", ep + 1, t->m.step, loss, vm_now() - t0);
-		double now = vm_now();
-		if (t->tty && (now - last_draw > 0.5 || st + 1 == l->steps)) {
-			show_progress(t, ep, st, st * (size_t)l->B + (size_t)l->Bn, *loss_sum, t0, now);
-			last_draw = now;
-		}
+		show_progress(t, ep, st, *loss_sum);
 	}
-	if (t->tty)
-		fputc('\n', stderr);
 	return VM_EXIT_OK;
 }
 
@@ -377,6 +354,7 @@ static int finish_epoch(trainer *t, int ep, double t0, double loss_sum)
 		vm_warn("%s", t->err);
 		return VM_EXIT_USAGE;
 	}
+	vm_progress_clear(&t->line);
 	if (!o->quiet) {
 		fprintf(stderr, "%s: epoch %d/%d: loss %.4f, %zu samples in %.1fs (%.0f/s)", vm_progname, ep + 1,
 			o->epochs, loss_sum / (double)steps, ns, secs, (double)ns / secs);
@@ -413,8 +391,10 @@ static int run(const opts *o)
 	t.log_path = o->log ? xstrdup(o->log) : xasprintf("%s.csv", o->out);
 	if (resume(&t) || load_data(&t) || ready_model(&t) || ready_batches(&t) || open_log(&t))
 		goto out;
-	t.tty = !o->quiet && vm_stderr_is_tty();
+	vm_progress_start(&t.line, "steps", (uint64_t)t.start_epoch * t.l.steps, (uint64_t)o->epochs * t.l.steps,
+	                  o->quiet, "run it again with --resume to go on after the last finished epoch");
 	status = train(&t);
+	vm_progress_end(&t.line);
 out:
 	if (t.logf && fclose(t.logf) != 0 && status == VM_EXIT_OK) {
 		vm_warn_errno("%s", t.log_path);

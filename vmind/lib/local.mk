@@ -15,7 +15,8 @@ vmind_lib_libvmind_a_SOURCES = \
 	vmind/lib/cli.c vmind/lib/cli.h \
 	vmind/lib/dupes.c vmind/lib/dupes.h \
 	vmind/lib/shard.c vmind/lib/shard.h \
-	vmind/lib/safetensors.c vmind/lib/safetensors.h
+	vmind/lib/safetensors.c vmind/lib/safetensors.h \
+	vmind/lib/progress.c vmind/lib/progress.h
 nodist_vmind_lib_libvmind_a_SOURCES = vmind/lib/schema.c
 vmind_lib_libvmind_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(CJSON_CFLAGS)
 
