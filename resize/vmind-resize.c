@@ -43,7 +43,7 @@ enum { OPT_RAW = 256, OPT_SIZE, OPT_MODE, OPT_FORMAT, OPT_QUALITY, OPT_FORCE, OP
 static const vm_option options[] = {
 	{ "db", OPT_DB, required_argument, "FILE", "the provenance database the crawler wrote (required)" },
 	{ "out", OPT_OUT, required_argument, "DIR", "write DIR/<newsid>.<format> (required; created)" },
-	{ "raw", OPT_RAW, required_argument, "DIR", "image.raw_path is relative to DIR (default: the database's directory)" },
+	{ "raw", OPT_RAW, required_argument, "DIR", "image.raw_path is relative to DIR (default: the crawl's --out as recorded, else the database's directory)" },
 	{ "size", OPT_SIZE, required_argument, "N", "output edge in pixels (default 224)" },
 	{ "mode", OPT_MODE, required_argument, "MODE", "crop, attention, pad or stretch (default crop)" },
 	{ "format", OPT_FORMAT, required_argument, "FMT", "jpg, png or webp (default jpg)" },
@@ -390,7 +390,7 @@ static void flush(sqlite3 *db, const run *r, stmts *s, int dirfd, const size_t *
 typedef struct settings {
 	const char *db_path;
 	int jobs, quiet, batch;
-	char *raw_default;   /* --raw when not given: the database's directory */
+	char *raw_default;   /* --raw when not given (choose_raw_dir) */
 } settings;
 
 static void parse_options(run *r, settings *op, int argc, char **argv)
@@ -436,12 +436,40 @@ static void parse_options(run *r, settings *op, int argc, char **argv)
 		vm_cli_usage_error(&cli, "%s", err);
 	if (shard_spec && shards > 0 && (long)r->shard.count != shards)
 		vm_cli_usage_error(&cli, "--shard %s disagrees with --shards %ld", shard_spec, shards);
+}
+
+/* --raw when not given: the crawl's --out as it recorded it (meta.crawl_out)
+ * when that folder exists, else the database's folder. Then the folder of
+ * the raw files is checked once, up front, rather than failing every item. */
+static void choose_raw_dir(sqlite3 *db, run *r, settings *op)
+{
 	if (!r->raw_dir) {
-		const char *slash = strrchr(op->db_path, '/');
-		op->raw_default = slash ? xstrndup(op->db_path, slash == op->db_path ? 1 : (size_t)(slash - op->db_path))
-		                        : xstrdup(".");
+		sqlite3_stmt *st = vm_db_prepare(db, "SELECT value FROM meta WHERE key = 'crawl_out'");
+		char *rec = vm_db_step_row(db, st) ? vm_db_column_dup(st, 0) : NULL;
+		sqlite3_finalize(st);
+		struct stat sb;
+		if (rec && stat(rec, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			op->raw_default = rec;
+		} else {
+			const char *slash = strrchr(op->db_path, '/');
+			free(rec);
+			op->raw_default = slash ? xstrndup(op->db_path, slash == op->db_path ? 1 : (size_t)(slash - op->db_path))
+			                        : xstrdup(".");
+		}
 		r->raw_dir = op->raw_default;
 	}
+	sqlite3_stmt *st = vm_db_prepare(db, "SELECT raw_path FROM image WHERE raw_path LIKE '%/%'"
+	                                     " AND substr(raw_path, 1, 1) <> '/' LIMIT 1");
+	if (vm_db_step_row(db, st)) {
+		const char *rel = vm_db_column_text(st, 0);
+		char *dir = xasprintf("%s/%.*s", r->raw_dir, (int)(strrchr(rel, '/') - rel), rel);
+		struct stat sb;
+		if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+			vm_die("%s: no such folder, where the crawl's raw files (image.raw_path '%s') should be: "
+			       "give the crawl's --out folder with --raw DIR", dir, rel);
+		free(dir);
+	}
+	sqlite3_finalize(st);
 }
 
 /* libvips, with the CPUs shared out: whole images in parallel beat libvips'
@@ -654,6 +682,7 @@ int main(int argc, char **argv)
 	db = vm_db_open(op.db_path, 0, err, sizeof err);
 	if (!db)
 		vm_die("%s", err);
+	choose_raw_dir(db, &r, &op);
 	if (vm_mkdir_p(r.out_dir) != 0)
 		vm_die_errno("%s", r.out_dir);
 	lock_output(&r, &lk);

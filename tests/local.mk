@@ -24,6 +24,7 @@ SHELL_TESTS = \
 	tests/t0601-embed.sh tests/t0602-embed-shard.sh \
 	tests/t0701-train.sh tests/t0702-eval.sh tests/t0703-quality.sh \
 	tests/t0801-resize.sh tests/t0802-resize-kill.sh tests/t0803-resize-shard.sh \
+	tests/t0804-resize-raw.sh \
 	tests/t0901-report.sh tests/t0902-report-chromium.sh tests/t0903-merge.sh \
 	tests/t0904-merge-crawl.sh tests/t0905-slurm-example.sh tests/t0910-demo.sh \
 	tests/t0912-progress.sh

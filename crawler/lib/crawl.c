@@ -372,6 +372,20 @@ static void fill_window(crawl_ctx *C)
 
 /* ---- the run ---- */
 
+/* meta.crawl_out: the absolute path of --out, where image.raw_path is
+ * relative to, for vmind-resize to find the raw files without --raw. */
+static void record_out_dir(crawl_ctx *C)
+{
+	char *abs = realpath(C->set.o.out_dir, NULL);
+	if (!abs)
+		vm_die_errno("%s", C->set.o.out_dir);
+	sqlite3_stmt *st = vm_db_prepare(C->db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('crawl_out', ?1)");
+	vm_db_bind_text(st, 1, abs);
+	vm_db_step_done(C->db, st);
+	sqlite3_finalize(st);
+	free(abs);
+}
+
 crawl_ctx *crawl_open(const crawl_settings *set)
 {
 	crawl_ctx *C = xcalloc(1, sizeof *C);
@@ -391,6 +405,7 @@ crawl_ctx *crawl_open(const crawl_settings *set)
 	C->db = vm_db_open(set->db_path, VM_DB_CREATE, err, sizeof err);
 	if (!C->db)
 		vm_die("%s", err);
+	record_out_dir(C);
 	return C;
 }
 
