@@ -122,4 +122,22 @@ exits 2 "no model" vlsnr-embed text --out "$T/x.npy"
 exits 2 "news without --news" vlsnr-embed news --encoder hash --out "$T/x"
 exits 1 "image: an unreadable file gives exit 1" vlsnr-embed image --encoder hash --out "$T/x.npy" "$T/img/N4.jpg" "$T/img/N1.png"
 is "$(npy_shape "$T/x.npy")" "2,512" "image: a row for every argument"
+
+# --images that is not a folder: exit 2, nothing written
+exits 2 "news --images TYPO: exit 2" vlsnr-embed news --encoder hash --news "$T/news.tsv" --images "$T/imgz" --out "$T/typo"
+is "$(cat "$T/err")" "vlsnr-embed: --images $T/imgz: no such folder (the folder vmind-resize wrote the covers to)" \
+	"the error names the folder"
+test ! -e "$T/typo"; ok $? "nothing written"
+# most covers missing: said loudly, with the count
+mkdir -p "$T/img1"
+cp "$D/img/b-landscape.png" "$T/img1/N1.png"
+exits 0 "news with 1 cover of 6: exit 0" vlsnr-embed news --encoder hash --news "$T/news.tsv" --news "$T/news2.tsv" \
+	--images "$T/img1" --out "$T/few"
+grep -q "^vlsnr-embed: WARNING: 5 of 6 items (83%) have no cover in $T/img1 and were embedded with the white image" "$T/err"
+ok $? "a run where most covers are missing says so"
+cp "$D/img/b-landscape.png" "$T/img1/N3.png"
+cp "$D/img/b-landscape.png" "$T/img1/N6.png"
+exits 0 "news with 3 covers of 6: no warning" vlsnr-embed news --encoder hash --news "$T/news.tsv" --news "$T/news2.tsv" \
+	--images "$T/img1" --out "$T/half"
+grep -q WARNING "$T/err"; is $? 1 "half the covers present: no warning"
 done_testing

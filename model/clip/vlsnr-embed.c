@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vips/vips.h>
 
@@ -459,8 +460,9 @@ static int embed_chunks(news_run *r)
 }
 
 /* OUTDIR/ids.txt, and OUTDIR/missing.txt from the chunks' lists; *nfail =
- * the items whose image could not be decoded. 0 or -1 (warned). */
-static int write_lists(const news_run *r, size_t *nfail)
+ * the items whose image could not be decoded, *nmissing = the items
+ * without an image (those and the ones with no file). 0 or -1 (warned). */
+static int write_lists(const news_run *r, size_t *nfail, size_t *nmissing)
 {
 	vm_atomic_file af;
 	char *p = xasprintf("%s/ids.txt", r->out);
@@ -479,6 +481,7 @@ static int write_lists(const news_run *r, size_t *nfail)
 		char line[256];
 		while (fgets(line, sizeof line, fp)) {
 			char *tab = strchr(line, '\t');
+			(*nmissing)++;
 			if (tab) {
 				strcpy(tab, "\n");
 				(*nfail)++;
@@ -547,19 +550,34 @@ out:
 	return rc;
 }
 
+/* Most items without a cover is more likely a wrong --images than a crawl
+ * that found so little: say so, loudly, with the count. */
+static void warn_missing(const news_run *r, size_t nmissing)
+{
+	if (r->n == 0 || nmissing * 2 <= r->n)
+		return;
+	if (!r->images)
+		vm_warn("WARNING: no --images: all %zu items were embedded with the white image", r->n);
+	else
+		vm_warn("WARNING: %zu of %zu items (%.0f%%) have no cover in %s and were embedded with the white "
+		        "image (listed in %s/missing.txt): is %s the folder vmind-resize wrote?", nmissing, r->n,
+		        100.0 * (double)nmissing / (double)r->n, r->images, r->out, r->images);
+}
+
 /* vlsnr-embed news: see the man page. */
 static int cmd_news(ctx *c, const opts *o)
 {
 	news_run r = { c, o->out, o->images, o->chunk, NULL, 0, 0 };
-	size_t nfail = 0;
+	size_t nfail = 0, nmissing = 0;
 	int status = VM_EXIT_USAGE;
 	if (read_items(&r, o->news, o->n_news, &o->shard) < 0 || prepare_parts(&r) < 0)
 		goto out;
 	r.nchunks = (r.n + r.chunk - 1) / r.chunk;
-	if (embed_chunks(&r) < 0 || write_lists(&r, &nfail) < 0 || write_features(&r) < 0)
+	if (embed_chunks(&r) < 0 || write_lists(&r, &nfail, &nmissing) < 0 || write_features(&r) < 0)
 		goto out;
 	status = nfail ? VM_EXIT_ITEMS : VM_EXIT_OK;
 	if (nfail) vm_warn("%zu images could not be decoded (embedded as the white image, listed in missing.txt)", nfail);
+	warn_missing(&r, nmissing);
 out:
 	for (size_t i = 0; i < r.n; i++) {
 		free(r.it[i].id); free(r.it[i].title); free(r.it[i].cat); free(r.it[i].sub);
@@ -1016,6 +1034,9 @@ static void check_options(opts *o, vm_cli *cli)
 		vm_cli_usage_error(cli, "news needs at least one --news FILE");
 	if (!is_news && (o->n_news || o->images))
 		vm_cli_usage_error(cli, "--news and --images belong to the news subcommand");
+	struct stat sb;
+	if (o->images && (stat(o->images, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+		vm_die("--images %s: no such folder (the folder vmind-resize wrote the covers to)", o->images);
 }
 
 /* news, text, image or tokenize: libvips and OpenBLAS started, the encoder
