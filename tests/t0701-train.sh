@@ -68,6 +68,24 @@ cmp -s a.st c.st; test $? -ne 0; ok $? "another seed gives another model"
 exits 0 "--resume of a finished run does nothing" vlsnr-train $O2 --out b.st --resume
 cmp -s a.st b.st; ok $? "finished run unchanged"
 
+# --resume with an architecture other than the checkpoint's: an error, not ignored
+cp b.st b.keep
+exits 2 "--resume --dim 64 on a dim-32 checkpoint: exit 2" vlsnr-train $O2 --out b.st --resume --dim 64
+is "$(cat "$T/err")" "vlsnr-train: b.st.opt: --resume: the checkpoint has --dim 32, not the 64 given: drop the option, or start afresh without --resume" \
+	"the error names the checkpoint, its value and the option"
+exits 2 "--resume --user-encoder gru on a vlsnr checkpoint: exit 2" vlsnr-train $O2 --out b.st --resume --user-encoder gru
+grep -q "user encoder is vlsnr, not the --user-encoder gru given" "$T/err"; ok $? "the error names both encoders"
+exits 2 "--resume --fields title on a checkpoint of four fields: exit 2" vlsnr-train $O2 --out b.st --resume --fields title
+grep -q "has --fields image,title,category,subcategory" "$T/err"; ok $? "the error names the checkpoint's fields"
+cmp -s b.st b.keep; ok $? "the checkpoint is untouched"
+
+# outputs that cannot be written: found before the first step
+exits 2 "--out in a missing folder: exit 2 before training" vlsnr-train $O --epochs 1 --out nodir/m.st --log early.csv
+is "$(cat "$T/err")" "vlsnr-train: nodir/m.st: cannot be written: No such file or directory" "the error names the model file"
+test ! -e early.csv; ok $? "nothing written (no log)"
+exits 2 "--log in a missing folder: exit 2 before training" vlsnr-train $O --epochs 1 --out early.st --log nodir/log.csv
+test ! -e early.st && test ! -e early.st.opt; ok $? "no model written"
+
 # NaN stop
 vlsnr-train $O --epochs 1 -q --out n.st
 cp n.st n.keep

@@ -67,6 +67,7 @@ typedef struct opts {
 	double lr, dropout, image_ratio, mask_prob;
 	uint64_t seed;
 	int fields[NFIELDS], nf;
+	uint64_t given;           /* bit c - OPT_TRAIN: option c was on the command line */
 } opts;
 
 /* A training run: its options and everything it holds. */
@@ -138,6 +139,8 @@ static void parse_options(opts *o, vm_cli *cli, int argc, char **argv)
 	o->image_ratio = 1; o->mask_prob = 0.1; o->seed = 1;
 	o->fields_text = "image,title,category,subcategory";
 	while ((c = vm_cli_next(cli, argc, argv)) != -1) {
+		if (c >= OPT_TRAIN && c < OPT_TRAIN + 64)
+			o->given |= 1ULL << (c - OPT_TRAIN);
 		switch (c) {
 		case OPT_TRAIN: o->train = optarg; break;
 		case OPT_FEATURES: o->features = optarg; break;
@@ -189,6 +192,34 @@ static void check_options(opts *o, vm_cli *cli)
 		vm_cli_usage_error(cli, "--dim (%d) must be a multiple of --heads (%d)", o->dim, o->heads);
 }
 
+/* The architecture options given with --resume must be the checkpoint's
+ * (they come from it): a difference is an error, not silently ignored.
+ * 0 or -1 (warned). */
+static int resume_agrees(const trainer *t)
+{
+	const opts *o = &t->o;
+	const vlsnr_config *cfg = &t->m.cfg;
+	struct { int opt; const char *name; long want, have; } arch[] = {
+		{ OPT_DIM, "dim", o->dim, cfg->M },
+		{ OPT_HEADS, "heads", o->heads, cfg->NH },
+		{ OPT_ATT_DIM, "att-dim", o->att_dim, cfg->A },
+		{ OPT_USER, "user-encoder", o->user, cfg->user },
+	};
+	for (size_t i = 0; i < sizeof arch / sizeof arch[0]; i++) {
+		if (!(o->given & 1ULL << (arch[i].opt - OPT_TRAIN)) || arch[i].want == arch[i].have)
+			continue;
+		if (arch[i].opt == OPT_USER)
+			vm_warn("%s: --resume: the checkpoint's user encoder is %s, not the --user-encoder %s given: "
+			        "drop the option, or start afresh without --resume", t->opt_path, vlsnr_user_name((int)arch[i].have),
+			        vlsnr_user_name((int)arch[i].want));
+		else
+			vm_warn("%s: --resume: the checkpoint has --%s %ld, not the %ld given: drop the option, or start "
+			        "afresh without --resume", t->opt_path, arch[i].name, arch[i].have, arch[i].want);
+		return -1;
+	}
+	return 0;
+}
+
 /* --resume with MODEL.opt present: the model, its optimizer state and the
  * epochs done; the architecture, fields and image ratio come from the
  * checkpoint. A model file behind its .opt (killed between the two writes)
@@ -208,12 +239,25 @@ static int resume(trainer *t)
 		vm_warn("%s", t->err);
 		return -1;
 	}
+	if (resume_agrees(t) != 0)
+		return -1;
 	t->start_epoch = vlsnr_st_meta_int(t->opt_path, "epoch", 0);
+	char want[64], have[64];
+	vlsnr_fields_text(o->fields, o->nf, want, sizeof want);
 	if ((o->nf = vlsnr_meta_fields(t->opt_path, o->fields_text, o->fields, t->err, sizeof t->err)) < 0) {
 		vm_warn("%s: fields: %s", t->opt_path, t->err);
 		return -1;
 	}
-	o->image_ratio = vlsnr_st_meta_double(t->opt_path, "image_ratio", o->image_ratio);
+	vlsnr_fields_text(o->fields, o->nf, have, sizeof have);
+	double ratio = vlsnr_st_meta_double(t->opt_path, "image_ratio", o->image_ratio);
+	if (((o->given & 1ULL << (OPT_FIELDS - OPT_TRAIN)) && strcmp(want, have) != 0) ||
+	    ((o->given & 1ULL << (OPT_IMAGE_RATIO - OPT_TRAIN)) && ratio != o->image_ratio)) {
+		vm_warn("%s: --resume: the checkpoint has --fields %s --image-ratio %g, not the %s given: drop the option, "
+		        "or start afresh without --resume", t->opt_path, have, ratio,
+		        strcmp(want, have) != 0 ? "--fields" : "--image-ratio");
+		return -1;
+	}
+	o->image_ratio = ratio;
 	o->user = t->m.cfg.user;
 	int model_epoch = vlsnr_st_meta_int(o->out, "epoch", -1);
 	if (model_epoch != t->start_epoch && save_all(&t->m, o, t->start_epoch, t->err, sizeof t->err) != 0) {
@@ -380,6 +424,19 @@ static int train(trainer *t)
 	return VM_EXIT_OK;
 }
 
+/* The model, its .opt and the log can be written: found before the first
+ * step, not after the first epoch. 0 or -1 (warned). */
+static int check_outputs(trainer *t)
+{
+	const char *paths[] = { t->o.out, t->opt_path, t->log_path };
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+		if (vm_probe_writable(paths[i]) != 0) {
+			vm_warn_errno("%s: cannot be written", paths[i]);
+			return -1;
+		}
+	return 0;
+}
+
 /* A training run of the checked options; the exit status. */
 static int run(const opts *o)
 {
@@ -389,7 +446,7 @@ static int run(const opts *o)
 	openblas_set_num_threads(o->jobs);
 	t.opt_path = xasprintf("%s.opt", o->out);
 	t.log_path = o->log ? xstrdup(o->log) : xasprintf("%s.csv", o->out);
-	if (resume(&t) || load_data(&t) || ready_model(&t) || ready_batches(&t) || open_log(&t))
+	if (check_outputs(&t) || resume(&t) || load_data(&t) || ready_model(&t) || ready_batches(&t) || open_log(&t))
 		goto out;
 	vm_progress_start(&t.line, "steps", (uint64_t)t.start_epoch * t.l.steps, (uint64_t)o->epochs * t.l.steps,
 	                  o->quiet, "run it again with --resume to go on after the last finished epoch");

@@ -380,6 +380,28 @@ double vm_now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+int vm_probe_writable(const char *path)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), e;
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	e = errno;
+	free(tmp);
+	if (fd < 0) {
+		errno = e;
+		return -1;
+	}
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
+	return 0;
+}
+
 int vm_stderr_is_tty(void)
 {
 	return isatty(STDERR_FILENO);

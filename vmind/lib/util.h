@@ -136,6 +136,12 @@ char *vm_read_file(const char *path, size_t *len);
 /* 1 when path names something that exists (any type), else 0. */
 int vm_file_exists(const char *path);
 
+/* Can path be written (its folder exists and takes a new file)? Tried for
+ * real: "<path>.tmp.<pid>" is created and removed, so that a missing or
+ * read-only folder is found before hours of work rather than after. 0, or
+ * -1 with errno. */
+int vm_probe_writable(const char *path);
+
 /* Seconds from a monotonic clock. */
 double vm_now(void);
 /* 1 when stderr is a terminal and progress lines may be drawn. */
