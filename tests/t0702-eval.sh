@@ -58,6 +58,24 @@ printf '1 []\n\n3 [1,2]\n' >pred.txt
 out=$(vlsnr-eval --score truth.txt pred.txt --format json)
 near "$(echo "$out" | jget mrr)" 1 1e-9; ok $? "empty prediction line scores as all ranks 1 (the tie puts the click first)"
 
+# missing lines keep that meaning but are counted; empty files are errors
+printf '%s [0,1]\n' 1 2 3 4 5 >truth.txt
+printf '%s [2,1]\n' 1 2 >pred.txt
+exits 0 "a prediction file of 2 lines for 5 impressions: exit 0" vlsnr-eval --score truth.txt pred.txt
+is "$(cat "$T/err")" "vlsnr-eval: pred.txt: 3 of the 5 impressions scored have no prediction (missing or blank line): scored as every rank 1, as the official scorer does" \
+	"the missing lines are counted in a warning"
+grep -q '^AUC ' "$T/out"; ok $? "and the metrics are printed"
+: >pred.txt
+exits 2 "an empty prediction file is an error" vlsnr-eval --score truth.txt pred.txt
+is "$(cat "$T/err")" "vlsnr-eval: pred.txt: empty: no prediction to score" "the error names the empty file"
+test ! -s "$T/out"; ok $? "no metrics printed"
+: >truth.txt
+printf '1 [2,1]\n' >pred.txt
+exits 2 "an empty truth file is an error (not AUC 0)" vlsnr-eval --score truth.txt pred.txt
+is "$(cat "$T/err")" "vlsnr-eval: truth.txt: empty: no labelled impression to score" "the error names the empty truth file"
+printf '1 []\n' >truth.txt
+exits 2 "a truth file of empty label lists is an error" vlsnr-eval --score truth.txt pred.txt
+
 # errors
 printf '1 [1,0]\n2 [0,1]\n' >truth.txt
 printf '1 [1,2]\n3 [1,2]\n' >pred.txt

@@ -178,7 +178,7 @@ static int score_files(const char *truth, const char *pred, int json)
 {
 	FILE *tf = fopen(truth, "r"), *pf = NULL;
 	char *tl = NULL, *pl = NULL, *tid;
-	size_t tcap = 0, pcap = 0, line = 0;
+	size_t tcap = 0, pcap = 0, line = 0, scored = 0, unpredicted = 0;
 	impression im = { 0 };
 	int rc = VM_EXIT_USAGE, pred_eof = 0;
 	vm_metrics m;
@@ -196,10 +196,17 @@ static int score_files(const char *truth, const char *pred, int json)
 		ssize_t pn = pred_eof ? -1 : getline(&pl, &pcap, pf);
 		if (pn <= 0)
 			pred_eof = 1;
+		if (line == 1 && pred_eof) {
+			vm_warn("%s: empty: no prediction to score", pred);
+			goto out;
+		}
 		if (read_labels(&im, truth, line, tl, &tid) < 0)
 			goto out;
 		if (im.nl == 0)
 			continue;   /* masked impression: skipped (its prediction line is consumed) */
+		scored++;
+		if (pred_eof || strspn(pl, " \t\r\n") == strlen(pl))
+			unpredicted++;
 		if (read_ranks(&im, pred, truth, line, pred_eof ? NULL : pl, tid) < 0 ||
 		    add_impression(&im, &m, pred, line) < 0)
 			goto out;
@@ -208,6 +215,13 @@ static int score_files(const char *truth, const char *pred, int json)
 		vm_warn("read error");
 		goto out;
 	}
+	if (scored == 0) {
+		vm_warn("%s: %s: no labelled impression to score", truth, line ? "every label list is empty" : "empty");
+		goto out;
+	}
+	if (unpredicted)
+		vm_warn("%s: %zu of the %zu impressions scored have no prediction (missing or blank line): scored as "
+		        "every rank 1, as the official scorer does", pred, unpredicted, scored);
 	print_metrics(&m, json, stdout);
 	rc = VM_EXIT_OK;
 out:
