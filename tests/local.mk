@@ -12,7 +12,7 @@ SHELL_TESTS = \
 	tests/t0104-line-ends.sh tests/t0105-im-mind.sh tests/t0106-vmind-db.sh \
 	tests/t0107-formats.sh \
 	tests/t0201-synth-determinism.sh tests/t0202-synth-format.sh tests/t0203-synth-oracle.sh \
-	tests/t0301-db-schema.sh \
+	tests/t0301-db-schema.sh tests/t0302-db-readonly.sh \
 	tests/t0401-web-serve.sh tests/t0402-web-render.sh tests/t0403-web-archive.sh \
 	tests/t0404-web-tls.sh tests/t0405-web-cli.sh \
 	tests/t0450-crawl-layouts.sh tests/t0451-crawl-faults.sh tests/t0452-crawl-politeness.sh \

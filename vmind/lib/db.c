@@ -10,8 +10,10 @@
  * sqlite3_next_stmt) so that 130k calls do not prepare 130k statements. */
 #include "config.h"
 #include "db.h"
+#include "buf.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* PRAGMA application_id of a vmind database: 'VMND'. A file that carries
  * another application's id is refused. */
@@ -276,6 +279,27 @@ static int check_exists(const char *path, char *err, size_t errlen)
 
 /* The connection, set up the way every tool needs it. NULL with a message
  * when the file can't be opened as asked. */
+char *vm_db_uri_readonly(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	char *wal = xasprintf("%s-wal", path);
+	struct stat sb;
+	int writable = access(dir, W_OK) == 0, pending = stat(wal, &sb) == 0 && sb.st_size > 0;
+	free(dir);
+	free(wal);
+	vm_buf b = { 0 };
+	vm_buf_add(&b, "file:");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if (isalnum(*c) || strchr("/-._~", *c))
+			vm_buf_addf(&b, "%c", *c);
+		else
+			vm_buf_addf(&b, "%%%02X", *c);
+	}
+	vm_buf_add(&b, writable || pending ? "?mode=ro" : "?immutable=1");
+	return vm_buf_steal(&b);
+}
+
 static sqlite3 *open_connection(const char *path, int flags, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
@@ -285,11 +309,15 @@ static sqlite3 *open_connection(const char *path, int flags, char *err, size_t e
 		if ((readonly || !(flags & VM_DB_CREATE)) && check_exists(path, err, errlen) < 0)
 			return NULL;
 	}
+	char *uri = readonly && strcmp(path, ":memory:") != 0 ? vm_db_uri_readonly(path) : NULL;
+	/* with SQLITE_OPEN_URI a name not starting with "file:" is a plain
+	 * path; the flag lets ATTACH take vm_db_uri_readonly's URIs */
 	if (readonly)
-		oflags = SQLITE_OPEN_READONLY;
+		oflags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
 	else
-		oflags = SQLITE_OPEN_READWRITE | ((flags & VM_DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
-	rc = sqlite3_open_v2(path, &db, oflags, NULL);
+		oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | ((flags & VM_DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	rc = sqlite3_open_v2(uri ? uri : path, &db, oflags, NULL);
+	free(uri);
 	if (rc != SQLITE_OK) {
 		set_err(err, errlen, "%s: cannot open database: %s", path,
 		        db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));

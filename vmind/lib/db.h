@@ -35,6 +35,14 @@ typedef struct vm_db_migration {
 sqlite3 *vm_db_open(const char *path, int flags, char *err, size_t errlen);
 void vm_db_close(sqlite3 *db);
 
+/* The URI a finished database is read through (by vm_db_open's
+ * VM_DB_READONLY and by ATTACH): "file:PATH?mode=ro", or, in a folder this
+ * process cannot write and with no unfinished -wal file beside it,
+ * "file:PATH?immutable=1" (SQLite's WAL mode would otherwise need to create
+ * the -shm file there and fail with "attempt to write a readonly
+ * database"), so that a V-MIND shared read-only can be read. */
+char *vm_db_uri_readonly(const char *path);
+
 /* The schema version of an open database; -1 when it can't be read. */
 int vm_db_version(sqlite3 *db);
 

@@ -306,10 +306,12 @@ static int merge_into(const char *out, char **shards, char **labels, int n, int 
 			vm_warn("%s: %s", labels[i], sqlite3_errmsg(m.db));
 			goto out;
 		}
-		sqlite3_bind_text(st, 1, shards[i], -1, SQLITE_STATIC);
+		char *uri = vm_db_uri_readonly(shards[i]);   /* shards are only read */
+		sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
+		free(uri);
 		if (rc != SQLITE_DONE) {
 			vm_warn("%s: cannot attach: %s", labels[i], sqlite3_errmsg(m.db));
 			goto out;
