@@ -38,6 +38,12 @@ printf 'N9\tnews\tnewsus\ttitle\tabs\thttp://news.test/1.html\t[]\t[]\nX10\tbrok
 exits 2 "bad news.tsv row: exit 2" vmind-crawl -q --db "$T/bad.db" --out "$T/badout" "$T/bad/news.tsv"
 grep -q "bad/news.tsv:2" "$T/err"; ok $? "the error names FILE:LINE"
 is "$(sqlite3 "$T/bad.db" "SELECT count(*) FROM news" 2>/dev/null || echo 0)" 0 "nothing registered"
+# a 7-column news.tsv (a column missing): exit 2, and nothing is left behind
+mkdir -p "$T/seven"
+printf 'N9\tnews\tnewsus\ttitle\tabs\thttp://news.test/1.html\t[]\n' >"$T/seven/news.tsv"
+exits 2 "a 7-column news.tsv: exit 2" vmind-crawl -q --db "$T/seven.db" --out "$T/sevenout" "$T/seven/news.tsv"
+grep -q "seven/news.tsv:1" "$T/err"; ok $? "the error names FILE:LINE"
+is "$(ls "$T" | grep -c '^seven\(\.db\|out\)')" 0 "no database, -wal, -shm nor output folder left behind"
 
 # stale files from a killed run: a temporary and an orphan raw file
 mkdir -p "$T/o/raw"

@@ -176,4 +176,9 @@ exits 2 "missing database: exit 2" vmind-report --db "$T/nope.db" --images "$T/i
 exits 2 "missing train log: exit 2" vmind-report --db "$T/db" --images "$T/images" --out "$T/r4" --train-log "$T/nope.csv"
 grep -q 'nope.csv' "$T/err"
 ok $? "the message names the log"
+# an input error (an empty --train-log) is found before anything is written
+: >"$T/empty.csv"
+exits 2 "an empty --train-log: exit 2" vmind-report --db "$T/db" --images "$T/images" --out "$T/nothing" --train-log "$T/empty.csv"
+grep -q "empty.csv: no header line" "$T/err"; ok $? "the error names the log"
+test ! -e "$T/nothing"; ok $? "no report folder, page nor temporary left behind"
 done_testing

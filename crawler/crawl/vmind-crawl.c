@@ -9,6 +9,7 @@
 #include "crawler/lib/net.h"
 #include "vmind/lib/cli.h"
 #include "vmind/lib/json.h"
+#include "vmind/lib/mind.h"
 #include "vmind/lib/progress.h"
 #include "vmind/lib/shard.h"
 #include "vmind/lib/util.h"
@@ -265,6 +266,27 @@ static void check_options(args *a)
 	s->fetch.n_connect_to = a->nct;
 }
 
+/* Every news.tsv read once, strictly, before anything is created: an input
+ * error (a missing column, a binary file) exits 2 naming FILE:LINE and
+ * leaves no database, -wal, -shm nor raw/ behind. */
+static void check_news(const args *a)
+{
+	for (int i = 0; i < a->nnews; i++) {
+		if (strcmp(a->news[i], "-") == 0)
+			continue;   /* standard input is read once, by crawl_register */
+		vm_mind_reader *r = vm_mind_open(a->news[i], 0);
+		vm_news row;
+		int got;
+		if (!r)
+			exit(VM_EXIT_USAGE);   /* vm_mind_open said why */
+		while ((got = vm_news_next(r, &row)) == VM_MIND_ROW)
+			;
+		if (got == VM_MIND_ERROR)
+			vm_die("%s", vm_mind_error(r));
+		vm_mind_close(r);
+	}
+}
+
 static void free_args(args *a)
 {
 	for (size_t i = 0; i < a->nct; i++)
@@ -389,6 +411,7 @@ int main(int argc, char **argv)
 	set_defaults(&a);
 	parse_options(&a, argc, argv);
 	check_options(&a);
+	check_news(&a);
 	start_libraries(argv[0]);
 	C = crawl_open(&a.set);
 	crawl_register(C, a.news, a.nnews);

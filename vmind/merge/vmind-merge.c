@@ -94,6 +94,7 @@ typedef struct merge {
 	sqlite3 *db;
 	const char *out_path;
 	int quiet;
+	vm_buf said;    /* each shard's counts, printed once the transaction commits */
 } merge;
 
 /* The SQL fmt with the shard's schema name for every "@" (no printf: the
@@ -244,8 +245,9 @@ static const char *const steps[] = {
 	"INSERT INTO main.robots SELECT * FROM @.robots WHERE true"
 	" ON CONFLICT (host) DO UPDATE SET status = excluded.status, body = excluded.body,"
 	" fetched_at = excluded.fetched_at WHERE excluded.fetched_at > robots.fetched_at",
-	/* 14: meta, the first value wins */
-	"INSERT OR IGNORE INTO main.meta SELECT * FROM @.meta",
+	/* 14: meta, the first value wins; not a shard's crawl_out (its own raw
+	 * folder: the merged database's raw files are beside it) */
+	"INSERT OR IGNORE INTO main.meta SELECT * FROM @.meta WHERE key <> 'crawl_out'",
 };
 #define NSTEPS (sizeof steps / sizeof steps[0])
 
@@ -262,7 +264,7 @@ static int merge_shard(merge *m, const char *shard, const char *schema)
 		if ((ch[i] = run(m, shard, schema, steps[i])) < 0)
 			return -1;
 	if (!m->quiet)
-		printf("%s: %lld news added, %lld updated, %lld splits merged; %lld images, %lld resized, "
+		vm_buf_addf(&m->said, "%s: %lld news added, %lld updated, %lld splits merged; %lld images, %lld resized, "
 		       "%lld resize errors, %lld requests, %lld rejected, %lld robots\n",
 		       shard, ch[2], ch[3], ch[4], ch[6], ch[8], ch[10], ch[11], ch[12], ch[13]);
 	return 0;
@@ -335,10 +337,13 @@ static int merge_into(const char *out, char **shards, char **labels, int n, int 
 	vm_db_commit(m.db);
 	in_txn = 0;
 	ret = 0;
+	if (m.said.len)
+		fputs(m.said.p, stdout);
 out:
 	if (in_txn)
 		vm_db_rollback(m.db);
 	vm_db_close(m.db);
+	vm_buf_free(&m.said);
 	return ret;
 }
 
@@ -425,7 +430,10 @@ int main(int argc, char **argv)
 			vm_die("%s", err);
 		vm_db_close(sdb);
 	}
+	int existed = vm_file_exists(out);
 	if (merge_many(out, shards, shards, nshards, quiet, 1) != 0) {
+		if (!existed)
+			remove_db(out);   /* made by this run: nothing is left of it */
 		vm_warn("%s: nothing merged", out);
 		return VM_EXIT_USAGE;
 	}

@@ -73,6 +73,7 @@ typedef struct report {
 	sqlite3 *db;
 	const char *db_path, *images, *out, *train_log, *title, *runs_dir;
 	report_runs runs;                /* --runs */
+	report_trainlog log;             /* --train-log, read before anything is written */
 	char **behaviors;
 	size_t nbehaviors;
 	long long per_page, max_items;
@@ -884,27 +885,23 @@ static void section_failures(report *r, FILE *f)
 
 static void section_training(report *r, FILE *f)
 {
-	report_trainlog log;
-	char err[1024];
+	const report_trainlog *log = &r->log;
 	fputs("<h2 id=\"training\">Training</h2>\n", f);
 	if (!r->train_log) {
 		fputs("<p>No training log given (--train-log).</p>\n", f);
 		return;
 	}
-	if (report_trainlog_read(r->train_log, &log, err, sizeof err) != 0)
-		vm_die("%s", err);
 	fprintf(f, "<p>From <code>");
 	report_esc(f, r->train_log);
-	fprintf(f, "</code>: %zu rows, every numeric column against %s.</p>\n", log.rows, log.xname);
-	if (log.ncharts == 0)
+	fprintf(f, "</code>: %zu rows, every numeric column against %s.</p>\n", log->rows, log->xname);
+	if (log->ncharts == 0)
 		fputs("<p>No numeric columns to plot.</p>\n", f);
-	for (size_t c = 0; c < log.ncharts; c++) {
+	for (size_t c = 0; c < log->ncharts; c++) {
 		fputs("<h3>", f);
-		report_esc(f, log.charts[c].metric);
+		report_esc(f, log->charts[c].metric);
 		fputs("</h3>\n", f);
-		report_svg_lines(f, &log.charts[c], log.xname);
+		report_svg_lines(f, &log->charts[c], log->xname);
 	}
-	report_trainlog_free(&log);
 }
 
 /* ---- model quality: the paper's Table 3, Fig. 5 and Fig. 6 ---- */
@@ -988,15 +985,16 @@ static void parse_options(report *r, int argc, char **argv)
 	vm_cli_free(&cli);
 }
 
-/* The inputs checked and opened, the output's thumbnail folder made. */
+/* The inputs checked, read and opened, then (only then) the output's
+ * thumbnail folder made: an input error leaves nothing behind. */
 static void open_inputs(report *r)
 {
 	struct stat sb;
 	char err[1024];
 	if (stat(r->images, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		vm_die("%s: %s", r->images, stat(r->images, &sb) != 0 ? strerror(errno) : "not a directory");
-	if (r->train_log && access(r->train_log, R_OK) != 0)
-		vm_die_errno("%s", r->train_log);
+	if (r->train_log && report_trainlog_read(r->train_log, &r->log, err, sizeof err) != 0)
+		vm_die("%s", err);
 	if (r->runs_dir && report_runs_read(r->runs_dir, &r->runs, err, sizeof err) != 0)
 		vm_die("%s", err);
 	r->db = vm_db_open(r->db_path, VM_DB_READONLY, err, sizeof err);
@@ -1072,6 +1070,8 @@ int main(int argc, char **argv)
 	free(r.thumbs_dir);
 	free(r.behaviors);
 	report_runs_free(&r.runs);
+	if (r.train_log)
+		report_trainlog_free(&r.log);
 	vm_db_close(r.db);
 	return r.missing ? VM_EXIT_ITEMS : VM_EXIT_OK;
 }
