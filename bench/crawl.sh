@@ -52,7 +52,7 @@ serve "$W/web"
 
 # 1. vmind-crawl
 echo "bench/crawl.sh: vmind-crawl..." >&2
-/usr/bin/time -v -o "$W/time1" vmind-crawl -q --db "$W/c.db" --out "$W/out" --parallel "$PARALLEL" \
+/usr/bin/time -v -o "$W/time1" vmind-crawl -q --no-archive --db "$W/c.db" --out "$W/out" --parallel "$PARALLEL" \
 	--connect-to "::127.0.0.1:$PORT" --stats-json "$W/stats.json" \
 	"$W/mind/train/news.tsv" "$W/mind/dev/news.tsv" || true
 c_secs=$(json "$W/stats.json" seconds)
@@ -103,7 +103,7 @@ for M in $RSS_NEWS; do
 	vmind-synth -q --news "$M" --users 1000 --impressions 2000 --url-base http://assets.msn.com/labs/mind/ --out "$W/m2"
 	vmind-web render -q --mind "$W/m2" --out "$W/w2" --clean --limit 500
 	serve "$W/w2"
-	/usr/bin/time -v -o "$W/time2" vmind-crawl -q --db "$W/c2.db" --out "$W/o2" --parallel "$PARALLEL" \
+	/usr/bin/time -v -o "$W/time2" vmind-crawl -q --no-archive --db "$W/c2.db" --out "$W/o2" --parallel "$PARALLEL" \
 		--connect-to "::127.0.0.1:$PORT" --stats-json "$W/s2.json" "$W/m2/train/news.tsv" "$W/m2/dev/news.tsv" || true
 	stop
 	rss_rows="$rss_rows| vmind-crawl peak RSS, $M items (500 with pages) | $(rss_kb "$W/time2") KiB | $(json "$W/s2.json" news_per_second) news/s |

@@ -95,4 +95,14 @@ grep -q 'clicks.tsv:3: expected impression 3' "$T/err"; ok $? "the message names
 exits 2 "missing dataset" vmind-synth --oracle "$T/nothing"
 exits 2 "bad --split" vmind-synth --oracle "$d" --split test
 exits 2 "bad --format" vmind-synth --oracle "$d" --format xml
+# CRLF line ends (a file passed through a Windows tool): read as LF
+vmind-synth --oracle "$d" --split dev >"$T/lf.txt"
+mkdir -p "$T/crlf/dev" "$T/crlf/truth/dev"
+cp "$d/dev/behaviors.tsv" "$T/crlf/dev/"
+sed 's/$/\r/' "$d/truth/dev/clicks.tsv" >"$T/crlf/truth/dev/clicks.tsv"
+exits 0 "a CRLF clicks.tsv is read" vmind-synth --oracle "$T/crlf" --split dev
+cmp -s "$T/out" "$T/lf.txt"; ok $? "the same metrics as with LF line ends"
+sed '2s/\t0\./\tx0./' "$d/truth/dev/clicks.tsv" >"$T/bad/truth/dev/clicks.tsv"
+exits 2 "a probability that is not a number" vmind-synth --oracle "$T/bad"
+is "$(cat "$T/err")" "vmind-synth: $T/bad/truth/dev/clicks.tsv:2: a probability is not a number" "the message names FILE:LINE, no huge count"
 done_testing

@@ -118,12 +118,15 @@ is "$(tail -n +2 "$T/clean/truth.tsv" | awk -F'\t' '$4 != 1 || $15 != "" || $16 
 mkdir -p "$T/badmind/train" "$T/badmind/truth"
 head -5 "$D/train/news.tsv" >"$T/badmind/train/news.tsv"
 printf 'N999\tnews\tnewsus\tA headline\t\tftp://example.test/x\t[]\t[]\n' >>"$T/badmind/train/news.tsv"
-printf 'not a news row\n' >>"$T/badmind/train/news.tsv"
 cp "$D/truth/news.tsv" "$T/badmind/truth/news.tsv"
 exits 1 "bad items: exit 1" vmind-web render --mind "$T/badmind" --out "$T/badweb" -q
 check "the bad URL is named" grep -q "N999: URL 'ftp://example.test/x' is not http(s)" "$T/err"
-check "the bad line is named as FILE:LINE" grep -q "train/news.tsv:7: not a MIND news row" "$T/err"
 is "$(tail -n +2 "$T/badweb/truth.tsv" | cut -f1 | tr '\n' ' ')" "N1 N2 N3 N4 N5 " "the good items are rendered"
+# a line that is no MIND news row: an input error, nothing written
+printf 'not a news row\n' >>"$T/badmind/train/news.tsv"
+exits 2 "a malformed news.tsv line: exit 2" vmind-web render --mind "$T/badmind" --out "$T/badweb2" -q
+check "the bad line is named as FILE:LINE" grep -q "train/news.tsv:7: " "$T/err"
+test ! -e "$T/badweb2"; ok $? "nothing written"
 
 # input errors
 exits 2 "no dataset: exit 2" vmind-web render --mind "$T/nothing" --out "$T/x" -q

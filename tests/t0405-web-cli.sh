@@ -62,4 +62,14 @@ is "$?" 1 "kill \$(cat pid) stops it"
 test ! -e pid
 ok $? "and its pid file is removed"
 is "$(cut -f3,4,6 log)" "a.test	/	200" "its log has the request"
+# render reads MIND with the strict reader: a malformed news file is an
+# input error (exit 2) naming FILE:LINE, with nothing written
+mkdir -p "$T/m7/train" "$T/mbin/train"
+printf 'N1\tnews\tnewsus\tA title\tabs\thttps://assets.msn.com/labs/mind/AA1.html\t[]\n' >"$T/m7/train/news.tsv"
+exits 2 "render on a 7-column news.tsv: exit 2" vmind-web render -q --mind "$T/m7" --out "$T/w7"
+grep -q "m7/train/news.tsv:1" "$T/err"; ok $? "the error names FILE:LINE"
+test ! -e "$T/w7"; ok $? "nothing written"
+head -c 3000 "$top_srcdir/tests/data/crawl/cover.jpg" >"$T/mbin/train/news.tsv"
+exits 2 "render on a binary news.tsv: exit 2" vmind-web render -q --mind "$T/mbin" --out "$T/wbin"
+test ! -e "$T/wbin"; ok $? "no partial web written"
 done_testing

@@ -32,7 +32,7 @@ news N4 https://news.test/s3.html
 web_start "$PORT"
 
 run() {
-	vmind-crawl -q --db "$T/c.db" --out "$T/out" --retries 0 \
+	vmind-crawl -q --db "$T/c.db" --out "$T/out" --retries 0 --no-archive \
 		--connect-to "news.test::127.0.0.1:$PORT" --connect-to "img.test::127.0.0.1:$PORT" \
 		"$@" "$T/news/news.tsv" >"$T/crawl.out" 2>"$T/crawl.err"
 	rc=$?

@@ -12,7 +12,7 @@ rm -rf "$W"
 vmind-web render -q --mind "$T/mind" --out "$W" --dead-share 0 --moved-share 0 --fault-share 0 \
 	--robots-share 0 --threads 1 || { echo "Bail out! vmind-web render failed"; exit 1; }
 web_start
-vmind-crawl -q --db "$T/c.db" --out "$T/out" --connect-to "::127.0.0.1:$PORT" \
+vmind-crawl -q --db "$T/c.db" --out "$T/out" --connect-to "::127.0.0.1:$PORT" --no-archive \
 	"$T/mind/train/news.tsv" "$T/mind/dev/news.tsv" 2>"$T/crawl.err"
 is "$?" 0 "crawl exits 0"
 

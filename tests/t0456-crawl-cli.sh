@@ -50,7 +50,7 @@ mkdir -p "$T/o/raw"
 echo junk >"$T/o/raw/N1.jpg.tmp.12345"
 echo junk >"$T/o/raw/N3.png"
 echo keep >"$T/o/raw/notes.txt"
-vmind-crawl --db "$T/c.db" --out "$T/o" --connect-to "::127.0.0.1:$PORT" --stats-json "$T/stats.json" \
+vmind-crawl --db "$T/c.db" --out "$T/o" --connect-to "::127.0.0.1:$PORT" --no-archive --stats-json "$T/stats.json" \
 	"$T/news/news.tsv" >"$T/crawl.out" 2>"$T/crawl.err"
 is "$?" 0 "crawl exits 0"
 is "$(ls "$T/o/raw" | sort | tr '\n' ' ')" "N1.jpg N2.jpg notes.txt " "temporary and orphan raw files removed, others kept"
@@ -62,7 +62,23 @@ is "$(tr -d ' \t\n' <"$T/stats.json" | sed 's/"seconds":[0-9.]*/"seconds":S/; s/
 grep -q '^vmind-crawl: 3 items worked in [0-9.]* s ([0-9.]*/s): 2 image, 1 no-image, 0 failed; 7 requests$' "$T/crawl.err"
 ok $? "summary line on stderr"
 grep -q "$(printf '\r')" "$T/crawl.err"; is "$?" 1 "no progress line when stderr is not a terminal"
-vmind-crawl -q --db "$T/c.db" --out "$T/o" "$T/news/news.tsv" >"$T/crawl.out" 2>"$T/crawl.err"
+vmind-crawl -q --db "$T/c.db" --out "$T/o" --no-archive "$T/news/news.tsv" >"$T/crawl.out" 2>"$T/crawl.err"
 is "$?" 0 "nothing left: exit 0"
 is "$(cat "$T/crawl.out" "$T/crawl.err")" "" "-q: silent"
+# options that contradict each other are usage errors, not silently dropped
+exits 2 "--shard 1/4 --shards 3: usage error" vmind-crawl -q --db "$T/x.db" --out "$T/x" --shard 1/4 --shards 3 "$T/news/news.tsv"
+is "$(head -1 "$T/err")" "vmind-crawl: --shard 1/4 disagrees with --shards 3" "the message names both"
+exits 2 "--tiers origin,search without --search: usage error" vmind-crawl -q --db "$T/x.db" --out "$T/x" --tiers origin,search "$T/news/news.tsv"
+grep -q "the search tier needs a backend" "$T/err"; ok $? "the message says what search needs"
+exits 2 "--no-archive with --archive: usage error" vmind-crawl -q --db "$T/x.db" --out "$T/x" --no-archive --archive http://a.test "$T/news/news.tsv"
+test ! -e "$T/x.db"; ok $? "no database made by a usage error"
+
+# the archive tier is on by default (MIND's article pages are dead): N3's dead
+# page is looked up in the archive at https://web.archive.org (here mapped to
+# the plain-HTTP test server, so the request fails at TLS, but it is made)
+vmind-crawl -q --db "$T/d.db" --out "$T/d" --connect-to "::127.0.0.1:$PORT" "$T/news/news.tsv" 2>"$T/crawl.err"
+is "$(sqlite3 "$T/d.db" "SELECT DISTINCT substr(url, 1, 24) FROM request WHERE url LIKE '%web.archive.org%'")" "https://web.archive.org/" \
+	"by default the dead page is looked up at https://web.archive.org"
+vmind-crawl -q --db "$T/e.db" --out "$T/e" --connect-to "::127.0.0.1:$PORT" --no-archive "$T/news/news.tsv" 2>"$T/crawl.err"
+is "$(sqlite3 "$T/e.db" "SELECT count(*) FROM request WHERE tier = 'archive'")" 0 "--no-archive: no archive request"
 done_testing

@@ -22,7 +22,7 @@ web_start
 
 mkdir "$T/w"
 cd "$T/w" || exit 1
-vmind-crawl -q --db vmind.db --out crawl --connect-to "::127.0.0.1:$PORT" --ignore-robots "$T/news/news.tsv"
+vmind-crawl -q --db vmind.db --out crawl --connect-to "::127.0.0.1:$PORT" --ignore-robots --no-archive "$T/news/news.tsv"
 is "$?" 0 "crawl --db vmind.db --out crawl"
 is "$(sqlite3 vmind.db "SELECT value FROM meta WHERE key = 'crawl_out'")" "$T/w/crawl" \
 	"the crawl records the absolute path of its --out"

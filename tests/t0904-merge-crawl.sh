@@ -19,7 +19,7 @@ web_start
 
 run_crawl() { # DB OUT NEWS...
 	_db=$1 _out=$2; shift 2
-	vmind-crawl -q --db "$_db" --out "$_out" --connect-to "::127.0.0.1:$PORT" "$@" 2>>"$T/crawl.err"
+	vmind-crawl -q --db "$_db" --out "$_out" --connect-to "::127.0.0.1:$PORT" --archive http://web.archive.org "$@" 2>>"$T/crawl.err"
 }
 run_crawl "$T/single.db" "$T/single" "$T/mind/train/news.tsv" "$T/mind/dev/news.tsv"
 rc=$?

@@ -27,7 +27,7 @@ enum {
 	OPT_MIN_SIZE, OPT_UA, OPT_IGNORE_ROBOTS, OPT_ALLOW_PRIVATE, OPT_CONNECT_TO,
 	OPT_RETRY_FAILED, OPT_STATS_JSON, OPT_BATCH, OPT_MAX_PAGE_BYTES, OPT_THREADS,
 	OPT_TIERS, OPT_ARCHIVE, OPT_ARCHIVE_PARALLEL, OPT_SEARCH, OPT_SEARCH_HINT, OPT_MIN_SIM, OPT_MIN_MARGIN,
-	OPT_URL_GOOGLE, OPT_URL_BRAVE, OPT_PLACEHOLDER, OPT_REJECT, OPT_SHARD, OPT_SHARDS
+	OPT_URL_GOOGLE, OPT_URL_BRAVE, OPT_PLACEHOLDER, OPT_REJECT, OPT_SHARD, OPT_SHARDS, OPT_NO_ARCHIVE
 };
 
 static const vm_option options[] = {
@@ -45,8 +45,9 @@ static const vm_option options[] = {
 	{ "ignore-robots", OPT_IGNORE_ROBOTS, no_argument, NULL, "do not fetch nor honour robots.txt" },
 	{ "allow-private", OPT_ALLOW_PRIVATE, no_argument, NULL, "allow connections to private and loopback addresses" },
 	{ "connect-to", OPT_CONNECT_TO, required_argument, "H:P:H2:P2", "connect to H2:P2 for H:P, as curl (repeatable)" },
-	{ "tiers", OPT_TIERS, required_argument, "LIST", "tiers to run, in order (default: origin, then archive with --archive, search with --search)" },
+	{ "tiers", OPT_TIERS, required_argument, "LIST", "tiers to run, in order (default: origin, archive, then search with --search)" },
 	{ "archive", OPT_ARCHIVE, required_argument, "URL", "Wayback-style archive server (default https://web.archive.org)" },
+	{ "no-archive", OPT_NO_ARCHIVE, no_argument, NULL, "leave the archive tier out of the default tiers" },
 	{ "archive-parallel", OPT_ARCHIVE_PARALLEL, required_argument, "N", "requests to the archive at once (default 4)" },
 	{ "search", OPT_SEARCH, required_argument, "BACKEND", "searx:URL, google-cse or brave (repeatable, in priority order)" },
 	{ "search-hint", OPT_SEARCH_HINT, required_argument, "WHAT", "add to the query: category" },
@@ -103,7 +104,7 @@ typedef struct args {
 	vm_cli cli;
 	crawl_settings set;
 	const char *tiers;          /* --tiers, or NULL */
-	int archive_given;
+	int archive_given, no_archive;
 	const char *url_google, *url_brave;
 	const char *reject_file, *stats_json, *shard_spec;
 	long shards;
@@ -194,6 +195,7 @@ static void parse_options(args *a, int argc, char **argv)
 		case OPT_ALLOW_PRIVATE: s->fetch.allow_private = 1; break;
 		case OPT_RETRY_FAILED: s->retry_failed = 1; break;
 		case OPT_TIERS: a->tiers = optarg; break;
+		case OPT_NO_ARCHIVE: a->no_archive = 1; break;
 		case OPT_ARCHIVE_PARALLEL: s->o.archive_parallel = (int)vm_cli_int("archive-parallel", optarg, 1, 1000); break;
 		case OPT_MIN_SIM: s->o.min_similarity = vm_cli_double("min-similarity", optarg, 0, 1); break;
 		case OPT_MIN_MARGIN: s->o.min_margin = vm_cli_double("min-margin", optarg, 0, 1); break;
@@ -213,13 +215,17 @@ static void parse_options(args *a, int argc, char **argv)
 	a->nnews = argc - optind;
 }
 
-/* --tiers (or the default: origin, then archive with --archive, search
- * with --search) into set.tiers. */
+/* --tiers (or the default: origin, then archive unless --no-archive, then
+ * search with --search) into set.tiers. The archive is on by default: the
+ * MIND article URLs have answered 404 since 2023, so a crawl of the origin
+ * alone finds almost nothing. */
 static void choose_tiers(args *a)
 {
 	crawl_settings *s = &a->set;
 	char tiers_default[64], *list, *save = NULL;
-	snprintf(tiers_default, sizeof tiers_default, "origin%s%s", a->archive_given ? ",archive" : "",
+	if (a->no_archive && (a->archive_given || (a->tiers && strstr(a->tiers, "archive"))))
+		vm_cli_usage_error(&a->cli, "--no-archive contradicts %s", a->archive_given ? "--archive" : "--tiers");
+	snprintf(tiers_default, sizeof tiers_default, "origin%s%s", a->no_archive ? "" : ",archive",
 	         s->o.nsearch ? ",search" : "");
 	list = xstrdup(a->tiers ? a->tiers : tiers_default);
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -232,12 +238,13 @@ static void choose_tiers(args *a)
 			if (s->tiers[k] == tier)
 				vm_cli_usage_error(&a->cli, "--tiers: '%s' given twice", t);
 		if (tier == &crawl_tier_search && s->o.nsearch == 0)
-			continue;   /* no backend: nothing to search with */
+			vm_cli_usage_error(&a->cli, "--tiers: the search tier needs a backend (--search searx:URL, "
+			                   "google-cse or brave)");
 		s->tiers[s->ntiers++] = tier;
 	}
 	free(list);
 	if (s->ntiers == 0)
-		vm_cli_usage_error(&a->cli, "--tiers: no tier to run (the search tier needs --search)");
+		vm_cli_usage_error(&a->cli, "--tiers: no tier to run");
 }
 
 static void check_options(args *a)
@@ -262,6 +269,8 @@ static void check_options(args *a)
 	choose_tiers(a);
 	if (vm_shard_resolve(a->shard_spec, a->shards, &s->shard, err, sizeof err) != 0)
 		vm_cli_usage_error(&a->cli, "%s", err);
+	if (a->shard_spec && a->shards > 0 && (long)s->shard.count != a->shards)
+		vm_cli_usage_error(&a->cli, "--shard %s disagrees with --shards %ld", a->shard_spec, a->shards);
 	s->fetch.connect_to = a->ct;
 	s->fetch.n_connect_to = a->nct;
 }

@@ -9,6 +9,7 @@
  * workers, then the routes and truth rows are written in news-number order. */
 #include "config.h"
 #include "render.h"
+#include "vmind/lib/mind.h"
 #include "vmind/lib/util.h"
 
 #include <openssl/evp.h>
@@ -51,8 +52,6 @@ typedef struct ctx {
 static void archive_and_search(ctx *C, web_item *it, const char *img_file, const char *cover_ctype);
 
 /* ---- small helpers ---- */
-
-static char *dup_field(const char *s) { return xstrdup(s ? s : ""); }
 
 /* Write a file under a temporary name, then rename (no fsync: the renderer
  * is re-run from scratch when interrupted); 0, or -1 after a message. */
@@ -238,41 +237,32 @@ out:
 	return rc;
 }
 
-/* MIND news.tsv files of every split; duplicates (same id) kept once */
-static int read_news(const char *dir, web_item **items, size_t *n, int *bad)
+/* MIND news.tsv files of every split, read with libvmind's strict MIND
+ * reader: a malformed row (a missing column, a binary file) is an input
+ * error (-1 after "FILE:LINE: message"), found before anything is written.
+ * Duplicates (same id) are kept once. */
+static int read_news(const char *dir, web_item **items, size_t *n)
 {
 	static const char *const splits[] = { "train", "dev", "test" };
 	vm_u64set seen;
 	size_t alloc = 0;
-	int found = 0;
+	int found = 0, rc = 0;
 	vm_u64set_init(&seen);
 	*items = NULL;
 	*n = 0;
-	for (int s = 0; s < 3; s++) {
+	for (int s = 0; s < 3 && rc == 0; s++) {
 		char *path = xasprintf("%s/%s/news.tsv", dir, splits[s]);
-		FILE *fp = fopen(path, "r");
-		char *line = NULL, *f[8];
-		size_t cap = 0;
-		long lineno = 0;
-		if (!fp) {
-			if (errno != ENOENT)
-				vm_warn_errno("%s", path);
+		vm_mind_reader *r = vm_file_exists(path) ? vm_mind_open(path, 0) : NULL;
+		vm_news row;
+		int got;
+		if (!r) {
+			rc = vm_file_exists(path) ? -1 : 0;   /* vm_mind_open said why */
 			free(path);
 			continue;
 		}
 		found++;
-		while (getline(&line, &cap, fp) > 0) {
-			uint32_t num;
-			lineno++;
-			int nf = web_split_tabs(line, f, 8);
-			if (nf == 1 && !f[0][0])
-				continue;
-			if (nf < 6 || parse_num(f[0], &num) < 0) {
-				vm_warn("%s:%ld: not a MIND news row", path, lineno);
-				(*bad)++;
-				continue;
-			}
-			if (!vm_u64set_add(&seen, num))
+		while ((got = vm_news_next(r, &row)) == VM_MIND_ROW) {
+			if (!vm_u64set_add(&seen, row.num))
 				continue;
 			if (*n == alloc) {
 				alloc = alloc ? 2 * alloc : 1024;
@@ -280,24 +270,27 @@ static int read_news(const char *dir, web_item **items, size_t *n, int *bad)
 			}
 			web_item *it = &(*items)[(*n)++];
 			memset(it, 0, sizeof *it);
-			snprintf(it->id, sizeof it->id, "N%u", num);
-			it->num = num;
-			it->category = dup_field(f[1]);
-			it->subcategory = dup_field(f[2]);
-			it->title = dup_field(f[3]);
-			it->abstract = dup_field(f[4]);
-			it->url = dup_field(f[5]);
+			snprintf(it->id, sizeof it->id, "N%u", row.num);
+			it->num = row.num;
+			it->category = xstrdup(row.category);
+			it->subcategory = xstrdup(row.subcategory);
+			it->title = xstrdup(row.title);
+			it->abstract = xstrdup(row.abstract);
+			it->url = xstrdup(row.url);
 		}
-		fclose(fp);
-		free(line);
+		if (got == VM_MIND_ERROR) {
+			vm_warn("%s", vm_mind_error(r));
+			rc = -1;
+		}
+		vm_mind_close(r);
 		free(path);
 	}
 	vm_u64set_free(&seen);
-	if (!found) {
+	if (rc == 0 && !found) {
 		vm_warn("%s: no train/, dev/ or test/ news.tsv", dir);
 		return -1;
 	}
-	return 0;
+	return rc;
 }
 
 /* "scheme://host/path" -> parts; -1 when not http(s) */
@@ -1439,10 +1432,10 @@ static int robots(ctx *C, vm_buf *routes)
 
 /* The dataset's news items, by news number, at most --limit, and its truth
  * rows; -1 after a message. */
-static int load_items(ctx *C, truth_row **truth, size_t *n_truth, int *bad)
+static int load_items(ctx *C, truth_row **truth, size_t *n_truth)
 {
 	const web_render_opts *o = C->o;
-	if (read_news(o->mind, &C->items, &C->n, bad) < 0 || read_truth(o->mind, truth, n_truth) < 0)
+	if (read_news(o->mind, &C->items, &C->n) < 0 || read_truth(o->mind, truth, n_truth) < 0)
 		return -1;
 	qsort(C->items, C->n, sizeof *C->items, cmp_item);
 	if (o->limit && (size_t)o->limit < C->n) {
@@ -1658,7 +1651,7 @@ int web_render(const web_render_opts *o)
 		vm_warn("cannot start libvips");
 		goto out;
 	}
-	if (load_items(&C, &truth, &n_truth, &bad) < 0)
+	if (load_items(&C, &truth, &n_truth) < 0)
 		goto out;
 	prepare_items(&C, truth, n_truth, &bad);
 	if (make_dirs(o->out) < 0)

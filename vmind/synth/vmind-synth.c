@@ -2031,6 +2031,7 @@ static int truth_line(truth_reader *t, const vm_behavior *row, const char *bpath
 		return -1;
 	}
 	t->lineno++;
+	t->line[strcspn(t->line, "\r\n")] = '\0';   /* LF or CRLF line ends, as the MIND readers take */
 	if (strtoull(t->line, &end, 10) != row->impression_id || end == t->line || *end != '\t') {
 		vm_warn("%s:%" PRIu64 ": expected impression %" PRIu64, t->path, t->lineno, row->impression_id);
 		return -1;
@@ -2050,6 +2051,10 @@ static int truth_line(truth_reader *t, const vm_behavior *row, const char *bpath
 	if (*s == '\t')
 		s++;
 	nq = parse_probs(&s, t->q, n);
+	if (np == (size_t)-1 || nq == (size_t)-1 || *s != '\0') {
+		vm_warn("%s:%" PRIu64 ": a probability is not a number", t->path, t->lineno);
+		return -1;
+	}
 	if (np != n || nq != n) {
 		vm_warn("%s:%" PRIu64 ": %zu/%zu probabilities for %zu candidates", t->path, t->lineno, np, nq, n);
 		return -1;

@@ -55,9 +55,15 @@ web_stop() {
 	while kill -0 "$WEB_PID" 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 }
 
-# crawl [OPTIONS...]: exit status in $rc, stderr in $T/crawl.err
+# crawl [OPTIONS...]: exit status in $rc, stderr in $T/crawl.err. Without
+# --archive, --tiers or --no-archive among OPTIONS, --no-archive is added:
+# a test names its own archive.
 crawl() {
-	vmind-crawl -q --db "$T/c.db" --out "$T/out" --connect-to "::127.0.0.1:$PORT" "$@" \
+	case " $* " in
+	*" --archive "*|*" --tiers "*|*" --no-archive "*) _na= ;;
+	*) _na=--no-archive ;;
+	esac
+	vmind-crawl -q --db "$T/c.db" --out "$T/out" --connect-to "::127.0.0.1:$PORT" $_na "$@" \
 		"$T/news/news.tsv" >"$T/crawl.out" 2>"$T/crawl.err"
 	rc=$?
 }
