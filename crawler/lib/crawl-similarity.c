@@ -15,24 +15,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Is the token [s, s + len) (no spaces) a domain name ("cnn.com",
+ * "newsbreak-sim.test"): labels of letters, digits and hyphens, each of two
+ * characters or more, joined by dots, the last one letters only? Not an
+ * abbreviation with dots ("U.S.", "U.K.", "St.", "No.", "Dr."), whose
+ * labels are single letters or which end in a dot. */
+static int domain_token(const char *s, size_t len)
+{
+	size_t label = 0, dots = 0;
+	int letters_only = 1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.') {
+			if (label < 2)
+				return 0;
+			dots++;
+			label = 0;
+			letters_only = 1;
+		} else if (isalnum(c) || c == '-') {
+			label++;
+			letters_only &= isalpha(c) != 0;
+		} else {
+			return 0;
+		}
+	}
+	return dots > 0 && label >= 2 && letters_only;
+}
+
 /* Is this part of a title a site name or a section label ("Yahoo News",
- * "newsbreak-sim.test", "Exclusive") rather than the headline? */
+ * "newsbreak-sim.test", "Exclusive") rather than the headline: a domain
+ * name, or three words at most none of which is an abbreviation with a
+ * dot? */
 static int site_like(const char *s, size_t len)
 {
 	size_t words = 0;
-	int in = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '.' && i + 1 < len && isalpha((unsigned char)s[i + 1]) && i > 0 &&
-		    isalnum((unsigned char)s[i - 1]))
-			return 1;   /* a domain name */
-		if (isspace((unsigned char)s[i]))
-			in = 0;
-		else if (!in) {
-			in = 1;
+	int abbrev = 0;
+	for (size_t i = 0; i < len;) {
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		size_t start = i;
+		while (i < len && !isspace((unsigned char)s[i]))
+			i++;
+		if (i > start) {
 			words++;
+			if (domain_token(s + start, i - start))
+				return 1;
+			if (i - start >= 2 && s[i - 1] == '.')
+				abbrev = 1;   /* "Dr.", "U.S.": headline words, never a site's name */
 		}
 	}
-	return words <= 3;
+	return words <= 3 && !abbrev;
 }
 
 char *crawl_title_normalise(const char *title)
