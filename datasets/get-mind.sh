@@ -13,9 +13,18 @@
 set -eu
 mirror=${MIND_MIRROR:-https://recodatasets.z20.web.core.windows.net/newsrec}
 dry=0
-if [ "${1:-}" = --dry-run ]; then dry=1; shift; fi
+usage="usage: $0 [--dry-run] small|large|demo DIR"
+case ${1:-} in
+-h|--help)
+	echo "$usage"
+	echo "Download and unpack MIND (MIND{size}_{train,dev,utils}.zip, and MINDlarge_test.zip)"
+	echo "into DIR/MIND{size}_{part}/; --dry-run prints what it would fetch and writes nothing."
+	echo "Mirror: \$MIND_MIRROR (default $mirror)."
+	exit 0 ;;
+--dry-run) dry=1; shift ;;
+esac
 if [ $# -ne 2 ]; then
-	echo "usage: $0 [--dry-run] small|large|demo DIR" >&2
+	echo "$usage" >&2
 	exit 2
 fi
 case $1 in
@@ -25,7 +34,7 @@ demo) size=demo; parts="train dev utils" ;;
 *) echo "$0: size must be small, large or demo, not '$1'" >&2; exit 2 ;;
 esac
 dir=$2
-mkdir -p "$dir"
+[ "$dry" = 1 ] || mkdir -p "$dir" || exit 2
 failed=0
 for part in $parts; do
 	zip="MIND${size}_${part}.zip"

@@ -2,7 +2,7 @@
 # t0001-docs.sh: every tool's man page and its --help name the same long
 # options, every tool answers -h and --version, and every command in a man
 # page's EXAMPLES section runs, exits 0 and prints what the page shows
-# (tests/man-examples.sh).
+# (tests/man-examples.sh); every page has the same footer.
 . "$top_srcdir/tests/lib.sh"
 
 for page in "$top_srcdir"/man/*.1; do
@@ -32,6 +32,21 @@ for page in "$top_srcdir"/man/*.1; do
 	extra=$(comm -13 "$T/help.opts" "$T/man.optsec" | tr '\n' ' ')
 	is "$extra" "" "$tool: every option of man/$tool.1 OPTIONS is in --help"
 done
+
+# One footer on every page: the same date, "vmind VERSION" (the version
+# the tools print) and "vmind manual"; the header names the page.
+ver=$(vmind-crawl --version | sed 's/^vmind-crawl //')
+dates=""
+for page in "$top_srcdir"/man/*.1 "$top_srcdir"/man/*.7; do
+	name=$(basename "$page")
+	th=$(grep '^\.TH ' "$page" | sed 's/\\-/-/g')
+	up=$(echo "${name%.*}" | tr a-z A-Z)
+	echo "$th" | grep -qx "\.TH $up ${name##*.} [0-9-]* \"vmind $ver\" \"vmind manual\""
+	ok $? "$name: .TH $up ${name##*.} DATE \"vmind $ver\" \"vmind manual\" ($th)"
+	dates="$dates$(echo "$th" | awk '{ print $4 }')
+"
+done
+is "$(printf '%s' "$dates" | sort -u | wc -l | tr -d ' ')" 1 "every page has the same date"
 
 # Each page's EXAMPLES run, and print what the page shows
 # (tests/man-examples.sh has the convention).

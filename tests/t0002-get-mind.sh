@@ -21,4 +21,7 @@ is "$(head -1 "$T/out")" "http://mirror.example/mind/MINDdemo_train.zip -> $T/m/
 exits 2 "unknown size is a usage error" sh "$g" --dry-run huge "$T/m"
 is "$(cat "$T/err")" "$g: size must be small, large or demo, not 'huge'" "message names the bad size"
 exits 2 "missing directory is a usage error" sh "$g" large
+test ! -e "$T/m"; ok $? "--dry-run writes nothing (no folder made)"
+exits 0 "--help exits 0" sh "$g" --help
+grep -q "^usage: .*get-mind.sh \[--dry-run\] small|large|demo DIR" "$T/out"; ok $? "--help prints the usage on stdout"
 done_testing

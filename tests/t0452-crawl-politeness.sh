@@ -4,7 +4,8 @@
 # match, allow on a tie; 404 allows all, 5xx disallows all); --ignore-robots;
 # 429 and 503 with Retry-After waited for, on the whole host (read from the
 # server's log timestamps); a Retry-After too long is an error; the
-# User-Agent sent.
+# User-Agent sent; robots.txt kept per scheme, host and port; a host that
+# does not resolve fails with outcome dns.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/data/crawl/lib.sh"
 
@@ -42,6 +43,12 @@ news N13 http://e.test/never.html
 # --per-host 2: six slow pages of one host, never more than two at once
 route f.test /robots.txt 404 text/plain ""
 for i in 1 2 3 4 5 6; do route f.test /s$i.html 200 text/html ok.html delay:600; news N$((20 + i)) http://f.test/s$i.html; done
+# robots.txt per scheme, host and port (RFC 9309): g.test on two ports
+image g.test /cover.jpg c.jpg image/jpeg
+route g.test /robots.txt 404 text/plain ""
+page g.test /p.html ok.html
+news N31 http://g.test/p.html
+news N32 http://g.test:8080/p.html
 
 web_start
 crawl --retries 3 --per-host 2
@@ -61,7 +68,8 @@ is "$(st N7)" "failed robots" "robots.txt 500: all disallowed"
 is "$(q "SELECT last_error FROM news WHERE id = 'N7'")" "page: robots.txt unavailable (HTTP 500): all disallowed" "  ... and the error says why"
 is "$(asked b.test /p.html)" 0 "robots.txt 500: nothing else requested"
 is "$(st N8) $(st N9)" "done image done image" "robots.txt 404: all allowed"
-is "$(q "SELECT group_concat(host) FROM (SELECT host FROM robots ORDER BY host)")" "a.test,c.test,d.test,e.test,f.test" "robots rows kept for all hosts but the 5xx one"
+is "$(q "SELECT group_concat(host) FROM (SELECT host FROM robots ORDER BY host)")" "http://a.test,http://c.test,http://d.test,http://e.test,http://f.test,http://g.test,http://g.test:8080" "robots rows kept for all hosts but the 5xx one, by scheme, host and port"
+is "$(asked g.test /robots.txt)" 2 "robots.txt asked once per port of g.test (RFC 9309: per scheme, host and port)"
 
 # 429 with Retry-After: 2, first request refused
 t1=$(awk -F'\t' '$4 == "/slow.html" && $6 == 429 { print $1; exit }' "$T/req.log")
@@ -106,4 +114,13 @@ crawl --ignore-robots
 is "$rc" 0 "--ignore-robots: exit 0"
 is "$(st N4)" "done image" "--ignore-robots: disallowed page crawled"
 is "$(awk -F'\t' -v n="$n" 'NR > n && $4 == "/robots.txt"' "$T/req.log" | wc -l | tr -d ' ')" 0 "--ignore-robots: no robots.txt asked"
+
+# a host that does not resolve (a label over 63 bytes: the resolver refuses
+# it without sending a query): the item fails with outcome dns, not robots
+h=$(printf 'a%.0s' $(seq 1 70)).invalid
+mkdir -p "$T/dns"
+printf 'N1\tnews\tnewsus\tT\tabs\thttp://%s/x.html\t[]\t[]\n' "$h" >"$T/dns/news.tsv"
+vmind-crawl -q --db "$T/dns.db" --out "$T/dnsout" --no-archive --retries 0 "$T/dns/news.tsv" 2>/dev/null
+is "$?" 1 "a host that does not resolve: exit 1"
+is "$(sqlite3 "$T/dns.db" "SELECT state, outcome FROM news")" "failed|dns" "the outcome is dns, not robots"
 done_testing

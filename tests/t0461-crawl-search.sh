@@ -86,6 +86,14 @@ is "$(asked searx.test '/search?q=storm+hits+the+coast+thousands+without+power+n
 is "$(q "SELECT n.id, i.tier, i.width, i.height, i.mime FROM news n JOIN image i ON i.news_num = n.num WHERE i.tier = 'placeholder' ORDER BY n.num" | tr '\n' ' ')" \
    "N4 placeholder 224 224 image/jpeg N5 placeholder 224 224 image/jpeg N6 placeholder 224 224 image/jpeg " "N4, N5 and N6 get the placeholder"
 is "$(q "SELECT count(DISTINCT sha256) FROM image WHERE tier = 'placeholder'")" 1 "one placeholder image"
+# placeholders are not images, in the summary and --stats-json as in vmind-stats
+vmind-crawl --db "$T/ph.db" --out "$T/ph" --connect-to "::127.0.0.1:$PORT" --allow-private --tiers origin,search $S \
+	--search-hint category --placeholder white --stats-json "$T/ph.json" "$T/news/news.tsv" 2>"$T/ph.err"
+nimg=$(sqlite3 "$T/ph.db" "SELECT count(*) FROM image WHERE tier <> 'placeholder'")
+grep -q "[0-9] items worked in .*: $nimg image (origin [0-9]*, archive 0, search [0-9]*), 3 placeholder, " "$T/ph.err"
+ok $? "the summary counts $nimg images and 3 placeholders apart"
+[ $? -eq 0 ] || sed 's/^/#   /' "$T/ph.err"
+tr -d ' \t\n' <"$T/ph.json" | grep -q "\"image\":$nimg,\"placeholder\":3,"; ok $? "--stats-json: image $nimg, placeholder 3"
 f=$(q "SELECT raw_path FROM image WHERE news_num = 4")
 is "$(sha "$T/out/$f")" "$(q "SELECT sha256 FROM image WHERE news_num = 4")" "the placeholder file is in raw/"
 if command -v vipsheader >/dev/null 2>&1; then

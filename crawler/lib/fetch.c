@@ -18,7 +18,8 @@
 #include <curl/curl.h>
 
 typedef struct host {
-	char *key;                /* "host" or "host:port" (non-default port) */
+	char *key;                /* "scheme://host", with ":port" when not the scheme's default:
+	                             robots.txt and politeness go by scheme, host and port (RFC 9309) */
 	struct host *next;        /* hash chain */
 	int robots_state;         /* 0 unknown, 1 fetching, 2 known */
 	crawl_robots *robots;
@@ -26,6 +27,8 @@ typedef struct host {
 	int backoff_level;
 	double crawl_delay;
 	char robots_err[256];     /* why everything is disallowed, when it is for want of robots.txt */
+	char robots_cls[24];      /* the error class of a robots.txt fetch that got no answer
+	                             (dns, connect, timeout...), "" otherwise */
 } host;
 
 struct crawl_req_priv {
@@ -78,6 +81,15 @@ static double rnd(crawl_fetch *F)   /* [0, 1) */
 static uint64_t hash_str(const char *s)
 {
 	return vm_fnv1a64(s, strlen(s));
+}
+
+/* The key of a host: "https://h", "http://h:8080" (scheme lower case,
+ * host lower-cased by the caller, the default port left out). */
+static char *host_key(const char *scheme, const char *hostname, int port)
+{
+	int https = strcasecmp(scheme, "https") == 0;
+	return port == (https ? 443 : 80) ? xasprintf("%s://%s", https ? "https" : "http", hostname)
+	                                 : xasprintf("%s://%s:%d", https ? "https" : "http", hostname, port);
 }
 
 static host *host_get(crawl_fetch *F, const char *key)
@@ -304,8 +316,7 @@ static int req_parse_url(crawl_fetch *F, crawl_req *r)
 	p->path = query ? xasprintf("%s?%s", path ? path : "/", query) : xstrdup(path ? path : "/");
 	p->url_private = crawl_ip_text_is_private(p->hostname);
 	{
-		int def = strcmp(p->scheme, "https") == 0 ? 443 : 80;
-		char *key = p->port == def ? xstrdup(p->hostname) : xasprintf("%s:%d", p->hostname, p->port);
+		char *key = host_key(p->scheme, p->hostname, p->port);
 		p->h = host_get(F, key);
 		free(key);
 	}
@@ -327,6 +338,7 @@ void crawl_fetch_set_robots(crawl_fetch *F, const char *key, long status, const 
 {
 	host *h = host_get(F, key);
 	h->robots_err[0] = '\0';
+	h->robots_cls[0] = '\0';
 	crawl_robots_free(h->robots);
 	if (status >= 200 && status < 300)
 		h->robots = crawl_robots_parse(body ? body : "", body ? len : 0, F->o.robots_agent);
@@ -538,11 +550,10 @@ static host *robots_host(crawl_fetch *F, const crawl_req *r)
 	    curl_url_get(u, CURLUPART_HOST, &hn, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK) {
-		int def = strcasecmp(scheme, "https") == 0 ? 443 : 80;
 		for (char *c = hn; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c + 32);
-		char *key = atoi(port) == def ? xstrdup(hn) : xasprintf("%s:%s", hn, port);
+		char *key = host_key(scheme, hn, atoi(port));
 		h = host_get(F, key);
 		free(key);
 	}
@@ -568,6 +579,8 @@ static void robots_done(crawl_req *r, void *arg)
 		if (st == 0 || st >= 500)
 			snprintf(h->robots_err, sizeof h->robots_err, "robots.txt unavailable (%.200s): all disallowed",
 			         r->error[0] ? r->error : "no answer");
+		if (r->status == 0)   /* no HTTP answer at all (DNS, connect): the host's failure, not its rules */
+			snprintf(h->robots_cls, sizeof h->robots_cls, "%s", r->error_class[0] ? r->error_class : "error");
 		if (F->o.on_robots && st >= 200 && st < 500)
 			F->o.on_robots(h->key, st, r->body, r->len, F->o.arg);
 	}
@@ -611,8 +624,11 @@ static void start_ready(crawl_fetch *F)
 				continue;
 			if (!crawl_robots_allowed(h->robots, p->path)) {
 				q_remove(F, r);
-				fail_now(F, r, CRAWL_FETCH_BLOCKED, "robots",
-				         h->robots_err[0] ? h->robots_err : "robots.txt disallows it");
+				if (h->robots_cls[0])   /* robots.txt got no answer (DNS, connect...): an error of the host */
+					fail_now(F, r, CRAWL_FETCH_ERROR, h->robots_cls, h->robots_err);
+				else
+					fail_now(F, r, CRAWL_FETCH_BLOCKED, "robots",
+					         h->robots_err[0] ? h->robots_err : "robots.txt disallows it");
 				next = F->head;
 				continue;
 			}
@@ -645,8 +661,8 @@ static const char *code_class(CURLcode c)
 {
 	switch (c) {
 	case CURLE_OPERATION_TIMEDOUT: return "timeout";
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST: return "connect";
+	case CURLE_COULDNT_CONNECT: return "connect";
+	case CURLE_COULDNT_RESOLVE_HOST: return "dns";
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING: return "reset";

@@ -120,7 +120,7 @@ CREATE INDEX rejected_news ON rejected (news_num);
 -- robots.txt of each host, fetched once and kept so that a resumed crawl
 -- does not ask again (RFC 9309: a 4xx status allows all, a 5xx disallows all).
 CREATE TABLE robots (
-  host        TEXT PRIMARY KEY,   -- 'assets.msn.com' or 'host:port' when not the default port
+  host        TEXT PRIMARY KEY,   -- scheme, host and port (RFC 9309): 'https://assets.msn.com', 'http://h:8080' (default port left out)
   status      INTEGER NOT NULL,   -- HTTP status of the final response, 0 when none
   body        TEXT,               -- the rules as fetched (NULL when none)
   fetched_at  REAL NOT NULL       -- unix time
