@@ -11,7 +11,8 @@
 #   sbatch --dependency=afterok:JOBID datasets/slurm-array.sh merge
 #
 # Settings (environment; exported to the jobs by sbatch):
-#   VMIND_MIND     the MIND folder: VMIND_MIND/{train,dev}/news.tsv (required)
+#   VMIND_MIND     the MIND folder in get-mind.sh's layout (required):
+#                  VMIND_MIND/MIND{large,small,demo}_{train,dev[,test]}/news.tsv
 #   VMIND_WORK     a directory every node sees (required); the layout:
 #                    shard-I/crawl.db, shard-I/raw/   task I's crawl
 #                    images/N*.jpg                    every shard's resized covers
@@ -38,7 +39,18 @@
 set -u
 : "${VMIND_MIND:?set VMIND_MIND to the MIND folder}" "${VMIND_WORK:?set VMIND_WORK to a shared directory}"
 N=${VMIND_SHARDS:-4}
-NEWS="$VMIND_MIND/train/news.tsv $VMIND_MIND/dev/news.tsv"
+# find_news: NEWS = the news files of every split, in get-mind.sh's layout
+find_news() {
+	NEWS=""
+	for s in large small demo; do
+		[ -f "$VMIND_MIND/MIND${s}_train/news.tsv" ] || continue
+		for p in train dev test; do
+			[ -f "$VMIND_MIND/MIND${s}_$p/news.tsv" ] && NEWS="$NEWS $VMIND_MIND/MIND${s}_$p/news.tsv"
+		done
+		break
+	done
+	[ -n "$NEWS" ] || { echo "$0: $VMIND_MIND: no MIND{large,small,demo}_train/news.tsv (get-mind.sh's layout)" >&2; exit 2; }
+}
 if [ -n "${VMIND_CLIP:-}" ]; then ENC="--clip $VMIND_CLIP"; else ENC="--encoder hash"; fi
 CPUS=${SLURM_CPUS_PER_TASK:-4}
 
@@ -59,6 +71,7 @@ submit)
 	sbatch --parsable --dependency=afterok:"$jid" "$0" merge || exit 2
 	;;
 shard)
+	find_news
 	I=${SLURM_ARRAY_TASK_ID:-${JOB_COMPLETION_INDEX:?not an array task: set SLURM_ARRAY_TASK_ID}}
 	I=$((I - ${SLURM_ARRAY_TASK_MIN:-0}))
 	S="$VMIND_WORK/shard-$I"
@@ -73,6 +86,7 @@ shard)
 		--images "$VMIND_WORK/images" --out "$VMIND_WORK/features-$I" -j "$CPUS" ${VMIND_EMBED_OPTS:-}
 	;;
 merge)
+	find_news
 	W=$VMIND_WORK
 	dbs="" feats=""
 	i=0

@@ -27,7 +27,7 @@ SHELL_TESTS = \
 	tests/t0804-resize-raw.sh \
 	tests/t0901-report.sh tests/t0902-report-chromium.sh tests/t0903-merge.sh \
 	tests/t0904-merge-crawl.sh tests/t0905-slurm-example.sh tests/t0910-demo.sh \
-	tests/t0912-progress.sh
+	tests/t0911-build-vmind.sh tests/t0912-progress.sh
 TESTS += $(SHELL_TESTS)
 EXTRA_DIST += $(SHELL_TESTS)
 CLEANFILES += tests/t0902-report-chromium.png

@@ -2,7 +2,8 @@
 # t0905-slurm-example.sh: datasets/slurm-array.sh, the example Slurm array
 # script. It parses (sh -n); `submit` asks sbatch for the array of N tasks and
 # for the merge job after it (sbatch is faked); then its steps run for real
-# on the tiny synthetic MIND and its simulated web: the array is simulated by
+# on the tiny synthetic MIND, laid out as get-mind.sh unpacks MIND, and its
+# simulated web: the array is simulated by
 # running `shard` with SLURM_ARRAY_TASK_ID=0..3 and SLURM_ARRAY_TASK_COUNT=4,
 # then `merge` runs. Compared with one unsharded crawl, resize and embed
 # (hash encoder): each shard database holds only its own items, none twice,
@@ -46,7 +47,11 @@ rm -rf "$W"
 vmind-web render -q --mind "$T/mind" --out "$W" --fault-share 0 --threads 1 ||
 	{ echo "Bail out! vmind-web render failed"; exit 1; }
 web_start
-NEWS="$T/mind/train/news.tsv $T/mind/dev/news.tsv"
+# get-mind.sh's layout, as the script reads it
+mkdir -p "$T/MIND"
+ln -s "$T/mind/train" "$T/MIND/MINDsmall_train"
+ln -s "$T/mind/dev" "$T/MIND/MINDsmall_dev"
+NEWS="$T/MIND/MINDsmall_train/news.tsv $T/MIND/MINDsmall_dev/news.tsv"
 
 # one run of everything
 O="$T/one"
@@ -55,19 +60,19 @@ vmind-crawl -q --db "$O/crawl.db" --out "$O" --connect-to "::127.0.0.1:$PORT" $N
 rc=$?; [ $rc -le 1 ]; ok $? "single crawl (exit $rc)"
 vmind-resize -q --db "$O/crawl.db" --out "$O/images" 2>>"$T/one.err"
 rc=$?; [ $rc -le 1 ]; ok $? "single resize (exit $rc)"
-vlsnr-embed news --encoder hash --news "$T/mind/train/news.tsv" --news "$T/mind/dev/news.tsv" \
+vlsnr-embed news --encoder hash --news "$T/MIND/MINDsmall_train/news.tsv" --news "$T/MIND/MINDsmall_dev/news.tsv" \
 	--images "$O/images" --out "$O/features" 2>>"$T/one.err"
 rc=$?; [ $rc -le 1 ]; ok $? "single embed (exit $rc)"
 
 # the array, simulated
 for i in 0 1 2 3; do
-	SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_COUNT=4 VMIND_MIND="$T/mind" VMIND_WORK="$T/w" VMIND_SHARDS=4 \
+	SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_COUNT=4 VMIND_MIND="$T/MIND" VMIND_WORK="$T/w" VMIND_SHARDS=4 \
 		VMIND_CRAWL_OPTS="--connect-to ::127.0.0.1:$PORT" sh "$S" shard 2>"$T/shard$i.err"
 	rc=$?
 	ok $rc "array task $i exits 0"
 	[ $rc -eq 0 ] || sed 's/^/#   /' "$T/shard$i.err" | tail -5
 done
-VMIND_MIND="$T/mind" VMIND_WORK="$T/w" VMIND_SHARDS=4 sh "$S" merge 2>"$T/merge.err"
+VMIND_MIND="$T/MIND" VMIND_WORK="$T/w" VMIND_SHARDS=4 sh "$S" merge 2>"$T/merge.err"
 rc=$?
 ok $rc "the merge job exits 0"
 [ $rc -eq 0 ] || sed 's/^/#   /' "$T/merge.err" | tail -5
