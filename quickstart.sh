@@ -2,6 +2,7 @@
 # quickstart.sh: the two-command set-up of vmind on a fresh Debian machine.
 #   ./quickstart.sh        install what is missing, build, run the main job
 #   ./quickstart.sh check  install what is missing, build, run `make check`
+#   ./quickstart.sh path   print the line that puts the built tools on PATH
 # The main job (demo.sh) runs on the embedded default: a synthetic MIND
 # (vmind-synth, preset small) and its simulated web on 127.0.0.1, crawled,
 # resized, Table 1, features, a trained VLSNR model and its dev metrics beside
@@ -11,10 +12,18 @@ set -eu
 cd "$(dirname "$0")"
 top=$(pwd)
 mode=${1:-run}
+BINDIRS="vmind/synth vmind/stats vmind/report vmind/merge crawler/crawl crawler/web resize model/clip model/vlsnr"
+# path_line: the shell line that puts the built tools on PATH
+path_line() {
+	_p=""
+	for d in $BINDIRS; do _p="$_p$top/$d:"; done
+	echo "export PATH=\"$_p\$PATH\""
+}
 case $mode in
 run|check) ;;
--h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-*) echo "usage: ./quickstart.sh [check]" >&2; exit 2 ;;
+path) path_line; exit 0 ;;
+-h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+*) echo "usage: ./quickstart.sh [check|path]" >&2; exit 2 ;;
 esac
 
 say() { printf '\n== %s\n' "$*"; }
@@ -83,6 +92,16 @@ if [ "$mode" = check ]; then
 	exit "$rc"
 fi
 
-PATH=$top/vmind/synth:$top/vmind/stats:$top/vmind/report:$top/vmind/merge:$top/crawler/crawl:$top/crawler/web:$top/resize:$top/model/clip:$top/model/vlsnr:$PATH
-export PATH
-exec "$top/demo.sh" --preset "${VMIND_DEMO_PRESET:-small}" --out "$top/vmind-demo"
+eval "$(path_line)"
+rc=0
+"$top/demo.sh" --preset "${VMIND_DEMO_PRESET:-small}" --out "$top/vmind-demo" || rc=$?
+cat <<EOT
+
+The tools are built but not installed. To run them by name (as README.md
+and datasets/README.md do), either install them:
+    make install                       # /usr/local, as root; or, for you alone:
+    ./configure --prefix=\$HOME/.local && make install && export PATH=\$HOME/.local/bin:\$PATH
+or put the build folders on PATH in this shell:
+    eval "\$(./quickstart.sh path)"
+EOT
+exit "$rc"

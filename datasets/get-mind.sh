@@ -8,7 +8,7 @@
 #
 #   datasets/get-mind.sh [--dry-run] small|large|demo DIR
 #
-# Mirror: the recommenders project's (NOTES 2); the original blob host closed
+# Mirror: the recommenders project's (doc/external.md section 2); the original blob host closed
 # in July 2024. Override with MIND_MIRROR=URL.
 set -eu
 mirror=${MIND_MIRROR:-https://recodatasets.z20.web.core.windows.net/newsrec}

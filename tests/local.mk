@@ -7,7 +7,7 @@
 EXTRA_DIST += tests/lib.sh tests/man-examples.sh
 
 SHELL_TESTS = \
-	tests/t0001-docs.sh tests/t0002-get-mind.sh tests/t0003-tree.sh \
+	tests/t0001-docs.sh tests/t0002-get-mind.sh tests/t0003-tree.sh tests/t0004-path.sh \
 	tests/t0101-stats-counts.sh tests/t0102-malformed.sh tests/t0103-lenient.sh \
 	tests/t0104-line-ends.sh tests/t0105-im-mind.sh tests/t0106-vmind-db.sh \
 	tests/t0107-formats.sh \

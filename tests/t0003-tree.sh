@@ -33,4 +33,12 @@ find . -path ./tests -prune -o -path ./bench -prune -o -path ./.git -prune -o \
 rc=$?
 ok $rc "no function outside tests/ and bench/ is over 120 lines ($(wc -l <"$T/sources") files)"
 sed 's/^/#   /' "$T/longest"
+
+# nothing cites a file outside the repository (the project's notes file,
+# which users do not have): outside facts are in doc/external.md
+grep -rnI -E 'NOTES[ .]*(section )?[0-9]|shared/NOTES|NOTES\.md' "$top_srcdir" \
+	--include='*.c' --include='*.h' --include='*.sh' --include='*.md' --include='*.py' --include='*.1' \
+	--include='*.7' --include='*.mk' --include='*.am' --include='*.sql' --exclude-dir=.git >"$T/notes"
+is "$(sed "s#^$top_srcdir/##" "$T/notes" | grep -v '^tests/t0003-tree.sh:')" "" "no reference to a notes file outside the repository"
+test -s "$top_srcdir/doc/external.md"; ok $? "doc/external.md holds the outside facts"
 done_testing

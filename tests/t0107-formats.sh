@@ -1,7 +1,7 @@
 #!/bin/sh
 # t0107-formats.sh: vmind-stats' four output formats (aligned text,
 # markdown, CSV, JSON) hold the same numbers, and --paper adds the paper's
-# Table 1 figures (NOTES section 1) and the differences in each of them.
+# Table 1 figures (doc/external.md section 1) and the differences in each of them.
 . "$top_srcdir/tests/lib.sh"
 
 TIME='11/11/2019 9:05:58 AM'

@@ -2,7 +2,7 @@
 # t0463-crawl-searx.sh: vmind-crawl's search tier against the real searx
 # (Debian's searx 1.1.0 package), started by the test on 127.0.0.1 offline
 # with one json_engine pointed at the simulated web's search endpoint (as
-# ../shared NOTES 6 describes: the example settings with the engine list
+# datasets/README.md describes: the example settings with the engine list
 # replaced). json_engine results carry no img_src, so the covers come from
 # the result pages. Skips (never passes) when searx is not installed.
 . "$top_srcdir/tests/lib.sh"

@@ -1,7 +1,7 @@
 /* extract.c: cover candidates of an article page (see extract.h). The page
  * is parsed by libxml2's HTML parser in recover mode with network access off,
  * so any bytes at all give some tree. Metadata candidates come first in the
- * order of NOTES section 4; then body images chosen by this heuristic:
+ * order of doc/external.md section 4; then body images chosen by this heuristic:
  *  - an <img>/<source> is ranked by the most specific article container it
  *    sits in: 2 inside an article body (itemprop=articleBody, or a class such
  *    as articlebody, article-body, story-body, entry-content, post-content),

@@ -9,7 +9,7 @@ msnews/MIND's evaluate.py does, with sklearn's roc_auc_score for AUC.
 Impressions where AUC is undefined (one class) are left out of the AUC mean
 (evaluate.py itself would stop with an error there); the others need a click.
 Ties (only from the empty prediction lines) are ordered by a reversed STABLE
-argsort, the rule of NOTES 3 and vmind/lib/metrics.h; evaluate.py's plain
+argsort, the rule of doc/external.md section 3 and vmind/lib/metrics.h; evaluate.py's plain
 np.argsort is numpy's introsort, which for more than 16 tied candidates is not
 stable, so evaluate.py itself can differ there (measured: MRR 0.21092 instead
 of 0.21108 on this file). Needs Debian's python3-numpy and python3-sklearn."""

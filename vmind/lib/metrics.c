@@ -1,5 +1,5 @@
 /* metrics.c: the official MIND ranking metrics of one impression and their
- * running means (see metrics.h and NOTES 3), computed as msnews/MIND's
+ * running means (see metrics.h and doc/external.md section 3), computed as msnews/MIND's
  * evaluate.py does: AUC as sklearn's roc_auc_score (ties count one half),
  * MRR and nDCG@k over the candidates sorted by np.argsort(score)[::-1] with a
  * stable argsort, so equal scores come out in reverse index order. */

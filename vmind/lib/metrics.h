@@ -1,5 +1,5 @@
 /* metrics.h: the official MIND ranking metrics of one impression, computed as
- * msnews/MIND's evaluate.py does (NOTES 3): AUC with ties counted one half
+ * msnews/MIND's evaluate.py does (doc/external.md section 3): AUC with ties counted one half
  * (sklearn's roc_auc_score), MRR, nDCG@k with gain 2^label-1 and discount
  * log2(i+1). Ties in MRR/nDCG follow np.argsort(s)[::-1] with a stable
  * argsort: descending, equal scores in reverse index order. evaluate.py's

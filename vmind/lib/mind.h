@@ -1,5 +1,5 @@
 /* mind.h: streaming readers of MIND's news.tsv and behaviors.tsv (formats in
- * vmind.7 and ../shared/NOTES.md section 2). A reader holds one line at a time,
+ * vmind.7 and doc/external.md section 2). A reader holds one line at a time,
  * so memory does not grow with the file; each row is checked strictly (column
  * count, id syntax, time format, impression labels, UTF-8) and a bad row is
  * reported as "FILE:LINE: what was wrong". In lenient mode bad rows are

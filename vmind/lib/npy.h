@@ -1,5 +1,5 @@
 /* npy.h: NumPy .npy files, the format vlsnr-embed writes its features in and
- * the published IM-MIND image list comes in (NOTES 9). Reads 1-D little-endian
+ * the published IM-MIND image list comes in (doc/external.md section 9). Reads 1-D little-endian
  * unicode arrays ('<U7' and friends) as UTF-8 strings and 2-D float32 arrays
  * ('<f4', C order); writes 2-D float32 arrays. A malformed or unsupported file
  * is an error with a message naming the file, never a crash. */

@@ -1,4 +1,4 @@
-/* safetensors.h: a reader of the safetensors checkpoint format (NOTES 9):
+/* safetensors.h: a reader of the safetensors checkpoint format (doc/external.md section 9):
  * the file is mmapped, its JSON header parsed with cJSON (a key given twice
  * is an error) and every entry checked against the file's size, and the
  * __metadata__ strings kept;

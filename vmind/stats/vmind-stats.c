@@ -504,7 +504,7 @@ static const char *const tier_names[4] = { "origin", "archive", "search", "place
 
 static void set_paper(row *r, int which)
 {
-	/* Table 1 of the paper (NOTES 1) */
+	/* Table 1 of the paper (doc/external.md section 1) */
 	r->p_news = 130379;
 	r->p_users = 876956;
 	switch (which) {
