@@ -176,6 +176,17 @@ exits 2 "missing database: exit 2" vmind-report --db "$T/nope.db" --images "$T/i
 exits 2 "missing train log: exit 2" vmind-report --db "$T/db" --images "$T/images" --out "$T/r4" --train-log "$T/nope.csv"
 grep -q 'nope.csv' "$T/err"
 ok $? "the message names the log"
+# similarity coloured by risk: N4 (0.55) red, N3 (0.81, runner-up 0.2) amber
+grep -o 'id="search-N[0-9]*".*' "$H" | grep '^id="search-N4"' | grep -q 'class="sim sim-risk"'; ok $? "N4 at similarity 0.55: red (high risk)"
+grep -o 'id="search-N[0-9]*".*' "$H" | grep '^id="search-N3"' | grep -q 'class="sim sim-check"'; ok $? "N3 at 0.81: amber"
+
+# failure messages that differ only in numbers are one row
+cp "$T/db" "$T/db2"
+sqlite3 "$T/db2" "UPDATE news SET state = 'done', outcome = 'no-image', last_error = 'page: transfer closed with ' || (num * 1000 + 7) || ' bytes remaining to read' WHERE num IN (7, 8, 9)"
+vmind-report --db "$T/db2" --images "$T/images" --out "$T/r2" 2>/dev/null
+grep -o '<table id="no-image">.*' "$T/r2/index.html" >/dev/null
+n=$(grep -c 'transfer closed with N bytes remaining to read</code></td><td class="num">3<' "$T/r2/index.html")
+is "$n" 1 "three 'transfer closed with K bytes' errors are one row of 3"
 # an input error (an empty --train-log) is found before anything is written
 : >"$T/empty.csv"
 exits 2 "an empty --train-log: exit 2" vmind-report --db "$T/db" --images "$T/images" --out "$T/nothing" --train-log "$T/empty.csv"

@@ -67,6 +67,22 @@ int main(void)
 	is_str(report_count(buf, sizeof buf, 130379), "130,379", "130,379");
 	is_str(report_count(buf, sizeof buf, 876956123), "876,956,123", "876,956,123");
 	is_str(report_count(buf, sizeof buf, 999), "999", "999");
+	{
+		static const char *const cases[][2] = {
+			{ "page: transfer closed with 1234 bytes remaining to read", "page: transfer closed with N bytes remaining to read" },
+			{ "page: transfer closed with 99 bytes remaining to read", "page: transfer closed with N bytes remaining to read" },
+			{ "page: HTTP 503", "page: HTTP 503" },
+			{ "image rejected by a curator (sha256 1a2b3c4d5e6f...)", "image rejected by a curator (sha256 HEX...)" },
+			{ "Operation timed out after 30001 milliseconds with 0 bytes received", "Operation timed out after N milliseconds with N bytes received" },
+			{ "http-5xx", "http-5xx" },
+		};
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			char *c = report_reason_class(cases[i][0]);
+			is_str(c, cases[i][1], "reason class of '%s'", cases[i][0]);
+			free(c);
+		}
+		ok(report_reason_class(NULL) == NULL, "reason class of NULL is NULL");
+	}
 	is_str(report_count(buf, sizeof buf, -1000), "-1,000", "-1,000");
 	is_str(report_count(buf, sizeof buf, 0), "0", "0");
 

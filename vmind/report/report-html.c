@@ -97,6 +97,42 @@ char *report_host(const char *url)
 	return h;
 }
 
+char *report_reason_class(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s), o = 0;
+	char *out = xmalloc(n + 1);
+	for (size_t i = 0; i < n;) {
+		size_t hex = 0, dig = 0;
+		while (i + hex < n && isxdigit((unsigned char)s[i + hex]))
+			hex++;
+		while (i + dig < n && isdigit((unsigned char)s[i + dig]))
+			dig++;
+		int word_start = i == 0 || !isalnum((unsigned char)s[i - 1]);
+		if (word_start && hex >= 8 && (i + hex == n || !isalnum((unsigned char)s[i + hex]))) {
+			memcpy(out + o, "HEX", 3);
+			o += 3;
+			i += hex;
+		} else if (dig > 0 && word_start && (i + dig == n || !isalpha((unsigned char)s[i + dig]))) {
+			int status = (o >= 5 && strncasecmp(out + o - 5, "HTTP ", 5) == 0) ||
+			             (o >= 5 && strncasecmp(out + o - 5, "HTTP/", 5) == 0) ||
+			             (o >= 7 && strncasecmp(out + o - 7, "status ", 7) == 0);
+			if (status) {
+				memcpy(out + o, s + i, dig);
+				o += dig;
+			} else {
+				out[o++] = 'N';
+			}
+			i += dig;
+		} else {
+			out[o++] = s[i++];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 const char *report_count(char *buf, size_t len, long long n)
 {
 	char digits[32];

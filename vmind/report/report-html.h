@@ -24,6 +24,13 @@ int report_safe_url(const char *url);
  * NULL when there is none. */
 char *report_host(const char *url);
 
+/* An error message as a class of failures: each run of digits becomes "N"
+ * (but an HTTP status, a number after "HTTP" or "status"), and each run of
+ * eight or more hexadecimal digits "HEX", so that "transfer closed with 512
+ * bytes remaining" and "... with 2048 bytes remaining" are one row of the
+ * report's failure tables. A new string; NULL for NULL. */
+char *report_reason_class(const char *s);
+
 /* "130,379": n with comma thousands separators. */
 const char *report_count(char *buf, size_t len, long long n);
 

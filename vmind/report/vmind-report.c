@@ -270,7 +270,9 @@ static const char css[] =
 	".item img{width:150px;height:150px;object-fit:cover;display:block;background:#f1f3f5;border:1px solid #dee2e6}\n"
 	".item .noimg{width:150px;height:150px;display:flex;align-items:center;justify-content:center;background:#f1f3f5;color:#868e96;border:1px dashed #adb5bd}\n"
 	".item .title{font-weight:600}\n"
-	".tier-search .sim{color:#e8590c;font-weight:600}\n"
+	".sim{font-weight:600;padding:0 .3em;border-radius:3px}\n"
+	".sim-ok{background:#d3f9d8;color:#2b8a3e}.sim-check{background:#fff3bf;color:#a15c00}"
+	".sim-risk{background:#ffe3e3;color:#c92a2a}\n"
 	".pages a,.pages b{margin-right:.5em}\n"
 	".item a.rej{color:#c92a2a}\n"
 	"svg.chart{font-size:12px;display:block;margin:.5em 0}svg.chart text{fill:#212529}\n"
@@ -491,6 +493,21 @@ static void link_host(FILE *f, const char *url, const char *fallback)
 	free(host);
 }
 
+/* The risk that a search pick is the wrong picture, from its headline
+ * similarity and its margin over the runner-up: red below 0.8 or within
+ * 0.15 of the runner-up, amber below 0.9 or within 0.3, green above. */
+static const char *sim_class(double sim, double margin)
+{
+	return sim < 0.8 || margin < 0.15 ? "sim-risk" : sim < 0.9 || margin < 0.3 ? "sim-check" : "sim-ok";
+}
+
+static const char *sim_risk_text(double sim, double margin)
+{
+	const char *c = sim_class(sim, margin);
+	return strcmp(c, "sim-risk") == 0 ? "high risk: check this pick"
+	     : strcmp(c, "sim-check") == 0 ? "some risk: worth a look" : "low risk";
+}
+
 static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier, int eager)
 {
 	long long num = sqlite3_column_int64(st, 0);
@@ -509,8 +526,12 @@ static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier,
 	else
 		fprintf(f, "<div class=\"noimg\">%s</div>", path ? "missing file" : "not resized");
 	fprintf(f, "<figcaption><b class=\"nid\">%s</b>", nid);
-	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-		fprintf(f, " <span class=\"sim\">sim %.3f</span>", sqlite3_column_double(st, 5));
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+		double sim = sqlite3_column_double(st, 5);
+		double margin = sqlite3_column_type(st, 6) != SQLITE_NULL ? sim - sqlite3_column_double(st, 6) : 1;
+		fprintf(f, " <span class=\"sim %s\" title=\"%s\">sim %.3f</span>", sim_class(sim, margin),
+		        sim_risk_text(sim, margin), sim);
+	}
 	fputs("<br><span class=\"title\">", f);
 	report_esc(f, title);
 	fputs("</span><br><span class=\"site\">", f);
@@ -665,7 +686,10 @@ static void section_galleries(report *r, FILE *f)
 {
 	char a[32], b[32];
 	fputs("<h2 id=\"galleries\">Galleries</h2>\n<p>Search-tier picks come first, least similar headline "
-	      "first: they are the ones to check. Each item shows its news id, headline, the site the image "
+	      "first: they are the ones to check. Their similarity is coloured by risk: "
+	      "<span class=\"sim sim-risk\">red</span> below 0.8 or within 0.15 of the runner-up, "
+	      "<span class=\"sim sim-check\">amber</span> below 0.9 or within 0.3, "
+	      "<span class=\"sim sim-ok\">green</span> above. Each item shows its news id, headline, the site the image "
 	      "was found on and the capture (archive) or fetch date.</p>\n", f);
 	for (int t = 0; t < NTIERS; t++) {
 		long long n = tier_count(r, t), shown = shown_items(r, t);
@@ -823,7 +847,8 @@ static void section_dupes(report *r, FILE *f)
 static void reason_table(report *r, FILE *f, const char *id, const char *head, const char *base)
 {
 	char *sql = xasprintf(
-		"WITH b AS (%s),"
+		"WITH b0 AS (%s),"
+		" b AS (SELECT report_reason(reason) AS reason, num, id FROM b0),"
 		" c AS (SELECT reason, count(*) AS n FROM b GROUP BY reason),"
 		" e AS (SELECT reason, group_concat(id, ' ') AS ex FROM"
 		"  (SELECT reason, id, row_number() OVER (PARTITION BY reason ORDER BY num) AS rn"
@@ -985,6 +1010,17 @@ static void parse_options(report *r, int argc, char **argv)
 	vm_cli_free(&cli);
 }
 
+/* report_reason(TEXT): report_reason_class in SQL, for the failure tables. */
+static void sql_reason(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	char *c = report_reason_class((const char *)sqlite3_value_text(argv[0]));
+	if (c)
+		sqlite3_result_text(ctx, c, -1, free);
+	else
+		sqlite3_result_null(ctx);
+}
+
 /* The inputs checked, read and opened, then (only then) the output's
  * thumbnail folder made: an input error leaves nothing behind. */
 static void open_inputs(report *r)
@@ -1000,6 +1036,9 @@ static void open_inputs(report *r)
 	r->db = vm_db_open(r->db_path, VM_DB_READONLY, err, sizeof err);
 	if (!r->db)
 		vm_die("%s", err);
+	if (sqlite3_create_function(r->db, "report_reason", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	                            sql_reason, NULL, NULL) != SQLITE_OK)
+		vm_die("%s: %s", r->db_path, sqlite3_errmsg(r->db));
 	r->thumbs_dir = xasprintf("%s/thumbs", r->out);
 	if (vm_mkdir_p(r->thumbs_dir) != 0)
 		vm_die_errno("%s", r->thumbs_dir);
