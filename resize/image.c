@@ -84,6 +84,26 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+uint64_t resize_colour_rgb(const unsigned char *rgb, int w, int h)
+{
+	uint64_t sig = 0;
+	for (int q = 0; q < 4; q++) {
+		int x0 = (q & 1) ? w / 2 : 0, x1 = (q & 1) ? w : w / 2;
+		int y0 = (q & 2) ? h / 2 : 0, y1 = (q & 2) ? h : h / 2;
+		double sum[3] = { 0, 0, 0 };
+		long n = 0;
+		for (int y = y0; y < y1; y++)
+			for (int x = x0; x < x1; x++, n++)
+				for (int c = 0; c < 3; c++)
+					sum[c] += rgb[((size_t)y * w + x) * 3 + c];
+		for (int c = 0; c < 3; c++) {
+			uint64_t level = n ? (uint64_t)(sum[c] / (double)n / 256.0 * 32.0) : 0;
+			sig |= (level > 31 ? 31 : level) << (5 * (3 * q + c));
+		}
+	}
+	return sig;
+}
+
 /* pHash in the manner of the Python imagehash package's phash(): grey
  * (ITU-R 601 luma, as Pillow's "L"), area-averaged to 32 x 32, a 2-D DCT-II,
  * the 8 x 8 lowest frequencies (DC included), each bit = coefficient >
@@ -365,6 +385,7 @@ static int hash_and_encode(const resize_opts *o, VipsImage *mem, resize_result *
 	}
 	mem->Type = VIPS_INTERPRETATION_sRGB;
 	res->phash = resize_phash_rgb(VIPS_IMAGE_ADDR(mem, 0, 0), o->size, o->size);
+	res->colour = resize_colour_rgb(VIPS_IMAGE_ADDR(mem, 0, 0), o->size, o->size);
 	switch (o->format) {
 	case RESIZE_JPG:
 		rc = vips_jpegsave_buffer(mem, &out, &outlen, "Q", o->quality, "strip", TRUE, NULL);

@@ -25,8 +25,14 @@ typedef struct resize_result {
 	void *data;            /* the encoded output (g_free'd by resize_result_free) */
 	size_t len;
 	uint64_t phash;
+	uint64_t colour;          /* resize_colour_rgb of the output */
 	int in_width, in_height;  /* of the input as its header says (0 for white) */
 } resize_result;
+
+/* The colour signature of w x h RGB pixels: the mean red, green and blue of
+ * each quarter (top left, top right, bottom left, bottom right), 5 bits
+ * each, value k of the 12 at bits 5k..5k+4 (see vmind/lib/dupes.h). */
+uint64_t resize_colour_rgb(const unsigned char *rgb, int w, int h);
 
 /* Names <-> enums; -1 when unknown. */
 int resize_mode_parse(const char *s);

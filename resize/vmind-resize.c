@@ -84,6 +84,7 @@ typedef struct item {
 	char src_sha[65];
 	char out_sha[65];
 	uint64_t phash;
+	uint64_t colour;
 } item;
 
 typedef struct run {
@@ -218,6 +219,7 @@ static void work_item(run *r, item *it)
 	}
 	vm_sha256_hex(res.data, res.len, it->out_sha);
 	it->phash = res.phash;
+	it->colour = res.colour;
 	out_path = xasprintf("%s/%s", r->out_dir, rel);
 	if (vm_write_file_renamed(out_path, res.data, res.len) != 0) {
 		set_err(it, "%s: %s", out_path, strerror(errno));
@@ -256,7 +258,7 @@ static void load_items(sqlite3 *db, run *r)
 	size_t cap = 1024;
 	const char *sql =
 		"SELECT i.news_num, n.id, i.tier, i.raw_path, i.sha256,"
-		" r.news_num IS NOT NULL, r.path, r.sha256, r.source_sha256, r.size, r.quality,"
+		" r.news_num IS NOT NULL AND r.colour IS NOT NULL, r.path, r.sha256, r.source_sha256, r.size, r.quality,"
 		" r.mode, r.format"
 		" FROM image i JOIN news n ON n.num = i.news_num"
 		" LEFT JOIN resized r ON r.news_num = i.news_num ORDER BY i.news_num";
@@ -349,6 +351,7 @@ static void record(sqlite3 *db, const run *r, stmts *s, const item *it)
 			sqlite3_bind_int(s->put, 8, r->o.quality);
 		sqlite3_bind_int64(s->put, 9, (sqlite3_int64)it->phash);
 		sqlite3_bind_double(s->put, 10, now);
+		sqlite3_bind_int64(s->put, 11, (sqlite3_int64)it->colour);
 		vm_db_step_done(db, s->put);
 		free(rel);
 	}
@@ -537,7 +540,7 @@ static void prepare_work(sqlite3 *db, const char *db_path, run *r, stmts *s)
 		vm_die("%s: %s", db_path, err);
 	load_items(db, r);
 	s->put = vm_db_prepare(db, "INSERT OR REPLACE INTO resized (news_num, path, sha256, source_sha256, size,"
-	                           " mode, format, quality, phash, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+	                           " mode, format, quality, phash, created_at, colour) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
 	s->unerr = vm_db_prepare(db, "DELETE FROM resize_error WHERE news_num = ?");
 	s->puterr = vm_db_prepare(db, "INSERT OR REPLACE INTO resize_error (news_num, source_sha256, error, at)"
 	                              " VALUES (?,?,?,?)");

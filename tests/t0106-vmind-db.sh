@@ -4,7 +4,8 @@
 # news files with an image whose tier is not 'placeholder'; origin rate counts
 # the origin and archive tiers; the tiers are shown apart (text note, JSON
 # keys); image rows of news outside the news files are left out and said.
-# Also --duplicates (groups from vmind/lib/dupes.c) in text and JSON.
+# Also --duplicates (groups from vmind/lib/dupes.c) in text and JSON: a
+# placeholder never in a group, colours telling apart covers of one pHash.
 . "$top_srcdir/tests/lib.sh"
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
@@ -19,7 +20,8 @@ printf '1\tU1\t%s\tN7\tN14-1\n2\tU2\t%s\t\tN14-1\n' "$TIME" "$TIME" >"$T/beh.tsv
 # the rest without an image; news 1, 2, 3 are not in the news files
 {
 	cat "$top_srcdir/vmind/lib/schema.sql"
-	echo "PRAGMA user_version = 1;"
+	echo "ALTER TABLE resized ADD COLUMN colour INTEGER;"   # migration 1 -> 2 (vmind/lib/db.c)
+	echo "PRAGMA user_version = 2;"
 	echo "BEGIN;"
 	awk 'BEGIN {
 		for (i = 1; i <= 100; i++) printf "INSERT INTO news (num, id, category, subcategory, title, url) VALUES (%d, '\''N%d'\'', '\''news'\'', '\''sports'\'', '\''t'\'', '\''u'\'');\n", 7 * i, 7 * i
@@ -31,6 +33,16 @@ printf '1\tU1\t%s\tN7\tN14-1\n2\tU2\t%s\t\tN14-1\n' "$TIME" "$TIME" >"$T/beh.tsv
 		# two news sharing one resized image
 		for (i = 1; i <= 2; i++) printf "INSERT INTO resized (news_num, path, sha256, source_sha256, size, mode, format, phash, created_at) VALUES (%d, '\''N%d.jpg'\'', '\''%064d'\'', '\''%064d'\'', 224, '\''crop'\'', '\''jpg'\'', 12345, 0);\n", 7 * i, 7 * i, 1, 2
 		printf "INSERT INTO resized (news_num, path, sha256, source_sha256, size, mode, format, phash, created_at) VALUES (21, '\''N21.jpg'\'', '\''%064d'\'', '\''%064d'\'', 224, '\''crop'\'', '\''jpg'\'', -1, 0);\n", 3, 4
+		# two placeholders, one pHash (no picture: never a group); two covers of
+		# one pHash in far colours (not one picture); two of near pHash and
+		# colour (one picture)
+		R = "INSERT INTO resized (news_num, path, sha256, source_sha256, size, mode, format, phash, created_at, colour) VALUES"
+		printf "%s (637, '\''N637.jpg'\'', '\''%064d'\'', '\''p1'\'', 224, '\''crop'\'', '\''jpg'\'', 777, 0, 0);\n", R, 11
+		printf "%s (644, '\''N644.jpg'\'', '\''%064d'\'', '\''p2'\'', 224, '\''crop'\'', '\''jpg'\'', 777, 0, 0);\n", R, 12
+		printf "%s (70, '\''N70.jpg'\'', '\''%064d'\'', '\''c1'\'', 224, '\''crop'\'', '\''jpg'\'', 999, 0, 0);\n", R, 13
+		printf "%s (77, '\''N77.jpg'\'', '\''%064d'\'', '\''c2'\'', 224, '\''crop'\'', '\''jpg'\'', 999, 0, 1152921504606846975);\n", R, 14
+		printf "%s (84, '\''N84.jpg'\'', '\''%064d'\'', '\''n1'\'', 224, '\''crop'\'', '\''jpg'\'', 555, 0, 33);\n", R, 15
+		printf "%s (91, '\''N91.jpg'\'', '\''%064d'\'', '\''n2'\'', 224, '\''crop'\'', '\''jpg'\'', 556, 0, 34);\n", R, 16
 	}'
 	echo "COMMIT;"
 } >"$T/db.sql"
@@ -63,6 +75,10 @@ fi
 
 exits 0 "--duplicates: exit 0" vmind-stats --duplicates "$@"
 ok $(grep -q 'group 1: 2 items' "$T/out"; echo $?) "--duplicates: the shared image is a group of 2"
+is "$(grep -c '^group ' "$T/out")" 2 "two groups: the shared image and the near copy (N84, N91)"
+grep -A2 '^group 2: 2 items' "$T/out" | grep -q N91; ok $? "near pHash and colour: one picture"
+grep -q 'N637\|N644' "$T/out"; is $? 1 "placeholders never form a group"
+grep -q 'N70\|N77' "$T/out"; is $? 1 "one pHash in far colours is two pictures"
 exits 0 "--duplicates --format json" vmind-stats --duplicates --max-distance 0 --format json "$@"
 if command -v python3 >/dev/null 2>&1; then
 	python3 -c '

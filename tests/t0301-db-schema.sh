@@ -3,7 +3,7 @@
 # sqlite3 CLI: a database the C code creates (through tests/unit/dbtool) has
 # exactly the tables and columns that man/vmind.7's DATABASE section documents
 # (so the page can't drift from schema.sql), the page's sample queries run on
-# it, it is in WAL mode at version 1 with integrity ok; news registration
+# it, it is in WAL mode at version 2 with integrity ok; news registration
 # merges splits as an awk computation of the same files says; the refusals
 # (newer version, not SQLite, missing file) give their exact messages;
 # concurrent creation of one file works; and a registration killed with -9
@@ -21,7 +21,7 @@ fi
 sq() { sqlite3 -batch -bail "$@"; }
 
 exits 0 "dbtool create makes a database" "$dbtool" create "$db"
-is "$(sq "$db" 'PRAGMA user_version')" 1 "user_version is 1"
+is "$(sq "$db" 'PRAGMA user_version')" 2 "user_version is 2"
 is "$(sq "$db" 'PRAGMA journal_mode')" wal "journal mode is WAL"
 is "$(sq "$db" 'PRAGMA application_id')" 1447906884 "application_id is 0x564D4E44"
 is "$(sq "$db" 'PRAGMA integrity_check')" ok "PRAGMA integrity_check ok"
@@ -130,11 +130,11 @@ exits 2 "a missing database is refused read-only" "$dbtool" version "$T/none.db"
 is "$(cat "$T/err")" "dbtool: $T/none.db: No such file or directory" "... naming it"
 ok $([ ! -e "$T/none.db" ]; echo $?) "... and not created"
 cp "$db" "$T/new.db"; [ -f "$db-wal" ] && cp "$db-wal" "$T/new.db-wal"
-sq "$T/new.db" 'PRAGMA user_version = 2'
+sq "$T/new.db" 'PRAGMA user_version = 3'
 exits 2 "a newer schema version is refused" "$dbtool" create "$T/new.db"
-is "$(cat "$T/err")" "dbtool: $T/new.db: database schema version 2 is newer than this vmind supports (1)" "... with the exact message"
+is "$(cat "$T/err")" "dbtool: $T/new.db: database schema version 3 is newer than this vmind supports (2)" "... with the exact message"
 exits 2 "... read-only too" "$dbtool" version "$T/new.db"
-is "$(sq "$T/new.db" 'PRAGMA user_version')" 2 "... and the file is left at version 2"
+is "$(sq "$T/new.db" 'PRAGMA user_version')" 3 "... and the file is left at version 3"
 printf 'N1\tnews\tnewsus\tnot a database\t\t\t[]\t[]\n' >"$T/news.db"
 cp "$T/news.db" "$T/news.db.orig"
 exits 2 "a TSV file is refused as a database" "$dbtool" create "$T/news.db"
@@ -154,9 +154,9 @@ for round in 1 2 3 4 5; do
 		pids="$pids $!"
 	done
 	for p in $pids; do wait "$p" || fails=$((fails + 1)); done
-	[ "$(sq "$T/race.db" 'PRAGMA user_version')" = 1 ] || fails=$((fails + 1))
+	[ "$(sq "$T/race.db" 'PRAGMA user_version')" = 2 ] || fails=$((fails + 1))
 done
-is "$fails" 0 "5 rounds of 4 concurrent creations of one database all succeed at version 1"
+is "$fails" 0 "5 rounds of 4 concurrent creations of one database all succeed at version 2"
 [ "$fails" -eq 0 ] || sed 's/^/#   /' "$T/race.err"
 
 # --- a registration killed with -9 leaves all or nothing -----------------

@@ -38,27 +38,40 @@ is "$(cell pending)" "$(q "SELECT count(*) FROM news WHERE state = 'pending'")" 
 grep -q '<title>Curation &lt;test&gt;</title>' "$H"
 ok $? "--title escaped"
 
-# galleries: one item per tier at least, search first and least similar first
-for tier in search archive origin placeholder; do
-	n=$(grep -c "<figure class=\"item tier-$tier\"" "$H")
+# galleries: on pages of their own (the main page links them), search first
+# and least similar first; no gallery of placeholders
+is "$(grep -c '<figure class="item tier-' "$H")" 0 "the main page holds no gallery"
+for tier in search archive origin; do
+	grep -q "href=\"tier-$tier-1.html\"" "$H"; ok $? "the main page links the $tier gallery"
+done
+G=$T/galleries.html
+cat "$R"/tier-search-*.html "$R"/tier-archive-*.html "$R"/tier-origin-*.html >"$G"
+for tier in search archive origin; do
+	n=$(grep -c "<figure class=\"item tier-$tier\"" "$G")
 	is "$n" "$(q "SELECT count(*) FROM image WHERE tier = '$tier'")" "gallery of tier $tier holds its items"
 done
-order=$(grep -o 'id="\(search\|archive\|origin\|placeholder\)-N[0-9]*"' "$H" | sed 's/id="//; s/"//' | tr '\n' ' ')
-is "$order" "search-N4 search-N3 archive-N2 origin-N1 origin-N10 placeholder-N5 " "search tier first, ascending similarity"
-grep -q 'captured 2019-11-10' "$H"
+test ! -e "$R/tier-placeholder-1.html"; ok $? "no gallery of blank placeholders"
+grep -q 'Placeholders are one white image: no gallery' "$H"; ok $? "the main page says why"
+order=$(grep -o 'id="\(search\|archive\|origin\|placeholder\)-N[0-9]*"' "$G" | sed 's/id="//; s/"//' | tr '\n' ' ')
+is "$order" "search-N4 search-N3 archive-N2 origin-N1 origin-N10 " "search tier first, ascending similarity"
+grep -q 'captured 2019-11-10' "$G"
 ok $? "archive capture date shown"
-grep -q 'assets.msn.com via <a rel="noopener noreferrer" href="https://web.archive.org/' "$H"
+grep -q 'assets.msn.com via <a rel="noopener noreferrer" href="https://web.archive.org/' "$G"
 ok $? "archive item: original site via the archive"
+grep -q '<input type="checkbox" class="reject" value="N4">' "$R/tier-search-1.html"; ok $? "a gallery item can be ticked as a wrong pick"
+grep -q 'id="reject-download" download="reject.txt"' "$R/tier-search-1.html"; ok $? "each gallery page has the download link"
+H0=$H H=$G
 
-# hostile input
-grep -q '<script' "$R"/*.html
-ok $((! $?)) "no <script> anywhere"
+# hostile input; the one script is report.js, no inline script
+is "$(grep -ho '<script[^>]*>' "$R"/*.html | sort -u)" '<script src="report.js" defer>' "no script but report.js"
+test -s "$R/report.js"; ok $? "report.js written"
 grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quoted&quot; title' "$H"
 ok $? "hostile title escaped"
 grep -qi 'href="javascript' "$H"
 ok $((! $?)) "javascript: page URL not linked"
 grep -q 'Pitcher &lt;b&gt;signs&lt;/b&gt; deal' "$H"
 ok $? "matched title escaped"
+H=$H0
 
 # thumbnails: relative, inside the folder, equal to the resized files
 srcs=$(grep -o '<img src="[^"]*"' "$R"/*.html | sed 's/.*src="//; s/"$//' | sort -u)
@@ -70,9 +83,9 @@ for s in $srcs; do
 	id=$(basename "$s" .jpg)
 	cmp -s "$R/$s" "$T/images/$id.jpg" || { nbad=$((nbad + 1)); echo "# differs: $s"; }
 done
-is "$nsrc" "5" "five distinct thumbnails linked (N1-N5)"
+is "$nsrc" "4" "four distinct thumbnails linked (N1-N4; no placeholder gallery)"
 is "$nbad" "0" "every thumbnail link is relative, exists in the folder and equals its resized file"
-grep -q '<div class="noimg">not resized</div>' "$H"
+grep -q '<div class="noimg">not resized</div>' "$G"
 ok $? "an item without a resized file says so"
 
 # rejected, duplicates, failures, training
@@ -82,9 +95,9 @@ grep -q '<td>N3</td>' "$T/rej" && grep -q 'site logo, not a &lt;photo&gt;' "$T/r
 ok $? "rejected pick shown apart with its reason"
 grep -q 'thumbs/N3.jpg" alt="N3 now"' "$T/rej"
 ok $? "rejected row shows the current pick"
-grep 'id="search-N3"' "$H" | grep -q 'href="index.html#rejected">replaces 1 rejected pick</a>'
+grep 'id="search-N3"' "$G" | grep -q 'href="index.html#rejected">replaces 1 rejected pick</a>'
 ok $? "the gallery item of N3 points to its rejected pick"
-is "$(grep -c 'replaces [0-9]* rejected' "$H")" "1" "no other item claims a rejected pick"
+is "$(grep -c 'replaces [0-9]* rejected' "$G")" "1" "no other item claims a rejected pick"
 sed -n '/id="dupe-1"/p' "$H" >"$T/dupe"
 grep -q '<b>N3</b>' "$T/dupe" && grep -q '<b>N4</b>' "$T/dupe"
 ok $? "N3 and N4 form a duplicate group"
@@ -109,13 +122,13 @@ is "$(grep -c '<polyline' "$H")" "6" "six training lines (loss per step and per 
 exits 0 "paginated run" vmind-report --db "$T/db" --images "$T/images" --out "$R" --per-page 1
 check "tier-search-2.html written" test -f "$R/tier-search-2.html"
 check "tier-origin-2.html written" test -f "$R/tier-origin-2.html"
-is "$(grep -c '<figure class="item tier-search"' "$H")" "1" "main page shows one search item per page"
+is "$(grep -c '<figure class="item tier-search"' "$R/tier-search-1.html")" "1" "one search item per page"
 grep -q 'id="search-N3"' "$R/tier-search-2.html"
 ok $? "second search page holds N3"
 exits 0 "unpaginated rerun" vmind-report --db "$T/db" --images "$T/images" --out "$R"
 check "stale tier pages removed" test ! -e "$R/tier-search-2.html" -a ! -e "$R/tier-origin-2.html"
 exits 0 "--max-items 1" vmind-report --db "$T/db" --images "$T/images" --out "$T/r1" --max-items 1
-is "$(grep -c '<figure class="item tier-origin"' "$T/r1/index.html")" "1" "--max-items limits a gallery"
+is "$(cat "$T"/r1/tier-origin-*.html | grep -c '<figure class="item tier-origin"')" "1" "--max-items limits a gallery"
 
 # --behaviors adds users
 printf '1\tU7\t11/11/2019 9:05:58 AM\tN1\tN2-1 N3-0\n2\tU9\t11/11/2019 9:06:00 AM\t\tN1-0\n3\tU7\t11/11/2019 9:07:00 AM\t\tN4-1\n' >"$T/behaviors.tsv"
@@ -168,7 +181,7 @@ rm "$T/images/N2.jpg"
 exits 1 "missing resized file: exit 1" vmind-report --db "$T/db" --images "$T/images" --out "$T/r3"
 grep -q 'N2' "$T/err"
 ok $? "the warning names N2"
-grep -q '<div class="noimg">missing file</div>' "$T/r3/index.html"
+cat "$T"/r3/tier-*.html | grep -q '<div class="noimg">missing file</div>'
 ok $? "the item says its file is missing"
 
 exits 2 "no --db: exit 2" vmind-report --images "$T/images" --out "$T/r4"
@@ -177,8 +190,8 @@ exits 2 "missing train log: exit 2" vmind-report --db "$T/db" --images "$T/image
 grep -q 'nope.csv' "$T/err"
 ok $? "the message names the log"
 # similarity coloured by risk: N4 (0.55) red, N3 (0.81, runner-up 0.2) amber
-grep -o 'id="search-N[0-9]*".*' "$H" | grep '^id="search-N4"' | grep -q 'class="sim sim-risk"'; ok $? "N4 at similarity 0.55: red (high risk)"
-grep -o 'id="search-N[0-9]*".*' "$H" | grep '^id="search-N3"' | grep -q 'class="sim sim-check"'; ok $? "N3 at 0.81: amber"
+grep -o 'id="search-N[0-9]*".*' "$R/tier-search-1.html" | grep '^id="search-N4"' | grep -q 'class="sim sim-risk"'; ok $? "N4 at similarity 0.55: red (high risk)"
+grep -o 'id="search-N[0-9]*".*' "$R/tier-search-1.html" | grep '^id="search-N3"' | grep -q 'class="sim sim-check"'; ok $? "N3 at 0.81: amber"
 
 # failure messages that differ only in numbers are one row
 cp "$T/db" "$T/db2"

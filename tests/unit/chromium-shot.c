@@ -14,12 +14,18 @@
  *   scripts N                 <script> elements in the page
  *   screenshot FILE BYTES     of the whole page: WIDTH wide, at least HEIGHT
  *                             high (at most 16000)
- * Usage: chromium-shot CHROMIUM USER-DATA-DIR URL SHOT.png WIDTH HEIGHT
+ * With DOWNLOAD-DIR and SCRIPT, SCRIPT (JavaScript, e.g. ticking boxes and
+ * clicking a download link) then runs in the page with downloads allowed
+ * into DOWNLOAD-DIR, and the first file that lands there is reported:
+ *   download NAME BYTES       (or "download none" after 20 seconds)
+ * Usage: chromium-shot CHROMIUM USER-DATA-DIR URL SHOT.png WIDTH HEIGHT [DOWNLOAD-DIR SCRIPT]
  * Exit 0 when all of that could be asked (the shell test judges the
  * answers), 2 when the browser could not be driven. */
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -262,6 +268,42 @@ static const char probe[] =
 	" return JSON.stringify(r);"
 	"})()";
 
+/* Allow downloads into dir, run script in the page, wait for a file. */
+static void run_and_download(const char *dir, const char *script)
+{
+	cJSON *params = cJSON_CreateObject(), *reply;
+	double until;
+	cJSON_AddStringToObject(params, "behavior", "allow");
+	cJSON_AddStringToObject(params, "downloadPath", dir);
+	cJSON_Delete(call("Browser.setDownloadBehavior", params, 0));
+	params = cJSON_CreateObject();
+	cJSON_AddStringToObject(params, "expression", script);
+	cJSON_AddBoolToObject(params, "userGesture", 1);
+	reply = call("Runtime.evaluate", params, 1);
+	cJSON_Delete(reply);
+	for (until = now() + 20; now() < until;) {
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		while (d && (e = readdir(d)) != NULL) {
+			size_t n = strlen(e->d_name);
+			if (e->d_name[0] == '.' || (n > 11 && strcmp(e->d_name + n - 11, ".crdownload") == 0))
+				continue;
+			char path[4096];
+			struct stat sb;
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			if (stat(path, &sb) == 0) {
+				printf("download %s %lld\n", e->d_name, (long long)sb.st_size);
+				closedir(d);
+				return;
+			}
+		}
+		if (d)
+			closedir(d);
+		usleep(100000);
+	}
+	printf("download none\n");
+}
+
 int main(int argc, char **argv)
 {
 	int p_in[2], p_out[2];
@@ -270,8 +312,8 @@ int main(int argc, char **argv)
 	char *target = NULL;
 	int width, height, page_height;
 
-	if (argc != 7) {
-		fprintf(stderr, "usage: chromium-shot CHROMIUM USER-DATA-DIR URL SHOT.png WIDTH HEIGHT\n");
+	if (argc != 7 && argc != 9) {
+		fprintf(stderr, "usage: chromium-shot CHROMIUM USER-DATA-DIR URL SHOT.png WIDTH HEIGHT [DOWNLOAD-DIR SCRIPT]\n");
 		return 2;
 	}
 	width = atoi(argv[5]);
@@ -399,6 +441,9 @@ int main(int argc, char **argv)
 		free(png);
 	}
 	cJSON_Delete(reply);
+
+	if (argc == 9)
+		run_and_download(argv[7], argv[8]);
 
 	/* messages that arrived meanwhile */
 	cJSON_Delete(call("Runtime.evaluate", cJSON_Parse("{\"expression\":\"1\"}"), 1));

@@ -102,7 +102,7 @@ static void test_create_reopen(void)
 		printf("# %s\n", err);
 		exit(1);
 	}
-	ok(vm_db_version(db) == 1 && VM_DB_SCHEMA_VERSION == 1, "new database has schema version 1");
+	ok(vm_db_version(db) == 2 && VM_DB_SCHEMA_VERSION == 2, "new database has schema version 2");
 	is_str(q_text(db, "PRAGMA journal_mode"), "wal", "journal mode is WAL");
 	is_str(q_text(db, "PRAGMA foreign_keys"), "1", "foreign keys are on");
 	is_str(q_text(db, "PRAGMA synchronous"), "1", "synchronous is NORMAL");
@@ -121,7 +121,7 @@ static void test_create_reopen(void)
 	vm_db_close(db);
 
 	db = vm_db_open(p, 0, err, sizeof err);
-	ok(db != NULL && vm_db_version(db) == 1, "reopen without VM_DB_CREATE");
+	ok(db != NULL && vm_db_version(db) == 2, "reopen without VM_DB_CREATE");
 	if (db)
 		is_str(q_text(db, "SELECT value FROM meta WHERE key = 'k'"), "v", "data kept on reopen");
 	vm_db_close(db);
@@ -147,7 +147,7 @@ static void test_create_reopen(void)
 		free(want);
 	}
 	db = vm_db_open(p, 0, err, sizeof err);
-	ok(db != NULL && vm_db_version(db) == 1, "read-write open of an empty file creates the schema");
+	ok(db != NULL && vm_db_version(db) == 2, "read-write open of an empty file creates the schema");
 	vm_db_close(db);
 	free(p);
 }
@@ -175,7 +175,7 @@ static void test_refusals(void)
 	db = raw_open(p);
 	run(db, "CREATE TABLE future (x); PRAGMA user_version = 7;");
 	sqlite3_close(db);
-	want = xasprintf("%s: database schema version 7 is newer than this vmind supports (1)", p);
+	want = xasprintf("%s: database schema version 7 is newer than this vmind supports (2)", p);
 	db = vm_db_open(p, 0, err, sizeof err);
 	ok(db == NULL, "a newer schema version is refused");
 	is_str(err, want, "... with the exact message");

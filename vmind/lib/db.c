@@ -35,7 +35,11 @@
  * A step that rebuilds a table (SQLite's 12-step ALTER) runs with foreign
  * keys off; vm_db_migrate() checks them before committing. */
 static const vm_db_migration migrations[] = {
-	{ 0, NULL }   /* sentinel: no migration beyond the base yet */
+	/* 1 -> 2: the colour signature of a resized image, which duplicate
+	 * detection checks beside the pHash (NULL: made by an older
+	 * vmind-resize, redone by the next run) */
+	{ 1, "ALTER TABLE resized ADD COLUMN colour INTEGER;" },
+	{ 0, NULL }   /* sentinel */
 };
 static const size_t n_migrations = sizeof migrations / sizeof migrations[0] - 1;
 

@@ -12,7 +12,7 @@
 #include "util.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define VM_DB_SCHEMA_VERSION 1
+#define VM_DB_SCHEMA_VERSION 2
 
 /* The text of vmind/lib/schema.sql (generated vmind/lib/schema.c). */
 extern const char vm_schema_sql[];

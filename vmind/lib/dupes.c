@@ -76,7 +76,9 @@ static void load_items(sqlite3 *db, vm_dupes *d)
 {
 	sqlite3_stmt *st = vm_db_prepare(db,
 	        "SELECT r.news_num, COALESCE(n.id, 'N' || r.news_num), r.path, r.sha256,"
-	        " r.source_sha256, r.phash FROM resized r LEFT JOIN news n ON n.num = r.news_num"
+	        " r.source_sha256, r.phash, r.colour FROM resized r LEFT JOIN news n ON n.num = r.news_num"
+	        " LEFT JOIN image i ON i.news_num = r.news_num"
+	        " WHERE i.tier IS NOT 'placeholder'"   /* a placeholder is no picture: never a duplicate */
 	        " ORDER BY r.news_num");
 	size_t cap = 0;
 	while (vm_db_step_row(db, st)) {
@@ -90,6 +92,8 @@ static void load_items(sqlite3 *db, vm_dupes *d)
 		it->sha256 = vm_db_column_dup(st, 3);
 		it->source_sha256 = vm_db_column_dup(st, 4);
 		it->phash = (uint64_t)sqlite3_column_int64(st, 5);
+		it->has_colour = sqlite3_column_type(st, 6) != SQLITE_NULL;
+		it->colour = (uint64_t)sqlite3_column_int64(st, 6);
 		if (!it->path)
 			it->path = xstrdup("");
 		if (!it->sha256)
@@ -113,59 +117,59 @@ static void link_same_sha(const vm_dupes *d, size_t *parent)
 	free(order);
 }
 
-/* Items with the same hash; the distinct hashes (one item each) into uniq.
- * Returns their number. */
-static size_t link_same_phash(const vm_dupes *d, size_t *parent, keyed *uniq)
+/* Are two items the same picture as far as the hashes tell: pHashes within
+ * max_distance bits, and colours close (see vm_dupes_colour_close; a row
+ * without a colour, from an older vmind-resize, is not checked)? */
+static int near(const vm_dupe_item *x, const vm_dupe_item *y, int max_distance)
 {
-	size_t n = d->nitems, nuniq = 0;
+	if (__builtin_popcountll(x->phash ^ y->phash) > max_distance)
+		return 0;
+	return !x->has_colour || !y->has_colour || vm_dupes_colour_close(x->colour, y->colour);
+}
+
+int vm_dupes_colour_close(uint64_t a, uint64_t b)
+{
+	for (int k = 0; k < 12; k++) {
+		int x = (int)(a >> (5 * k) & 31), y = (int)(b >> (5 * k) & 31);
+		if (x - y > VM_DUPES_COLOUR_LEVELS || y - x > VM_DUPES_COLOUR_LEVELS)
+			return 0;
+	}
+	return 1;
+}
+
+/* Near items, comparing every pair. */
+static void link_all_pairs(const vm_dupes *d, size_t *parent)
+{
+	for (size_t a = 0; a < d->nitems; a++)
+		for (size_t b = a + 1; b < d->nitems; b++)
+			if (near(&d->items[a], &d->items[b], d->max_distance))
+				uf_union(parent, a, b);
+}
+
+/* Near items by multi-index hashing: max_distance + 1 disjoint bands of the
+ * pHash (two hashes within max_distance bits agree on one band at least),
+ * and within each band only the items that agree on it are compared. */
+static void link_by_bands(const vm_dupes *d, size_t *parent)
+{
+	int bands = d->max_distance + 1;
+	size_t n = d->nitems;
 	keyed *keys = xmalloc((n + 1) * sizeof *keys);
-	for (size_t i = 0; i < n; i++) {
-		keys[i].key = d->items[i].phash;
-		keys[i].idx = i;
-	}
-	qsort(keys, n, sizeof *keys, cmp_keyed);
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && keys[i].key == keys[i - 1].key)
-			uf_union(parent, keys[i].idx, keys[i - 1].idx);
-		else
-			uniq[nuniq++] = keys[i];
-	}
-	free(keys);
-	return nuniq;
-}
-
-/* Near hashes, comparing every pair of distinct ones. */
-static void link_all_pairs(const keyed *uniq, size_t nuniq, int max_distance, size_t *parent)
-{
-	for (size_t a = 0; a < nuniq; a++)
-		for (size_t b = a + 1; b < nuniq; b++)
-			if (__builtin_popcountll(uniq[a].key ^ uniq[b].key) <= max_distance)
-				uf_union(parent, uniq[a].idx, uniq[b].idx);
-}
-
-/* Near hashes by multi-index hashing: max_distance + 1 disjoint bands, and
- * within each band only the hashes that agree on it are compared. */
-static void link_by_bands(const keyed *uniq, size_t nuniq, int max_distance, size_t *parent)
-{
-	int bands = max_distance + 1;
-	keyed *keys = xmalloc((nuniq + 1) * sizeof *keys);
 	for (int band = 0; band < bands; band++) {
 		int lo = 64 * band / bands, hi = 64 * (band + 1) / bands;
 		uint64_t mask = (hi - lo >= 64) ? ~(uint64_t)0 : (((uint64_t)1 << (hi - lo)) - 1);
-		for (size_t i = 0; i < nuniq; i++) {
-			keys[i].key = (uniq[i].key >> lo) & mask;
+		for (size_t i = 0; i < n; i++) {
+			keys[i].key = (d->items[i].phash >> lo) & mask;
 			keys[i].idx = i;
 		}
-		qsort(keys, nuniq, sizeof *keys, cmp_keyed);
-		for (size_t s = 0, e; s < nuniq; s = e) {
-			for (e = s + 1; e < nuniq && keys[e].key == keys[s].key; e++)
+		qsort(keys, n, sizeof *keys, cmp_keyed);
+		for (size_t s = 0, e; s < n; s = e) {
+			for (e = s + 1; e < n && keys[e].key == keys[s].key; e++)
 				;
 			for (size_t a = s; a < e; a++)
-				for (size_t b = a + 1; b < e; b++) {
-					const keyed *x = &uniq[keys[a].idx], *y = &uniq[keys[b].idx];
-					if (__builtin_popcountll(x->key ^ y->key) <= max_distance)
-						uf_union(parent, x->idx, y->idx);
-				}
+				for (size_t b = a + 1; b < e; b++)
+					if (uf_find(parent, keys[a].idx) != uf_find(parent, keys[b].idx) &&
+					    near(&d->items[keys[a].idx], &d->items[keys[b].idx], d->max_distance))
+						uf_union(parent, keys[a].idx, keys[b].idx);
 		}
 	}
 	free(keys);
@@ -201,8 +205,7 @@ static void collect_groups(vm_dupes *d, size_t *parent)
 
 int vm_dupes_find(sqlite3 *db, int max_distance, vm_dupes *d, char *err, size_t errlen)
 {
-	size_t *parent, nuniq;
-	keyed *uniq;
+	size_t *parent;
 	memset(d, 0, sizeof *d);
 	if (max_distance < 0 || max_distance > 64) {
 		snprintf(err, errlen, "max distance %d is out of range [0, 64]", max_distance);
@@ -211,20 +214,15 @@ int vm_dupes_find(sqlite3 *db, int max_distance, vm_dupes *d, char *err, size_t 
 	d->max_distance = max_distance;
 	load_items(db, d);
 	parent = xmalloc((d->nitems + 1) * sizeof *parent);
-	uniq = xmalloc((d->nitems + 1) * sizeof *uniq);
 	for (size_t i = 0; i < d->nitems; i++)
 		parent[i] = i;
 	link_same_sha(d, parent);
-	nuniq = link_same_phash(d, parent, uniq);
-	if (max_distance > 0 && nuniq > 1) {
-		if (max_distance + 1 > 16)   /* bands too narrow to help */
-			link_all_pairs(uniq, nuniq, max_distance, parent);
-		else
-			link_by_bands(uniq, nuniq, max_distance, parent);
-	}
+	if (max_distance + 1 > 16)   /* bands too narrow to help */
+		link_all_pairs(d, parent);
+	else
+		link_by_bands(d, parent);
 	collect_groups(d, parent);
 	free(parent);
-	free(uniq);
 	return 0;
 }
 

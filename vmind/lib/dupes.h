@@ -1,9 +1,11 @@
 /* dupes.h: groups of news items that share an identical or near-identical
  * resized image (resized.sha256 equal, or resized.phash within a Hamming
- * distance), largest group first, for curation: an image shared by many
- * unrelated items is a logo or a placeholder, not a cover. vmind-stats
+ * distance and resized.colour close), largest group first, for curation: an
+ * image shared by many unrelated items is a logo or a stock photo, not a
+ * cover. Placeholders are no picture and never form groups. vmind-stats
  * --duplicates prints them, vmind-report shows them; vmind-resize writes the
- * hashes. */
+ * hashes. bench/dupes.sh measures precision and recall on the simulated
+ * web. */
 #ifndef VMIND_DUPES_H
 #define VMIND_DUPES_H
 #include <stddef.h>
@@ -17,16 +19,26 @@
  * unrelated pictures in about 32. */
 #define VM_DUPES_DEFAULT_DISTANCE 4
 
+/* Two pictures are near only when their colour signatures (resized.colour:
+ * the mean red, green and blue of each quarter of the image, 5 bits each)
+ * differ by at most this many levels (of 32) in every value: the pHash
+ * sees grey only, so two covers of one pattern in other colours would
+ * otherwise be one picture. */
+#define VM_DUPES_COLOUR_LEVELS 2
+int vm_dupes_colour_close(uint64_t a, uint64_t b);
+
 /* One row of the `resized` table. */
 typedef struct vm_dupe_item {
 	long long num;          /* news number */
 	char *id;               /* news.id, or "N<num>" when the news row is missing */
 	char *path, *sha256, *source_sha256;
 	uint64_t phash;
+	uint64_t colour;        /* resized.colour, when has_colour */
+	int has_colour;
 } vm_dupe_item;
 
-/* The groups: two or more items linked by equal output sha256 or phash
- * distance <= max_distance (single linkage; 0 = identical only), largest
+/* The groups: two or more items linked by equal output sha256, or phash
+ * distance <= max_distance with close colours (single linkage), largest
  * first, ties by smallest news number; members in news order. */
 typedef struct vm_dupes {
 	int max_distance;

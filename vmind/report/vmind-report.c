@@ -1,17 +1,18 @@
 /* vmind-report.c: vmind-report, the static HTML curation report of a provenance
  * database. It reads the database read-only and writes OUT/index.html (Table
  * 1, per-tier counts, coverage charts per tier and per category as inline
- * SVG, the first gallery page of every tier with search-tier picks first and
- * least similar first, rejected picks apart, duplicate-image groups, failures
- * grouped by reason, training curves from the trainer's CSV log, and the
- * paper's quality figures from a folder of trained models),
- * OUT/tier-TIER-K.html (the rest of each gallery, paginated), OUT/report.css
- * and OUT/thumbs/ (the resized files shown, hard-linked from --images or
- * copied when a link is impossible), so the folder can be copied or served
- * as it is. No script, no resource from the network. All text from the
- * database goes through HTML escaping (titles are hostile input), and only
- * http(s) URLs become links. Every page is written under a temporary name and
- * renamed. */
+ * SVG, links to each tier's gallery pages, rejected picks apart,
+ * duplicate-image groups, failures grouped by reason, training curves from
+ * the trainer's CSV log, and the paper's quality figures from a folder of
+ * trained models), OUT/tier-TIER-K.html (each gallery, paginated, search
+ * picks first and least similar first, no gallery of placeholders; a
+ * curator ticks wrong picks there and downloads the --reject file),
+ * OUT/report.css, OUT/report.js (that download, the only script) and
+ * OUT/thumbs/ (the resized files shown, hard-linked from --images or copied
+ * when a link is impossible), so the folder can be copied or served as it
+ * is. No resource from the network. All text from the database goes
+ * through HTML escaping (titles are hostile input), and only http(s) URLs
+ * become links. Every page is written under a temporary name and renamed. */
 #include "config.h"
 #include "vmind/lib/cli.h"
 #include "vmind/lib/db.h"
@@ -278,20 +279,46 @@ static const char css[] =
 	"svg.chart{font-size:12px;display:block;margin:.5em 0}svg.chart text{fill:#212529}\n"
 	".group{margin:.8em 0;padding:.4em;border:1px solid #dee2e6}\n"
 	"td img{width:64px;height:64px;object-fit:cover}\n"
-	"code{font-size:.9em;overflow-wrap:anywhere}\n";
+	"code{font-size:.9em;overflow-wrap:anywhere}\n"
+	".rejectbar{position:sticky;top:0;background:#fff8e1;padding:.4em;border:1px solid #ffd43b}\n"
+	"label.pick{font-size:.85em;color:#c92a2a}\n";
+
+/* report.js, the one script of the report (no inline script: the pages'
+ * CSP allows only this file): a curator ticks wrong picks in a gallery page
+ * and downloads them as a file for vmind-crawl --reject, one news id a line
+ * with the reason, made in the page (a data: URL; no network). */
+static const char js[] =
+	"/* report.js: written by vmind-report; see vmind-report(1), Rejecting picks. */\n"
+	"'use strict';\n"
+	"function vmindRejectUpdate() {\n"
+	"  var boxes = document.querySelectorAll('input.reject:checked');\n"
+	"  var lines = [];\n"
+	"  for (var i = 0; i < boxes.length; i++)\n"
+	"    lines.push(boxes[i].value + '\\tticked in the vmind report');\n"
+	"  var a = document.getElementById('reject-download');\n"
+	"  var n = document.getElementById('reject-count');\n"
+	"  if (n) n.textContent = String(lines.length);\n"
+	"  if (a) a.href = 'data:text/plain;charset=utf-8,' +\n"
+	"    encodeURIComponent(lines.length ? lines.join('\\n') + '\\n' : '');\n"
+	"}\n"
+	"document.addEventListener('change', function (e) {\n"
+	"  if (e.target && e.target.classList && e.target.classList.contains('reject')) vmindRejectUpdate();\n"
+	"});\n"
+	"document.addEventListener('DOMContentLoaded', vmindRejectUpdate);\n";
 
 static void page_head(report *r, FILE *f, const char *subtitle)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file:; style-src 'self' file:\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file:; style-src 'self' file:; script-src 'self' file:\">\n"
 	      "<meta name=\"referrer\" content=\"no-referrer\">\n<title>", f);
 	report_esc(f, r->title);
 	if (subtitle) {
 		fputs(" \xe2\x80\x93 ", f);
 		report_esc(f, subtitle);
 	}
-	fputs("</title>\n<link rel=\"stylesheet\" href=\"report.css\">\n</head>\n<body>\n<h1>", f);
+	fputs("</title>\n<link rel=\"stylesheet\" href=\"report.css\">\n"
+	      "<script src=\"report.js\" defer></script>\n</head>\n<body>\n<h1>", f);
 	report_esc(f, r->title);
 	if (subtitle) {
 		fputs(": ", f);
@@ -525,7 +552,8 @@ static void gallery_item(report *r, FILE *f, sqlite3_stmt *st, const char *tier,
 		        eager ? "" : " loading=\"lazy\"");
 	else
 		fprintf(f, "<div class=\"noimg\">%s</div>", path ? "missing file" : "not resized");
-	fprintf(f, "<figcaption><b class=\"nid\">%s</b>", nid);
+	fprintf(f, "<figcaption><label class=\"pick\"><input type=\"checkbox\" class=\"reject\" value=\"%s\"> "
+	        "wrong</label> <b class=\"nid\">%s</b>", nid, nid);
 	if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
 		double sim = sqlite3_column_double(st, 5);
 		double margin = sqlite3_column_type(st, 6) != SQLITE_NULL ? sim - sqlite3_column_double(st, 6) : 1;
@@ -600,19 +628,16 @@ static long long npages(report *r, int t)
 	return n == 0 ? 0 : (n + r->per_page - 1) / r->per_page;
 }
 
+/* Links to the pages of tier t's gallery (current 0: from the main page). */
 static void page_links(report *r, FILE *f, int t, long long current)
 {
 	long long np = npages(r, t);
-	if (np <= 1)
-		return;
 	fputs("<p class=\"pages\">Pages: ", f);
 	for (long long p = 1; p <= np; p++) {
 		if (p == current)
-			fprintf(f, "<b>%lld</b>", p);
-		else if (p == 1)
-			fprintf(f, "<a href=\"index.html#gallery-%s\">1</a>", gallery_tiers[t]);
+			fprintf(f, "<b>%lld</b> ", p);
 		else
-			fprintf(f, "<a href=\"tier-%s-%lld.html\">%lld</a>", gallery_tiers[t], p, p);
+			fprintf(f, "<a href=\"tier-%s-%lld.html\">%lld</a> ", gallery_tiers[t], p, p);
 	}
 	fputs("</p>\n", f);
 }
@@ -633,68 +658,76 @@ static void commit_page(vm_atomic_file *af)
 	free(path);
 }
 
-/* The gallery of tier t: one query in gallery order, its first page into
- * the main page f, the following ones into tier-TIER-K.html. */
-static void gallery(report *r, FILE *f, int t)
+/* Open gallery page `page` of tier t (of np) into af. */
+static void open_gallery_page(report *r, vm_atomic_file *af, int t, long long page, long long np)
 {
-	const char *tier = gallery_tiers[t];
-	long long np = npages(r, t), shown = shown_items(r, t), k = 0, page = 1;
+	char name[64], sub[96];
+	snprintf(name, sizeof name, "tier-%s-%lld.html", gallery_tiers[t], page);
+	snprintf(sub, sizeof sub, "%s tier, page %lld of %lld", gallery_tiers[t], page, np);
+	write_atomic_page(r, name, af);
+	page_head(r, af->fp, sub);
+	fputs("<p><a href=\"index.html\">Back to the report</a></p>\n", af->fp);
+	page_links(r, af->fp, t, page);
+	fputs("<p class=\"rejectbar\">Tick the wrong picks, then <a id=\"reject-download\" "
+	      "download=\"reject.txt\" href=\"data:text/plain,\">download the reject file</a> "
+	      "(<span id=\"reject-count\">0</span> ticked on this page) and give it to "
+	      "<code>vmind-crawl --reject</code>.</p>\n<div class=\"gallery\">\n", af->fp);
+}
+
+static void close_gallery_page(report *r, vm_atomic_file *af, int t, long long page)
+{
+	fputs("</div>\n", af->fp);
+	page_links(r, af->fp, t, page);
+	page_foot(af->fp);
+	commit_page(af);
+}
+
+/* The gallery of tier t: one query in gallery order, into the pages
+ * tier-TIER-K.html of --per-page items each. */
+static void gallery(report *r, int t)
+{
+	long long np = npages(r, t), k = 0, page = 0;
 	sqlite3_stmt *st = vm_db_prepare(r->db, gallery_sql);
 	vm_atomic_file af = { 0 };
-	FILE *out = f;
 
-	sqlite3_bind_text(st, 1, tier, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, shown);
-	page_links(r, f, t, 1);
-	fputs("<div class=\"gallery\">\n", f);
+	sqlite3_bind_text(st, 1, gallery_tiers[t], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, shown_items(r, t));
 	while (vm_db_step_row(r->db, st)) {
-		if (k > 0 && k % r->per_page == 0) {
-			/* close the page, open the next */
-			fputs("</div>\n", out);
-			if (out != f) {
-				page_links(r, out, t, page);
-				page_foot(out);
-				commit_page(&af);
-			}
-			page++;
-			{
-				char name[64], sub[96];
-				snprintf(name, sizeof name, "tier-%s-%lld.html", tier, page);
-				snprintf(sub, sizeof sub, "%s tier, page %lld of %lld", tier, page, np);
-				write_atomic_page(r, name, &af);
-				out = af.fp;
-				page_head(r, out, sub);
-				fputs("<p><a href=\"index.html\">Back to the report</a></p>\n", out);
-				page_links(r, out, t, page);
-				fputs("<div class=\"gallery\">\n", out);
-			}
+		if (k % r->per_page == 0) {
+			if (page > 0)
+				close_gallery_page(r, &af, t, page);
+			open_gallery_page(r, &af, t, ++page, np);
 		}
-		gallery_item(r, out, st, tier, out == f);
+		gallery_item(r, af.fp, st, gallery_tiers[t], 1);
 		k++;
 	}
 	sqlite3_finalize(st);
-	fputs("</div>\n", out);
-	if (out != f) {
-		page_links(r, out, t, page);
-		page_foot(out);
-		commit_page(&af);
-	}
+	if (page > 0)
+		close_gallery_page(r, &af, t, page);
 	r->written_pages[t] = page;
 }
 
+/* The galleries, each on pages of its own: the main page lists them. No
+ * gallery of placeholders: they are one white image. */
 static void section_galleries(report *r, FILE *f)
 {
 	char a[32], b[32];
-	fputs("<h2 id=\"galleries\">Galleries</h2>\n<p>Search-tier picks come first, least similar headline "
-	      "first: they are the ones to check. Their similarity is coloured by risk: "
+	fputs("<h2 id=\"galleries\">Galleries</h2>\n<p>Each tier's picks are on pages of their own. "
+	      "Search-tier picks come first, least similar headline first: they are the ones to check. "
+	      "Their similarity is coloured by risk: "
 	      "<span class=\"sim sim-risk\">red</span> below 0.8 or within 0.15 of the runner-up, "
 	      "<span class=\"sim sim-check\">amber</span> below 0.9 or within 0.3, "
-	      "<span class=\"sim sim-ok\">green</span> above. Each item shows its news id, headline, the site the image "
-	      "was found on and the capture (archive) or fetch date.</p>\n", f);
+	      "<span class=\"sim sim-ok\">green</span> above. Each item shows its news id, headline, the "
+	      "site the image was found on and the capture (archive) or fetch date; tick the wrong picks "
+	      "and download the file for <code>vmind-crawl --reject</code>.</p>\n", f);
 	for (int t = 0; t < NTIERS; t++) {
 		long long n = tier_count(r, t), shown = shown_items(r, t);
 		fprintf(f, "<h3 id=\"gallery-%s\">%s tier: %s item%s</h3>\n", gallery_tiers[t], gallery_tiers[t],
 		        report_count(a, sizeof a, n), n == 1 ? "" : "s");
+		if (strcmp(gallery_tiers[t], "placeholder") == 0) {
+			fputs("<p>Placeholders are one white image: no gallery.</p>\n", f);
+			continue;
+		}
 		if (n == 0) {
 			fputs("<p>None.</p>\n", f);
 			continue;
@@ -702,7 +735,8 @@ static void section_galleries(report *r, FILE *f)
 		if (shown < n)
 			fprintf(f, "<p class=\"meta\">The galleries show the first %s (--max-items).</p>\n",
 			        report_count(b, sizeof b, shown));
-		gallery(r, f, t);
+		gallery(r, t);
+		page_links(r, f, t, 0);
 	}
 }
 
@@ -962,7 +996,7 @@ static void remove_stale(report *r)
 		for (t = 0; t < NTIERS; t++)
 			if (strcmp(tier, gallery_tiers[t]) == 0)
 				break;
-		if (t == NTIERS || p < 2 || p > r->written_pages[t]) {
+		if (t == NTIERS || p < 1 || p > r->written_pages[t]) {
 			char *path = xasprintf("%s/%s", r->out, de->d_name);
 			unlink(path);
 			free(path);
@@ -1051,6 +1085,9 @@ static void write_css(report *r)
 	vm_atomic_file af;
 	write_atomic_page(r, "report.css", &af);
 	fputs(css, af.fp);
+	commit_page(&af);
+	write_atomic_page(r, "report.js", &af);
+	fputs(js, af.fp);
 	commit_page(&af);
 }
 
