@@ -18,7 +18,7 @@ vmind-web render -q --mind "$T/mind" --out "$W" --fault-share 0 --threads 2 ||
 web_start
 
 crawl_bg() {
-	vmind-crawl -q --db "$T/c.db" --out "$T/out" --connect-to "::127.0.0.1:$PORT" --parallel 1 \
+	vmind-crawl -q --db "$T/c.db" --out "$T/out" --connect-to "::127.0.0.1:$PORT" --no-archive --parallel 1 \
 		--threads 1 --batch 50 --timeout 5 "$T/mind/train/news.tsv" "$T/mind/dev/news.tsv" 2>>"$T/crawl.err" &
 	CPID=$!
 }
@@ -40,7 +40,7 @@ while [ $kills -lt 5 ] && [ $tries -lt 40 ]; do
 	wait $CPID 2>/dev/null
 done
 ok $([ $kills -ge 5 ]; echo $?) "the crawl was killed $kills times ($tries runs)"
-vmind-crawl -q --db "$T/c.db" --out "$T/out" --connect-to "::127.0.0.1:$PORT" --timeout 5 \
+vmind-crawl -q --db "$T/c.db" --out "$T/out" --connect-to "::127.0.0.1:$PORT" --no-archive --timeout 5 \
 	"$T/mind/train/news.tsv" "$T/mind/dev/news.tsv" 2>>"$T/crawl.err"
 rc=$?
 ok $([ $rc -eq 0 ] || [ $rc -eq 1 ]; echo $?) "resumed crawl finishes (exit $rc)"

@@ -200,6 +200,16 @@ vmind-report --db "$T/db2" --images "$T/images" --out "$T/r2" 2>/dev/null
 grep -o '<table id="no-image">.*' "$T/r2/index.html" >/dev/null
 n=$(grep -c 'transfer closed with N bytes remaining to read</code></td><td class="num">3<' "$T/r2/index.html")
 is "$n" 1 "three 'transfer closed with K bytes' errors are one row of 3"
+# the training charts show the final dev score and, with --oracle, the oracle's
+printf '{"split":"dev","impressions":3,"oracle":{"auc":0.83,"mrr":0.48,"ndcg5":0.55,"ndcg10":0.6},"text_only":{"auc":0.8,"mrr":0.4,"ndcg5":0.5,"ndcg10":0.5}}\n' >"$T/oracle.json"
+vmind-report --db "$T/db" --images "$T/images" --out "$T/r6" --train-log "$T/train.csv" --oracle "$T/oracle.json" 2>/dev/null; [ $? -le 1 ]; ok $? "--oracle (exit 1: N2's file was removed above)"
+sed -n '/<h3>auc<\/h3>/,/<\/svg>/p' "$T/r6/index.html" >"$T/auc.svg"
+grep -q 'class="ref".*>oracle 0.83<' "$T/auc.svg"; ok $? "the auc chart shows the oracle's 0.83"
+grep -q 'class="ref".*>final dev 0.64<' "$T/auc.svg"; ok $? "and the final dev AUC (0.64, the last epoch's)"
+is "$(sed -n '/<h3>loss<\/h3>/,/<\/svg>/p' "$T/r6/index.html" | grep -c 'class="ref"')" 0 "the loss chart has no reference line"
+echo '{"auc": 0.7}' >"$T/notoracle.json"
+exits 2 "--oracle with another JSON: exit 2" vmind-report --db "$T/db" --images "$T/images" --out "$T/r7" --oracle "$T/notoracle.json"
+test ! -e "$T/r7"; ok $? "nothing written"
 # an input error (an empty --train-log) is found before anything is written
 : >"$T/empty.csv"
 exits 2 "an empty --train-log: exit 2" vmind-report --db "$T/db" --images "$T/images" --out "$T/nothing" --train-log "$T/empty.csv"

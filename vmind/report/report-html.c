@@ -467,6 +467,28 @@ static const char *const line_colours[] = {
 
 void report_svg_lines(FILE *out, const report_chart *chart, const char *xname)
 {
+	report_svg_lines_refs(out, chart, xname, NULL, 0);
+}
+
+/* The dashed reference lines of report_svg_lines_refs, in its plot area. */
+static void draw_refs(FILE *out, const report_ref *refs, size_t nrefs, int ml, int mt, int pw, int ph, double ymin,
+                      double ymax)
+{
+	char a[32];
+	for (size_t k = 0; k < nrefs; k++) {
+		double y = mt + ph - (refs[k].value - ymin) / (ymax - ymin) * ph;
+		num_label(a, sizeof a, refs[k].value);
+		fprintf(out, "<line class=\"ref\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" "
+		        "stroke-dasharray=\"6 4\" stroke-width=\"1.5\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
+		        "fill=\"%s\">", ml, y, ml + pw, y, refs[k].colour, ml + pw - 4, y - 3, refs[k].colour);
+		report_esc(out, refs[k].name);
+		fprintf(out, " %s</text>\n", a);
+	}
+}
+
+void report_svg_lines_refs(FILE *out, const report_chart *chart, const char *xname, const report_ref *refs,
+                           size_t nrefs)
+{
 	const int w = 560, ml = 60, mr = 20, mb = 40, ph = 190;
 	const int mt = 10 + 16 * (int)((chart->nseries + 2) / 3), pw = w - ml - mr, h = mt + ph + mb;
 	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
@@ -482,6 +504,10 @@ void report_svg_lines(FILE *out, const report_chart *chart, const char *xname)
 		}
 	if (npts == 0)
 		return;
+	for (size_t k = 0; k < nrefs; k++) {
+		ymin = fmin(ymin, refs[k].value);
+		ymax = fmax(ymax, refs[k].value);
+	}
 	if (xmax <= xmin) { xmin -= 1; xmax += 1; }
 	if (ymax <= ymin) { double d = fabs(ymin) > 0 ? fabs(ymin) * 0.05 : 1; ymin -= d; ymax += d; }
 	char *title = xasprintf("%s against %s", chart->metric, xname);
@@ -518,5 +544,6 @@ void report_svg_lines(FILE *out, const report_chart *chart, const char *xname)
 		report_esc(out, se->name);
 		fprintf(out, " (%zu)</text>\n", se->n);
 	}
+	draw_refs(out, refs, nrefs, ml, mt, pw, ph, ymin, ymax);
 	fputs("</svg>\n", out);
 }

@@ -92,5 +92,14 @@ void report_svg_stacked(FILE *out, const char *title, const char *const *row_lab
 
 /* A line chart of the chart's series against x. */
 void report_svg_lines(FILE *out, const report_chart *chart, const char *xname);
+/* The same with horizontal reference lines (dashed, labelled "NAME VALUE"
+ * at the right), e.g. the oracle's score and the final dev score. */
+typedef struct report_ref {
+	const char *name;
+	double value;
+	const char *colour;
+} report_ref;
+void report_svg_lines_refs(FILE *out, const report_chart *chart, const char *xname, const report_ref *refs,
+                           size_t nrefs);
 
 #endif

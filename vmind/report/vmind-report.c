@@ -22,6 +22,8 @@
 #include "report-quality.h"
 #include "vmind/lib/util.h"
 
+#include <cjson/cJSON.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +36,7 @@
 
 enum {
 	OPT_DB = 256, OPT_IMAGES, OPT_OUT, OPT_TRAIN_LOG, OPT_TITLE, OPT_BEHAVIORS,
-	OPT_PER_PAGE, OPT_MAX_ITEMS, OPT_MAX_DISTANCE, OPT_RUNS
+	OPT_PER_PAGE, OPT_MAX_ITEMS, OPT_MAX_DISTANCE, OPT_RUNS, OPT_ORACLE
 };
 
 static const vm_option options[] = {
@@ -43,6 +45,7 @@ static const vm_option options[] = {
 	{ "out", OPT_OUT, required_argument, "DIR", "report directory (index.html, tier pages, report.css, thumbs/)" },
 	{ "train-log", OPT_TRAIN_LOG, required_argument, "FILE", "vlsnr-train's CSV log: plot its numeric columns" },
 	{ "runs", OPT_RUNS, required_argument, "DIR", "trained models with their dev metrics: Table 3, Fig. 5, Fig. 6" },
+	{ "oracle", OPT_ORACLE, required_argument, "FILE", "vmind-synth --oracle --format json: the oracle's scores on the training charts" },
 	{ "title", OPT_TITLE, required_argument, "TEXT", "report title (default \"vmind report\")" },
 	{ "behaviors", OPT_BEHAVIORS, required_argument, "FILE", "a MIND behaviors.tsv (repeat): count users for Table 1" },
 	{ "per-page", OPT_PER_PAGE, required_argument, "N", "gallery items per page (default 60)" },
@@ -64,6 +67,9 @@ static const char *const class_colours[NCLASS] = {
 	"#2f9e44", "#1971c2", "#e8590c", "#adb5bd", "#ffd43b", "#c92a2a", "#868e96"
 };
 
+/* The dev metrics the training charts can show beside the log's. */
+static const char *const dev_metrics[4] = { "auc", "mrr", "ndcg5", "ndcg10" };
+
 #define MAX_CATS 40      /* categories drawn; the rest are summed as "(other)" */
 #define MAX_GROUPS 30    /* duplicate groups shown */
 #define MAX_MEMBERS 12   /* members shown per duplicate group */
@@ -75,6 +81,8 @@ typedef struct report {
 	const char *db_path, *images, *out, *train_log, *title, *runs_dir;
 	report_runs runs;                /* --runs */
 	report_trainlog log;             /* --train-log, read before anything is written */
+	const char *oracle_path;         /* --oracle */
+	double oracle[4];                /* its auc, mrr, ndcg5, ndcg10 (NAN when absent) */
 	char **behaviors;
 	size_t nbehaviors;
 	long long per_page, max_items;
@@ -942,6 +950,25 @@ static void section_failures(report *r, FILE *f)
 
 /* ---- training ---- */
 
+/* A dev metric's chart shows the oracle's score (--oracle) and the final
+ * dev score (the last point of the per-epoch series) as dashed lines. */
+static size_t chart_refs(const report *r, const report_chart *ch, report_ref refs[2])
+{
+	size_t n = 0;
+	for (int k = 0; k < 4; k++) {
+		if (strcmp(ch->metric, dev_metrics[k]) != 0)
+			continue;
+		if (!isnan(r->oracle[k]))
+			refs[n++] = (report_ref){ "oracle", r->oracle[k], "#c92a2a" };
+		for (size_t s = 0; s < ch->nseries; s++)
+			if (strstr(ch->series[s].name, "epoch") && ch->series[s].n > 0) {
+				refs[n++] = (report_ref){ "final dev", ch->series[s].y[ch->series[s].n - 1], "#2b8a3e" };
+				break;
+			}
+	}
+	return n;
+}
+
 static void section_training(report *r, FILE *f)
 {
 	const report_trainlog *log = &r->log;
@@ -956,10 +983,12 @@ static void section_training(report *r, FILE *f)
 	if (log->ncharts == 0)
 		fputs("<p>No numeric columns to plot.</p>\n", f);
 	for (size_t c = 0; c < log->ncharts; c++) {
+		report_ref refs[2];
+		size_t nrefs = chart_refs(r, &log->charts[c], refs);
 		fputs("<h3>", f);
 		report_esc(f, log->charts[c].metric);
 		fputs("</h3>\n", f);
-		report_svg_lines(f, &log->charts[c], log->xname);
+		report_svg_lines_refs(f, &log->charts[c], log->xname, refs, nrefs);
 	}
 }
 
@@ -1027,6 +1056,7 @@ static void parse_options(report *r, int argc, char **argv)
 		case OPT_OUT: r->out = optarg; break;
 		case OPT_TRAIN_LOG: r->train_log = optarg; break;
 		case OPT_RUNS: r->runs_dir = optarg; break;
+		case OPT_ORACLE: r->oracle_path = optarg; break;
 		case OPT_TITLE: r->title = optarg; break;
 		case OPT_BEHAVIORS:
 			r->behaviors = xrealloc(r->behaviors, (r->nbehaviors + 1) * sizeof *r->behaviors);
@@ -1042,6 +1072,29 @@ static void parse_options(report *r, int argc, char **argv)
 	if (!r->db_path || !r->images || !r->out)
 		vm_cli_usage_error(&cli, "--db, --images and --out are required");
 	vm_cli_free(&cli);
+}
+
+/* --oracle FILE, vmind-synth --oracle --format json's object: its
+ * "oracle" scores into r->oracle (dies on an unreadable or other file). */
+static void read_oracle(report *r)
+{
+	for (int k = 0; k < 4; k++)
+		r->oracle[k] = NAN;
+	if (!r->oracle_path)
+		return;
+	char *text = vm_read_file(r->oracle_path, NULL);
+	if (!text)
+		vm_die_errno("%s", r->oracle_path);
+	cJSON *o = cJSON_Parse(text), *sc = cJSON_GetObjectItemCaseSensitive(o, "oracle");
+	for (int k = 0; k < 4; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(sc, dev_metrics[k]);
+		if (cJSON_IsNumber(v))
+			r->oracle[k] = v->valuedouble;
+	}
+	cJSON_Delete(o);
+	free(text);
+	if (isnan(r->oracle[0]))
+		vm_die("%s: not the JSON of vmind-synth --oracle --format json (no oracle.auc)", r->oracle_path);
 }
 
 /* report_reason(TEXT): report_reason_class in SQL, for the failure tables. */
@@ -1065,6 +1118,7 @@ static void open_inputs(report *r)
 		vm_die("%s: %s", r->images, stat(r->images, &sb) != 0 ? strerror(errno) : "not a directory");
 	if (r->train_log && report_trainlog_read(r->train_log, &r->log, err, sizeof err) != 0)
 		vm_die("%s", err);
+	read_oracle(r);
 	if (r->runs_dir && report_runs_read(r->runs_dir, &r->runs, err, sizeof err) != 0)
 		vm_die("%s", err);
 	r->db = vm_db_open(r->db_path, VM_DB_READONLY, err, sizeof err);
