@@ -18,7 +18,7 @@ while IFS= read -r name; do
 	n=$((n + 1))
 	pattern=$(printf '%s' "${name%/}" | sed 's/NNNN/[0-9][0-9][0-9][0-9]/g')
 	case $pattern in
-	*/*) found=$(ls -d $pattern 2>/dev/null | head -1) ;;
+	*/*) found=$(ls -d $pattern "$top_builddir"/$pattern 2>/dev/null | head -1) ;;   # built files: in the build tree
 	*) found=$(find . -path ./.git -prune -o -name "$pattern" -print | head -1) ;;
 	esac
 	[ -n "$found" ]

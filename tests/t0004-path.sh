@@ -11,12 +11,13 @@ exits 0 "quickstart.sh path exits 0" sh "$Q" path
 is "$(wc -l <"$T/out" | tr -d ' ')" 1 "one line"
 grep -q '^export PATH="' "$T/out"; ok $? "an export PATH line"
 line=$(cat "$T/out")
+top=$(cd "$top_srcdir" && pwd)   # as quickstart.sh names its folder
 for page in "$top_srcdir"/man/*.1; do
 	tool=$(basename "$page" .1)
 	dir=$(grep -l "bin_PROGRAMS += .*/$tool\\b" "$top_srcdir"/*/local.mk "$top_srcdir"/*/*/local.mk | head -1)
 	dir=$(grep -o "[a-z/]*/$tool\\b" "$dir" | head -1)
 	case $line in
-	*"$top_srcdir/${dir%/*}:"*) ok 0 "$tool's folder ${dir%/*} is on that PATH" ;;
+	*"$top/${dir%/*}:"*) ok 0 "$tool's folder ${dir%/*} is on that PATH" ;;
 	*) ok 1 "$tool's folder ${dir%/*} is on that PATH" ;;
 	esac
 done
