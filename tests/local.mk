@@ -33,7 +33,7 @@ CLEANFILES += tests/t0902-report-chromium.png
 # Python references (run by hand with Debian's python3-torch, -numpy,
 # -sklearn) and the golden files they wrote, which make check compares with.
 EXTRA_DIST += \
-	tests/reference/clip-ref.py tests/reference/metrics-ref.py \
+	tests/reference/clip-ref.py tests/reference/clip-train-ref.py tests/reference/metrics-ref.py \
 	tests/reference/train-metrics-ref.py tests/reference/vlsnr-ref.py
 
 # Data and sourced helpers of the shell tests, by area.
@@ -53,6 +53,7 @@ EXTRA_DIST += \
 	tests/data/crawl/cover.webp tests/data/crawl/small.png tests/data/crawl/pixel.gif \
 	tests/data/embed/strings.txt tests/data/embed/texts.txt tests/data/embed/tokens.txt \
 	tests/data/embed/crops.txt tests/data/embed/golden-image.txt tests/data/embed/golden-text.txt \
+	tests/data/embed/train-golden.safetensors \
 	tests/data/embed/tiny-clip/config.json tests/data/embed/tiny-clip/model.safetensors \
 	tests/data/embed/tiny-clip/vocab.json tests/data/embed/tiny-clip/merges.txt \
 	tests/data/embed/img/a-square224.png tests/data/embed/img/b-landscape.png \

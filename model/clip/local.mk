@@ -4,7 +4,8 @@
 # bench/embed.sh (not installed).
 noinst_LIBRARIES += model/clip/libclip.a
 model_clip_libclip_a_SOURCES = model/clip/bpe.c model/clip/bpe.h model/clip/bpe-entities.h \
-	model/clip/clip.c model/clip/clip.h model/clip/embed-hash.c model/clip/embed-hash.h
+	model/clip/clip.c model/clip/clip.h model/clip/embed-hash.c model/clip/embed-hash.h \
+	model/clip/clip-train.c model/clip/clip-train.h model/clip/clip-fit.c model/clip/clip-fit.h
 model_clip_libclip_a_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(OPENBLAS_CFLAGS) $(CJSON_CFLAGS)
 CLIP_LIBS = model/clip/libclip.a $(VMIND_LIBS) $(VIPS_LIBS) $(OPENBLAS_LIBS) $(CJSON_LIBS) $(UNISTRING_LIBS)
 
