@@ -10,7 +10,7 @@ model_clip_libclip_a_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(OPENBLAS_CFLAGS) $(C
 CLIP_LIBS = model/clip/libclip.a $(VMIND_LIBS) $(VIPS_LIBS) $(OPENBLAS_LIBS) $(CJSON_LIBS) $(UNISTRING_LIBS)
 
 bin_PROGRAMS += model/clip/vlsnr-embed
-model_clip_vlsnr_embed_SOURCES = model/clip/vlsnr-embed.c
+model_clip_vlsnr_embed_SOURCES = model/clip/vlsnr-embed.c model/clip/embed-train.c model/clip/embed-train.h
 model_clip_vlsnr_embed_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(OPENBLAS_CFLAGS) $(CJSON_CFLAGS)
 model_clip_vlsnr_embed_LDADD = $(CLIP_LIBS)
 dist_man_MANS += man/vlsnr-embed.1
