@@ -21,7 +21,7 @@ SHELL_TESTS = \
 	tests/t0460-crawl-archive.sh tests/t0461-crawl-search.sh tests/t0462-crawl-search-apis.sh \
 	tests/t0463-crawl-searx.sh tests/t0464-crawl-precision.sh tests/t0465-crawl-reject.sh \
 	tests/t0466-crawl-shard.sh tests/t0467-crawl-archive-parallel.sh \
-	tests/t0601-embed.sh tests/t0602-embed-shard.sh \
+	tests/t0601-embed.sh tests/t0602-embed-shard.sh tests/t0604-finetune.sh \
 	tests/t0701-train.sh tests/t0702-eval.sh tests/t0703-quality.sh \
 	tests/t0801-resize.sh tests/t0802-resize-kill.sh tests/t0803-resize-shard.sh \
 	tests/t0901-report.sh tests/t0902-report-chromium.sh tests/t0903-merge.sh \

@@ -78,6 +78,7 @@ typedef struct run {
 	int32_t *bids;
 	int *bat;
 	int tty;
+	size_t undecodable;            /* covers that could not be decoded, of the whole cache */
 } run;
 
 /* ---------------------------------------------------------------- pairs */
@@ -287,8 +288,8 @@ static void cache_layout(run *r)
 }
 
 /* the cropped cover of pair i (S x S x 3); the white image when it cannot
- * be decoded (warned) */
-static uint8_t *pair_crop(const run *r, size_t i)
+ * be decoded (warned, counted in r->undecodable) */
+static uint8_t *pair_crop(run *r, size_t i)
 {
 	int S = r->m.cfg.image_size, w, h;
 	char err[512];
@@ -296,6 +297,7 @@ static uint8_t *pair_crop(const run *r, size_t i)
 	uint8_t *rgb = clip_decode_image(r->ps.image[i], &w, &h, err, sizeof err);
 	if (!rgb) {
 		vm_warn("%s (a white cover is used)", err);
+		r->undecodable++;
 		memset(crop, 255, (size_t)S * S * 3);
 		return crop;
 	}
@@ -353,15 +355,19 @@ static int cache_chunk(run *r, int vf, int tf, size_t a, size_t b)
 }
 
 /* the pairs the cache holds: its progress file's count when the signature
- * is this run's, else 0 */
-static size_t cache_done(const run *r, const char *progress)
+ * is this run's, else 0; r->undecodable from it too */
+static size_t cache_done(run *r, const char *progress)
 {
 	char *text = vm_read_file(progress, NULL), *want = xasprintf("vlsnr-embed cache %s done ", r->cache_sig);
-	size_t done = 0;
-	if (text && !strncmp(text, want, strlen(want))) done = strtoull(text + strlen(want), NULL, 10);
+	size_t done = 0, bad = 0;
+	if (text && !strncmp(text, want, strlen(want)) &&
+	    sscanf(text + strlen(want), "%zu undecodable %zu", &done, &bad) != 2)
+		done = 0;
 	free(text);
 	free(want);
-	return done > r->ps.n ? 0 : done;
+	if (done > r->ps.n) done = 0;
+	r->undecodable = done ? bad : 0;
+	return done;
 }
 
 /* path opened for writing at its full size; -1 (warned) */
@@ -406,7 +412,7 @@ static int build_cache(run *r)
 			vm_warn_errno("%s", dir);
 			goto out;
 		}
-		char *line = xasprintf("vlsnr-embed cache %s done %zu\n", r->cache_sig, b);
+		char *line = xasprintf("vlsnr-embed cache %s done %zu undecodable %zu\n", r->cache_sig, b, r->undecodable);
 		int w = vm_write_file_atomic(pp, line, strlen(line));
 		free(line);
 		if (w < 0) { vm_warn_errno("%s", pp); goto out; }
@@ -759,6 +765,10 @@ int embed_train(const embed_train_opts *o)
 	for (int e = r.epoch; e < o->epochs; e++)
 		if (train_steps(&r, e) < 0 || end_epoch(&r, e + 1) < 0) goto out;
 	status = VM_EXIT_OK;
+	if (r.undecodable) {
+		vm_warn("%zu covers could not be decoded (trained on as white covers)", r.undecodable);
+		status = VM_EXIT_ITEMS;
+	}
 out:
 	run_free(&r);
 	return status;

@@ -26,8 +26,8 @@ typedef struct embed_train_opts {
 	double save_every;         /* seconds between saves of the state within an epoch */
 } embed_train_opts;
 
-/* Run finetune or train; the exit status (0, or 2 with the reason on
- * standard error). */
+/* Run finetune or train; the exit status (0; 1 when covers could not be
+ * decoded, trained on as white ones; 2 with the reason on standard error). */
 int embed_train(const embed_train_opts *o);
 
 /* The cover of news item id in dir: dir/id.jpg, .jpeg, .png or .webp (the

@@ -14,6 +14,8 @@ model_clip_vlsnr_embed_SOURCES = model/clip/vlsnr-embed.c model/clip/embed-train
 model_clip_vlsnr_embed_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(OPENBLAS_CFLAGS) $(CJSON_CFLAGS)
 model_clip_vlsnr_embed_LDADD = $(CLIP_LIBS)
 dist_man_MANS += man/vlsnr-embed.1
+# the small CLIP of the offline default (demo.sh: vlsnr-embed train --config)
+EXTRA_DIST += model/clip/small-clip.json
 
 noinst_PROGRAMS += model/clip/embed-bench
 model_clip_embed_bench_SOURCES = model/clip/embed-bench.c

@@ -30,12 +30,14 @@
 
 enum {
 	OPT_CLIP = 256, OPT_ENCODER, OPT_NEWS, OPT_IMAGES, OPT_OUT, OPT_BATCH, OPT_CHUNK, OPT_SHARD, OPT_SHARDS,
-	OPT_CONFIG, OPT_DB, OPT_LAYERS, OPT_EPOCHS, OPT_LR, OPT_SEED, OPT_SAVE_EVERY
+	OPT_CONFIG, OPT_DB, OPT_LAYERS, OPT_EPOCHS, OPT_LR, OPT_SEED, OPT_SAVE_EVERY, OPT_TEXT_ENCODER, OPT_NORMALIZE
 };
 
 static const vm_option options[] = {
 	{ "clip", OPT_CLIP, required_argument, "DIR", "Hugging Face CLIP checkpoint folder" },
 	{ "encoder", OPT_ENCODER, required_argument, "NAME", "clip (default) or hash (non-learned baseline)" },
+	{ "text-encoder", OPT_TEXT_ENCODER, required_argument, "NAME", "news: hash embeds the texts with the hash encoder, the images with --clip" },
+	{ "normalize", OPT_NORMALIZE, no_argument, NULL, "news, text, image: every row scaled to length 1" },
 	{ "news", OPT_NEWS, required_argument, "FILE", "news: a MIND news.tsv (repeatable)" },
 	{ "images", OPT_IMAGES, required_argument, "DIR", "news: the covers, DIR/<id>.jpg (or .jpeg .png .webp)" },
 	{ "out", 'o', required_argument, "PATH", "output directory (news) or .npy file (text, image)" },
@@ -66,6 +68,8 @@ typedef struct progress {
 typedef struct opts {
 	const char *cmd;                /* news, text, image, tokenize, merge, finetune or train */
 	const char *clipdir, *encoder, *images, *out;
+	const char *text_encoder;       /* --text-encoder, or NULL */
+	int normalize;                  /* --normalize */
 	const char **news;              /* [n_news] --news FILE */
 	size_t n_news, chunk;
 	const char *shard_spec;         /* --shard I/N */
@@ -82,6 +86,8 @@ typedef struct opts {
 /* An embedding command's context: the encoder and how it runs. */
 typedef struct ctx {
 	int hash;              /* --encoder hash */
+	int text_hash;         /* texts by the hash encoder (--encoder or --text-encoder hash) */
+	int normalize;         /* --normalize */
 	clip_model m;
 	int jobs, batch;
 	int dim;               /* output width */
@@ -119,11 +125,21 @@ static int cmp_len_idx(const void *a, const void *b)
 	return x[0] != y[0] ? x[0] - y[0] : x[1] - y[1];
 }
 
+/* rows out[n, dim] scaled to length 1 when --normalize (a zero row stays 0) */
+static void normalize_rows(const ctx *c, float *out, size_t n)
+{
+	if (!c->normalize || !n) return;
+	float *norm = xmalloc(n * sizeof *norm);
+	clip_l2norm_forward(out, norm, out, (int)n, c->dim);
+	free(norm);
+}
+
 /* texts[n] -> out[n, dim] */
 static void embed_texts(ctx *c, char *const *texts, size_t n, float *out)
 {
-	if (c->hash) {
+	if (c->text_hash) {
 		for (size_t i = 0; i < n; i++) clip_hash_text(texts[i], out + i * CLIP_HASH_DIM);
+		normalize_rows(c, out, n);
 		return;
 	}
 	int ctxlen = c->m.cfg.max_pos;
@@ -154,6 +170,7 @@ static void embed_texts(ctx *c, char *const *texts, size_t n, float *out)
 	free(bout);
 	free(ids);
 	free(order);
+	normalize_rows(c, out, n);
 }
 
 static void progress_show(const progress *prog, size_t in_chunk)
@@ -252,6 +269,7 @@ static size_t embed_images(ctx *c, const char *const *paths, size_t n, float *ou
 			}
 		if (!c->hash)
 			clip_image_forward_mt(&c->m, pix, (int)B, out + s * (size_t)c->dim, c->jobs);
+		normalize_rows(c, out + s * (size_t)c->dim, B);
 		progress_show(&c->prog, s + B);
 	}
 	free(jobs);
@@ -325,7 +343,9 @@ static char *run_signature(const news_run *r)
 	char *text = NULL, hex[65];
 	size_t len = 0;
 	FILE *m = open_memstream(&text, &len);
-	fprintf(m, "encoder %s\nmodel %s %zu\ndim %d\nchunk %zu\nimages %s\n", c->hash ? "hash" : "clip",
+	fprintf(m, "encoder %s%s%s\n", c->hash ? "hash" : "clip", c->text_hash ? " texts hash" : "",
+		c->normalize ? " normalized" : "");
+	fprintf(m, "model %s %zu\ndim %d\nchunk %zu\nimages %s\n",
 		c->hash ? "-" : c->m.st.path, c->hash ? (size_t)0 : c->m.st.size, c->dim, r->chunk,
 		r->images ? r->images : "-");
 	for (size_t i = 0; i < r->n; i++)
@@ -967,6 +987,8 @@ static void parse_options(opts *o, vm_cli *cli, int argc, char **argv)
 		switch (opt) {
 		case OPT_CLIP: o->clipdir = optarg; break;
 		case OPT_ENCODER: o->encoder = optarg; break;
+		case OPT_TEXT_ENCODER: o->text_encoder = optarg; break;
+		case OPT_NORMALIZE: o->normalize = 1; break;
 		case OPT_NEWS:
 			o->news = xrealloc(o->news, (o->n_news + 1) * sizeof *o->news);
 			o->news[o->n_news++] = optarg;
@@ -1003,8 +1025,9 @@ static void check_train_options(opts *o, vm_cli *cli)
 {
 	embed_train_opts *t = &o->train;
 	t->scratch = !strcmp(o->cmd, "train");
-	if (o->shard_spec || o->shards || o->nargs || strcmp(o->encoder, "clip"))
-		vm_cli_usage_error(cli, "%s takes no --shard, --shards, --encoder or arguments", o->cmd);
+	if (o->shard_spec || o->shards || o->nargs || strcmp(o->encoder, "clip") || o->text_encoder || o->normalize)
+		vm_cli_usage_error(cli, "%s takes no --shard, --shards, --encoder, --text-encoder, --normalize or arguments",
+				   o->cmd);
 	if (t->scratch ? (!t->config || o->clipdir) : (!o->clipdir || t->config))
 		vm_cli_usage_error(cli, t->scratch ? "train needs --config FILE and takes no --clip"
 						   : "finetune needs --clip DIR and takes no --config");
@@ -1042,6 +1065,10 @@ static void check_options(opts *o, vm_cli *cli)
 		vm_cli_usage_error(cli, "unknown subcommand '%s'", cmd);
 	if (o->train_opt)
 		vm_cli_usage_error(cli, "%s belongs to finetune and train", o->train_opt);
+	if (o->text_encoder && (strcmp(o->text_encoder, "hash") || !is_news || hash))
+		vm_cli_usage_error(cli, "--text-encoder: only hash, for news with --clip");
+	if (o->normalize && (is_merge || is_tok))
+		vm_cli_usage_error(cli, "--normalize belongs to news, text and image");
 	if (!is_news && (o->shard_spec || o->shards))
 		vm_cli_usage_error(cli, "--shard and --shards belong to the news subcommand");
 	if (is_merge) {
@@ -1082,7 +1109,8 @@ static void check_options(opts *o, vm_cli *cli)
  * loaded (death on failure), the subcommand run; the exit status. */
 static int run_encoder(const opts *o, const char *argv0)
 {
-	ctx c = { .hash = !strcmp(o->encoder, "hash"), .jobs = o->jobs, .batch = o->batch };
+	ctx c = { .hash = !strcmp(o->encoder, "hash"), .jobs = o->jobs, .batch = o->batch, .normalize = o->normalize };
+	c.text_hash = c.hash || o->text_encoder;
 	char err[1024];
 	int status;
 	if (VIPS_INIT(argv0))
@@ -1092,6 +1120,9 @@ static int run_encoder(const opts *o, const char *argv0)
 		if (clip_load(&c.m, o->clipdir, err, sizeof err) < 0)
 			vm_die("%s", err);
 		c.dim = c.m.cfg.proj_dim;
+		if (c.text_hash && c.dim != CLIP_HASH_DIM)
+			vm_die("--text-encoder hash: %s/config.json has projection_dim %d, the hash encoder's texts have %d",
+			       o->clipdir, c.dim, CLIP_HASH_DIM);
 	} else {
 		c.dim = CLIP_HASH_DIM;
 	}
