@@ -570,7 +570,8 @@ static char *ftfy_chars(const char *s)
 	uint8_t *nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)kept, strlen(kept), NULL, &n);
 	if (nfc) {
 		free(kept);
-		return xstrndup((const char *)nfc, n);
+		kept = xstrndup((const char *)nfc, n);
+		free(nfc);
 	}
 	return kept;
 }
