@@ -24,7 +24,8 @@
 #       metrics there, and a rerun with the same QOUT skips finished runs.
 #       With scikit-learn for /usr/bin/python3, the table also has the rows
 #       of bench/quality-bound.py: what learners with perfect item knowledge
-#       reach (the ceiling to read the model's share against).
+#       reach (the ceiling to read the model's share against); QBOUND=0
+#       leaves them out (bench/fig7.sh, which calls this once a feature set).
 #
 # Environment: NEWS (2000), USERS (1000), IMPRESSIONS (3000), BATCH (256), HISTORY (50),
 # NEGATIVES (3), DIM (128), THREADS (1), STEPS (5, PyTorch steps timed after a
@@ -105,7 +106,7 @@ if [ $quality = 1 ]; then
 	printf '| text-only oracle (truth q) | %.4f | %.0f%% | | | | |\n' "$tauc" "$(echo "100 * ($tauc - 0.5) / ($oauc - 0.5)" | bc -l)"
 	# hand-made reference learners, some with perfect item knowledge
 	# (bench/quality-bound.py): the ceiling to read the shares against
-	if /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
+	if [ "${QBOUND:-1}" != 0 ] && /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
 		/usr/bin/python3 "$here/bench/quality-bound.py" "$mind" |
 			sed -n 's/^| \(logistic\|boosted\)\(.*\)|$/| reference learner: \1\2| | | | |/p'
 	fi

@@ -21,7 +21,7 @@ SHELL_TESTS = \
 	tests/t0460-crawl-archive.sh tests/t0461-crawl-search.sh tests/t0462-crawl-search-apis.sh \
 	tests/t0463-crawl-searx.sh tests/t0464-crawl-precision.sh tests/t0465-crawl-reject.sh \
 	tests/t0466-crawl-shard.sh tests/t0467-crawl-archive-parallel.sh \
-	tests/t0601-embed.sh tests/t0602-embed-shard.sh \
+	tests/t0601-embed.sh tests/t0602-embed-shard.sh tests/t0604-finetune.sh \
 	tests/t0701-train.sh tests/t0702-eval.sh tests/t0703-quality.sh \
 	tests/t0801-resize.sh tests/t0802-resize-kill.sh tests/t0803-resize-shard.sh \
 	tests/t0804-resize-raw.sh \
@@ -35,7 +35,7 @@ CLEANFILES += tests/t0902-report-chromium.png
 # Python references (run by hand with Debian's python3-torch, -numpy,
 # -sklearn) and the golden files they wrote, which make check compares with.
 EXTRA_DIST += \
-	tests/reference/clip-ref.py tests/reference/metrics-ref.py \
+	tests/reference/clip-ref.py tests/reference/clip-train-ref.py tests/reference/metrics-ref.py \
 	tests/reference/train-metrics-ref.py tests/reference/vlsnr-ref.py
 
 # Data and sourced helpers of the shell tests, by area.
@@ -55,6 +55,7 @@ EXTRA_DIST += \
 	tests/data/crawl/cover.webp tests/data/crawl/small.png tests/data/crawl/pixel.gif \
 	tests/data/embed/strings.txt tests/data/embed/texts.txt tests/data/embed/tokens.txt \
 	tests/data/embed/crops.txt tests/data/embed/golden-image.txt tests/data/embed/golden-text.txt \
+	tests/data/embed/train-golden.safetensors \
 	tests/data/embed/tiny-clip/config.json tests/data/embed/tiny-clip/model.safetensors \
 	tests/data/embed/tiny-clip/vocab.json tests/data/embed/tiny-clip/merges.txt \
 	tests/data/embed/img/a-square224.png tests/data/embed/img/b-landscape.png \

@@ -111,12 +111,17 @@ static const merge_ent *merge_find(const clip_bpe_tok *t, int32_t a, int32_t b)
 	}
 }
 
+/* the bytes CLIP's byte-level symbols keep as themselves */
+static int byte_printable(int b)
+{
+	return (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+}
+
 static void bytes_to_unicode(clip_bpe_tok *t)
 {
 	int n = 0;
 	for (int b = 0; b < 256; b++) {
-		int printable = (b >= '!' && b <= '~') || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-		ucs4_t c = printable ? (ucs4_t)b : (ucs4_t)(256 + n++);
+		ucs4_t c = byte_printable(b) ? (ucs4_t)b : (ucs4_t)(256 + n++);
 		memset(t->byte_enc[b], 0, 4);
 		u8_uctomb((uint8_t *)t->byte_enc[b], c, 4);
 	}
@@ -565,7 +570,8 @@ static char *ftfy_chars(const char *s)
 	uint8_t *nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)kept, strlen(kept), NULL, &n);
 	if (nfc) {
 		free(kept);
-		return xstrndup((const char *)nfc, n);
+		kept = xstrndup((const char *)nfc, n);
+		free(nfc);
 	}
 	return kept;
 }
@@ -701,30 +707,46 @@ char *clip_bpe_clean(const char *text)
 }
 
 /* ---- BPE of one pre-token ---- */
+
+/* s[len] as CLIP's printable byte symbols, appended to out */
+static void byte_encode(const clip_bpe_tok *t, const char *s, size_t len, vm_buf *out)
+{
+	for (size_t i = 0; i < len; i++)
+		vm_buf_add(out, t->byte_enc[(unsigned char)s[i]]);
+}
+
+/* The symbols of byte-encoded s[len]: its characters, the last with </w>;
+ * interned in sym when add, else looked up (-1 when unknown). malloc'ed,
+ * count in *n. */
+static int32_t *symbols_of(strtab *sym, const char *s, size_t len, int add, size_t *n)
+{
+	int32_t *out = xmalloc((len + 1) * sizeof *out);
+	size_t k = 0;
+	for (const uint8_t *p = (const uint8_t *)s, *e = p + len; p < e;) {
+		ucs4_t c;
+		int cl = u8_mbtouc(&c, p, (size_t)(e - p));
+		char last[16];
+		const char *sp = (const char *)p;
+		size_t sl = (size_t)cl;
+		if (p + cl >= e) {
+			memcpy(last, p, (size_t)cl);
+			memcpy(last + cl, "</w>", 4);
+			sp = last;
+			sl += 4;
+		}
+		out[k++] = add ? strtab_add(sym, sp, sl) : strtab_find(sym, sp, sl);
+		p += cl;
+	}
+	*n = k;
+	return out;
+}
+
 static void bpe_word(const clip_bpe_tok *t, const char *tok, size_t len, int32_t **out, size_t *nout, size_t *cap)
 {
-	/* byte-encode */
 	vm_buf enc = {0};
-	for (size_t i = 0; i < len; i++)
-		vm_buf_addn(&enc, t->byte_enc[(unsigned char)tok[i]], strlen(t->byte_enc[(unsigned char)tok[i]]));
-	/* split into characters; the last gets </w> */
-	size_t nchar = (size_t)u8_mbsnlen((const uint8_t *)enc.p, enc.len);
-	int32_t *w = xmalloc((nchar + 1) * sizeof *w);
-	const uint8_t *p = (const uint8_t *)enc.p, *e = p + enc.len;
-	size_t nw = 0;
-	while (p < e) {
-		ucs4_t c;
-		int k = u8_mbtouc(&c, p, (size_t)(e - p));
-		if (p + k >= e) {
-			char last[16];
-			memcpy(last, p, (size_t)k);
-			memcpy(last + k, "</w>", 4);
-			w[nw++] = strtab_find(&t->sym, last, (size_t)k + 4);
-		} else {
-			w[nw++] = strtab_find(&t->sym, (const char *)p, (size_t)k);
-		}
-		p += k;
-	}
+	byte_encode(t, tok, len, &enc);
+	size_t nw;
+	int32_t *w = symbols_of((strtab *)&t->sym, enc.p ? enc.p : "", enc.len, 0, &nw);
 	vm_buf_free(&enc);
 	while (nw > 1) {
 		int32_t best = -1, brank = 0x7fffffff;
@@ -761,24 +783,23 @@ static void bpe_word(const clip_bpe_tok *t, const char *tok, size_t len, int32_t
 	free(w);
 }
 
-int32_t *clip_bpe_encode_all(const clip_bpe_tok *t, const char *text, size_t *n)
+/* The pieces of cleaned text s by CLIP's split pattern, in order: piece(ctx,
+ * p, len, special) for each, special 1 for <|startoftext|>, 2 for
+ * <|endoftext|>, else 0 (a word, a digit or a run of other symbols, or a
+ * contraction). */
+static void pretokenize(const char *s, void (*piece)(void *, const char *, size_t, int), void *ctx)
 {
-	char *s = clip_bpe_clean(text);
-	int32_t *out = NULL;
-	size_t nout = 0, cap = 0;
 	const uint8_t *p = (const uint8_t *)s, *e = p + strlen(s);
 	static const char *const contractions[] = {"'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
 	while (p < e) {
 		size_t rest = (size_t)(e - p);
 		if (rest >= 15 && memcmp(p, "<|startoftext|>", 15) == 0) {
-			if (nout == cap) { cap = cap ? cap * 2 : 64; out = xrealloc(out, cap * sizeof *out); }
-			out[nout++] = t->bos;
+			piece(ctx, (const char *)p, 15, 1);
 			p += 15;
 			continue;
 		}
 		if (rest >= 13 && memcmp(p, "<|endoftext|>", 13) == 0) {
-			if (nout == cap) { cap = cap ? cap * 2 : 64; out = xrealloc(out, cap * sizeof *out); }
-			out[nout++] = t->eos;
+			piece(ctx, (const char *)p, 13, 2);
 			p += 13;
 			continue;
 		}
@@ -792,7 +813,7 @@ int32_t *clip_bpe_encode_all(const clip_bpe_tok *t, const char *text, size_t *n)
 			 * folds to s and U+212A (Kelvin) never survives lower() */
 			if (!ml && rest >= 3 && p[1] == 0xc5 && p[2] == 0xbf) ml = 3;
 			if (ml) {
-				bpe_word(t, (const char *)p, ml, &out, &nout, &cap);
+				piece(ctx, (const char *)p, ml, 0);
 				p += ml;
 				continue;
 			}
@@ -819,13 +840,41 @@ int32_t *clip_bpe_encode_all(const clip_bpe_tok *t, const char *text, size_t *n)
 				q += k;
 			}
 		}
-		bpe_word(t, (const char *)p, (size_t)(q - p), &out, &nout, &cap);
+		piece(ctx, (const char *)p, (size_t)(q - p), 0);
 		p = q;
 	}
+}
+
+/* clip_bpe_encode_all's pieces into ids */
+typedef struct enc_ctx {
+	const clip_bpe_tok *t;
+	int32_t *out;
+	size_t n, cap;
+} enc_ctx;
+
+static void enc_piece(void *arg, const char *p, size_t len, int special)
+{
+	enc_ctx *c = arg;
+	if (!special) {
+		bpe_word(c->t, p, len, &c->out, &c->n, &c->cap);
+		return;
+	}
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->out = xrealloc(c->out, c->cap * sizeof *c->out);
+	}
+	c->out[c->n++] = special == 1 ? c->t->bos : c->t->eos;
+}
+
+int32_t *clip_bpe_encode_all(const clip_bpe_tok *t, const char *text, size_t *n)
+{
+	char *s = clip_bpe_clean(text);
+	enc_ctx c = {t, NULL, 0, 0};
+	pretokenize(s, enc_piece, &c);
 	free(s);
-	*n = nout;
-	if (!out) out = xmalloc(sizeof *out);
-	return out;
+	*n = c.n;
+	if (!c.out) c.out = xmalloc(sizeof *c.out);
+	return c.out;
 }
 
 int clip_bpe_encode(const clip_bpe_tok *t, const char *text, int32_t *ids, int max_len)
@@ -839,4 +888,161 @@ int clip_bpe_encode(const clip_bpe_tok *t, const char *text, int32_t *ids, int m
 	ids[k++] = t->eos;
 	free(all);
 	return k;
+}
+
+/* ---- learning a vocabulary ---- */
+
+/* The words of a corpus, each once with its count, as symbol sequences. */
+typedef struct corpus {
+	const clip_bpe_tok *enc;    /* for byte_enc only */
+	strtab words;               /* byte-encoded pieces */
+	uint32_t *count;            /* [words.count] */
+	size_t count_cap;
+} corpus;
+
+static void corpus_piece(void *arg, const char *p, size_t len, int special)
+{
+	corpus *c = arg;
+	if (special) return;
+	vm_buf enc = {0};
+	byte_encode(c->enc, p, len, &enc);
+	int32_t k = strtab_add(&c->words, enc.p ? enc.p : "", enc.len);
+	vm_buf_free(&enc);
+	if ((size_t)k >= c->count_cap) {
+		size_t nc = c->count_cap ? 2 * c->count_cap : 1024;
+		c->count = xrealloc(c->count, nc * sizeof *c->count);
+		memset(c->count + c->count_cap, 0, (nc - c->count_cap) * sizeof *c->count);
+		c->count_cap = nc;
+	}
+	c->count[k]++;
+}
+
+/* the most frequent adjacent pair over the words (ties: the pair whose
+ * symbols sort first), its count in *best; 0 when there is no pair */
+static uint64_t best_pair(const strtab *sym, int32_t *const *w, const size_t *wn, const uint32_t *count, size_t nw,
+			  uint32_t *best)
+{
+	vm_u64count pairs;
+	vm_u64count_init(&pairs);
+	for (size_t i = 0; i < nw; i++)
+		for (size_t j = 0; j + 1 < wn[i]; j++) *vm_u64count_at(&pairs, pair_key(w[i][j], w[i][j + 1])) += count[i];
+	uint64_t key = 0;
+	*best = 0;
+	for (size_t s = 0; s < pairs.cap; s++) {
+		uint64_t k = pairs.keys[s];
+		if (!k) continue;
+		uint32_t c = pairs.counts[s];
+		int better = c > *best;
+		if (c == *best && key) {
+			int d = strcmp(sym->str[(k >> 32) - 1], sym->str[(key >> 32) - 1]);
+			if (!d) d = strcmp(sym->str[(uint32_t)k - 1], sym->str[(uint32_t)key - 1]);
+			better = d < 0;
+		}
+		if (better) { *best = c; key = k; }
+	}
+	vm_u64count_free(&pairs);
+	return key;
+}
+
+/* vocab.json of CLIP's layout: the 256 byte symbols in bytes_to_unicode's
+ * order, the same with </w>, the merged symbols in merge order (each once),
+ * <|startoftext|>, <|endoftext|>. The vocabulary's size, or -1 (errno). */
+static int write_vocab(const clip_bpe_tok *enc, const strtab *sym, const int32_t *merged, size_t nmerges,
+		       const char *path)
+{
+	cJSON *v = cJSON_CreateObject();
+	int id = 0, order[256], k = 0;
+	char s[16];
+	for (int printable = 1; printable >= 0; printable--)
+		for (int b = 0; b < 256; b++)
+			if (byte_printable(b) == printable) order[k++] = b;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < 256; i++) {
+			snprintf(s, sizeof s, "%s%s", enc->byte_enc[order[i]], pass ? "</w>" : "");
+			cJSON_AddNumberToObject(v, s, id++);
+		}
+	for (size_t i = 0; i < nmerges; i++)
+		if (!cJSON_GetObjectItemCaseSensitive(v, sym->str[merged[i]]))
+			cJSON_AddNumberToObject(v, sym->str[merged[i]], id++);
+	cJSON_AddNumberToObject(v, "<|startoftext|>", id++);
+	cJSON_AddNumberToObject(v, "<|endoftext|>", id++);
+	char *json = cJSON_PrintUnformatted(v);
+	cJSON_Delete(v);
+	int rc = vm_write_file_atomic(path, json, strlen(json));
+	free(json);
+	return rc < 0 ? -1 : id;
+}
+
+/* merges.txt: the version line, then "a b" per merge */
+static int write_merges(const strtab *sym, const int32_t (*pair)[2], size_t nmerges, const char *path)
+{
+	vm_buf b = {0};
+	vm_buf_add(&b, "#version: 0.2\n");
+	for (size_t i = 0; i < nmerges; i++) {
+		vm_buf_add(&b, sym->str[pair[i][0]]);
+		vm_buf_addn(&b, " ", 1);
+		vm_buf_add(&b, sym->str[pair[i][1]]);
+		vm_buf_addn(&b, "\n", 1);
+	}
+	int rc = vm_write_file_atomic(path, b.p ? b.p : "", b.len);
+	vm_buf_free(&b);
+	return rc;
+}
+
+/* every occurrence of the pair (a, b) in word w[n] merged into m, left to right */
+static void merge_word(int32_t *w, size_t *n, int32_t a, int32_t b, int32_t m)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < *n;) {
+		if (i + 1 < *n && w[i] == a && w[i + 1] == b) {
+			w[j++] = m;
+			i += 2;
+		} else {
+			w[j++] = w[i++];
+		}
+	}
+	*n = j;
+}
+
+int clip_bpe_learn(char *const *texts, size_t n, int vocab_size, const char *vocab_json, const char *merges_txt,
+		   char *err, size_t errlen)
+{
+	clip_bpe_tok enc = {0};
+	bytes_to_unicode(&enc);
+	corpus c = {&enc, {0}, NULL, 0};
+	for (size_t i = 0; i < n; i++) {
+		char *s = clip_bpe_clean(texts[i]);
+		pretokenize(s, corpus_piece, &c);
+		free(s);
+	}
+	size_t nw = c.words.count, nmerges = 0, maxm = vocab_size > 514 ? (size_t)vocab_size - 514 : 0;
+	strtab sym = {0};
+	int32_t **w = xmalloc((nw ? nw : 1) * sizeof *w), (*pair)[2] = xmalloc((maxm ? maxm : 1) * sizeof *pair);
+	int32_t *merged = xmalloc((maxm ? maxm : 1) * sizeof *merged);
+	size_t *wn = xmalloc((nw ? nw : 1) * sizeof *wn);
+	for (size_t i = 0; i < nw; i++) w[i] = symbols_of(&sym, c.words.str[i], strlen(c.words.str[i]), 1, &wn[i]);
+	while (nmerges < maxm) {
+		uint32_t cnt;
+		uint64_t key = best_pair(&sym, w, wn, c.count, nw, &cnt);
+		if (!key || cnt < 2) break;
+		int32_t a = (int32_t)(key >> 32) - 1, b = (int32_t)(uint32_t)key - 1;
+		char *ab = xasprintf("%s%s", sym.str[a], sym.str[b]);
+		int32_t m = strtab_add(&sym, ab, strlen(ab));
+		free(ab);
+		for (size_t i = 0; i < nw; i++) merge_word(w[i], &wn[i], a, b, m);
+		pair[nmerges][0] = a;
+		pair[nmerges][1] = b;
+		merged[nmerges++] = m;
+	}
+	int size = write_vocab(&enc, &sym, merged, nmerges, vocab_json);
+	if (size < 0) snprintf(err, errlen, "%s: %s", vocab_json, strerror(errno));
+	else if (write_merges(&sym, (const int32_t (*)[2])pair, nmerges, merges_txt) < 0) {
+		snprintf(err, errlen, "%s: %s", merges_txt, strerror(errno));
+		size = -1;
+	}
+	for (size_t i = 0; i < nw; i++) free(w[i]);
+	free(w); free(wn); free(pair); free(merged); free(c.count);
+	strtab_free(&sym);
+	strtab_free(&c.words);
+	return size;
 }

@@ -37,4 +37,15 @@ int clip_bpe_encode(const clip_bpe_tok *t, const char *text, int32_t *ids, int m
  * give theirs): malloc'ed array, count in *n. */
 int32_t *clip_bpe_encode_all(const clip_bpe_tok *t, const char *text, size_t *n);
 
+/* A vocabulary learned from texts[n] in CLIP's layout, for a model trained
+ * from scratch: the texts cleaned and split as clip_bpe_encode does, the
+ * most frequent adjacent pair of symbols merged (ties: the pair whose
+ * symbols sort first) until the vocabulary has vocab_size ids or no pair
+ * is seen twice; written to vocab_json (the 256 byte symbols, the same with
+ * </w>, the merged symbols, <|startoftext|>, <|endoftext|>) and merges_txt,
+ * each atomically. The vocabulary's size (at most vocab_size, at least
+ * 514), or -1 with "FILE: message" in err. */
+int clip_bpe_learn(char *const *texts, size_t n, int vocab_size, const char *vocab_json, const char *merges_txt,
+		   char *err, size_t errlen);
+
 #endif

@@ -7,6 +7,7 @@
  * Hugging Face's modeling_clip.py step by step. */
 #include "config.h"
 #include "clip.h"
+#include "clip-train.h"
 #include "vmind/lib/util.h"
 
 #include <cblas.h>
@@ -892,15 +893,15 @@ static void attention_forward(float *out, const float *qkv, int B, int T, int D,
 /* The pre-LN encoder over x [B*T, D] in place. Each residual branch's last
  * sgemm adds onto x (beta 1), its bias added to x by the LayerNorm pass
  * before the branch. */
-static void encoder_forward(float *x, const clip_layer *L, const clip_tower_cfg *c, int B, int T, int causal,
-			    int threads, int avx2)
+static void encoder_forward(float *x, const clip_layer *L, const clip_tower_cfg *c, int nlayers, int B, int T,
+			    int causal, int threads, int avx2)
 {
 	int D = c->hidden, NI = c->inter, M = B * T;
 	float scale = 1.0f / sqrtf((float)(D / c->heads));
 	float *h = xmalloc((size_t)M * D * sizeof *h);
 	float *qkv = xmalloc((size_t)M * 3 * D * sizeof *qkv);
 	float *f = xmalloc((size_t)M * NI * sizeof *f);
-	for (int l = 0; l < c->layers; l++) {
+	for (int l = 0; l < nlayers; l++) {
 		const clip_layer *y = &L[l];
 		layernorm_add(avx2, h, x, y->ln1_w, y->ln1_b, y->o_b, M, D, c->eps);
 		linear_forward(qkv, h, y->qkv_w, y->qkv_b, M, D, 3 * D);
@@ -914,28 +915,17 @@ static void encoder_forward(float *x, const clip_layer *L, const clip_tower_cfg 
 	free(h); free(qkv); free(f);
 }
 
-void clip_image_forward(const clip_model *m, const float *pixels, int B, float *out, int threads)
+void clip_image_hidden(const clip_model *m, const float *pixels, int B, int nlayers, float *x, int threads)
 {
 	const clip_config *c = &m->cfg;
 	int avx2 = m->simd && cpu_has_avx2();
 	int S = c->image_size, P = c->patch_size, G = S / P, np = G * G, T = np + 1, D = c->v.hidden;
 	int K = 3 * P * P;
-	/* unfold patches: row (b, py*G+px), column c*P*P + ky*P + kx */
 	float *patches = xmalloc((size_t)B * np * K * sizeof *patches);
-	for (int b = 0; b < B; b++)
-		for (int py = 0; py < G; py++)
-			for (int px = 0; px < G; px++) {
-				float *row = patches + ((size_t)b * np + py * G + px) * K;
-				for (int ch = 0; ch < 3; ch++)
-					for (int ky = 0; ky < P; ky++)
-						memcpy(row + ch * P * P + ky * P,
-						       pixels + (((size_t)b * 3 + ch) * S + py * P + ky) * S + px * P,
-						       (size_t)P * sizeof *row);
-			}
+	clip_patch_unfold(patches, pixels, B, S, P);
 	float *pe = xmalloc((size_t)B * np * D * sizeof *pe);
 	linear_forward(pe, patches, m->patch_w, NULL, B * np, K, D);
 	free(patches);
-	float *x = xmalloc((size_t)B * T * D * sizeof *x);
 	for (int b = 0; b < B; b++) {
 		float *x0 = x + (size_t)b * T * D;
 		for (int j = 0; j < D; j++) x0[j] = m->class_emb[j] + m->vpos[j];
@@ -945,7 +935,16 @@ void clip_image_forward(const clip_model *m, const float *pixels, int B, float *
 	}
 	free(pe);
 	layernorm_forward(avx2, x, x, m->pre_ln_w, m->pre_ln_b, B * T, D, c->v.eps);
-	encoder_forward(x, m->vl, &c->v, B, T, 0, threads, avx2);
+	encoder_forward(x, m->vl, &c->v, nlayers, B, T, 0, threads, avx2);
+}
+
+void clip_image_forward(const clip_model *m, const float *pixels, int B, float *out, int threads)
+{
+	const clip_config *c = &m->cfg;
+	int avx2 = m->simd && cpu_has_avx2();
+	int G = c->image_size / c->patch_size, T = G * G + 1, D = c->v.hidden;
+	float *x = xmalloc((size_t)B * T * D * sizeof *x);
+	clip_image_hidden(m, pixels, B, c->v.layers, x, threads);
 	float *pooled = xmalloc((size_t)B * D * sizeof *pooled);
 	for (int b = 0; b < B; b++)
 		layernorm_forward(avx2, pooled + (size_t)b * D, x + (size_t)b * T * D, m->post_ln_w, m->post_ln_b, 1, D,
@@ -955,13 +954,12 @@ void clip_image_forward(const clip_model *m, const float *pixels, int B, float *
 	free(x);
 }
 
-void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, float *out, int threads)
+void clip_text_hidden(const clip_model *m, const int32_t *ids, int B, int T, int nlayers, float *x, int threads)
 {
 	const clip_config *c = &m->cfg;
 	int avx2 = m->simd && cpu_has_avx2();
 	int D = c->t.hidden;
 	int32_t eos = clip_bpe_eos(m->tok);
-	float *x = xmalloc((size_t)B * T * D * sizeof *x);
 	for (int b = 0; b < B; b++)
 		for (int t = 0; t < T; t++) {
 			int32_t id = ids[(size_t)b * T + t];
@@ -970,12 +968,27 @@ void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, fl
 			const float *te = m->tok_emb + (size_t)id * D, *pe = m->tpos + (size_t)t * D;
 			for (int j = 0; j < D; j++) xr[j] = te[j] + pe[j];
 		}
-	encoder_forward(x, m->tl, &c->t, B, T, 1, threads, avx2);
+	encoder_forward(x, m->tl, &c->t, nlayers, B, T, 1, threads, avx2);
+}
+
+int clip_text_pool_at(const clip_model *m, const int32_t *ids, int T)
+{
+	int32_t eos = clip_bpe_eos(m->tok);
+	for (int t = 0; t < T; t++)
+		if (ids[t] == eos) return t;
+	return T - 1;
+}
+
+void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, float *out, int threads)
+{
+	const clip_config *c = &m->cfg;
+	int avx2 = m->simd && cpu_has_avx2();
+	int D = c->t.hidden;
+	float *x = xmalloc((size_t)B * T * D * sizeof *x);
+	clip_text_hidden(m, ids, B, T, c->t.layers, x, threads);
 	float *pooled = xmalloc((size_t)B * D * sizeof *pooled);
 	for (int b = 0; b < B; b++) {
-		int pos = T - 1;
-		for (int t = 0; t < T; t++)
-			if (ids[(size_t)b * T + t] == eos) { pos = t; break; }
+		int pos = clip_text_pool_at(m, ids + (size_t)b * T, T);
 		layernorm_forward(avx2, pooled + (size_t)b * D, x + ((size_t)b * T + pos) * D, m->final_ln_w,
 				  m->final_ln_b, 1, D, c->t.eps);
 	}
@@ -991,27 +1004,31 @@ typedef struct fwd_job {
 	const float *pix;        /* image: [B, 3, S, S] or NULL */
 	const int32_t *ids;      /* text: [B, T] */
 	int B, T;
-	float *out;              /* [B, proj] */
+	int nlayers;             /* -1: the features; else the hidden states after nlayers blocks */
+	float *out;              /* [B, proj] or [B, T, D] */
 	int threads;             /* for the attention */
 } fwd_job;
 
 static void *fwd_worker(void *arg)
 {
 	fwd_job *j = arg;
-	if (j->pix) clip_image_forward(j->m, j->pix, j->B, j->out, j->threads);
+	if (j->pix && j->nlayers >= 0) clip_image_hidden(j->m, j->pix, j->B, j->nlayers, j->out, j->threads);
+	else if (j->pix) clip_image_forward(j->m, j->pix, j->B, j->out, j->threads);
+	else if (j->nlayers >= 0) clip_text_hidden(j->m, j->ids, j->B, j->T, j->nlayers, j->out, j->threads);
 	else clip_text_forward(j->m, j->ids, j->B, j->T, j->out, j->threads);
 	return NULL;
 }
 
 /* B items split among min(jobs, B) threads, each running single-threaded
  * sgemm; a single item uses jobs OpenBLAS threads instead. */
-static void forward_mt(const clip_model *m, const float *pix, const int32_t *ids, int B, int T, float *out, int jobs)
+static void forward_mt(const clip_model *m, const float *pix, const int32_t *ids, int B, int T, int nlayers,
+		       float *out, int jobs)
 {
 	const clip_config *c = &m->cfg;
 	int nt = jobs < B ? jobs : B;
 	if (nt <= 1) {
 		openblas_set_num_threads(jobs);
-		fwd_job j = {m, pix, ids, B, T, out, jobs};
+		fwd_job j = {m, pix, ids, B, T, nlayers, out, jobs};
 		fwd_worker(&j);
 		return;
 	}
@@ -1019,11 +1036,14 @@ static void forward_mt(const clip_model *m, const float *pix, const int32_t *ids
 	fwd_job *jobv = xcalloc((size_t)nt, sizeof *jobv);
 	pthread_t *th = xcalloc((size_t)nt, sizeof *th);
 	size_t per_item = pix ? 3 * (size_t)c->image_size * c->image_size : (size_t)T;
+	int G = c->image_size / c->patch_size;
+	size_t per_out = nlayers < 0 ? (size_t)c->proj_dim
+			 : pix ? (size_t)(G * G + 1) * c->v.hidden : (size_t)T * c->t.hidden;
 	int start = 0;
 	for (int t = 0; t < nt; t++) {
 		int n = B / nt + (t < B % nt);
 		jobv[t] = (fwd_job){m, pix ? pix + (size_t)start * per_item : NULL, pix ? NULL : ids + (size_t)start * per_item,
-				    n, T, out + (size_t)start * c->proj_dim, 1};
+				    n, T, nlayers, out + (size_t)start * per_out, 1};
 		start += n;
 	}
 	char *running = xcalloc((size_t)nt, 1);
@@ -1041,10 +1061,20 @@ static void forward_mt(const clip_model *m, const float *pix, const int32_t *ids
 
 void clip_image_forward_mt(const clip_model *m, const float *pixels, int B, float *out, int jobs)
 {
-	forward_mt(m, pixels, NULL, B, 0, out, jobs);
+	forward_mt(m, pixels, NULL, B, 0, -1, out, jobs);
 }
 
 void clip_text_forward_mt(const clip_model *m, const int32_t *ids, int B, int T, float *out, int jobs)
 {
-	forward_mt(m, NULL, ids, B, T, out, jobs);
+	forward_mt(m, NULL, ids, B, T, -1, out, jobs);
+}
+
+void clip_image_hidden_mt(const clip_model *m, const float *pixels, int B, int nlayers, float *x, int jobs)
+{
+	forward_mt(m, pixels, NULL, B, 0, nlayers, x, jobs);
+}
+
+void clip_text_hidden_mt(const clip_model *m, const int32_t *ids, int B, int T, int nlayers, float *x, int jobs)
+{
+	forward_mt(m, NULL, ids, B, T, nlayers, x, jobs);
 }

@@ -93,6 +93,15 @@ void clip_image_forward(const clip_model *m, const float *pixels, int B, float *
  * position when a row has none). Threads as clip_image_forward. */
 void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, float *out, int threads);
 
+/* The residual stream after the embeddings (and, for images, the
+ * pre-LayerNorm) and the first nlayers encoder blocks (0 <= nlayers <=
+ * layers): x [B, T, D], T = (image_size / patch_size)^2 + 1 for images.
+ * What a training run of the last blocks starts from (clip-fit.h). */
+void clip_image_hidden(const clip_model *m, const float *pixels, int B, int nlayers, float *x, int threads);
+void clip_text_hidden(const clip_model *m, const int32_t *ids, int B, int T, int nlayers, float *x, int threads);
+/* The position a text of ids[T] is pooled at: its first end token, or T - 1. */
+int clip_text_pool_at(const clip_model *m, const int32_t *ids, int T);
+
 /* The same with jobs threads: a batch is split among min(jobs, B) threads,
  * each with single-threaded sgemm and attention (no barriers between
  * threads, which is what a shared machine punishes); when that is one
@@ -100,5 +109,7 @@ void clip_text_forward(const clip_model *m, const int32_t *ids, int B, int T, fl
  * threads and jobs attention threads. Sets the OpenBLAS thread count. */
 void clip_image_forward_mt(const clip_model *m, const float *pixels, int B, float *out, int jobs);
 void clip_text_forward_mt(const clip_model *m, const int32_t *ids, int B, int T, float *out, int jobs);
+void clip_image_hidden_mt(const clip_model *m, const float *pixels, int B, int nlayers, float *x, int jobs);
+void clip_text_hidden_mt(const clip_model *m, const int32_t *ids, int B, int T, int nlayers, float *x, int jobs);
 
 #endif

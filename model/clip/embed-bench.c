@@ -8,9 +8,14 @@
  * state the share of peak reached.
  * Usage: embed-bench MODELDIR THREADS BATCH N [items|blas]: the threads
  * split the batch among themselves (items, what vlsnr-embed does) or all
- * work inside each sgemm (blas). */
+ * work inside each sgemm (blas). embed-bench MODELDIR THREADS BATCH N
+ * train LAYERS (bench/finetune.sh): training pairs/s of vlsnr-embed
+ * finetune's step (forward, loss, backward, Adam) of the last LAYERS blocks
+ * (a number or all) from random inputs at their boundary, texts of 20
+ * tokens, as tests/reference/clip-train-ref.py bench times PyTorch. */
 #include "config.h"
 #include "clip.h"
+#include "clip-fit.h"
 #include "vmind/lib/util.h"
 
 #include <cblas.h>
@@ -87,11 +92,57 @@ static double sgemm_rate(int M, int N, int K, int threads, int per_thread)
 	return g;
 }
 
+/* pseudo-random floats in [-1, 1) into x[n] */
+static void fill(float *x, size_t n, uint64_t seed)
+{
+	for (size_t i = 0; i < n; i++) x[i] = (float)((vm_splitmix64(&seed) >> 40) / 8388608.0 - 1.0);
+}
+
+/* training pairs/s of the last layers blocks (CLIP_FIT_ALL: every tensor) */
+static void bench_train(const clip_model *m, int threads, int B, int N, int layers)
+{
+	clip_fit f;
+	char err[1024];
+	int T = 20;
+	if (clip_fit_init(&f, m, layers, err, sizeof err) < 0) vm_die("%s", err);
+	clip_fit_prepare(&f, B, T, threads);
+	size_t nv = clip_fit_in_floats(&f.v, T), nt = clip_fit_in_floats(&f.t, T);
+	float *vin = xmalloc((size_t)B * nv * sizeof *vin), *tin = xmalloc((size_t)B * nt * sizeof *tin);
+	int32_t *ids = xmalloc((size_t)B * T * sizeof *ids);
+	int *at = xmalloc((size_t)B * sizeof *at);
+	fill(vin, (size_t)B * nv, 1);
+	fill(tin, (size_t)B * nt, 2);
+	uint64_t s = 3;
+	for (int i = 0; i < B * T; i++) ids[i] = (int32_t)(vm_splitmix64(&s) % (uint64_t)(m->cfg.vocab_size - 2));
+	for (int b = 0; b < B; b++) {
+		ids[b * T + T - 1] = clip_bpe_eos(m->tok);
+		at[b] = T - 1;
+	}
+	clip_fit_batch b = {B, vin, f.t.in == CLIP_IN_RAW ? NULL : tin, f.t.in == CLIP_IN_RAW ? ids : NULL, T, at};
+	clip_fit_step(&f, &b);   /* warm up */
+	clip_fit_adam(&f, 1e-5f);
+	double t0 = vm_now(), c0 = cpu_now();
+	int done = 0;
+	while (done < N) {
+		clip_fit_step(&f, &b);
+		clip_fit_adam(&f, 1e-5f);
+		done += B;
+	}
+	double dt = vm_now() - t0, dc = cpu_now() - c0;
+	char lname[16];
+	snprintf(lname, sizeof lname, layers == CLIP_FIT_ALL ? "all" : "%d", layers);
+	printf("c train_pairs_per_s %.3f layers %s batch %d threads %d params %zu cpu_ms_per_pair %.2f\n", done / dt, lname,
+	       B, threads, f.nparams, 1e3 * dc / done);
+	free(vin); free(tin); free(ids); free(at);
+	clip_fit_free(&f);
+}
+
 int main(int argc, char **argv)
 {
 	vm_set_progname(argv[0]);
-	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: embed-bench MODELDIR THREADS BATCH N [items|blas]\n");
+	int train = argc == 7 && strcmp(argv[5], "train") == 0;
+	if (argc != 5 && argc != 6 && !train) {
+		fprintf(stderr, "usage: embed-bench MODELDIR THREADS BATCH N [items|blas|train LAYERS]\n");
 		return 2;
 	}
 	if (VIPS_INIT(argv[0])) return 2;
@@ -102,6 +153,12 @@ int main(int argc, char **argv)
 	clip_model m;
 	char err[1024];
 	if (clip_load(&m, argv[1], err, sizeof err) < 0) vm_die("%s", err);
+	if (train) {
+		bench_train(&m, threads, B, N, strcmp(argv[6], "all") ? atoi(argv[6]) : CLIP_FIT_ALL);
+		clip_free(&m);
+		vips_shutdown();
+		return 0;
+	}
 	const clip_config *c = &m.cfg;
 	int S = c->image_size, P = c->patch_size, np = (S / P) * (S / P);
 	float *pix = xmalloc((size_t)B * 3 * S * S * sizeof *pix);

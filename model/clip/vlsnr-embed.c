@@ -4,11 +4,14 @@
  * news subcommand works in chunks recorded under OUTDIR/parts so a killed run
  * restarts where it stopped; with --shard I/N it embeds only that shard's
  * items (vmind/lib/shard.h), and the merge subcommand joins the output
- * directories of the shards into one; see vlsnr-embed(1). */
+ * directories of the shards into one; finetune and train (embed-train.c)
+ * train CLIP on a dataset's (cover, title) pairs; see vlsnr-embed(1). */
 #include "config.h"
 #include "bpe.h"
 #include "clip.h"
+#include "clip-fit.h"
 #include "embed-hash.h"
+#include "embed-train.h"
 #include "vmind/lib/cli.h"
 #include "vmind/lib/mind.h"
 #include "vmind/lib/npy.h"
@@ -27,11 +30,16 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
-enum { OPT_CLIP = 256, OPT_ENCODER, OPT_NEWS, OPT_IMAGES, OPT_OUT, OPT_BATCH, OPT_CHUNK, OPT_SHARD, OPT_SHARDS };
+enum {
+	OPT_CLIP = 256, OPT_ENCODER, OPT_NEWS, OPT_IMAGES, OPT_OUT, OPT_BATCH, OPT_CHUNK, OPT_SHARD, OPT_SHARDS,
+	OPT_CONFIG, OPT_DB, OPT_LAYERS, OPT_EPOCHS, OPT_LR, OPT_SEED, OPT_SAVE_EVERY, OPT_TEXT_ENCODER, OPT_NORMALIZE
+};
 
 static const vm_option options[] = {
 	{ "clip", OPT_CLIP, required_argument, "DIR", "Hugging Face CLIP checkpoint folder" },
 	{ "encoder", OPT_ENCODER, required_argument, "NAME", "clip (default) or hash (non-learned baseline)" },
+	{ "text-encoder", OPT_TEXT_ENCODER, required_argument, "NAME", "news: hash embeds the texts with the hash encoder, the images with --clip" },
+	{ "normalize", OPT_NORMALIZE, no_argument, NULL, "news, text, image: every row scaled to length 1" },
 	{ "news", OPT_NEWS, required_argument, "FILE", "news: a MIND news.tsv (repeatable)" },
 	{ "images", OPT_IMAGES, required_argument, "DIR", "news: the covers, DIR/<id>.jpg (or .jpeg .png .webp)" },
 	{ "out", 'o', required_argument, "PATH", "output directory (news) or .npy file (text, image)" },
@@ -40,6 +48,13 @@ static const vm_option options[] = {
 	{ "chunk", OPT_CHUNK, required_argument, "N", "news: items per resumable chunk (default 2048)" },
 	{ "shard", OPT_SHARD, required_argument, "I/N", "news: embed only the items of shard I of N (default: from SLURM_ARRAY_TASK_ID)" },
 	{ "shards", OPT_SHARDS, required_argument, "N", "news: the number of shards, for a job array index (JOB_COMPLETION_INDEX)" },
+	{ "config", OPT_CONFIG, required_argument, "FILE", "train: the config.json giving the model's shape" },
+	{ "db", OPT_DB, required_argument, "FILE", "finetune, train: the provenance database; only real covers are used" },
+	{ "layers", OPT_LAYERS, required_argument, "N", "finetune: train the last N blocks of each tower, or all (default 1)" },
+	{ "epochs", OPT_EPOCHS, required_argument, "N", "finetune, train: epochs (default 5, train 30)" },
+	{ "lr", OPT_LR, required_argument, "X", "finetune, train: Adam's learning rate (default 1e-5, train 5e-4)" },
+	{ "seed", OPT_SEED, required_argument, "N", "finetune, train: initialisation and batch order (default 1)" },
+	{ "save-every", OPT_SAVE_EVERY, required_argument, "SECONDS", "finetune, train: save the state this often within an epoch (default 600)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -53,8 +68,10 @@ typedef struct progress {
 
 /* The options, parsed. */
 typedef struct opts {
-	const char *cmd;                /* news, text, image, tokenize or merge */
+	const char *cmd;                /* news, text, image, tokenize, merge, finetune or train */
 	const char *clipdir, *encoder, *images, *out;
+	const char *text_encoder;       /* --text-encoder, or NULL */
+	int normalize;                  /* --normalize */
 	const char **news;              /* [n_news] --news FILE */
 	size_t n_news, chunk;
 	const char *shard_spec;         /* --shard I/N */
@@ -63,11 +80,16 @@ typedef struct opts {
 	int jobs, batch;
 	char **args;                    /* [nargs] IMAGE... or SHARDDIR... */
 	size_t nargs;
+	embed_train_opts train;         /* finetune and train */
+	int batch_set;                  /* --batch given */
+	const char *train_opt;          /* an option of finetune and train given (its name), or NULL */
 } opts;
 
 /* An embedding command's context: the encoder and how it runs. */
 typedef struct ctx {
 	int hash;              /* --encoder hash */
+	int text_hash;         /* texts by the hash encoder (--encoder or --text-encoder hash) */
+	int normalize;         /* --normalize */
 	clip_model m;
 	int jobs, batch;
 	int dim;               /* output width */
@@ -105,11 +127,21 @@ static int cmp_len_idx(const void *a, const void *b)
 	return x[0] != y[0] ? x[0] - y[0] : x[1] - y[1];
 }
 
+/* rows out[n, dim] scaled to length 1 when --normalize (a zero row stays 0) */
+static void normalize_rows(const ctx *c, float *out, size_t n)
+{
+	if (!c->normalize || !n) return;
+	float *norm = xmalloc(n * sizeof *norm);
+	clip_l2norm_forward(out, norm, out, (int)n, c->dim);
+	free(norm);
+}
+
 /* texts[n] -> out[n, dim] */
 static void embed_texts(ctx *c, char *const *texts, size_t n, float *out)
 {
-	if (c->hash) {
+	if (c->text_hash) {
 		for (size_t i = 0; i < n; i++) clip_hash_text(texts[i], out + i * CLIP_HASH_DIM);
+		normalize_rows(c, out, n);
 		return;
 	}
 	int ctxlen = c->m.cfg.max_pos;
@@ -140,6 +172,7 @@ static void embed_texts(ctx *c, char *const *texts, size_t n, float *out)
 	free(bout);
 	free(ids);
 	free(order);
+	normalize_rows(c, out, n);
 }
 
 static void progress_show(progress *prog, size_t in_chunk)
@@ -236,6 +269,7 @@ static size_t embed_images(ctx *c, const char *const *paths, size_t n, float *ou
 			}
 		if (!c->hash)
 			clip_image_forward_mt(&c->m, pix, (int)B, out + s * (size_t)c->dim, c->jobs);
+		normalize_rows(c, out + s * (size_t)c->dim, B);
 		progress_show(&c->prog, s + B);
 	}
 	free(jobs);
@@ -254,17 +288,6 @@ static char *underscores_to_spaces(const char *s)
 	char *r = xstrdup(s);
 	for (char *p = r; *p; p++) if (*p == '_') *p = ' ';
 	return r;
-}
-
-static char *find_image(const char *dir, const char *id)
-{
-	static const char *ext[] = {"jpg", "jpeg", "png", "webp"};
-	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-		char *p = xasprintf("%s/%s.%s", dir, id, ext[i]);
-		if (vm_regular_file_exists(p)) return p;
-		free(p);
-	}
-	return NULL;
 }
 
 static const char *const kinds[4] = {"image", "title", "category", "subcategory"};
@@ -320,7 +343,9 @@ static char *run_signature(const news_run *r)
 	char *text = NULL, hex[65];
 	size_t len = 0;
 	FILE *m = open_memstream(&text, &len);
-	fprintf(m, "encoder %s\nmodel %s %zu\ndim %d\nchunk %zu\nimages %s\n", c->hash ? "hash" : "clip",
+	fprintf(m, "encoder %s%s%s\n", c->hash ? "hash" : "clip", c->text_hash ? " texts hash" : "",
+		c->normalize ? " normalized" : "");
+	fprintf(m, "model %s %zu\ndim %d\nchunk %zu\nimages %s\n",
 		c->hash ? "-" : c->m.st.path, c->hash ? (size_t)0 : c->m.st.size, c->dim, r->chunk,
 		r->images ? r->images : "-");
 	for (size_t i = 0; i < r->n; i++)
@@ -390,7 +415,7 @@ static int do_chunk(const news_run *r, size_t a, size_t b, size_t k)
 	vm_atomic_file af;
 	const char **paths = xcalloc(n ? n : 1, sizeof *paths);
 	char *failed = xcalloc(n ? n : 1, 1);
-	for (size_t i = 0; i < n; i++) paths[i] = r->images ? find_image(r->images, it[a + i].id) : NULL;
+	for (size_t i = 0; i < n; i++) paths[i] = r->images ? embed_find_image(r->images, it[a + i].id) : NULL;
 	embed_images(c, paths, n, img, failed);
 	if (vm_atomic_open(&af, miss_path) < 0) {
 		vm_warn_errno("%s", miss_path);
@@ -962,15 +987,26 @@ static int cmd_image(ctx *c, const char *out, char *const *paths, size_t n)
 
 /* ------------------------------------------------------------ main */
 
+/* --layers N or all */
+static int parse_layers(const char *text)
+{
+	if (!strcmp(text, "all")) return CLIP_FIT_ALL;
+	return (int)vm_cli_int("layers", text, 0, 1000);
+}
+
 static void parse_options(opts *o, vm_cli *cli, int argc, char **argv)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int opt;
+	embed_train_opts *t = &o->train;
 	*o = (opts){ .encoder = "clip", .chunk = 2048, .shard = {0, 1}, .jobs = ncpu > 0 ? (int)ncpu : 1, .batch = 32 };
+	*t = (embed_train_opts){ .layers = -2, .seed = 1, .save_every = 600 };
 	while ((opt = vm_cli_next(cli, argc, argv)) != -1) {
 		switch (opt) {
 		case OPT_CLIP: o->clipdir = optarg; break;
 		case OPT_ENCODER: o->encoder = optarg; break;
+		case OPT_TEXT_ENCODER: o->text_encoder = optarg; break;
+		case OPT_NORMALIZE: o->normalize = 1; break;
 		case OPT_NEWS:
 			o->news = xrealloc(o->news, (o->n_news + 1) * sizeof *o->news);
 			o->news[o->n_news++] = optarg;
@@ -978,17 +1014,58 @@ static void parse_options(opts *o, vm_cli *cli, int argc, char **argv)
 		case OPT_IMAGES: o->images = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'j': o->jobs = (int)vm_cli_int("jobs", optarg, 1, 256); break;
-		case OPT_BATCH: o->batch = (int)vm_cli_int("batch", optarg, 1, 4096); break;
+		case OPT_BATCH: o->batch = (int)vm_cli_int("batch", optarg, 1, 4096); o->batch_set = 1; break;
 		case OPT_CHUNK: o->chunk = (size_t)vm_cli_int("chunk", optarg, 1, 100000000); break;
 		case OPT_SHARD: o->shard_spec = optarg; break;
 		case OPT_SHARDS: o->shards = (long)vm_cli_int("shards", optarg, 1, 0xffffffffLL); break;
+		case OPT_CONFIG: t->config = optarg; o->train_opt = "--config"; break;
+		case OPT_DB: t->db = optarg; o->train_opt = "--db"; break;
+		case OPT_LAYERS: t->layers = parse_layers(optarg); o->train_opt = "--layers"; break;
+		case OPT_EPOCHS: t->epochs = (int)vm_cli_int("epochs", optarg, 1, 1000000); o->train_opt = "--epochs"; break;
+		case OPT_LR: t->lr = vm_cli_double("lr", optarg, 1e-12, 1); o->train_opt = "--lr"; break;
+		case OPT_SEED: t->seed = (uint64_t)vm_cli_int("seed", optarg, 0, INT64_MAX); o->train_opt = "--seed"; break;
+		case OPT_SAVE_EVERY:
+			t->save_every = vm_cli_double("save-every", optarg, 0, 1e9);
+			o->train_opt = "--save-every";
+			break;
 		}
 	}
 	if (optind >= argc)
-		vm_cli_usage_error(cli, "give a subcommand: news, text, image or tokenize");
+		vm_cli_usage_error(cli, "give a subcommand: news, text, image, tokenize, merge, finetune or train");
 	o->cmd = argv[optind++];
 	o->args = argv + optind;
 	o->nargs = (size_t)(argc - optind);
+}
+
+/* finetune and train: what they need, the defaults of what is not given
+ * (usage errors exit 2) */
+static void check_train_options(opts *o, vm_cli *cli)
+{
+	embed_train_opts *t = &o->train;
+	t->scratch = !strcmp(o->cmd, "train");
+	if (o->shard_spec || o->shards || o->nargs || strcmp(o->encoder, "clip") || o->text_encoder || o->normalize)
+		vm_cli_usage_error(cli, "%s takes no --shard, --shards, --encoder, --text-encoder, --normalize or arguments",
+				   o->cmd);
+	if (t->scratch ? (!t->config || o->clipdir) : (!o->clipdir || t->config))
+		vm_cli_usage_error(cli, t->scratch ? "train needs --config FILE and takes no --clip"
+						   : "finetune needs --clip DIR and takes no --config");
+	if (!o->n_news || !o->images || !o->out)
+		vm_cli_usage_error(cli, "%s needs --news FILE, --images DIR and --out DIR", o->cmd);
+	if (o->clipdir && !strcmp(o->clipdir, o->out))
+		vm_cli_usage_error(cli, "--out must be another folder than --clip");
+	if (t->scratch && t->layers != -2 && t->layers != CLIP_FIT_ALL)
+		vm_cli_usage_error(cli, "train trains every layer (--layers all)");
+	if (t->layers == -2) t->layers = t->scratch ? CLIP_FIT_ALL : 1;
+	if (!t->epochs) t->epochs = t->scratch ? 30 : 5;
+	if (t->lr == 0) t->lr = t->scratch ? 5e-4 : 1e-5;
+	t->batch = o->batch_set ? o->batch : t->scratch ? 128 : 64;
+	if (t->batch < 2) vm_cli_usage_error(cli, "--batch: a batch is at least 2 pairs");
+	t->clipdir = o->clipdir;
+	t->news = o->news;
+	t->n_news = o->n_news;
+	t->images = o->images;
+	t->out = o->out;
+	t->jobs = o->jobs;
 }
 
 /* The options the subcommand takes and needs (usage errors exit 2); the
@@ -998,8 +1075,18 @@ static void check_options(opts *o, vm_cli *cli)
 	const char *cmd = o->cmd;
 	int is_news = !strcmp(cmd, "news"), is_text = !strcmp(cmd, "text"), is_image = !strcmp(cmd, "image"),
 	    is_tok = !strcmp(cmd, "tokenize"), is_merge = !strcmp(cmd, "merge"), hash = !strcmp(o->encoder, "hash");
+	if (!strcmp(cmd, "finetune") || !strcmp(cmd, "train")) {
+		check_train_options(o, cli);
+		return;
+	}
 	if (!is_news && !is_text && !is_image && !is_tok && !is_merge)
 		vm_cli_usage_error(cli, "unknown subcommand '%s'", cmd);
+	if (o->train_opt)
+		vm_cli_usage_error(cli, "%s belongs to finetune and train", o->train_opt);
+	if (o->text_encoder && (strcmp(o->text_encoder, "hash") || !is_news || hash))
+		vm_cli_usage_error(cli, "--text-encoder: only hash, for news with --clip");
+	if (o->normalize && (is_merge || is_tok))
+		vm_cli_usage_error(cli, "--normalize belongs to news, text and image");
 	if (!is_news && (o->shard_spec || o->shards))
 		vm_cli_usage_error(cli, "--shard and --shards belong to the news subcommand");
 	if (is_merge) {
@@ -1043,7 +1130,8 @@ static void check_options(opts *o, vm_cli *cli)
  * loaded (death on failure), the subcommand run; the exit status. */
 static int run_encoder(const opts *o, const char *argv0)
 {
-	ctx c = { .hash = !strcmp(o->encoder, "hash"), .jobs = o->jobs, .batch = o->batch };
+	ctx c = { .hash = !strcmp(o->encoder, "hash"), .jobs = o->jobs, .batch = o->batch, .normalize = o->normalize };
+	c.text_hash = c.hash || o->text_encoder;
 	char err[1024];
 	int status;
 	if (VIPS_INIT(argv0))
@@ -1053,6 +1141,9 @@ static int run_encoder(const opts *o, const char *argv0)
 		if (clip_load(&c.m, o->clipdir, err, sizeof err) < 0)
 			vm_die("%s", err);
 		c.dim = c.m.cfg.proj_dim;
+		if (c.text_hash && c.dim != CLIP_HASH_DIM)
+			vm_die("--text-encoder hash: %s/config.json has projection_dim %d, the hash encoder's texts have %d",
+			       o->clipdir, c.dim, CLIP_HASH_DIM);
 	} else {
 		c.dim = CLIP_HASH_DIM;
 	}
@@ -1069,12 +1160,23 @@ static int run_encoder(const opts *o, const char *argv0)
 	return status;
 }
 
+/* finetune or train, with libvips started */
+static int run_train(const opts *o, const char *argv0)
+{
+	if (VIPS_INIT(argv0))
+		vm_die("cannot start libvips");
+	int status = embed_train(&o->train);
+	vips_shutdown();
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static vm_cli cli = {
 		.synopsis = "vlsnr-embed news|text|image|tokenize (--clip DIR | --encoder hash) [options] [IMAGE...]\n"
-			    "       vlsnr-embed merge --out OUTDIR [--news FILE...] SHARDDIR...",
-		.summary = "CLIP ViT-B/32 (or hash baseline) embeddings of MIND news, text lines and images; CLIP token ids.",
+			    "       vlsnr-embed merge --out OUTDIR [--news FILE...] SHARDDIR...\n"
+			    "       vlsnr-embed finetune|train (--clip DIR | --config FILE) --news FILE... --images DIR --out DIR2 [options]",
+		.summary = "CLIP ViT-B/32 (or hash baseline) embeddings of MIND news, text lines and images; CLIP token ids; CLIP trained on a dataset's (cover, title) pairs.",
 		.options = options,
 		.footer = "Subcommands:\n"
 			  "  news --news FILE... --images DIR --out OUTDIR   ids.txt, {image,title,category,subcategory}.npy,\n"
@@ -1082,6 +1184,10 @@ int main(int argc, char **argv)
 			  "  news ... --shard I/N (or SLURM_ARRAY_TASK_ID)     only the items of shard I of N\n"
 			  "  merge --out OUTDIR [--news FILE...] SHARDDIR...  join the shards' news outputs\n"
 			  "  text --out FILE.npy < lines      image --out FILE.npy IMAGE...      tokenize < lines\n"
+			  "  finetune --clip DIR --news FILE... --images DIR --out DIR2 [--layers N|all]\n"
+			  "                                   CLIP's contrastive loss on the (cover, title) pairs\n"
+			  "  train --config FILE --news FILE... --images DIR --out DIR2\n"
+			  "                                   the same from a random initialisation of that shape\n"
 			  "Exit status: 0 done, 1 some images could not be read, 2 usage or input error.\n",
 	};
 	opts o;
@@ -1090,7 +1196,9 @@ int main(int argc, char **argv)
 	parse_options(&o, &cli, argc, argv);
 	check_options(&o, &cli);
 	vm_cli_free(&cli);
-	status = !strcmp(o.cmd, "merge") ? cmd_merge(&o) : run_encoder(&o, argv[0]);
+	if (!strcmp(o.cmd, "merge")) status = cmd_merge(&o);
+	else if (!strcmp(o.cmd, "finetune") || !strcmp(o.cmd, "train")) status = run_train(&o, argv[0]);
+	else status = run_encoder(&o, argv[0]);
 	free(o.news);
 	return status;
 }

@@ -9,7 +9,7 @@ UNIT_TESTS = \
 	tests/unit/test-db \
 	tests/unit/test-extract tests/unit/test-crawl-net tests/unit/test-similarity \
 	tests/unit/test-resize tests/unit/test-resize-dupes \
-	tests/unit/test-safetensors tests/unit/test-bpe tests/unit/test-clip tests/unit/test-clip-hash \
+	tests/unit/test-safetensors tests/unit/test-bpe tests/unit/test-clip tests/unit/test-clip-hash tests/unit/test-clip-train \
 	tests/unit/test-layers tests/unit/test-vlsnr \
 	tests/unit/test-report
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/dbtool tests/unit/chromium-shot tests/unit/function-length
@@ -48,6 +48,8 @@ tests_unit_test_clip_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS)
 tests_unit_test_clip_LDADD = $(CLIP_LIBS)
 tests_unit_test_clip_hash_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS)
 tests_unit_test_clip_hash_LDADD = $(CLIP_LIBS)
+tests_unit_test_clip_train_CFLAGS = $(AM_CFLAGS) $(VIPS_CFLAGS) $(OPENBLAS_CFLAGS)
+tests_unit_test_clip_train_LDADD = $(CLIP_LIBS)
 
 # libvlsnr
 tests_unit_test_layers_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS)

@@ -2,7 +2,7 @@
  * this test writes: F32/F16/BF16 values, and each error (truncated data,
  * truncated header, bad JSON, unknown dtype, offsets that disagree with the
  * shape, wrong shape, missing tensor, a key given twice) gives a message
- * naming the file. */
+ * naming the file; and the float32 writer, read back. */
 #include "config.h"
 #include "vmind/lib/safetensors.h"
 #include "tap.h"
@@ -136,6 +136,30 @@ int main(void)
 	snprintf(err, sizeof err, "x");
 	ok(vm_st_open(&f, "/nonexistent/model.safetensors", err, sizeof err) < 0 &&
 	   contains(err, "/nonexistent/model.safetensors", "No such file"), "missing file named");
+
+	/* the writer: what it writes reads back, scalars and metadata too */
+	float w2[6] = {1, 2, 3, 4, 5, 6}, w0 = 0.25f;
+	vm_st_out outs[2] = {{"m.w", 2, {2, 3, 0, 0}, w2}, {"s", 0, {0, 0, 0, 0}, &w0}};
+	const char *kv[4] = {"step", "7", "name", "a \"quoted\" value"};
+	char wp[600];
+	snprintf(wp, sizeof wp, "%s/written.safetensors", dir);
+	ok(vm_st_write_f32(wp, outs, 2, kv, 2, err, sizeof err) == 0, "vm_st_write_f32 writes");
+	int64_t d23[2] = {2, 3};
+	const float *r2 = NULL, *r0 = NULL;
+	if (vm_st_open(&f, wp, err, sizeof err) == 0) {
+		r2 = vm_st_get(&f, "m.w", 2, d23, err, sizeof err);
+		r0 = vm_st_get(&f, "s", 0, NULL, err, sizeof err);
+		ok(r2 && !memcmp(r2, w2, sizeof w2) && r0 && *r0 == 0.25f && f.count == 2,
+		   "... and it reads back: shapes, values, a scalar");
+		ok(vm_st_meta(&f, "name") && !strcmp(vm_st_meta(&f, "name"), "a \"quoted\" value") &&
+		   !strcmp(vm_st_meta(&f, "step"), "7"), "... with its metadata");
+		vm_st_close(&f);
+	} else {
+		ok(0, "the written file opens: %s", err);
+	}
+	snprintf(wp, sizeof wp, "%s/no/such/dir/x.safetensors", dir);
+	ok(vm_st_write_f32(wp, outs, 2, NULL, 0, err, sizeof err) < 0 && contains(err, wp, "No such file"),
+	   "a path that cannot be written is named");
 
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -1,7 +1,8 @@
 /* safetensors.c: the safetensors reader declared in safetensors.h: mmap, the
  * 8-byte little-endian header length, the JSON header (cJSON), bounds checks
  * of every tensor against the file, the metadata strings, and fetching
- * tensors as float32 by name with their shape checked. */
+ * tensors as float32 by name with their shape checked; and the float32
+ * writer (header built with cJSON, padded to 8 bytes with spaces). */
 #include "config.h"
 #include "safetensors.h"
 #include "util.h"
@@ -357,4 +358,70 @@ const float *vm_st_get(vm_st_file *f, const char *name, int ndim, const int64_t 
 	f->owned = xrealloc(f->owned, (f->n_owned + 1) * sizeof *f->owned);
 	f->owned[f->n_owned++] = out;
 	return out;
+}
+
+/* The JSON header of vm_st_write_f32, unformatted; NULL when a shape is bad */
+static char *st_header(const vm_st_out *t, size_t n, const char *const *meta, size_t nmeta)
+{
+	cJSON *root = cJSON_CreateObject();
+	if (nmeta) {
+		cJSON *m = cJSON_AddObjectToObject(root, "__metadata__");
+		for (size_t i = 0; i < nmeta; i++) cJSON_AddStringToObject(m, meta[2 * i], meta[2 * i + 1]);
+	}
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t numel = 1;
+		if (t[i].ndim < 0 || t[i].ndim > 4) { cJSON_Delete(root); return NULL; }
+		cJSON *e = cJSON_AddObjectToObject(root, t[i].name), *shape = cJSON_AddArrayToObject(e, "shape");
+		cJSON_AddStringToObject(e, "dtype", "F32");
+		for (int d = 0; d < t[i].ndim; d++) {
+			cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t[i].shape[d]));
+			numel *= (size_t)t[i].shape[d];
+		}
+		cJSON *o = cJSON_AddArrayToObject(e, "data_offsets");
+		cJSON_AddItemToArray(o, cJSON_CreateNumber((double)off));
+		off += numel * sizeof(float);
+		cJSON_AddItemToArray(o, cJSON_CreateNumber((double)off));
+	}
+	char *json = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return json;
+}
+
+int vm_st_write_f32(const char *path, const vm_st_out *t, size_t n, const char *const *meta, size_t nmeta, char *err,
+		    size_t errlen)
+{
+	char *json = st_header(t, n, meta, nmeta);
+	if (!json) {
+		snprintf(err, errlen, "%s: a tensor of more than 4 dimensions", path);
+		return -1;
+	}
+	size_t hlen = strlen(json), padded = (hlen + 7) / 8 * 8;
+	unsigned char len8[8];
+	for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+	vm_atomic_file af;
+	int rc = -1;
+	if (vm_atomic_open(&af, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(json);
+		return -1;
+	}
+	fwrite(len8, 1, 8, af.fp);
+	fwrite(json, 1, hlen, af.fp);
+	for (size_t i = hlen; i < padded; i++) fputc(' ', af.fp);
+	for (size_t i = 0; i < n; i++) {
+		size_t numel = 1;
+		for (int d = 0; d < t[i].ndim; d++) numel *= (size_t)t[i].shape[d];
+		fwrite(t[i].data, sizeof(float), numel, af.fp);
+	}
+	if (ferror(af.fp)) {
+		snprintf(err, errlen, "%s: write error", path);
+		vm_atomic_abort(&af);
+	} else if (vm_atomic_commit(&af) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	} else {
+		rc = 0;
+	}
+	free(json);
+	return rc;
 }

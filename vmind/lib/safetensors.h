@@ -52,6 +52,20 @@ int vm_st_dtype_size(int dtype);
  * [..], config.json implies [..]") or of an integer dtype. The pointer
  * lives until vm_st_close. */
 const float *vm_st_get(vm_st_file *f, const char *name, int ndim, const int64_t *dims, char *err, size_t errlen);
+/* One tensor to write: shape[ndim] float32 values at data. */
+typedef struct vm_st_out {
+	const char *name;
+	int ndim;               /* 0 (a scalar) to 4 */
+	int64_t shape[4];
+	const float *data;
+} vm_st_out;
+/* Write the tensors t[n] as F32, in that order, and the metadata pairs
+ * meta[2 * nmeta] (key, value strings; none when nmeta is 0) as a
+ * safetensors file, atomically (vm_atomic_open, fsync'ed, renamed). Names
+ * must differ. Little-endian hosts only (as every reader here). 0, or -1
+ * with "FILE: message" in err. */
+int vm_st_write_f32(const char *path, const vm_st_out *t, size_t n, const char *const *meta, size_t nmeta, char *err,
+		    size_t errlen);
 /* IEEE half and bfloat16 to float. */
 float vm_st_f16_to_f32(uint16_t h);
 float vm_st_bf16_to_f32(uint16_t h);
